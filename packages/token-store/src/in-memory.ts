@@ -1,0 +1,52 @@
+import type { StoredToken, TokenLock, TokenStore } from "./types.js";
+
+export interface InMemoryTokenStoreOptions {
+  /** Clock for lease expiry; defaults to `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * A process-local TokenStore: the default of the core. Values are copied in and out, so a caller
+ * that mutates what it read cannot change what is stored. Its lease serialises refreshes inside one
+ * process only; use a shared store (e.g. Redis) for a fleet.
+ */
+export class InMemoryTokenStore implements TokenStore {
+  readonly #values = new Map<string, StoredToken>();
+  readonly #leases = new Map<string, { owner: symbol; until: number }>();
+  readonly #now: () => number;
+
+  constructor(options: InMemoryTokenStoreOptions = {}) {
+    this.#now = options.now ?? Date.now;
+  }
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    const value = this.#values.get(key);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.#values.set(key, structuredClone(value));
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#values.delete(key);
+  }
+
+  async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
+    const now = this.#now();
+    const held = this.#leases.get(key);
+    if (held !== undefined && held.until > now) return undefined;
+    const owner = Symbol(key);
+    this.#leases.set(key, { owner, until: now + leaseMs });
+    return {
+      release: async () => {
+        if (this.#leases.get(key)?.owner === owner) this.#leases.delete(key);
+      },
+    };
+  }
+
+  /** Number of stored values (for tests and diagnostics). */
+  get size(): number {
+    return this.#values.size;
+  }
+}

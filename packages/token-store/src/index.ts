@@ -1,0 +1,11 @@
+export type {
+  FhirContextEntry,
+  LockingTokenStore,
+  StoredToken,
+  TokenLock,
+  TokenResponse,
+  TokenStore,
+} from "./types.js";
+export { hasLock } from "./types.js";
+export { isStale, toStoredToken } from "./expiry.js";
+export { InMemoryTokenStore, type InMemoryTokenStoreOptions } from "./in-memory.js";

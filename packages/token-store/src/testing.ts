@@ -1,0 +1,240 @@
+import type { StoredToken, TokenStore } from "./types.js";
+
+/** The parts of a test runner the suite needs (vitest, jest and node:test adapters all fit). */
+export interface ContractTestApi {
+  describe(name: string, body: () => void): void;
+  it(name: string, body: () => Promise<void> | void, timeoutMs?: number): void;
+  beforeAll?(body: () => Promise<void> | void): void;
+  afterAll?(body: () => Promise<void> | void): void;
+}
+
+/** How to look behind the store, to prove what really landed in the backend. */
+export interface RawBackend {
+  /** The bytes or text stored for the TokenStore key `key`, or undefined when nothing is there. */
+  read(key: string): Promise<string | Uint8Array | undefined>;
+  /** Remaining time to live in ms of the raw entry, if the backend expires entries (else omit). */
+  ttlMs?(key: string): Promise<number | undefined>;
+  /** Whether stored values may contain the token in clear text (false for an encrypting store). */
+  plaintext: boolean;
+}
+
+export interface ContractSuiteOptions {
+  /** Shown in the suite's name. */
+  name: string;
+  test: ContractTestApi;
+  /** A fresh store, or the same one: every test uses its own random keys. */
+  createStore(): TokenStore | Promise<TokenStore>;
+  raw?: RawBackend;
+  /** Called once after all tests, e.g. to close a client. */
+  teardown?(): Promise<void> | void;
+  /** Whether the store must offer `lock` (default: checked only when present). */
+  requireLock?: boolean;
+}
+
+class ContractFailure extends Error {
+  override name = "ContractFailure";
+}
+
+function check(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new ContractFailure(message);
+}
+
+function sameJson(actual: unknown, expected: unknown, message: string): void {
+  const a = JSON.stringify(actual);
+  const e = JSON.stringify(expected);
+  check(a === e, `${message}: expected ${e}, got ${a}`);
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function randomKey(label: string): string {
+  const bytes = new Uint8Array(8);
+  globalThis.crypto.getRandomValues(bytes);
+  const id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  return `contract:${label}:${id}`;
+}
+
+/** A token with every field a SMART server may send, plus unknown ones, to prove nothing is dropped. */
+export function sampleToken(overrides: Partial<StoredToken> = {}): StoredToken {
+  const secret = randomKey("secret").slice(-16);
+  return {
+    access_token: `at-${secret}-\u00e9\u{1F511}`,
+    token_type: "Bearer",
+    expires_in: 300,
+    expires_at: 1_893_456_000_123,
+    scope: "launch/patient openid fhirUser patient/Observation.rs?category=laboratory",
+    refresh_token: `rt-${secret}`,
+    id_token: "eyJhbGciOiJSUzI1NiJ9.e30.sig",
+    patient: "123",
+    encounter: "enc-1",
+    fhirContext: [{ reference: "Patient/123", role: "launch" }, { canonical: "http://x/Q|1.0" }],
+    need_patient_banner: true,
+    smart_style_url: "https://ehr.example/style.json",
+    intent: "reconcile-medications",
+    tenant: "t1",
+    __vendor_extension: { nested: [1, "two", null] },
+    ...overrides,
+  };
+}
+
+/**
+ * The TokenStore contract, run by every adapter. Register it inside a test file:
+ * `runTokenStoreContract({ name: "redis", test: { describe, it }, createStore, raw })`.
+ */
+export function runTokenStoreContract(options: ContractSuiteOptions): void {
+  const { test, raw } = options;
+  let store: TokenStore | undefined;
+  const getStore = async (): Promise<TokenStore> => {
+    store ??= await options.createStore();
+    return store;
+  };
+
+  test.describe(`TokenStore contract: ${options.name}`, () => {
+    if (options.teardown && test.afterAll) test.afterAll(options.teardown);
+
+    test.it("get of an unknown key resolves to undefined", async () => {
+      const s = await getStore();
+      check((await s.get(randomKey("missing"))) === undefined, "unknown key must read as undefined");
+    });
+
+    test.it("set then get returns every field, unknown ones and expires_at included", async () => {
+      const s = await getStore();
+      const key = randomKey("roundtrip");
+      const token = sampleToken();
+      await s.set(key, token);
+      sameJson(await s.get(key), token, "round trip");
+    });
+
+    test.it("a token without expires_at or refresh_token round-trips unchanged", async () => {
+      const s = await getStore();
+      const key = randomKey("minimal");
+      const token: StoredToken = { access_token: "at-minimal", token_type: "bearer" };
+      await s.set(key, token);
+      sameJson(await s.get(key), token, "minimal round trip");
+    });
+
+    test.it("set overwrites the previous value", async () => {
+      const s = await getStore();
+      const key = randomKey("overwrite");
+      await s.set(key, sampleToken({ access_token: "first" }));
+      await s.set(key, sampleToken({ access_token: "second", refresh_token: "rotated" }));
+      const got = await s.get(key);
+      check(got?.access_token === "second" && got.refresh_token === "rotated", "second set must win");
+    });
+
+    test.it("delete removes the value and deleting a missing key does not throw", async () => {
+      const s = await getStore();
+      const key = randomKey("delete");
+      await s.set(key, sampleToken());
+      await s.delete(key);
+      check((await s.get(key)) === undefined, "deleted key must read as undefined");
+      await s.delete(key);
+      await s.delete(randomKey("never-set"));
+      if (raw) check((await raw.read(key)) === undefined, "delete must remove the raw entry");
+    });
+
+    test.it("keys are independent, including keys that differ only by case or punctuation", async () => {
+      const s = await getStore();
+      const base = randomKey("iso");
+      const keys = [base, base.toUpperCase(), `${base}:x`, `${base}/x`, `${base} x`];
+      await Promise.all(keys.map((k, i) => s.set(k, sampleToken({ access_token: `at-${i}` }))));
+      const got = await Promise.all(keys.map((k) => s.get(k)));
+      got.forEach((t, i) => check(t?.access_token === `at-${i}`, `key ${i} must keep its own value`));
+    });
+
+    test.it("a value read back is a copy: mutating it does not change the store", async () => {
+      const s = await getStore();
+      const key = randomKey("copy");
+      const token = sampleToken();
+      await s.set(key, token);
+      token.access_token = "mutated-after-set";
+      const first = await s.get(key);
+      check(first !== undefined && first.access_token !== "mutated-after-set", "set must copy its input");
+      first.access_token = "mutated-after-get";
+      check((await s.get(key))?.access_token !== "mutated-after-get", "get must return a copy");
+    });
+
+    test.it("concurrent sets to one key leave exactly one of the written values", async () => {
+      const s = await getStore();
+      const key = randomKey("race");
+      const written = Array.from({ length: 20 }, (_, i) => `at-race-${i}`);
+      await Promise.all(written.map((t) => s.set(key, sampleToken({ access_token: t }))));
+      const got = await s.get(key);
+      check(got !== undefined && written.includes(got.access_token), "a written value must win whole");
+    });
+
+    if (raw) {
+      test.it(`the raw backend holds ${raw.plaintext ? "the value" : "no plaintext token"}`, async () => {
+        const s = await getStore();
+        const key = randomKey("raw");
+        const token = sampleToken();
+        await s.set(key, token);
+        const stored = await raw.read(key);
+        check(stored !== undefined, "set must write to the backend");
+        const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
+        if (!raw.plaintext) {
+          check(!text.includes(token.access_token), "access token must not be stored in clear");
+          check(!text.includes(token.refresh_token as string), "refresh token must not be stored in clear");
+        }
+      });
+
+      if (raw.ttlMs) {
+        const ttlMs = raw.ttlMs;
+        test.it("the raw entry expires, and never before a refreshable token could be used", async () => {
+          const s = await getStore();
+          const key = randomKey("ttl");
+          const expiresAt = Date.now() + 60_000;
+          await s.set(key, sampleToken({ expires_at: expiresAt, refresh_token: undefined }));
+          const ttl = await ttlMs(key);
+          check(ttl !== undefined && ttl > 0, "a TTL must be set");
+          check(ttl >= 55_000, `TTL ${ttl} ms must cover the access token's lifetime`);
+          const refreshKey = randomKey("ttl-refresh");
+          await s.set(refreshKey, sampleToken({ expires_at: Date.now() + 1_000, refresh_token: "rt" }));
+          const refreshTtl = await ttlMs(refreshKey);
+          check(refreshTtl === undefined || refreshTtl > 60_000, "a refreshable token must outlive its access token");
+        });
+      }
+    }
+
+    test.it(options.requireLock ? "offers lock()" : "lock(), when offered, is exclusive, releasable and leased", async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") {
+        check(!options.requireLock, "this store must offer lock()");
+        return;
+      }
+      const key = randomKey("lock");
+      const first = await s.lock(key, 5_000);
+      check(first !== undefined, "first lock must be granted");
+      check((await s.lock(key, 5_000)) === undefined, "second lock must be refused while held");
+      check((await s.lock(randomKey("lock-other"), 5_000)) !== undefined, "other keys lock independently");
+      await first.release();
+      const again = await s.lock(key, 5_000);
+      check(again !== undefined, "lock must be free after release");
+      await again.release();
+    });
+
+    test.it("a lease lapses after leaseMs, and a stale holder cannot release the new holder's lock", async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("lease");
+      const stale = await s.lock(key, 150);
+      check(stale !== undefined, "lock must be granted");
+      await sleep(400);
+      const fresh = await s.lock(key, 5_000);
+      check(fresh !== undefined, "lock must be free once the lease lapsed");
+      await stale.release();
+      check((await s.lock(key, 5_000)) === undefined, "a stale release must not free the new holder's lock");
+      await fresh.release();
+    }, 10_000);
+
+    test.it("only one of many concurrent lock() calls wins", async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("lock-race");
+      const results = await Promise.all(Array.from({ length: 16 }, () => s.lock!(key, 5_000)));
+      const winners = results.filter((r) => r !== undefined);
+      check(winners.length === 1, `exactly one winner expected, got ${winners.length}`);
+      await winners[0]!.release();
+    });
+  });
+}
