@@ -9,3 +9,4 @@ export type {
 export { hasLock } from "./types.js";
 export { isStale, toStoredToken } from "./expiry.js";
 export { InMemoryTokenStore, type InMemoryTokenStoreOptions } from "./in-memory.js";
+export { TokenStoreError, TokenStoreErrorCode, type TokenStoreErrorOptions } from "./errors.js";
