@@ -1,0 +1,41 @@
+import { isCovered, overlaps, type ScopeSet, toScopeSet } from "./scope-set.js";
+import type { ParsedScope } from "./types.js";
+
+/** What a server granted relative to what was requested (checklist 3.12, E1). Lists hold tokens as written. */
+export interface ScopeDiff {
+  requested: ScopeSet;
+  granted: ScopeSet;
+  /** Requested tokens the grant does not fully cover (includes every `narrowed` token). */
+  missing: string[];
+  /** Granted tokens no request covers (includes every `widened` token). */
+  added: string[];
+  /** Requested resource scopes granted only in part: fewer permissions, fewer types, or extra granular params. */
+  narrowed: string[];
+  /** Granted resource scopes reaching beyond an overlapping request: more permissions, types, or fewer params. */
+  widened: string[];
+  /** The grant equals the request as a set of permissions: `missing` and `added` are empty. */
+  unchanged: boolean;
+}
+
+function compare(from: readonly ParsedScope[], to: readonly ParsedScope[]): [string[], string[]] {
+  const uncovered = new Set<string>();
+  const partial = new Set<string>();
+  for (const p of from) {
+    if (isCovered(to, p)) continue;
+    uncovered.add(p.raw);
+    if (p.kind === "resource" && to.some((q) => q.kind === "resource" && overlaps(p, q))) partial.add(p.raw);
+  }
+  return [[...uncovered], [...partial]];
+}
+
+/**
+ * Compares a requested scope string with the granted one. Scopes are unions (`.rs` + `.cud` equals `.cruds`),
+ * v1 and v2 spellings are equal, `*` covers every type, and a granular scope is narrower than its plain form.
+ */
+export function diffScopes(requested: string | ScopeSet, granted: string | ScopeSet): ScopeDiff {
+  const req = toScopeSet(requested, "diffScopes");
+  const got = toScopeSet(granted, "diffScopes");
+  const [missing, narrowed] = compare(req.scopes, got.scopes);
+  const [added, widened] = compare(got.scopes, req.scopes);
+  return { requested: req, granted: got, missing, added, narrowed, widened, unchanged: !missing.length && !added.length };
+}

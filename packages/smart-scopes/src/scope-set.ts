@@ -1,0 +1,131 @@
+import type { Interaction, Permission, ScopeContext } from "./constants.js";
+import { keyOf, parseToken, splitScopes } from "./grammar.js";
+import type { ParsedResourceScope, ParsedScope } from "./types.js";
+
+const LETTER: Record<Interaction, Permission> = { create: "c", read: "r", update: "u", delete: "d", search: "s" };
+
+const unique = <T>(items: T[]): T[] => [...new Set(items)];
+
+const subsetParams = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
+  a.params.every(([k, v]) => b.params.some(([k2, v2]) => k === k2 && v === v2));
+
+/** Same context, and `g` reaches every resource `r` reaches with no more restrictions. */
+const atLeastAsBroad = (g: ParsedResourceScope, r: ParsedResourceScope): boolean =>
+  g.context === r.context && (g.resource === "*" || g.resource === r.resource) && subsetParams(g, r);
+
+/** Some interaction on some resource is allowed by both scopes. */
+export const overlaps = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
+  a.context === b.context &&
+  (a.resource === b.resource || a.resource === "*" || b.resource === "*") &&
+  (subsetParams(a, b) || subsetParams(b, a)) &&
+  a.permissions.some((p) => b.permissions.includes(p));
+
+// SMART 2.2 scopes-and-launch-context.html#scope-equivalence: scopes are unions, so .rs + .cud covers .cruds
+/** True when the union of `scopes` grants everything `p` grants. */
+export function isCovered(scopes: readonly ParsedScope[], p: ParsedScope): boolean {
+  if (p.kind !== "resource") return scopes.some((s) => keyOf(s) === keyOf(p));
+  const granted = scopes.flatMap((s) => (s.kind === "resource" && atLeastAsBroad(s, p) ? s.permissions : []));
+  return p.permissions.every((l) => granted.includes(l));
+}
+
+const isResource = (s: ParsedScope): s is ParsedResourceScope => s.kind === "resource";
+
+/** A parsed scope string: what `parseScope` returns. Entries keep the order (and repeats) written. */
+export class ScopeSet {
+  readonly scopes: readonly ParsedScope[];
+
+  constructor(scopes: readonly ParsedScope[] = []) {
+    if (!Array.isArray(scopes)) throw new TypeError("ScopeSet: pass an array of ParsedScope, e.g. parseScope(s).scopes");
+    this.scopes = Object.freeze([...scopes]);
+  }
+
+  /** Every token of `scope` is present; v1 and v2 spellings of a resource scope count as the same token. */
+  has(scope: string): boolean {
+    const tokens = typeof scope === "string" ? splitScopes(scope) : [];
+    const keys = this.scopes.map(keyOf);
+    return tokens.length > 0 && tokens.every((t) => keys.includes(keyOf(parseToken(t))));
+  }
+
+  /** Every scope of `scope` is granted by this set, counting unions (`.rs` + `.cud`) and wildcards. */
+  covers(scope: string | ScopeSet): boolean {
+    return toScopeSet(scope, "covers").scopes.every((p) => isCovered(this.scopes, p));
+  }
+
+  /** The resource scopes permitting `interaction` on `resourceType`, granular ones included. */
+  matching(interaction: Interaction, resourceType: string, context?: ScopeContext | ScopeContext[]): ParsedResourceScope[] {
+    const letter = LETTER[interaction];
+    if (!Object.hasOwn(LETTER, interaction) || !letter) {
+      throw new TypeError('ScopeSet: interaction must be "create", "read", "update", "delete" or "search"');
+    }
+    const contexts = context === undefined ? undefined : ([] as unknown[]).concat(context);
+    return this.scopes
+      .filter(isResource)
+      .filter(
+        (s) =>
+          (!contexts || contexts.includes(s.context)) &&
+          (s.resource === "*" || s.resource === resourceType) &&
+          s.permissions.includes(letter),
+      );
+  }
+
+  /** Some scope permits it, possibly restricted by granular params (see `allowsUnrestricted`). `context` undefined = any. */
+  allows(interaction: Interaction, resourceType: string, context?: ScopeContext | ScopeContext[]): boolean {
+    return this.matching(interaction, resourceType, context).length > 0;
+  }
+
+  /** Some scope without granular `?params` permits it. */
+  allowsUnrestricted(interaction: Interaction, resourceType: string, context?: ScopeContext | ScopeContext[]): boolean {
+    return this.matching(interaction, resourceType, context).some((s) => !s.params.length);
+  }
+
+  get openid(): boolean {
+    return this.has("openid");
+  }
+  get fhirUser(): boolean {
+    return this.has("fhirUser");
+  }
+  get offlineAccess(): boolean {
+    return this.has("offline_access");
+  }
+  get onlineAccess(): boolean {
+    return this.has("online_access");
+  }
+  /** The `launch` scope of an EHR launch. */
+  get launch(): boolean {
+    return this.has("launch");
+  }
+  /** Types of the `launch/<type>` scopes, e.g. `["patient"]`. */
+  get launchContexts(): string[] {
+    return unique(this.scopes.flatMap((s) => (s.kind === "launch-context" ? [s.type] : [])));
+  }
+  /** Contexts of the resource scopes present, in order of first appearance. */
+  get contexts(): ScopeContext[] {
+    return unique(this.scopes.filter(isResource).map((s) => s.context));
+  }
+
+  /** The scopes, space separated, as written. */
+  toString(): string {
+    return this.scopes.map((s) => s.raw).join(" ");
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  /** As `toString`, with v1 resource scopes rewritten to v2 (`.read` becomes `.rs`). */
+  toV2String(): string {
+    return this.scopes.map((s) => (isResource(s) && s.syntax === "v1" ? keyOf(s).replace(/\?$/, "") : s.raw)).join(" ");
+  }
+}
+
+/** A string is parsed; a ScopeSet (from any copy of this package) is used as is. */
+export function toScopeSet(value: string | ScopeSet, where: string): ScopeSet {
+  if (typeof value === "string") return parseScope(value);
+  if (value instanceof ScopeSet) return value;
+  const scopes = (value as { scopes?: unknown } | null)?.scopes;
+  if (Array.isArray(scopes)) return new ScopeSet(scopes as ParsedScope[]);
+  throw new TypeError(`${where}: pass a scope string or a ScopeSet from parseScope()`);
+}
+
+/** Reads a whole scope string; never throws. Non-strings and empty strings give an empty set. */
+export function parseScope(scope: string | null | undefined): ScopeSet {
+  return new ScopeSet(typeof scope === "string" ? splitScopes(scope).map(parseToken) : []);
+}
