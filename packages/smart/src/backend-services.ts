@@ -1,0 +1,157 @@
+import type { JWK } from "jose";
+import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
+import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
+import type { AuthProvider, AuthRequest } from "./auth-provider.js";
+import { createAuthorizedFetch } from "./authorized-fetch.js";
+import { resolveClientAuth, type AssertionAlg, type ClientAuthentication } from "./client-auth.js";
+import { discoverSmartConfiguration } from "./discovery.js";
+import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
+import { fhirBaseMatcher } from "./fhir-base.js";
+import { TokenManager } from "./token-manager.js";
+import { tokenClient } from "./token-request.js";
+
+export interface BackendServicesAuthOptions extends TransportOptions {
+  /** The FHIR base URL (the token's audience); discovery runs against it. `fhirBaseUrl` is an alias. */
+  issuer?: string;
+  fhirBaseUrl?: string;
+  /** A configuration already discovered; skips discovery. */
+  smartConfig?: SmartConfiguration;
+  /** The token endpoint, to skip discovery entirely. */
+  tokenEndpoint?: string;
+  clientId: string;
+  /** Space-separated `system/` scopes, e.g. `system/Patient.rs`. */
+  scope: string;
+  /** Private key for the client assertion: CryptoKey (jose `importPKCS8`/`importJWK`), private JWK, or PKCS#8 PEM. */
+  privateKey?: CryptoKey | JWK | string;
+  alg?: AssertionAlg;
+  kid?: string;
+  jku?: string;
+  /** Instead of privateKey/alg/kid (SMART Backend Services requires private_key_jwt). */
+  clientAuth?: ClientAuthentication;
+  /** Where tokens are kept; default a new InMemoryTokenStore. */
+  tokenStore?: TokenStore;
+  /** Store key; default derived from token endpoint, client id and scope set (checklist E24). */
+  storeKey?: string;
+  /** Renew this long before expiry (default 60 s, at most a quarter of the lifetime). */
+  refreshMarginMs?: number;
+  /** Cross-process lock lease (default 30 s). */
+  leaseMs?: number;
+  /** Clock in epoch ms (default Date.now). */
+  now?: () => number;
+  /** Retries on 5xx/429/timeouts with backoff (default 2). */
+  maxRetries?: number;
+}
+
+/**
+ * SMART Backend Services (client_credentials + private_key_jwt), as an AuthProvider: a token per
+ * (token endpoint, client, scope set), cached in memory, renewed ahead of expiry, one request for all
+ * concurrent callers, and with a locking store one request for a whole fleet.
+ * https://hl7.org/fhir/smart-app-launch/backend-services.html
+ */
+export class BackendServicesAuth implements AuthProvider {
+  readonly fhirBaseUrl: string;
+  readonly clientId: string;
+  readonly scope: string;
+  readonly #options: BackendServicesAuthOptions;
+  readonly #inBase: (url: string) => boolean;
+  #manager: TokenManager | undefined;
+  #starting: Promise<TokenManager> | undefined;
+  #smartConfig: SmartConfiguration | undefined;
+
+  constructor(options: BackendServicesAuthOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("BackendServicesAuth needs an options object");
+    const base = options.fhirBaseUrl ?? options.issuer;
+    if (typeof base !== "string" || base === "") throw new TypeError("BackendServicesAuth needs issuer (the FHIR base URL)");
+    if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("BackendServicesAuth needs clientId");
+    if (typeof options.scope !== "string" || options.scope.trim() === "") throw new TypeError("BackendServicesAuth needs scope, e.g. \"system/Patient.rs\"");
+    const auth = resolveClientAuth(options);
+    if (auth.method === "none") throw new TypeError("BackendServicesAuth needs privateKey and alg (RS384 or ES384), or clientAuth");
+    assertSecureUrl(base, options.allowInsecureRequests);
+    this.fhirBaseUrl = base.replace(/\/+$/, "");
+    this.clientId = options.clientId;
+    this.scope = options.scope.trim().split(/\s+/).join(" ");
+    this.#options = options;
+    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
+    this.#smartConfig = options.smartConfig;
+  }
+
+  /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
+  getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
+    if (!this.#inBase(req.url)) return undefined;
+    return this.#manager?.peek() ?? this.#header();
+  }
+
+  /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
+  onUnauthorized(): void {
+    this.#manager?.invalidate();
+  }
+
+  /** A fresh access token. */
+  async getAccessToken(): Promise<string> {
+    return (await this.getToken()).access_token;
+  }
+
+  /** The whole stored token (scope, expires_at, ...), fresh. */
+  async getToken(): Promise<StoredToken> {
+    return (await this.#start()).get();
+  }
+
+  /** The scopes the server granted (checklist E1), or undefined before the first token. */
+  get grantedScopes(): ScopeSet | undefined {
+    const token = this.#manager?.token;
+    return token ? parseScope(token.scope ?? this.scope) : undefined;
+  }
+
+  /** A fetch that carries this provider's token (see createAuthorizedFetch). */
+  get fetch(): typeof fetch {
+    return createAuthorizedFetch(this, this.#options.fetch ? { fetch: this.#options.fetch } : {});
+  }
+
+  /** Forget the cached token (memory and store). */
+  async clear(): Promise<void> {
+    await this.#manager?.clear();
+  }
+
+  async #header(): Promise<string> {
+    return (await this.#start()).header();
+  }
+
+  #start(): Promise<TokenManager> {
+    if (this.#manager) return Promise.resolve(this.#manager);
+    this.#starting ??= this.#create().then(
+      (manager) => (this.#manager = manager),
+      (error) => {
+        this.#starting = undefined;
+        throw error;
+      },
+    );
+    return this.#starting;
+  }
+
+  async #create(): Promise<TokenManager> {
+    const o = this.#options;
+    const smartConfig =
+      this.#smartConfig ??
+      (o.tokenEndpoint
+        ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
+        : await discoverSmartConfiguration(this.fhirBaseUrl, {
+            ...(o.fetch ? { fetch: o.fetch } : {}),
+            ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+            ...(o.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+          }));
+    this.#smartConfig = smartConfig;
+    const now = o.now ?? Date.now;
+    const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
+    const key = o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`;
+    return new TokenManager({
+      store: o.tokenStore ?? new InMemoryTokenStore(),
+      key,
+      now,
+      ...(o.refreshMarginMs !== undefined ? { refreshMarginMs: o.refreshMarginMs } : {}),
+      ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
+      // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24).
+      obtain: () => client.request({ grantType: "client_credentials", scope: this.scope }),
+    });
+  }
+}

@@ -1,0 +1,191 @@
+import { hasLock, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
+import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+
+export interface TokenManagerOptions {
+  store: TokenStore;
+  /** The store key of this grant. */
+  key: string;
+  now: () => number;
+  /** Renew this long before expiry (default 60 s), capped at a quarter of the token's lifetime. */
+  refreshMarginMs?: number;
+  /** Lease on the cross-process refresh lock, and the longest a waiter waits for another process (default 30 s). */
+  leaseMs?: number;
+  /** Gets a new token; `current` is the latest stored one (re-read under the lock), if any. */
+  obtain(current: StoredToken | undefined): Promise<StoredToken>;
+  /** Whether `current` can be renewed at all (e.g. a SmartClient without refresh token cannot). */
+  canObtain?(current: StoredToken | undefined): boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Holds one grant's token: served from memory while fresh (no store read, no decryption, no network on
+ * the hot path); renewed once per expiry, shared by concurrent callers in-process (single-flight) and,
+ * with a store that has `lock`, across processes: take the lease, re-read, renew only if still stale,
+ * store, release; the others wait for the stored result (DESIGN.md, token-store contract).
+ */
+export class TokenManager {
+  readonly #o: TokenManagerOptions;
+  #token: StoredToken | undefined;
+  #header: string | undefined;
+  #renewAt = 0;
+  #inflight: Promise<StoredToken> | undefined;
+  #rejected: string | undefined;
+  #unsaved = false;
+
+  constructor(options: TokenManagerOptions) {
+    this.#o = options;
+  }
+
+  /** The `Bearer …` header if a fresh token is in memory: the hot path, synchronous. */
+  peek(): string | undefined {
+    return this.#header !== undefined && this.#o.now() < this.#renewAt && !this.#unsaved ? this.#header : undefined;
+  }
+
+  /** The token in memory, fresh or not (for launch context and scopes). */
+  get token(): StoredToken | undefined {
+    return this.#token;
+  }
+
+  /** A fresh token, renewing it if needed. */
+  async get(): Promise<StoredToken> {
+    if (this.peek() !== undefined) return this.#token!;
+    this.#inflight ??= this.#renew().finally(() => {
+      this.#inflight = undefined;
+    });
+    return this.#inflight;
+  }
+
+  async header(): Promise<string> {
+    return this.peek() ?? `Bearer ${(await this.get()).access_token}`;
+  }
+
+  /** Put a token received elsewhere (e.g. from exchangeCode) into memory and the store. */
+  async adopt(token: StoredToken): Promise<void> {
+    this.#remember(token);
+    await this.#save(token);
+  }
+
+  /** Put a token into memory only (it came from the store). */
+  remember(token: StoredToken): void {
+    this.#remember(token);
+  }
+
+  /**
+   * The server refused the token (401): forget it, and do not accept the same access token from the
+   * store again, so the next call renews once (checklist E20) instead of looping on a dead token.
+   */
+  invalidate(accessToken = this.#token?.access_token): void {
+    if (accessToken === undefined || accessToken !== this.#token?.access_token) return;
+    this.#rejected = accessToken;
+    this.#renewAt = 0;
+  }
+
+  /** Forget the token here and in the store (logout, invalid_grant). */
+  async clear(): Promise<void> {
+    this.#token = undefined;
+    this.#header = undefined;
+    this.#renewAt = 0;
+    await this.#call("delete", () => this.#o.store.delete(this.#o.key));
+  }
+
+  #remember(token: StoredToken): void {
+    this.#token = token;
+    this.#header = `Bearer ${token.access_token}`;
+    this.#renewAt = renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+    if (token.access_token !== this.#rejected) this.#rejected = undefined;
+  }
+
+  #usable(token: StoredToken | undefined): token is StoredToken {
+    return token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+  }
+
+  async #renew(): Promise<StoredToken> {
+    if (this.#unsaved && this.#token && this.#usable(this.#token)) {
+      await this.#save(this.#token);
+      return this.#token;
+    }
+    const { store, key } = this.#o;
+    let stored = await this.#call("get", () => store.get(key));
+    if (this.#usable(stored)) return this.#use(stored);
+    if (!hasLock(store)) return this.#obtainAndSave(stored ?? this.#token);
+
+    const leaseMs = this.#o.leaseMs ?? 30_000;
+    const deadline = this.#o.now() + leaseMs * 2;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
+      const lock: TokenLock | undefined = await this.#call("lock", () => store.lock(`${key}:lock`, leaseMs));
+      if (lock) {
+        try {
+          stored = await this.#call("get", () => store.get(key));
+          if (this.#usable(stored)) return this.#use(stored);
+          return await this.#obtainAndSave(stored ?? this.#token);
+        } finally {
+          await lock.release().catch(() => undefined);
+        }
+      }
+      // Another process is renewing: wait for its token to land in the store.
+      await sleep(wait);
+      stored = await this.#call("get", () => store.get(key));
+      if (this.#usable(stored)) return this.#use(stored);
+      if (this.#o.now() > deadline) {
+        throw new SmartAuthError("Another process held the refresh lock and no fresh token appeared in time", {
+          code: SmartAuthErrorCode.RefreshLockTimeout,
+          retryable: true,
+        });
+      }
+    }
+  }
+
+  #use(token: StoredToken): StoredToken {
+    this.#remember(token);
+    return token;
+  }
+
+  async #obtainAndSave(current: StoredToken | undefined): Promise<StoredToken> {
+    if (this.#o.canObtain && !this.#o.canObtain(current)) {
+      throw new SmartAuthError("The access token expired and there is no refresh token: authorize again", {
+        code: SmartAuthErrorCode.ReauthorizationRequired,
+      });
+    }
+    let fresh: StoredToken;
+    try {
+      fresh = await this.#o.obtain(current);
+    } catch (error) {
+      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) {
+        await this.clear().catch(() => undefined);
+      }
+      throw error;
+    }
+    this.#remember(fresh);
+    await this.#save(fresh);
+    return fresh;
+  }
+
+  // A token that could not be stored is kept in memory (it may be the only copy of a rotated refresh
+  // token) and saving is retried on the next call; this call still reports the store failure.
+  async #save(token: StoredToken): Promise<void> {
+    this.#unsaved = true;
+    await this.#call("set", () => this.#o.store.set(this.#o.key, token));
+    this.#unsaved = false;
+  }
+
+  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (cause) {
+      const retryable = (cause as { retryable?: unknown } | undefined)?.retryable === true;
+      throw new SmartAuthError(`Token store ${operation} failed for key "${this.#o.key}"`, {
+        code: SmartAuthErrorCode.TokenStore,
+        retryable,
+        cause,
+      });
+    }
+  }
+}
+
+/** When to renew: `expires_at` minus the margin, the margin capped at a quarter of the lifetime. */
+export function renewAt(token: StoredToken, marginMs: number): number {
+  if (token.expires_at === undefined) return Number.POSITIVE_INFINITY;
+  const lifetimeMs = typeof token.expires_in === "number" ? token.expires_in * 1000 : Number.POSITIVE_INFINITY;
+  return token.expires_at - Math.min(marginMs, lifetimeMs / 4);
+}

@@ -1,0 +1,106 @@
+import * as oauth from "oauth4webapi";
+import { toStoredToken, type StoredToken, type TokenResponse } from "@fhir-dsl/token-store";
+import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
+
+// E23: tolerate a UTF-8 BOM and text/json; E8: error pages may be HTML or text.
+async function readJson(response: Response): Promise<unknown> {
+  const text = (await response.text()).replace(/^\uFEFF/, "");
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+/** A SmartAuthError for a non-2xx token endpoint answer, parsed leniently (checklist E8). */
+export async function tokenEndpointError(response: Response, endpoint: string): Promise<SmartAuthError> {
+  const body = await readJson(response.clone()).catch(() => undefined);
+  const oauthError = isObject(body) && typeof body.error === "string" ? body : undefined;
+  const error = optionalString(oauthError?.error);
+  const status = response.status;
+  const retryable = status >= 500 || status === 429;
+  const detail = error ? `${error}${typeof oauthError?.error_description === "string" ? `: ${oauthError.error_description}` : ""}` : "no OAuth error body";
+  return new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} answered HTTP ${status} (${detail})`, {
+    code: SmartAuthErrorCode.TokenEndpoint,
+    ...(error ? { error } : {}),
+    ...(optionalString(oauthError?.error_description) ? { errorDescription: oauthError!.error_description as string } : {}),
+    ...(optionalString(oauthError?.error_uri) ? { errorUri: oauthError!.error_uri as string } : {}),
+    status,
+    retryable,
+    response,
+  });
+}
+
+/**
+ * Validate a 2xx token response and turn it into a StoredToken dated at `receivedAt`.
+ * Shape checks are oauth4webapi's (access_token, token_type bearer in any case E13, expires_in numeric
+ * E2, refresh_token, scope); SMART differs in accepting any 2xx (E8), a BOM or text/json (E23), and in
+ * verifying the id_token separately (id-token.ts), so it is set aside here and put back unverified.
+ */
+export async function processTokenResponse(
+  response: Response,
+  endpoint: string,
+  receivedAt: number,
+): Promise<StoredToken> {
+  if (response.status < 200 || response.status > 299) throw await tokenEndpointError(response, endpoint);
+  const body = await readJson(response);
+  if (!isObject(body)) {
+    throw new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} answered ${response.status} without a JSON object`, {
+      code: SmartAuthErrorCode.InvalidTokenResponse,
+      status: response.status,
+    });
+  }
+  const { id_token: idToken, ...rest } = body;
+  // E2: an unreadable expires_in means "expiry unknown", not a failed login.
+  if (rest.expires_in !== undefined && !Number.isFinite(Number(rest.expires_in))) delete rest.expires_in;
+  let checked: oauth.TokenEndpointResponse;
+  try {
+    const normalised = new Response(JSON.stringify(rest), { status: 200, headers: { "content-type": "application/json" } });
+    const as = { issuer: new URL(endpoint).origin, token_endpoint: endpoint };
+    checked = await oauth.processGenericTokenEndpointResponse(as, { client_id: "smart-client" }, normalised);
+  } catch (cause) {
+    throw new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} sent an invalid token response: ${reason(cause)}`, {
+      code: SmartAuthErrorCode.InvalidTokenResponse,
+      status: response.status,
+    });
+  }
+  if (checked.token_type !== "bearer") {
+    throw new SmartAuthError(`Token endpoint sent token_type "${checked.token_type}"; SMART uses Bearer`, {
+      code: SmartAuthErrorCode.InvalidTokenResponse,
+      status: response.status,
+    });
+  }
+  const token: TokenResponse = { ...(rest as TokenResponse), ...checked, token_type: "Bearer" } as TokenResponse;
+  if (typeof idToken === "string") token.id_token = idToken;
+  return normaliseLaunchContext(toStoredToken(token, receivedAt));
+}
+
+// Names only, never values: oauth4webapi's messages name the failing property.
+function reason(cause: unknown): string {
+  return cause instanceof Error ? cause.message.replace(/[^\w "'`.-]/g, "") : "unreadable body";
+}
+
+/**
+ * Launch context as SMART 2.2 defines it, whatever form the server used (E14): ids as strings,
+ * `need_patient_banner` as a boolean, `fhirContext` as objects (pre-2.1 strings become references).
+ */
+export function normaliseLaunchContext(token: StoredToken): StoredToken {
+  for (const key of ["patient", "encounter"] as const) {
+    const value: unknown = token[key];
+    if (typeof value === "number") token[key] = String(value);
+  }
+  const banner: unknown = token.need_patient_banner;
+  if (typeof banner === "string") token.need_patient_banner = banner.toLowerCase() === "true";
+  const context: unknown = token.fhirContext;
+  if (Array.isArray(context)) {
+    token.fhirContext = context
+      .map((item: unknown) => (typeof item === "string" ? { reference: item } : item))
+      .filter(isObject);
+  } else if (context !== undefined) {
+    delete token.fhirContext;
+  }
+  return token;
+}
