@@ -1,0 +1,27 @@
+import { InMemoryTokenStore } from "@fhir-dsl/token-store";
+import { runTokenStoreContract } from "@fhir-dsl/token-store/testing";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { KmsEncryptedTokenStore } from "../src/index.js";
+import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { kmsClient } from "./helpers.js";
+
+let kms: LocalKms;
+const inner = new InMemoryTokenStore();
+beforeAll(async () => {
+  kms = await startLocalKms();
+});
+
+runTokenStoreContract({
+  name: "KmsEncryptedTokenStore over InMemoryTokenStore (checklist 2.46)",
+  test: { describe, it, beforeAll, afterAll },
+  createStore: () => new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: "alias/tokens", store: inner }),
+  requireLock: true,
+  raw: {
+    read: async (key) => {
+      const value = await inner.get(key);
+      return value === undefined ? undefined : JSON.stringify(value);
+    },
+    plaintext: false,
+  },
+  teardown: () => kms.close(),
+});
