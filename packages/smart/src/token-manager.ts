@@ -113,7 +113,7 @@ export class TokenManager {
     const leaseMs = this.#o.leaseMs ?? 30_000;
     const deadline = this.#o.now() + leaseMs * 2;
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-      const lock: TokenLock | undefined = await this.#call("lock", () => store.lock(`${key}:lock`, leaseMs));
+      const lock: TokenLock | undefined = await this.#call("lock", () => store.lock(key, leaseMs));
       if (lock) {
         try {
           stored = await this.#call("get", () => store.get(key));

@@ -107,7 +107,7 @@ describe("TokenManager", () => {
 
   it("a waiter gives up with a typed, retryable error when no token appears within the lease", async () => {
     const shared = new InMemoryTokenStore();
-    await shared.lock("k:lock", 10_000); // a crashed process holds the lock
+    await shared.lock("k", 10_000); // a crashed process holds the lock
     const m = new TokenManager({ store: shared, key: "k", now: Date.now, leaseMs: 100, obtain: async () => token(1, Date.now()) });
     const err = await m.get().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "refresh_lock_timeout", retryable: true });

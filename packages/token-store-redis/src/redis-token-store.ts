@@ -1,0 +1,79 @@
+import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
+import type { Cluster, Redis } from "ioredis";
+import { bounded, type RedisClientLike } from "./bounded.js";
+import { decodeToken, encodeToken } from "./envelope.js";
+import { checkKey, lockKey, valueKey } from "./keys.js";
+import { acquireLease, checkLeaseMs } from "./lock.js";
+import { resolveOptions, type RedisTokenStoreOptions, type ResolvedOptions } from "./options.js";
+import { ttlMs } from "./ttl.js";
+
+function isClient(value: unknown): value is RedisClientLike {
+  if (typeof value !== "object" || value === null) return false;
+  const c = value as Record<string, unknown>;
+  return (
+    typeof c.status === "string" &&
+    ["get", "set", "del", "eval", "connect", "once"].every((method) => typeof c[method] === "function")
+  );
+}
+
+/**
+ * A TokenStore on Redis, shared by every process that uses the same client configuration and prefix.
+ * Values are versioned JSON with a TTL that keeps refreshable tokens; `lock()` is a lease
+ * (`SET NX PX` + compare-and-delete) so a fleet refreshes a grant once. Every call is bounded by
+ * `commandTimeoutMs` and fails with a retryable TokenStoreError while Redis is down.
+ */
+export class RedisTokenStore implements TokenStore {
+  readonly keyPrefix: string;
+  readonly #client: RedisClientLike;
+  readonly #options: ResolvedOptions;
+
+  constructor(client: Redis | Cluster, options?: RedisTokenStoreOptions) {
+    if (!isClient(client)) {
+      throw new TypeError("RedisTokenStore: pass an ioredis client, e.g. new RedisTokenStore(new Redis(url)) or a Cluster");
+    }
+    this.#client = client;
+    this.#options = resolveOptions(options);
+    this.keyPrefix = this.#options.keyPrefix;
+  }
+
+  /** The Redis key that holds the value of TokenStore key `key` (for tests and operations). */
+  rawKey(key: string): string {
+    checkKey(key, "rawKey");
+    return valueKey(this.keyPrefix, key);
+  }
+
+  /** The Redis key of the lease on `key`; it shares the value's hash tag, hence its Cluster slot. */
+  lockKey(key: string): string {
+    checkKey(key, "lockKey");
+    return lockKey(this.keyPrefix, key);
+  }
+
+  async get(key: string): Promise<StoredToken | undefined> {
+    checkKey(key, "get");
+    const redisKey = valueKey(this.keyPrefix, key);
+    const text = await bounded(this.#client, this.#options.commandTimeoutMs, "get", key, () => this.#client.get(redisKey));
+    return text === null ? undefined : decodeToken(key, text);
+  }
+
+  async set(key: string, value: StoredToken): Promise<void> {
+    checkKey(key, "set");
+    const text = encodeToken(key, value);
+    const ttl = ttlMs(value, Date.now(), this.#options);
+    const redisKey = valueKey(this.keyPrefix, key);
+    await bounded(this.#client, this.#options.commandTimeoutMs, "set", key, () =>
+      this.#client.set(redisKey, text, "PX", ttl),
+    );
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key, "delete");
+    const redisKey = valueKey(this.keyPrefix, key);
+    await bounded(this.#client, this.#options.commandTimeoutMs, "delete", key, () => this.#client.del(redisKey));
+  }
+
+  async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
+    checkKey(key, "lock");
+    checkLeaseMs(leaseMs);
+    return acquireLease(this.#client, this.#options.commandTimeoutMs, key, lockKey(this.keyPrefix, key), leaseMs);
+  }
+}
