@@ -37,3 +37,24 @@ export { createAuthorizedFetch, type AuthorizedFetchOptions } from "./authorized
 export type { AssertionAlg, ClientAuthentication, ClientAuthShorthand } from "./client-auth.js";
 export type { TransportOptions } from "./endpoint.js";
 export { BackendServicesAuth, type BackendServicesAuthOptions } from "./backend-services.js";
+export {
+  buildAuthorizeRequest,
+  buildAuthorizeUrl,
+  renderAuthorizeForm,
+  type AuthorizeFormOptions,
+  type AuthorizeRequest,
+  type AuthorizeRequestOptions,
+  type AuthorizeUrlOptions,
+} from "./authorize.js";
+export { exchangeCode, type ExchangeCodeOptions } from "./exchange.js";
+export { resolveFhirUser, verifyIdToken, type IdTokenClaims, type VerifyIdTokenOptions } from "./id-token.js";
+export { SmartClient, type SmartClientOptions, type SmartClientRestoreOptions } from "./smart-client.js";
+export {
+  InMemoryLaunchStateStore,
+  type InMemoryLaunchStateStoreOptions,
+  type LaunchRecord,
+  type LaunchStateStore,
+} from "./launch-state.js";
+export { normaliseBaseUrl, SmartLaunch, type CallbackOptions, type LaunchStart, type SmartLaunchOptions } from "./launch.js";
+export { introspectToken, type IntrospectionResult, type IntrospectTokenOptions, type TokenEndpointCallOptions } from "./introspection.js";
+export { revokeToken, type RevokeTokenOptions } from "./revocation.js";

@@ -9,9 +9,11 @@ export function toStoredToken(response: TokenResponse, receivedAt: number): Stor
   const stored: StoredToken = { ...response };
   const raw: unknown = response.expires_in;
   const seconds = typeof raw === "string" && raw.trim() !== "" ? Number(raw) : raw;
-  if (typeof seconds === "number" && Number.isFinite(seconds)) {
+  // A lifetime so large that the absolute expiry overflows (e.g. 1e306 s) is as good as unknown.
+  const expiresAt = typeof seconds === "number" ? receivedAt + Math.max(0, seconds) * 1000 : Number.NaN;
+  if (typeof seconds === "number" && Number.isFinite(expiresAt)) {
     stored.expires_in = seconds;
-    stored.expires_at = receivedAt + Math.max(0, seconds) * 1000;
+    stored.expires_at = expiresAt;
   } else {
     delete stored.expires_in;
     delete stored.expires_at;

@@ -10,6 +10,8 @@ import type { SmartConfiguration } from "../../src/index.js";
 import { recordSecret } from "./provoked-errors.js";
 
 let instances = 0;
+// One RSA key per process: generating one per test costs ~100 ms.
+const signingKey = generateKeyPair("RS256");
 
 export interface Recorded {
   url: string;
@@ -33,7 +35,7 @@ export async function createFakeServer(options: { issuer?: string; capabilities?
   const host = `https://ehr-${++instances}.example`;
   const FHIR = `${host}/fhir`;
   const AUTH = `${host}/auth`;
-  const { privateKey, publicKey } = await generateKeyPair("RS256");
+  const { privateKey, publicKey } = await signingKey;
   const kid = "idt-1";
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
   const issuer = options.issuer ?? AUTH;
@@ -74,6 +76,7 @@ export async function createFakeServer(options: { issuer?: string; capabilities?
       .setAudience(clientId)
       .setIssuedAt(now)
       .setExpirationTime(now + 300)
+      .setJti(b64url(randomBytes(8)))
       .sign(privateKey);
   }
 

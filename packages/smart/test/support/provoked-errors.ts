@@ -64,3 +64,7 @@ export function checkNoLeaksAfterAll(): void {
     expect(leaksIn()).toEqual([]);
   });
 }
+
+export function secretCount(): number {
+  return secrets.size;
+}

@@ -1,0 +1,253 @@
+import type { DiscoveryOptions, SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { codeChallengeS256, generateCodeVerifier, generateNonce, generateState } from "@fhir-dsl/smart-pkce";
+import type { StoredToken, TokenStore } from "@fhir-dsl/token-store";
+import { authorizeScope, buildAuthorizeRequest, type AuthorizeRequest } from "./authorize.js";
+import type { ClientAuthShorthand } from "./client-auth.js";
+import { discoverSmartConfiguration } from "./discovery.js";
+import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
+import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { exchangeCode } from "./exchange.js";
+import { InMemoryLaunchStateStore, type LaunchRecord, type LaunchStateStore } from "./launch-state.js";
+import { SmartClient } from "./smart-client.js";
+
+export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOptions {
+  clientId: string;
+  /** The registered redirect URI, exactly. */
+  redirectUri: string;
+  /** Scopes to request; `launch` is added for EHR launches, a nonce is sent when `openid` is present. */
+  scope: string;
+  /** The FHIR base of a standalone launch; also trusted as an EHR `iss`. */
+  fhirBaseUrl?: string;
+  /**
+   * EHR FHIR bases this app accepts as `iss`, checked before any discovery or credential use (E15,
+   * checklist 2.18): a list (compared with scheme/host case, default port and trailing slash
+   * normalised, E6) or a predicate. Without it, only `fhirBaseUrl` is trusted.
+   */
+  trustedIssuers?: readonly string[] | ((iss: string) => boolean | Promise<boolean>);
+  /** Where per-state launch records wait (default an InMemoryLaunchStateStore). */
+  stateStore?: LaunchStateStore;
+  /** How long a launch may take from redirect to callback (default 10 minutes). */
+  stateTtlMs?: number;
+  /** Session store for the resulting SmartClient; needs `storeKey`. */
+  tokenStore?: TokenStore;
+  /** The session's store key, from the launch record and the token (e.g. from the id_token `sub` or your user id). */
+  storeKey?: (info: { record: LaunchRecord; token: StoredToken }) => string;
+  /** GET, POST, or `auto` (POST for long requests when `authorize-post` is listed; default). */
+  authorizeMethod?: "auto" | "GET" | "POST";
+  maxUrlLength?: number;
+  /** More authorization parameters; they cannot replace the protocol ones. */
+  extraParams?: Record<string, string>;
+  /** Discovery settings (cache, TTL); fetch, timeout and the insecure switch come from these options. */
+  discovery?: Omit<DiscoveryOptions, "fetch" | "timeoutMs" | "allowInsecureRequests">;
+  /** Clock in epoch ms (default Date.now). */
+  now?: () => number;
+  refreshMarginMs?: number;
+  leaseMs?: number;
+  clockToleranceSeconds?: number;
+}
+
+/** A started launch: send the browser there (GET redirect, or POST with renderAuthorizeForm). */
+export type LaunchStart = AuthorizeRequest & { state: string };
+
+export interface CallbackOptions {
+  /** The session the launch was started in, when it was bound to one (checklist 2.33). */
+  session?: string;
+  /** Store key for this session (overrides the `storeKey` option). */
+  storeKey?: string;
+}
+
+/** Compare FHIR bases as E6 asks for internal comparisons: scheme/host case, default port, trailing slash. */
+export function normaliseBaseUrl(value: string): string | undefined {
+  try {
+    const u = new URL(value);
+    return `${u.origin}${u.pathname.replace(/\/+$/, "")}${u.search}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The safe App Launch flow (SMART 2.2 app-launch.html): EHR launch with an allow-listed `iss`, or
+ * standalone launch; per-`state` records so parallel launches never collide; a callback that checks
+ * `state` first, surfaces `error`, exchanges the code, verifies the id_token and returns a SmartClient.
+ */
+export class SmartLaunch {
+  readonly #o: SmartLaunchOptions;
+  readonly #states: LaunchStateStore;
+  readonly #now: () => number;
+
+  constructor(options: SmartLaunchOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("SmartLaunch needs an options object");
+    if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("SmartLaunch needs clientId");
+    if (typeof options.redirectUri !== "string" || normaliseBaseUrl(options.redirectUri) === undefined) {
+      throw new TypeError("SmartLaunch needs redirectUri (the registered absolute URL)");
+    }
+    authorizeScope(options.scope, undefined);
+    if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) throw new TypeError("fhirBaseUrl must be an absolute URL");
+    if (options.tokenStore && typeof options.storeKey !== "function") {
+      throw new TypeError("A tokenStore needs storeKey: ({ record, token }) => a key per user session");
+    }
+    this.#o = options;
+    this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options.now ? { now: options.now } : {});
+    this.#now = options.now ?? Date.now;
+  }
+
+  /**
+   * Start an EHR launch from the launch URL's `iss` and `launch` (checklist 2.15-2.17): `iss` is
+   * checked against the allow-list first, then discovered; `aud` is `iss` byte for byte.
+   */
+  async ehrLaunch(input: string | URL | URLSearchParams | { iss: string; launch: string }, options: { session?: string } = {}): Promise<LaunchStart> {
+    const params = toParams(input);
+    const iss = params.get("iss");
+    const launch = params.get("launch");
+    if (!iss || !launch) {
+      throw new SmartAuthError("An EHR launch needs both iss and launch parameters", { code: SmartAuthErrorCode.InvalidCallback });
+    }
+    if (!(await this.#trusted(iss))) {
+      throw new SmartAuthError(`The EHR launch iss is not a trusted FHIR server (${normaliseBaseUrl(iss) ? "not on the allow-list" : "not a URL"})`, {
+        code: SmartAuthErrorCode.UntrustedIssuer,
+      });
+    }
+    return this.#start(iss, launch, options.session);
+  }
+
+  /** Start a standalone launch against `fhirBaseUrl` (default the configured one; others must be trusted). */
+  async standaloneLaunch(options: { fhirBaseUrl?: string; session?: string } = {}): Promise<LaunchStart> {
+    const base = options.fhirBaseUrl ?? this.#o.fhirBaseUrl;
+    if (typeof base !== "string") throw new TypeError("standaloneLaunch needs fhirBaseUrl (here or in the SmartLaunch options)");
+    if (!(await this.#trusted(base))) {
+      throw new SmartAuthError("The FHIR server is not on the allow-list", { code: SmartAuthErrorCode.UntrustedIssuer });
+    }
+    return this.#start(base, undefined, options.session);
+  }
+
+  /**
+   * Finish a launch from the redirect URL (or its query): `state` is checked first and consumed
+   * (single use, E12), then `error` becomes `authorization_denied`, a redirect without `code` is
+   * refused (E9), the code is exchanged once and the id_token verified (nonce included).
+   */
+  async handleCallback(callback: string | URL | URLSearchParams, options: CallbackOptions = {}): Promise<SmartClient> {
+    const params = toParams(callback);
+    const state = params.get("state");
+    if (!state) throw new SmartAuthError("The authorization redirect has no state", { code: SmartAuthErrorCode.InvalidState });
+    if (this.#o.tokenStore && options.storeKey === undefined && typeof this.#o.storeKey !== "function") {
+      throw new TypeError("handleCallback needs storeKey when a tokenStore is configured");
+    }
+    const record = await this.#states.take(state);
+    const ttl = this.#o.stateTtlMs ?? 600_000;
+    if (!record || record.state !== state || record.createdAt + ttl <= this.#now()) {
+      throw new SmartAuthError("Unknown, expired or already used state: start the launch again", { code: SmartAuthErrorCode.InvalidState });
+    }
+    if (record.session !== options.session) {
+      throw new SmartAuthError("The state belongs to another session", { code: SmartAuthErrorCode.InvalidState });
+    }
+    // RFC 9207: when the server names itself in the redirect it must be the server this state went to (mix-up defence)
+    const iss = params.get("iss");
+    if (iss !== null && typeof record.smartConfig.issuer === "string" && iss !== record.smartConfig.issuer) {
+      throw new SmartAuthError("The redirect's iss is not the authorization server this launch used", { code: SmartAuthErrorCode.InvalidCallback });
+    }
+    const error = params.get("error");
+    if (error !== null) {
+      const description = params.get("error_description");
+      const uri = params.get("error_uri");
+      throw new SmartAuthError(`Authorization was not granted: ${error}${description ? ` (${description})` : ""}`, {
+        code: SmartAuthErrorCode.AuthorizationDenied,
+        error,
+        ...(description ? { errorDescription: description } : {}),
+        ...(uri ? { errorUri: uri } : {}),
+      });
+    }
+    const code = params.get("code");
+    if (!code) throw new SmartAuthError("The authorization redirect has neither code nor error", { code: SmartAuthErrorCode.InvalidCallback });
+    const { storeKey: keyOf, ...o } = this.#o;
+    const token = await exchangeCode({
+      ...o,
+      smartConfig: record.smartConfig,
+      clientId: record.clientId,
+      redirectUri: record.redirectUri,
+      code,
+      codeVerifier: record.codeVerifier,
+      ...(record.nonce !== undefined ? { nonce: record.nonce } : {}),
+    });
+    const storeKey = options.storeKey ?? (o.tokenStore && keyOf ? keyOf({ record, token }) : undefined);
+    return new SmartClient({
+      ...o,
+      smartConfig: record.smartConfig,
+      clientId: record.clientId,
+      tokens: token,
+      fhirBaseUrl: record.fhirBaseUrl,
+      requestedScope: record.scope,
+      ...(storeKey !== undefined ? { storeKey } : {}),
+    });
+  }
+
+  async #trusted(url: string): Promise<boolean> {
+    const normalised = normaliseBaseUrl(url);
+    if (normalised === undefined) return false;
+    const { trustedIssuers, fhirBaseUrl } = this.#o;
+    if (fhirBaseUrl !== undefined && normaliseBaseUrl(fhirBaseUrl) === normalised) return true;
+    if (typeof trustedIssuers === "function") return (await trustedIssuers(url)) === true;
+    return (trustedIssuers ?? []).some((t) => normaliseBaseUrl(t) === normalised);
+  }
+
+  async #start(fhirBaseUrl: string, launch: string | undefined, session: string | undefined): Promise<LaunchStart> {
+    const o = this.#o;
+    assertSecureUrl(fhirBaseUrl, o.allowInsecureRequests);
+    const smartConfig: SmartConfiguration = await discoverSmartConfiguration(fhirBaseUrl, {
+      ...o.discovery,
+      ...(o.fetch ? { fetch: o.fetch } : {}),
+      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
+      ...(o.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+    });
+    const scope = authorizeScope(o.scope, launch);
+    const codeVerifier = generateCodeVerifier();
+    const state = generateState();
+    const nonce = scope.split(" ").includes("openid") ? generateNonce() : undefined;
+    const request = buildAuthorizeRequest({
+      smartConfig,
+      clientId: o.clientId,
+      redirectUri: o.redirectUri,
+      scope,
+      state,
+      codeChallenge: await codeChallengeS256(codeVerifier),
+      aud: fhirBaseUrl,
+      ...(launch !== undefined ? { launch } : {}),
+      ...(nonce !== undefined ? { nonce } : {}),
+      ...(o.extraParams ? { extraParams: o.extraParams } : {}),
+      ...(o.authorizeMethod ? { method: o.authorizeMethod } : {}),
+      ...(o.maxUrlLength !== undefined ? { maxUrlLength: o.maxUrlLength } : {}),
+      ...(o.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+    });
+    const record: LaunchRecord = {
+      state,
+      codeVerifier,
+      redirectUri: o.redirectUri,
+      fhirBaseUrl,
+      smartConfig,
+      clientId: o.clientId,
+      scope,
+      createdAt: this.#now(),
+      ...(nonce !== undefined ? { nonce } : {}),
+      ...(launch !== undefined ? { launch } : {}),
+      ...(session !== undefined ? { session } : {}),
+    };
+    await this.#states.put(state, record, o.stateTtlMs ?? 600_000);
+    return { ...request, state };
+  }
+}
+
+function toParams(input: string | URL | URLSearchParams | { iss: string; launch: string }): URLSearchParams {
+  if (input instanceof URLSearchParams) return input;
+  if (input instanceof URL) return input.searchParams;
+  if (typeof input === "string") {
+    try {
+      return new URL(input).searchParams;
+    } catch {
+      return new URLSearchParams(input.replace(/^\?/, ""));
+    }
+  }
+  if (typeof input === "object" && input !== null) {
+    return new URLSearchParams(Object.entries(input).filter((e): e is [string, string] => typeof e[1] === "string"));
+  }
+  throw new TypeError("Pass the launch or redirect URL, its query string, URLSearchParams, or { iss, launch }");
+}

@@ -1,0 +1,391 @@
+import { decodeJwt } from "jose";
+import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
+import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
+import type { AuthProvider, AuthRequest } from "./auth-provider.js";
+import { createAuthorizedFetch } from "./authorized-fetch.js";
+import { resolveClientAuth, type ClientAuthentication, type ClientAuthShorthand } from "./client-auth.js";
+import { fhirBaseOf } from "./discovery.js";
+import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
+import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { markVerified, verifiedClaimsOf } from "./exchange.js";
+import { fhirBaseMatcher } from "./fhir-base.js";
+import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
+import { introspectToken, type IntrospectionResult } from "./introspection.js";
+import { revokeToken } from "./revocation.js";
+import { TokenManager } from "./token-manager.js";
+import { tokenClient, type TokenClient } from "./token-request.js";
+import { normaliseLaunchContext } from "./token-response.js";
+
+export interface SmartClientOptions extends ClientAuthShorthand, TransportOptions {
+  smartConfig: SmartConfiguration;
+  clientId: string;
+  /** The token response (from exchangeCode, or a StoredToken); a persisted `expires_at` is kept. */
+  tokens: StoredToken | TokenResponse;
+  /** Where the session lives; default a new InMemoryTokenStore. A store needs `storeKey`. */
+  tokenStore?: TokenStore;
+  /** This session's key in the store, e.g. `smart:${userId}`. */
+  storeKey?: string;
+  /** The FHIR base the token is for (its `aud`); default: the base `smartConfig` was discovered from. */
+  fhirBaseUrl?: string;
+  /** The scope that was requested: stands in, marked unconfirmed, when the server sent no `scope` (E1). */
+  requestedScope?: string;
+  /** Clock in epoch ms (default Date.now). */
+  now?: () => number;
+  /** Refresh this long before expiry (default 60 s, at most a quarter of the lifetime). */
+  refreshMarginMs?: number;
+  /** Cross-process refresh lock lease (default 30 s). */
+  leaseMs?: number;
+  /** Retries of a refresh answered 503/429 (default 2). */
+  maxRetries?: number;
+  /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
+  clockToleranceSeconds?: number;
+}
+
+export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
+  tokenStore: TokenStore;
+  storeKey: string;
+  /** Re-check the stored id_token's signature, iss and aud before exposing fhirUser (default true). */
+  verifyIdToken?: boolean;
+}
+
+const RESTORED = Symbol("restored");
+const CONTEXT_KEYS = ["patient", "encounter", "fhirContext", "need_patient_banner", "smart_style_url", "intent", "tenant"];
+
+/**
+ * A launched SMART app session as an AuthProvider (SMART 2.2 app-launch.html): the bearer token for
+ * URLs under its FHIR base only (E21), refreshed ahead of expiry once for all callers and, with a
+ * locking store, once per fleet; the same client authentication for refresh as for the exchange;
+ * launch context, granted scopes and the verified user.
+ */
+export class SmartClient implements AuthProvider {
+  readonly smartConfig: SmartConfiguration;
+  readonly clientId: string;
+  readonly fhirBaseUrl: string;
+  readonly #options: SmartClientOptions;
+  readonly #manager: TokenManager;
+  readonly #client: TokenClient;
+  readonly #inBase: (url: string) => boolean;
+  readonly #now: () => number;
+  #ready: Promise<void> | undefined;
+  #claims: IdTokenClaims | undefined;
+  #scopeCache: [string, ScopeSet] | undefined;
+
+  constructor(options: SmartClientOptions) {
+    if (typeof options !== "object" || options === null) throw new TypeError("SmartClient needs an options object");
+    if (typeof options.smartConfig?.token_endpoint !== "string") throw new TypeError("SmartClient needs smartConfig (from discoverSmartConfiguration)");
+    if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("SmartClient needs clientId");
+    if (typeof options.tokens?.access_token !== "string" || options.tokens.access_token === "") {
+      throw new TypeError("SmartClient needs tokens with an access_token (the result of exchangeCode)");
+    }
+    if (options.tokenStore && (typeof options.storeKey !== "string" || options.storeKey === "")) {
+      throw new TypeError("A tokenStore needs storeKey, one per user session, e.g. `smart:${userId}`");
+    }
+    const base = options.fhirBaseUrl ?? fhirBaseOf(options.smartConfig);
+    if (typeof base !== "string" || base === "") {
+      throw new TypeError("SmartClient needs fhirBaseUrl (or a smartConfig from discoverSmartConfiguration, which remembers it)");
+    }
+    assertSecureUrl(base, options.allowInsecureRequests);
+    this.smartConfig = options.smartConfig;
+    this.clientId = options.clientId;
+    this.fhirBaseUrl = base.replace(/\/+$/, "");
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+
+    const token = normaliseLaunchContext(
+      typeof options.tokens.expires_at === "number" ? { ...options.tokens } : toStoredToken({ ...options.tokens }, this.#now()),
+    );
+    this.#claims = verifiedClaimsOf(options.tokens);
+    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, options.allowInsecureRequests));
+    const clientAuth: ClientAuthentication = resolveClientAuth(options);
+    this.#client = tokenClient({ ...options, clientAuth, now: this.#now });
+    this.#manager = new TokenManager({
+      store: options.tokenStore ?? new InMemoryTokenStore(),
+      key: options.storeKey ?? `smart:app:${options.clientId}:${globalThis.crypto.randomUUID()}`,
+      now: this.#now,
+      ...(options.refreshMarginMs !== undefined ? { refreshMarginMs: options.refreshMarginMs } : {}),
+      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
+      obtain: (current) => this.#refreshFrom(current),
+      canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
+    });
+    if ((options as { [RESTORED]?: boolean })[RESTORED]) this.#manager.remember(token);
+    else this.#ready = this.#manager.adopt(token).catch(() => undefined); // a failed save is retried, and reported, on first use
+  }
+
+  /**
+   * Load a session persisted in `tokenStore` (after a restart): the stored absolute `expires_at` is
+   * kept, never re-dated. Resolves to undefined when nothing is stored under `storeKey`.
+   */
+  static async restore(options: SmartClientRestoreOptions): Promise<SmartClient | undefined> {
+    if (typeof options?.tokenStore?.get !== "function") throw new TypeError("SmartClient.restore needs tokenStore");
+    if (typeof options.storeKey !== "string" || options.storeKey === "") throw new TypeError("SmartClient.restore needs storeKey");
+    let stored: StoredToken | undefined;
+    try {
+      stored = await options.tokenStore.get(options.storeKey);
+    } catch (cause) {
+      throw new SmartAuthError(`Token store get failed for key "${options.storeKey}"`, { code: SmartAuthErrorCode.TokenStore, cause });
+    }
+    if (stored === undefined) return undefined;
+    const client = new SmartClient({ ...options, tokens: stored, [RESTORED]: true } as SmartClientOptions);
+    const config = options.smartConfig;
+    if (typeof stored.id_token === "string" && options.verifyIdToken !== false && config.issuer && config.jwks_uri) {
+      // The login-time checks (nonce, exp) are past; signature, iss and aud still prove the stored identity.
+      await client.verifyIdToken({ ignoreExpiry: true }).catch(() => undefined);
+    }
+    return client;
+  }
+
+  /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
+  getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
+    if (!this.#inBase(req.url)) return undefined;
+    return this.#manager.peek() ?? this.#header();
+  }
+
+  /** Called on a 401: the next request refreshes once (E20). */
+  onUnauthorized(): void {
+    this.#manager.invalidate();
+  }
+
+  /** A fresh access token (refreshed if needed). */
+  async getAccessToken(): Promise<string> {
+    return (await this.getToken()).access_token;
+  }
+
+  /** The whole current token, refreshed if needed. */
+  async getToken(): Promise<StoredToken> {
+    await this.#settle();
+    return this.#manager.get();
+  }
+
+  /** Refresh now, whatever the expiry (needs a refresh token). */
+  async refresh(): Promise<StoredToken> {
+    await this.#settle();
+    if (typeof this.#manager.token?.refresh_token !== "string") {
+      throw new SmartAuthError("No refresh token: request offline_access or online_access, or authorize again", {
+        code: SmartAuthErrorCode.ReauthorizationRequired,
+      });
+    }
+    this.#manager.invalidate();
+    return this.#manager.get();
+  }
+
+  /** Revoke the refresh and access tokens at the server, then forget the session (memory and store). */
+  async revoke(): Promise<void> {
+    await this.#settle();
+    const token = this.#manager.token;
+    if (token) {
+      const base = { ...this.#options, ...authOf(this.#options) };
+      if (typeof token.refresh_token === "string") await revokeToken({ ...base, token: token.refresh_token, tokenTypeHint: "refresh_token" });
+      await revokeToken({ ...base, token: token.access_token, tokenTypeHint: "access_token" });
+    }
+    await this.#manager.clear();
+  }
+
+  /**
+   * End the session: revoke at the server when it has a revocation endpoint, and always forget the
+   * session locally; a revocation failure is rethrown after the local clear.
+   */
+  async logout(): Promise<void> {
+    let failure: unknown;
+    if (typeof this.smartConfig.revocation_endpoint === "string") {
+      try {
+        await this.revoke();
+        return;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    await this.#manager.clear();
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Introspect the current access token (checklist 8). */
+  async introspect(): Promise<IntrospectionResult> {
+    const token = await this.getToken();
+    return introspectToken({ ...this.#options, ...authOf(this.#options), token: token.access_token, tokenTypeHint: "access_token" });
+  }
+
+  /**
+   * Verify the current id_token now (e.g. for tokens that did not come from exchangeCode); on
+   * success `fhirUser` and `idTokenClaims` are exposed.
+   */
+  async verifyIdToken(options: { nonce?: string; ignoreExpiry?: boolean } = {}): Promise<IdTokenClaims> {
+    const idToken = this.#manager.token?.id_token;
+    if (typeof idToken !== "string") {
+      throw new SmartAuthError("The token response has no id_token (request openid fhirUser)", { code: SmartAuthErrorCode.InvalidIdToken });
+    }
+    const claims = await verifyIdToken(idToken, this.#verifyOptions(options));
+    this.#claims = claims;
+    markVerified(this.#manager.token!, claims);
+    return claims;
+  }
+
+  /** A fetch that carries this session's token to its FHIR base only (see createAuthorizedFetch). */
+  get fetch(): typeof fetch {
+    return createAuthorizedFetch(this, this.#options.fetch ? { fetch: this.#options.fetch } : {});
+  }
+
+  /** The current token as held in memory (may be stale; getToken() refreshes). */
+  get token(): StoredToken | undefined {
+    return this.#manager.token;
+  }
+
+  get patientId(): string | undefined {
+    return stringOrUndefined(this.#manager.token?.patient);
+  }
+  get encounterId(): string | undefined {
+    return stringOrUndefined(this.#manager.token?.encounter);
+  }
+  /** Launch context objects (pre-2.1 string items become `{ reference }`) (E14). */
+  get fhirContext(): FhirContextEntry[] {
+    const context = this.#manager.token?.fhirContext;
+    return Array.isArray(context) ? context : [];
+  }
+  get needPatientBanner(): boolean | undefined {
+    const value = this.#manager.token?.need_patient_banner;
+    return typeof value === "boolean" ? value : undefined;
+  }
+  get smartStyleUrl(): string | undefined {
+    return stringOrUndefined(this.#manager.token?.smart_style_url);
+  }
+  get intent(): string | undefined {
+    return stringOrUndefined(this.#manager.token?.intent);
+  }
+  get tenant(): string | undefined {
+    return stringOrUndefined(this.#manager.token?.tenant);
+  }
+  /** The user's FHIR resource URL, only from a verified id_token; relative values resolve against the FHIR base (E18). */
+  get fhirUser(): string | undefined {
+    return resolveFhirUser(this.#claims, this.fhirBaseUrl);
+  }
+  /** Claims of the verified id_token, if one was verified. */
+  get idTokenClaims(): IdTokenClaims | undefined {
+    return this.#claims;
+  }
+  /** The granted scopes; when the server sent none, the requested ones (see scopesConfirmed) (E1). */
+  get scopes(): ScopeSet {
+    const scope = this.#manager.token?.scope ?? this.#options.requestedScope ?? "";
+    if (this.#scopeCache?.[0] !== scope) this.#scopeCache = [scope, parseScope(scope)];
+    return this.#scopeCache[1];
+  }
+  /** False when `scopes` is the requested scope standing in for a missing `scope` in the response. */
+  get scopesConfirmed(): boolean {
+    return typeof this.#manager.token?.scope === "string";
+  }
+  /** Whether a refresh token is held. */
+  get canRefresh(): boolean {
+    return typeof this.#manager.token?.refresh_token === "string";
+  }
+
+  /** A summary safe to log: no token. */
+  toJSON(): Record<string, unknown> {
+    return { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl, patient: this.patientId, scope: this.#manager.token?.scope };
+  }
+
+  async #settle(): Promise<void> {
+    if (this.#ready) {
+      const ready = this.#ready;
+      this.#ready = undefined;
+      await ready;
+    }
+  }
+
+  async #header(): Promise<string> {
+    await this.#settle();
+    return this.#manager.header();
+  }
+
+  #verifyOptions(extra: { nonce?: string; ignoreExpiry?: boolean }) {
+    const o = this.#options;
+    return {
+      ...o,
+      ...(extra.nonce !== undefined ? { nonce: extra.nonce } : {}),
+      ...(extra.ignoreExpiry ? { ignoreExpiry: true } : {}),
+      now: this.#now,
+    };
+  }
+
+  // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
+  async #refreshFrom(current: StoredToken | undefined): Promise<StoredToken> {
+    const previous = current ?? this.#manager.token;
+    const refreshToken = previous?.refresh_token;
+    if (previous === undefined || typeof refreshToken !== "string") {
+      throw new SmartAuthError("No refresh token: authorize again", { code: SmartAuthErrorCode.ReauthorizationRequired });
+    }
+    let fresh: StoredToken;
+    try {
+      fresh = await this.#client.request({ grantType: "refresh_token", refreshToken });
+    } catch (error) {
+      if (SmartAuthError.is(error) && error.error === "invalid_grant") {
+        throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
+          code: SmartAuthErrorCode.ReauthorizationRequired,
+          error: error.error,
+          ...(error.errorDescription ? { errorDescription: error.errorDescription } : {}),
+          ...(error.status !== undefined ? { status: error.status } : {}),
+          cause: error,
+        });
+      }
+      throw error;
+    }
+    const merged = mergeRefreshed(previous, fresh);
+    if (typeof fresh.id_token === "string" && fresh.id_token !== previous.id_token) await this.#adoptRefreshedIdToken(merged, previous);
+    return merged;
+  }
+
+  // A refreshed id_token that fails verification or names another user must not end the session:
+  // the identity verified at login is kept with its id_token.
+  async #adoptRefreshedIdToken(merged: StoredToken, previous: StoredToken): Promise<void> {
+    const canVerify = typeof this.smartConfig.issuer === "string" && typeof this.smartConfig.jwks_uri === "string";
+    try {
+      if (!canVerify) throw new Error("unverifiable");
+      // OIDC Core §12.2: a refreshed id_token may repeat the login nonce, and only that one
+      const nonce = decodeJwt(merged.id_token!).nonce;
+      const expected = nonce !== undefined && nonce === this.#claims?.nonce ? { nonce: nonce as string } : {};
+      const claims = await verifyIdToken(merged.id_token!, { ...this.#verifyOptions(expected), ignoreExpiry: false });
+      if (this.#claims && claims.sub !== this.#claims.sub) throw new Error("different subject");
+      this.#claims = claims;
+      markVerified(merged, claims);
+    } catch {
+      if (typeof previous.id_token === "string") merged.id_token = previous.id_token;
+      else delete merged.id_token;
+    }
+  }
+}
+
+/**
+ * The refreshed token: launch context, scope, refresh token (E3) and identity carried over from the
+ * previous one when the refresh response leaves them out; expiry comes only from the new response.
+ */
+export function mergeRefreshed(previous: StoredToken, fresh: StoredToken): StoredToken {
+  const { expires_in: _in, expires_at: _at, ...kept } = previous;
+  const merged: StoredToken = { ...kept, ...fresh };
+  for (const key of ["refresh_token", "scope", "id_token", ...CONTEXT_KEYS]) {
+    if (fresh[key] === undefined && previous[key] !== undefined) merged[key] = previous[key];
+  }
+  return merged;
+}
+
+function authOf(options: SmartClientOptions): { clientAuth: ClientAuthentication } {
+  return { clientAuth: resolveClientAuth(options) };
+}
+
+const stringOrUndefined = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+// SMART 2.2 app-launch.html#experimental-authorization-details-for-multiple-servers-exp: more FHIR bases for the token.
+function extraLocations(token: StoredToken, allowInsecure: boolean | undefined): string[] {
+  const details = token.authorization_details;
+  if (!Array.isArray(details)) return [];
+  return details.flatMap((d: unknown) => {
+    const item = d as { type?: unknown; locations?: unknown };
+    if (item?.type !== "smart_on_fhir" || !Array.isArray(item.locations)) return [];
+    return item.locations.filter((l): l is string => {
+      if (typeof l !== "string") return false;
+      try {
+        assertSecureUrl(l, allowInsecure);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  });
+}
