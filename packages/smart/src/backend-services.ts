@@ -1,4 +1,3 @@
-import type { JWK } from "jose";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
@@ -22,8 +21,8 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   clientId: string;
   /** Space-separated `system/` scopes, e.g. `system/Patient.rs`. */
   scope: string;
-  /** Private key for the client assertion: CryptoKey (jose `importPKCS8`/`importJWK`), private JWK, or PKCS#8 PEM. */
-  privateKey?: CryptoKey | JWK | string;
+  /** Private key for the client assertion: a CryptoKey (e.g. jose's `importPKCS8(pem, alg)`) or a private JWK. */
+  privateKey?: CryptoKey | JsonWebKey;
   alg?: AssertionAlg;
   kid?: string;
   jku?: string;

@@ -1,5 +1,4 @@
 import * as oauth from "oauth4webapi";
-import { importJWK, importPKCS8, type JWK } from "jose";
 
 /** Signing algorithms SMART asymmetric clients use (client-confidential-asymmetric.html#signature-verification). */
 export type AssertionAlg = "RS384" | "ES384";
@@ -20,8 +19,8 @@ export type ClientAuthentication =
   | { method: "client_secret_post"; clientSecret: string }
   | {
       method: "private_key_jwt";
-      /** A jose/WebCrypto private key, a private JWK, or a PKCS#8 PEM string. */
-      privateKey: CryptoKey | JWK | string;
+      /** A WebCrypto private key (e.g. from jose's `importPKCS8(pem, alg)`) or a private JWK. */
+      privateKey: CryptoKey | JsonWebKey;
       alg: AssertionAlg;
       /** `kid` header: must match the key registered in the client's JWKS (E17). */
       kid?: string;
@@ -35,7 +34,7 @@ export type ClientAuthentication =
 export interface ClientAuthShorthand {
   clientAuth?: ClientAuthentication;
   clientSecret?: string;
-  privateKey?: CryptoKey | JWK | string;
+  privateKey?: CryptoKey | JsonWebKey;
   alg?: AssertionAlg;
   kid?: string;
   jku?: string;
@@ -63,12 +62,27 @@ export function resolveClientAuth(options: ClientAuthShorthand): ClientAuthentic
 const isCryptoKey = (value: unknown): value is CryptoKey =>
   typeof value === "object" && value !== null && "algorithm" in value && "usages" in value && "type" in value;
 
-async function importSigningKey(key: CryptoKey | JWK | string, alg: AssertionAlg): Promise<CryptoKey> {
+const IMPORT_PARAMS = {
+  ES384: { name: "ECDSA", namedCurve: "P-384" },
+  RS384: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
+} as const;
+
+async function importSigningKey(key: CryptoKey | JsonWebKey, alg: AssertionAlg): Promise<CryptoKey> {
+  if (typeof key === "string") {
+    throw new TypeError('privateKey must be a CryptoKey or a private JWK: import a PEM with jose, `await importPKCS8(pem, "ES384")`');
+  }
+  if (typeof key !== "object" || key === null) throw new TypeError("privateKey must be a CryptoKey or a private JWK");
   let cryptoKey: CryptoKey;
   if (isCryptoKey(key)) cryptoKey = key;
-  else if (typeof key === "string") cryptoKey = (await importPKCS8(key, alg)) as CryptoKey;
-  else if (typeof key === "object" && key !== null) cryptoKey = (await importJWK(key, alg)) as CryptoKey;
-  else throw new TypeError("privateKey must be a CryptoKey, a private JWK or a PKCS#8 PEM string");
+  else {
+    // a JWK goes straight to WebCrypto; only its private members and curve matter for signing
+    const { kty, crv, d, x, y, n, e, p, q, dp, dq, qi } = key;
+    try {
+      cryptoKey = await crypto.subtle.importKey("jwk", { kty, crv, d, x, y, n, e, p, q, dp, dq, qi }, IMPORT_PARAMS[alg], false, ["sign"]);
+    } catch (cause) {
+      throw new TypeError(`privateKey is not a private ${alg} JWK`, { cause });
+    }
+  }
   assertKeyMatches(cryptoKey, alg);
   return cryptoKey;
 }

@@ -1,10 +1,10 @@
-import { createRemoteJWKSet, customFetch, decodeJwt, jwtVerify, type JWTPayload } from "jose";
+import * as oauth from "oauth4webapi";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
+import { assertSecureUrl, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
 
 /** Claims of a verified id_token. `fhirUser` is as the server sent it (see resolveFhirUser). */
-export interface IdTokenClaims extends JWTPayload {
+export interface IdTokenClaims {
   iss: string;
   sub: string;
   aud: string | string[];
@@ -15,15 +15,16 @@ export interface IdTokenClaims extends JWTPayload {
   fhirUser?: string;
   /** Pre-2.0 servers sent `profile` instead of `fhirUser` (checklist 3.21). */
   profile?: string;
+  [claim: string]: unknown;
 }
 
 export interface VerifyIdTokenOptions extends TransportOptions {
   /** Must carry `issuer` and `jwks_uri` (listed with `sso-openid-connect`). */
   smartConfig: SmartConfiguration;
   clientId: string;
-  /** The nonce sent in the authorization request; when given, the claim must equal it. */
+  /** The nonce sent in the authorization request; when given, the claim must equal it, else it must be absent. */
   nonce?: string;
-  /** Leeway for `exp`/`iat`, in seconds (default 60, as Inferno). */
+  /** Leeway for `exp`/`nbf`, in seconds (default 60, as Inferno). */
   clockToleranceSeconds?: number;
   /** Accepted signature algorithms; default RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 (never none or HS*). */
   algorithms?: string[];
@@ -35,34 +36,36 @@ export interface VerifyIdTokenOptions extends TransportOptions {
 
 const DEFAULT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
 
-// One remote key set per (fetch, jwks_uri): jose caches keys and refetches on an unknown kid.
-const keySets = new WeakMap<object, Map<string, ReturnType<typeof createRemoteJWKSet>>>();
+// oauth4webapi caches a JWKS per AuthorizationServer object: one per (fetch, configuration, algorithm list).
+const servers = new WeakMap<object, WeakMap<SmartConfiguration, Map<string, oauth.AuthorizationServer>>>();
 const DEFAULT_FETCH = {};
 
-function keySet(jwksUri: string, options: TransportOptions) {
+function authorizationServerFor(options: VerifyIdTokenOptions, issuer: string, jwksUri: string, algorithms: string[]) {
   const owner = options.fetch ?? DEFAULT_FETCH;
-  let byUri = keySets.get(owner);
-  if (!byUri) keySets.set(owner, (byUri = new Map()));
-  let set = byUri.get(jwksUri);
-  if (!set) {
-    const fetchImpl = options.fetch;
-    set = createRemoteJWKSet(new URL(jwksUri), {
-      timeoutDuration: options.timeoutMs ?? 10_000,
-      ...(fetchImpl ? { [customFetch]: (url: string, init: RequestInit) => fetchImpl(url, init) } : {}),
-    });
-    byUri.set(jwksUri, set);
-  }
-  return set;
+  let byConfig = servers.get(owner);
+  if (!byConfig) servers.set(owner, (byConfig = new WeakMap()));
+  let byAlgs = byConfig.get(options.smartConfig);
+  if (!byAlgs) byConfig.set(options.smartConfig, (byAlgs = new Map()));
+  const key = algorithms.join(",");
+  let as = byAlgs.get(key);
+  if (!as) byAlgs.set(key, (as = { issuer, jwks_uri: jwksUri, id_token_signing_alg_values_supported: algorithms }));
+  return as;
 }
 
-const invalid = (message: string, cause?: unknown) =>
-  new SmartAuthError(`id_token rejected: ${message}`, { code: SmartAuthErrorCode.InvalidIdToken, ...(cause ? { cause } : {}) });
+const invalid = (reason: string) => new SmartAuthError(`id_token rejected: ${reason}`, { code: SmartAuthErrorCode.InvalidIdToken });
+
+// oauth4webapi errors carry the token and its claims in `cause`: report only the code and the claim name.
+function reasonOf(error: unknown): string {
+  const e = error as { code?: unknown; cause?: { claim?: unknown } } | undefined;
+  const claim = typeof e?.cause?.claim === "string" ? ` (claim "${e.cause.claim}")` : "";
+  return `${typeof e?.code === "string" ? e.code : "unverifiable"}${claim}`;
+}
 
 /**
- * Verify an id_token (OIDC Core §3.1.3.7, SMART 2.2 scopes-and-launch-context.html#scopes-for-requesting-identity-data):
- * signature with a key from `jwks_uri` chosen by `kid`, `iss` equal to the configuration's `issuer`
- * exactly (E6), `aud` containing the client id and `azp` when there are several audiences (E18), `exp`
- * and `iat` within the leeway, `nonce` when one was sent. `alg: none` and HMAC are never accepted.
+ * Verify an id_token (OIDC Core §3.1.3.7, SMART 2.2 scopes-and-launch-context.html#scopes-for-requesting-identity-data)
+ * with oauth4webapi: signature with a key from `jwks_uri` chosen by `kid`, `iss` equal to the
+ * configuration's `issuer` exactly (E6), `aud` containing the client id and `azp` when there are several
+ * audiences (E18), `exp` within the leeway, `nonce` when one was sent. `alg: none` and HMAC are never accepted.
  */
 export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptions): Promise<IdTokenClaims> {
   if (typeof idToken !== "string" || idToken === "") throw new TypeError("verifyIdToken needs the id_token string");
@@ -75,42 +78,37 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   }
   assertSecureUrl(jwksUri, options.allowInsecureRequests);
   const algorithms = (options.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => a !== "none" && !a.startsWith("HS"));
-  const now = options.now ?? Date.now;
-  let payload: JWTPayload;
+  const as = authorizationServerFor(options, issuer, jwksUri, algorithms);
+  const now = Math.floor((options.now ?? Date.now)() / 1000);
+  const client: oauth.Client = {
+    client_id: options.clientId,
+    [oauth.clockSkew]: now - Math.floor(Date.now() / 1000),
+    // a stored id_token is re-checked for signature, iss and aud only: its login-time lifetime is past
+    [oauth.clockTolerance]: options.ignoreExpiry ? Number.MAX_SAFE_INTEGER : (options.clockToleranceSeconds ?? 60),
+  };
+  // oauth4webapi verifies id_tokens as part of a token response: hand it one holding only this id_token.
+  const response = new Response(JSON.stringify({ access_token: "-", token_type: "bearer", id_token: idToken }), {
+    headers: { "content-type": "application/json" },
+  });
+  let claims: oauth.IDToken | undefined;
   try {
-    ({ payload } = await jwtVerify(idToken, keySet(jwksUri, options), {
-      issuer,
-      audience: options.clientId,
-      algorithms,
-      clockTolerance: options.clockToleranceSeconds ?? 60,
-      requiredClaims: ["iss", "sub", "aud", "exp", "iat"],
-      currentDate: new Date(options.ignoreExpiry ? checkTimeIgnoringExpiry(idToken, now()) : now()),
-    }));
-  } catch (cause) {
-    const code = (cause as { code?: string } | undefined)?.code ?? "ERR_UNKNOWN";
-    const claim = (cause as { claim?: string } | undefined)?.claim;
-    throw invalid(`${code}${claim ? ` (claim "${claim}")` : ""}`, cause);
+    // without an expected nonce a re-checked stored id_token keeps its login nonce unchecked; otherwise
+    // the nonce must equal the one sent, or be absent when none was sent
+    const result =
+      options.nonce === undefined && options.ignoreExpiry
+        ? await oauth.processRefreshTokenResponse(as, client, response)
+        : await oauth.processAuthorizationCodeResponse(as, client, response, {
+            expectedNonce: options.nonce ?? oauth.expectNoNonce,
+            requireIdToken: true,
+          });
+    await oauth.validateApplicationLevelSignature(as, response, requestOptions(jwksUri, options));
+    claims = oauth.getValidatedIdTokenClaims(result);
+  } catch (error) {
+    throw invalid(reasonOf(error));
   }
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== options.clientId) throw invalid('"azp" must be the client id when there are several audiences');
-  if (payload.azp !== undefined && payload.azp !== options.clientId) throw invalid('"azp" is not the client id');
-  if (typeof payload.sub !== "string" || payload.sub.length === 0) throw invalid('"sub" is missing');
-  if (options.nonce !== undefined) {
-    if (payload.nonce !== options.nonce) throw invalid('"nonce" does not match the one sent');
-  } else if (payload.nonce !== undefined && !options.ignoreExpiry) {
-    throw invalid('"nonce" present although none was sent');
-  }
-  return payload as IdTokenClaims;
-}
-
-// A stored id_token is re-checked as of a moment inside its lifetime: signature, iss and aud still count.
-function checkTimeIgnoringExpiry(idToken: string, now: number): number {
-  let exp: unknown;
-  try {
-    exp = decodeJwt(idToken).exp;
-  } catch {
-    return now;
-  }
-  return typeof exp === "number" ? Math.min(now, exp * 1000 - 1000) : now;
+  if (!claims || typeof claims.sub !== "string" || claims.sub === "") throw invalid('"sub" is missing');
+  if (claims.azp !== undefined && claims.azp !== options.clientId) throw invalid('"azp" is not the client id');
+  return claims as IdTokenClaims;
 }
 
 /** `fhirUser` (or legacy `profile`) as an absolute URL: a relative one resolves against the FHIR base (E18, checklist 3.23). */

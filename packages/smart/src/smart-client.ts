@@ -1,4 +1,3 @@
-import { decodeJwt } from "jose";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
@@ -338,10 +337,10 @@ export class SmartClient implements AuthProvider {
     const canVerify = typeof this.smartConfig.issuer === "string" && typeof this.smartConfig.jwks_uri === "string";
     try {
       if (!canVerify) throw new Error("unverifiable");
-      // OIDC Core §12.2: a refreshed id_token may repeat the login nonce, and only that one
-      const nonce = decodeJwt(merged.id_token!).nonce;
-      const expected = nonce !== undefined && nonce === this.#claims?.nonce ? { nonce: nonce as string } : {};
-      const claims = await verifyIdToken(merged.id_token!, { ...this.#verifyOptions(expected), ignoreExpiry: false });
+      // OIDC Core §12.2: a refreshed id_token may repeat the login nonce, and only that one, or have none
+      const loginNonce = this.#claims?.nonce;
+      const verify = (nonce?: string) => verifyIdToken(merged.id_token!, this.#verifyOptions(nonce !== undefined ? { nonce } : {}));
+      const claims = await (loginNonce !== undefined ? verify(loginNonce).catch(() => verify()) : verify());
       if (this.#claims && claims.sub !== this.#claims.sub) throw new Error("different subject");
       this.#claims = claims;
       markVerified(merged, claims);

@@ -30,22 +30,19 @@ export function tokenClient(ctx: TokenClientContext) {
   const client: oauth.Client = { client_id: ctx.clientId };
   const getAuth = clientAuthFactory(ctx.clientAuth, endpoint, now);
 
-  async function send(grant: TokenGrant, auth: oauth.ClientAuth): Promise<Response> {
-    const options = requestOptions(endpoint, ctx);
-    switch (grant.grantType) {
-      case "client_credentials":
-        return oauth.clientCredentialsGrantRequest(as, client, auth, grant.scope ? { scope: grant.scope } : {}, options);
-      case "refresh_token":
-        return oauth.refreshTokenGrantRequest(as, client, auth, grant.refreshToken, {
-          ...options,
-          ...(grant.scope ? { additionalParameters: { scope: grant.scope } } : {}),
-        });
-      case "authorization_code": {
-        // state was checked by the caller (launch.ts) before the code was trusted; this only brands the params
-        const callback = oauth.validateAuthResponse(as, client, new URLSearchParams({ code: grant.code }), oauth.skipStateCheck);
-        return oauth.authorizationCodeGrantRequest(as, client, auth, callback, grant.redirectUri, grant.codeVerifier, options);
-      }
-    }
+  // One request builder for the three grants (SMART 2.2 app-launch.html#obtain-access-token,
+  // #refresh-access-token, backend-services.html#request-1); oauth4webapi adds client authentication.
+  function send(grant: TokenGrant, auth: oauth.ClientAuth): Promise<Response> {
+    const { grantType, ...rest } = grant;
+    const params: Record<string, string> =
+      grantType === "authorization_code"
+        ? { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier }
+        : grantType === "refresh_token"
+          ? { refresh_token: grant.refreshToken }
+          : {};
+    const scope = (rest as { scope?: string }).scope;
+    if (scope && grantType !== "authorization_code") params.scope = scope;
+    return oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, requestOptions(endpoint, ctx));
   }
 
   /**

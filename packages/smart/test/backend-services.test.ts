@@ -7,6 +7,7 @@ import { createFhirClient } from "./support/fake-core.js";
 
 let sandbox: Sandbox;
 let es384Pem: string;
+let es384: CryptoKey;
 let rs384: CryptoKey;
 
 beforeAll(async () => {
@@ -14,6 +15,7 @@ beforeAll(async () => {
   const es = await generateKeyPair("ES384", { extractable: true });
   const rs = await generateKeyPair("RS384", { extractable: true });
   es384Pem = await exportPKCS8(es.privateKey);
+  es384 = es.privateKey;
   rs384 = rs.privateKey;
   await sandbox.registerClient({
     clientId: "backend-client-id",
@@ -66,7 +68,7 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
       issuer: sandbox.fhirBaseUrl,
       clientId: "backend-client-id",
       scope: "system/Patient.rs system/Observation.rs",
-      privateKey: es384Pem,
+      privateKey: es384,
       alg: "ES384",
       kid: "key-1",
       ...extra,

@@ -69,14 +69,25 @@ describe("private_key_jwt client assertion (checklist 5.x, E4, E5, E7, E17)", ()
     });
   }
 
-  it("accepts a private JWK and a PKCS#8 PEM", async () => {
-    const { privateKey } = await generateKeyPair("ES384", { extractable: true });
-    for (const key of [await exportJWK(privateKey), await exportPKCS8(privateKey)]) {
+  it("accepts a private JWK (ES384 and RS384); a PEM string gets a TypeError pointing at jose's importPKCS8", async () => {
+    for (const alg of ["ES384", "RS384"] as const) {
+      const { privateKey } = await generateKeyPair(alg, { extractable: true });
       const { fetch, seen } = fakeFetch([ok]);
-      const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: key, alg: "ES384" }), fetch });
+      const jwk = { ...(await exportJWK(privateKey)), alg, kid: "k", use: "sig" };
+      const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: jwk, alg }), fetch });
       await client.request({ grantType: "client_credentials" });
-      expect(decodeProtectedHeader(seen[0]!.body.get("client_assertion")!).alg).toBe("ES384");
+      expect(decodeProtectedHeader(seen[0]!.body.get("client_assertion")!).alg).toBe(alg);
     }
+    const { privateKey } = await generateKeyPair("ES384", { extractable: true });
+    const pem = await exportPKCS8(privateKey);
+    const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: pem as never, alg: "ES384" }), fetch: fakeFetch([]).fetch });
+    const err = await client.request({ grantType: "client_credentials" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TypeError);
+    expect(String(err)).toMatch(/importPKCS8/);
+    expect(String(err)).not.toContain(pem.slice(40, 80));
+    const pub = await exportJWK((await generateKeyPair("ES384", { extractable: true })).publicKey);
+    const noPrivate = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: pub, alg: "ES384" }), fetch: fakeFetch([]).fetch });
+    await expect(noPrivate.request({ grantType: "client_credentials" })).rejects.toBeInstanceOf(TypeError);
   });
 
   it("refuses a key that does not match alg, and RSA keys under 2048 bits (E17)", async () => {
