@@ -13,6 +13,7 @@ export type {
   AuthorizeInit,
   ClientRegistration,
   FhirContextItem,
+  JWK,
   LaunchContext,
   Sandbox,
   SandboxFaults,

@@ -1,4 +1,20 @@
-import type { JWK } from "jose";
+/**
+ * A JSON Web Key (RFC 7517). Declared here rather than imported from jose so that CommonJS
+ * TypeScript users (module node16) can read these types: jose is ESM-only.
+ */
+export interface JWK {
+  kty?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  d?: string;
+  [member: string]: unknown;
+}
 
 /** Options of {@link startSandbox}. Every member is optional. */
 export interface SandboxOptions {
