@@ -1,22 +1,22 @@
 /**
  * Decides whether a request URL is under the FHIR base a token was issued for, so the bearer token is
  * never sent to another origin or path (SMART 2.2 app-launch.html#app-protection; checklist E21).
- * The common case is a string prefix test; anything unusual (case, dot segments, encodings) takes the
- * slow path through the URL parser.
+ * It runs on every request: the common case is one anchored regular expression (a base, then a path
+ * free of `.`, `%` and `\`); anything unusual (case, dot segments, encodings) goes through the URL parser.
  */
 export function fhirBaseMatcher(fhirBaseUrl: string, extraLocations: readonly string[] = []): (url: string) => boolean {
   const bases = [fhirBaseUrl, ...extraLocations].map(normaliseBase);
-  const prefixes = bases.map((b) => b.href);
+  const prefixes = bases.map((b) => b.href.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|");
+  const plain = new RegExp(`^(?:${prefixes})(?:$|[?#]|/[^.%\\\\?#]*(?:[?#]|$))`);
+  // A FHIR client asks about one URL several times in a row (request, 401 retry): keep the last answer.
+  let lastUrl: string | undefined;
+  let lastAnswer = false;
   return (url: string) => {
-    for (const prefix of prefixes) {
-      if (url.startsWith(prefix)) {
-        const rest = url.slice(prefix.length);
-        const next = rest.charCodeAt(0);
-        // "/", "?", "#" or end of string, and no dot segment or escape that could climb out of the base
-        if ((rest === "" || next === 47 || next === 63 || next === 35) && !/\/\.|%2e|%2f|\\/i.test(rest)) return true;
-      }
-    }
-    return slowMatch(url, bases);
+    if (url === lastUrl) return lastAnswer;
+    const answer = typeof url === "string" && (plain.test(url) || slowMatch(url, bases));
+    lastUrl = url;
+    lastAnswer = answer;
+    return answer;
   };
 }
 
@@ -39,6 +39,6 @@ function slowMatch(url: string, bases: readonly Base[]): boolean {
   } catch {
     return false;
   }
-  if (/%2e|%2f|\\/i.test(u.pathname)) return false;
+  if (/%2e|%2f|%5c|\\/i.test(u.pathname)) return false;
   return bases.some((b) => u.origin === b.origin && (u.pathname === b.path || u.pathname.startsWith(`${b.path}/`) || (b.path === "" && u.pathname === "/")));
 }

@@ -32,14 +32,27 @@ export class TokenManager {
   #inflight: Promise<StoredToken> | undefined;
   #rejected: string | undefined;
   #unsaved = false;
+  // Calls that may skip reading the clock. Reading it costs about as much as the rest of the hot path,
+  // so with the default clock a timer at renewAt forces the next check, and every 64th call checks anyway
+  // (a timer can fire late after a suspend; a token used late meets a 401, which renews it).
+  #skipClockChecks = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #systemClock: boolean;
 
   constructor(options: TokenManagerOptions) {
     this.#o = options;
+    this.#systemClock = options.now === Date.now;
   }
 
   /** The `Bearer …` header if a fresh token is in memory: the hot path, synchronous. */
   peek(): string | undefined {
-    return this.#header !== undefined && this.#o.now() < this.#renewAt && !this.#unsaved ? this.#header : undefined;
+    if (this.#skipClockChecks > 0) {
+      this.#skipClockChecks--;
+      return this.#header;
+    }
+    if (this.#header === undefined || this.#unsaved || this.#o.now() >= this.#renewAt) return undefined;
+    if (this.#systemClock) this.#skipClockChecks = 63;
+    return this.#header;
   }
 
   /** The token in memory, fresh or not (for launch context and scopes). */
@@ -79,6 +92,7 @@ export class TokenManager {
     if (accessToken === undefined || accessToken !== this.#token?.access_token) return;
     this.#rejected = accessToken;
     this.#renewAt = 0;
+    this.#skipClockChecks = 0;
   }
 
   /** Forget the token here and in the store (logout, invalid_grant). */
@@ -86,6 +100,7 @@ export class TokenManager {
     this.#token = undefined;
     this.#header = undefined;
     this.#renewAt = 0;
+    this.#skipClockChecks = 0;
     await this.#call("delete", () => this.#o.store.delete(this.#o.key));
   }
 
@@ -93,7 +108,18 @@ export class TokenManager {
     this.#token = token;
     this.#header = `Bearer ${token.access_token}`;
     this.#renewAt = renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+    this.#skipClockChecks = 0;
     if (token.access_token !== this.#rejected) this.#rejected = undefined;
+    if (this.#systemClock) this.#armTimer();
+  }
+
+  #armTimer(): void {
+    clearTimeout(this.#timer);
+    const delay = this.#renewAt - this.#o.now();
+    if (!Number.isFinite(delay)) return;
+    // at most ~24.8 days per timer; an early fire only means one more clock check
+    this.#timer = setTimeout(() => (this.#skipClockChecks = 0), Math.max(0, Math.min(delay, 2 ** 31 - 1)));
+    (this.#timer as { unref?: () => void }).unref?.();
   }
 
   #usable(token: StoredToken | undefined): token is StoredToken {
@@ -165,6 +191,7 @@ export class TokenManager {
   // token) and saving is retried on the next call; this call still reports the store failure.
   async #save(token: StoredToken): Promise<void> {
     this.#unsaved = true;
+    this.#skipClockChecks = 0;
     await this.#call("set", () => this.#o.store.set(this.#o.key, token));
     this.#unsaved = false;
   }

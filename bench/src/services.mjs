@@ -1,0 +1,171 @@
+// Everything the benches need, started and stopped in-process: keys, the sandbox, Redis, the local KMS.
+import { fork, spawn } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { KMSClient } from "@aws-sdk/client-kms";
+import { startSandbox } from "@fhir-dsl/smart-sandbox";
+import { build } from "esbuild";
+import { exportJWK, generateKeyPair } from "jose";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const benchDir = join(here, "..");
+export const repoRoot = join(benchDir, "..");
+
+/** An ES384 key pair: the CryptoKey, the private JWK (for child processes) and the public JWKS. */
+export async function clientKeys(kid = "bench") {
+  const { privateKey, publicKey } = await generateKeyPair("ES384", { extractable: true });
+  const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES384" };
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES384", use: "sig" }] };
+  return { privateKey, privateJwk, jwks, kid };
+}
+
+const registration = (clientId, keys) => ({ clientId, jwks: keys.jwks, grantTypes: ["client_credentials"] });
+
+/** The sandbox in this process (for counts): `addClient` registers a backend client with `keys`. */
+export async function benchSandbox(keys, options = {}) {
+  const sandbox = await startSandbox({ port: 0, ...options });
+  let n = 0;
+  return {
+    sandbox,
+    fhirBaseUrl: sandbox.fhirBaseUrl,
+    async addClient(prefix = "bench") {
+      const clientId = `${prefix}-${process.pid}-${++n}`;
+      await sandbox.registerClient(registration(clientId, keys));
+      return clientId;
+    },
+    tokenRequests: async () => sandbox.stats.tokenRequests,
+    close: () => sandbox.close(),
+  };
+}
+
+/** The same, in a child process (for timings; see sandbox-process.mjs for why). */
+export async function sandboxProcess(keys, options = {}) {
+  const child = fork(join(here, "sandbox-process.mjs"), [], {
+    env: { ...process.env, BENCH_SANDBOX_OPTIONS: JSON.stringify(options) },
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const exited = once(child, "exit");
+  const [ready] = await Promise.race([once(child, "message"), exited.then(() => Promise.reject(new Error("the sandbox process exited")))]);
+  const pending = new Map();
+  let nextId = 0;
+  child.on("message", (m) => pending.get(m.id)?.(m));
+  const call = (op, extra = {}) =>
+    new Promise((resolve, reject) => {
+      const id = ++nextId;
+      pending.set(id, (m) => {
+        pending.delete(id);
+        m.ok ? resolve(m) : reject(new Error(`sandbox ${op}: ${m.message}`));
+      });
+      child.send({ id, op, ...extra });
+    });
+  let n = 0;
+  return {
+    fhirBaseUrl: ready.fhirBaseUrl,
+    async addClient(prefix = "bench") {
+      const clientId = `${prefix}-${process.pid}-${++n}`;
+      await call("register", { client: registration(clientId, keys) });
+      return clientId;
+    },
+    tokenRequests: async () => (await call("stats")).tokenRequests,
+    async close() {
+      if (child.exitCode !== null) return;
+      await call("close").catch(() => child.kill("SIGTERM"));
+      await exited;
+    },
+  };
+}
+
+async function freePort() {
+  const probe = createServer().listen(0, "127.0.0.1");
+  await once(probe, "listening");
+  const { port } = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+function ping(port) {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => socket.write("PING\r\n"));
+    socket.once("data", (data) => {
+      socket.destroy();
+      resolve(data.toString().startsWith("+PONG"));
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+/** REDIS_URL, or a private `redis-server` (REDIS_SERVER_BIN or PATH) on a free port without persistence. */
+export async function benchRedis() {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, shared: true, stop: async () => {} };
+  const port = await freePort();
+  const bin = process.env.REDIS_SERVER_BIN || "redis-server";
+  const child = spawn(bin, ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  const exited = once(child, "exit");
+  child.once("error", () => undefined);
+  for (let i = 0; !(await ping(port)); i++) {
+    if (i > 100 || child.exitCode !== null) throw new Error(`${bin} did not answer PING on 127.0.0.1:${port}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    shared: false,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** Count every command an ioredis client sends (ioredis routes all of them through sendCommand). */
+export function countCommands(redis) {
+  const counter = { commands: 0 };
+  const send = redis.sendCommand.bind(redis);
+  redis.sendCommand = (command, stream) => {
+    counter.commands++;
+    return send(command, stream);
+  };
+  return counter;
+}
+
+/**
+ * The token-store-kms package's local KMS fixture (real SigV4 checks, JSON 1.1 protocol, call counts),
+ * compiled from its TypeScript with esbuild into node_modules/.cache, so the bench needs no TS runtime.
+ */
+export async function startKms() {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // the SDK warns about Node 20 once per process
+  const source = join(repoRoot, "packages/token-store-kms/test/fixtures/local-kms.ts");
+  const outfile = join(benchDir, "node_modules/.cache/bench/local-kms.mjs");
+  mkdirSync(dirname(outfile), { recursive: true });
+  await build({ entryPoints: [source], outfile, format: "esm", platform: "node", target: "node20", logLevel: "silent" });
+  const { startLocalKms } = await import(pathToFileURL(outfile).href);
+  const kms = await startLocalKms();
+  const client = new KMSClient({ ...kms.clientConfig(), maxAttempts: 1 });
+  const calls = () => kms.calls.GenerateDataKey + kms.calls.Decrypt + kms.calls.Encrypt;
+  return { kms, client, calls, close: async () => (client.destroy(), await kms.close()) };
+}
+
+/** A TokenStore wrapper counting calls into the wrapped store; keeps `lock` exactly when the store has it. */
+export function countingStore(store) {
+  const counts = { get: 0, set: 0, delete: 0, lock: 0 };
+  const wrapped = {
+    counts,
+    get total() {
+      return counts.get + counts.set + counts.delete + counts.lock;
+    },
+    get: (key) => (counts.get++, store.get(key)),
+    set: (key, value) => (counts.set++, store.set(key, value)),
+    delete: (key) => (counts.delete++, store.delete(key)),
+  };
+  if (typeof store.lock === "function") wrapped.lock = (key, leaseMs) => (counts.lock++, store.lock(key, leaseMs));
+  return wrapped;
+}
+
+export const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};

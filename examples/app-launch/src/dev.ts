@@ -1,0 +1,29 @@
+// `pnpm dev`: the sandbox and the app side by side, on embedded defaults; FHIR_BASE_URL + CLIENT_ID
+// point the app at a real server instead (register `<app>/callback` as its redirect URI there).
+import { startSandbox } from "@fhir-dsl/smart-sandbox";
+import { startApp } from "./app.js";
+
+const port = Number(process.env.PORT ?? 3000);
+const sandbox = process.env.FHIR_BASE_URL ? undefined : await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0) });
+const app = await startApp({
+  port,
+  ...(sandbox ? { sandbox } : { fhirBaseUrl: process.env.FHIR_BASE_URL!, clientId: process.env.CLIENT_ID ?? "" }),
+}).catch((error: Error) => {
+  console.error(`app-launch: ${error.message}`);
+  process.exit(1);
+});
+
+console.log(`SMART App Launch example on ${app.url}
+  standalone launch  open ${app.url}/ and press "Start a standalone launch"
+  EHR launch         ${sandbox ? `open ${sandbox.ehrLaunchEndpoint}?app=${encodeURIComponent(app.launchUrl)}` : `register ${app.launchUrl} as the launch URL in your EHR`}
+  FHIR server        ${app.fhirBaseUrl}${sandbox ? " (embedded sandbox)" : ""}
+  client id          ${app.clientId}, redirect URI ${app.redirectUri}
+Press Ctrl+C to stop.`);
+
+const stop = async () => {
+  await app.close();
+  await sandbox?.close();
+  process.exit(0);
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);
