@@ -1,5 +1,5 @@
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
+import { diffScopes, parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
@@ -69,6 +69,7 @@ export class SmartClient implements AuthProvider {
   #ready: Promise<void> | undefined;
   #claims: IdTokenClaims | undefined;
   #scopeCache: [string, ScopeSet] | undefined;
+  #widenedOnRefresh: string[] = [];
 
   constructor(options: SmartClientOptions) {
     if (typeof options !== "object" || options === null) throw new TypeError("SmartClient needs an options object");
@@ -271,6 +272,17 @@ export class SmartClient implements AuthProvider {
   get scopesConfirmed(): boolean {
     return typeof this.#manager.token?.scope === "string";
   }
+  /**
+   * What is wrong with the grant as the server gave it (checklist E1): `patient/` scopes without a
+   * `patient` in context, and scopes a refresh returned beyond the original grant (a server bug).
+   */
+  get grantIssues(): string[] {
+    const issues: string[] = [];
+    if (this.scopes.contexts.includes("patient") && this.patientId === undefined) issues.push("patient scopes granted without a patient in context");
+    if (this.#widenedOnRefresh.length > 0) issues.push(`refresh widened the grant: ${this.#widenedOnRefresh.join(" ")}`);
+    return issues;
+  }
+
   /** Whether a refresh token is held. */
   get canRefresh(): boolean {
     return typeof this.#manager.token?.refresh_token === "string";
@@ -327,6 +339,10 @@ export class SmartClient implements AuthProvider {
       throw error;
     }
     const merged = mergeRefreshed(previous, fresh);
+    // SMART 2.2 app-launch.html#response-7: a refreshed scope is the original or a subset, never wider
+    if (typeof fresh.scope === "string" && typeof previous.scope === "string") {
+      this.#widenedOnRefresh = diffScopes(previous.scope, fresh.scope).added;
+    }
     if (typeof fresh.id_token === "string" && fresh.id_token !== previous.id_token) await this.#adoptRefreshedIdToken(merged, previous);
     return merged;
   }
