@@ -4,6 +4,7 @@ import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { clientAuthFactory, resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
+import { recordingFetch, withoutEcho } from "./redact.js";
 import { transportError } from "./token-request.js";
 
 /** Options shared by introspectToken and revokeToken. */
@@ -66,7 +67,8 @@ export async function introspectToken(options: IntrospectTokenOptions): Promise<
   requireCallOptions(options, "introspectToken");
   const { as, client, auth, endpoint } = await endpointCall(options, options.smartConfig.introspection_endpoint, "introspection");
   const bearer = options.bearerToken;
-  const baseFetch = options.fetch ?? globalThis.fetch;
+  const sent = new Set<string>();
+  const baseFetch = recordingFetch(options.fetch, sent);
   // oauth4webapi refuses an authorization header in options.headers; the fetch adds it instead
   const transport: TransportOptions = bearer
     ? {
@@ -77,7 +79,7 @@ export async function introspectToken(options: IntrospectTokenOptions): Promise<
           return baseFetch(input, { ...init, headers });
         },
       }
-    : options;
+    : { ...options, fetch: baseFetch };
   let response: Response;
   try {
     response = await oauth.introspectionRequest(as, client, auth, options.token, {
@@ -85,13 +87,13 @@ export async function introspectToken(options: IntrospectTokenOptions): Promise<
       ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
     });
   } catch (cause) {
-    throw transportError(cause, endpoint);
+    throw withoutEcho(transportError(cause, endpoint), sent);
   }
   let result: oauth.IntrospectionResponse;
   try {
     result = await oauth.processIntrospectionResponse(as, client, response);
   } catch (cause) {
-    throw callError(cause, endpoint, response, SmartAuthErrorCode.Introspection, "Introspection");
+    throw withoutEcho(callError(cause, endpoint, response, SmartAuthErrorCode.Introspection, "Introspection"), sent);
   }
   return { ...(result as Record<string, unknown>), active: result.active, scopes: parseScope(typeof result.scope === "string" ? result.scope : "") } as IntrospectionResult;
 }

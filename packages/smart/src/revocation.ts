@@ -2,6 +2,7 @@ import * as oauth from "oauth4webapi";
 import { requestOptions } from "./endpoint.js";
 import { SmartAuthErrorCode } from "./errors.js";
 import { callError, endpointCall, requireCallOptions, type TokenEndpointCallOptions } from "./introspection.js";
+import { recordingFetch, withoutEcho } from "./redact.js";
 import { transportError } from "./token-request.js";
 
 export type RevokeTokenOptions = TokenEndpointCallOptions;
@@ -13,18 +14,19 @@ export type RevokeTokenOptions = TokenEndpointCallOptions;
 export async function revokeToken(options: RevokeTokenOptions): Promise<void> {
   requireCallOptions(options, "revokeToken");
   const { as, client, auth, endpoint } = await endpointCall(options, options.smartConfig.revocation_endpoint, "revocation");
+  const sent = new Set<string>();
   let response: Response;
   try {
     response = await oauth.revocationRequest(as, client, auth, options.token, {
-      ...requestOptions(endpoint, options),
+      ...requestOptions(endpoint, { ...options, fetch: recordingFetch(options.fetch, sent) }),
       ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
     });
   } catch (cause) {
-    throw transportError(cause, endpoint);
+    throw withoutEcho(transportError(cause, endpoint), sent);
   }
   try {
     await oauth.processRevocationResponse(response);
   } catch (cause) {
-    throw callError(cause, endpoint, response, SmartAuthErrorCode.Revocation, "Revocation");
+    throw withoutEcho(callError(cause, endpoint, response, SmartAuthErrorCode.Revocation, "Revocation"), sent);
   }
 }

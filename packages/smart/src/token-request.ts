@@ -4,6 +4,7 @@ import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
 import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
+import { recordingFetch, withoutEcho } from "./redact.js";
 import { processTokenResponse } from "./token-response.js";
 
 /** Everything a token request needs about the client and the server. */
@@ -32,7 +33,7 @@ export function tokenClient(ctx: TokenClientContext) {
 
   // One request builder for the three grants (SMART 2.2 app-launch.html#obtain-access-token,
   // #refresh-access-token, backend-services.html#request-1); oauth4webapi adds client authentication.
-  function send(grant: TokenGrant, auth: oauth.ClientAuth): Promise<Response> {
+  function send(grant: TokenGrant, auth: oauth.ClientAuth, sent: Set<string>): Promise<Response> {
     const { grantType, ...rest } = grant;
     const params: Record<string, string> =
       grantType === "authorization_code"
@@ -42,7 +43,8 @@ export function tokenClient(ctx: TokenClientContext) {
           : {};
     const scope = (rest as { scope?: string }).scope;
     if (scope && grantType !== "authorization_code") params.scope = scope;
-    return oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, requestOptions(endpoint, ctx));
+    const options = requestOptions(endpoint, { ...ctx, fetch: recordingFetch(ctx.fetch, sent) });
+    return oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options);
   }
 
   /**
@@ -55,12 +57,15 @@ export function tokenClient(ctx: TokenClientContext) {
     const maxRetries = ctx.maxRetries ?? 2;
     for (let attempt = 0; ; attempt++) {
       const auth = await getAuth();
+      const sent = new Set<string>();
       try {
-        const response = await send(grant, auth).catch((cause) => {
+        const response = await send(grant, auth, sent).catch((cause) => {
           throw transportError(cause, endpoint);
         });
         return await processTokenResponse(response, endpoint, now());
-      } catch (error) {
+      } catch (caught) {
+        // a server that echoes the request must not get our code, verifier, secret or assertion into the error
+        const error = withoutEcho(caught, sent);
         if (attempt >= maxRetries || !retryAllowed(grant, error)) throw error;
         await sleep(Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
       }

@@ -54,8 +54,12 @@ export async function processTokenResponse(
     });
   }
   const { id_token: idToken, ...rest } = body;
-  // E2: an unreadable expires_in means "expiry unknown", not a failed login.
-  if (rest.expires_in !== undefined && !Number.isFinite(Number(rest.expires_in))) delete rest.expires_in;
+  // E1, E2: servers send null (or "") for members they lack; absent, not a failed login.
+  for (const name of ["expires_in", "scope", "refresh_token"]) if (rest[name] === null || (name !== "scope" && rest[name] === "")) delete rest[name];
+  // E2: a numeric string is coerced, 0 or negative means "expired now", anything else "expiry unknown".
+  const seconds = typeof rest.expires_in === "string" && rest.expires_in.trim() !== "" ? Number(rest.expires_in) : rest.expires_in;
+  if (typeof seconds === "number" && Number.isFinite(seconds)) rest.expires_in = Math.max(0, seconds);
+  else delete rest.expires_in;
   let checked: oauth.TokenEndpointResponse;
   try {
     const normalised = new Response(JSON.stringify(rest), { status: 200, headers: { "content-type": "application/json" } });
@@ -74,7 +78,7 @@ export async function processTokenResponse(
     });
   }
   const token: TokenResponse = { ...(rest as TokenResponse), ...checked, token_type: "Bearer" } as TokenResponse;
-  if (typeof idToken === "string") token.id_token = idToken;
+  if (typeof idToken === "string" && idToken !== "") token.id_token = idToken;
   return normaliseLaunchContext(toStoredToken(token, receivedAt));
 }
 

@@ -111,7 +111,8 @@ describe(`fuzz: id_tokens (${RUNS} cases per target)`, () => {
           if (token === "" && error instanceof TypeError) return;
           if (!SmartAuthError.is(error)) throw error;
           expect(["invalid_id_token", "unsupported_by_server"]).toContain(error.code);
-          expect(JSON.stringify(error)).not.toContain(token.split(".")[2] || "\u0000none");
+          const signature = token.split(".")[2] ?? "";
+          if (signature.length >= 16) expect(JSON.stringify(error)).not.toContain(signature);
         }
       }),
       { numRuns: RUNS, timeout: 2_000 },

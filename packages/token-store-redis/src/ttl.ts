@@ -3,6 +3,8 @@ import type { ResolvedOptions } from "./options.js";
 
 /** Shortest TTL written, so a value just set can still be read back even when its token is long expired. */
 export const MIN_TTL_MS = 1_000;
+/** Longest TTL written: Redis refuses a PX whose deadline overflows (an expires_at centuries ahead from a hostile server). */
+export const MAX_TTL_MS = Number.MAX_SAFE_INTEGER;
 
 /**
  * How long Redis keeps `token`, in ms from `now`:
@@ -19,5 +21,5 @@ export function ttlMs(token: StoredToken, now: number, options: ResolvedOptions)
   } else {
     ttl = untilExpiry ?? options.refreshTokenTtlMs;
   }
-  return Math.max(MIN_TTL_MS, Math.ceil(ttl));
+  return Math.min(MAX_TTL_MS, Math.max(MIN_TTL_MS, Math.ceil(ttl)));
 }
