@@ -130,6 +130,10 @@ export class SmartLaunch {
     const params = toParams(callback);
     const state = params.get("state");
     if (!state) throw new SmartAuthError("The authorization redirect has no state", { code: SmartAuthErrorCode.InvalidState });
+    // RFC 6749 §3.1: parameters must not repeat; which copy counts would be the attacker's choice
+    if (["state", "code", "error", "iss"].some((name) => params.getAll(name).length > 1)) {
+      throw new SmartAuthError("The authorization redirect repeats a parameter", { code: SmartAuthErrorCode.InvalidCallback });
+    }
     if (this.#o.tokenStore && options.storeKey === undefined && typeof this.#o.storeKey !== "function") {
       throw new TypeError("handleCallback needs storeKey when a tokenStore is configured");
     }

@@ -201,6 +201,6 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
     expect(() => new BackendServicesAuth({ clientId: "x", scope: "system/Patient.rs" } as never)).toThrow(/issuer/);
     expect(() => new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "x", scope: "" } as never)).toThrow(/scope/);
     expect(() => new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "x", scope: "system/Patient.rs" })).toThrow(/privateKey/);
-    expect(() => new BackendServicesAuth({ issuer: "http://fhir.example.com/r4", clientId: "x", scope: "s", privateKey: "k", alg: "ES384" })).toThrow(/plain http/);
+    expect(() => new BackendServicesAuth({ issuer: "http://fhir.example.com/r4", clientId: "x", scope: "s", privateKey: {} as JsonWebKey, alg: "ES384" })).toThrow(/plain http/);
   });
 });

@@ -137,7 +137,7 @@ describe("exchangeCode (checklist 2.35-2.43)", () => {
   it("misuse is a TypeError naming the missing option", async () => {
     await expect(exchangeCode({ ...common(), code: "", codeVerifier: "v" })).rejects.toThrow(/code/);
     await expect(exchangeCode({ ...common(), smartConfig: {} as never, code: "c", codeVerifier: "v" })).rejects.toThrow(/smartConfig/);
-    await expect(exchangeCode({ ...common(), code: "c", codeVerifier: "v", privateKey: "pem" })).rejects.toThrow(/alg/);
+    await expect(exchangeCode({ ...common(), code: "c", codeVerifier: "v", privateKey: {} as JsonWebKey })).rejects.toThrow(/alg/);
   });
 });
 

@@ -153,6 +153,19 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     expect(await launch.handleCallback(redirect).catch((e) => recordError(e))).toMatchObject({ code: "invalid_callback" });
   });
 
+  it("a redirect that repeats state, code, error or iss is invalid_callback, and the launch can still complete (RFC 6749 §3.1, SECURITY.md F9)", async () => {
+    const launch = launcher();
+    const start = await launch.standaloneLaunch({ fhirBaseUrl: server.FHIR });
+    const redirect = server.authorize(start.url);
+    for (const name of ["state", "code", "error", "iss"]) {
+      const twice = new URL(redirect);
+      while (twice.searchParams.getAll(name).length < 2) twice.searchParams.append(name, name === "state" ? "forged-state-value-0123456789" : "x");
+      expect(await launch.handleCallback(twice).catch((e) => recordError(e))).toMatchObject({ code: "invalid_callback" });
+    }
+    expect(server.tokenRequests()).toHaveLength(0);
+    expect((await launch.handleCallback(redirect)).token?.access_token).toBeTypeOf("string");
+  });
+
   it("a wrong nonce in the id_token fails the callback (checklist 7.1)", async () => {
     const launch = launcher();
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" });

@@ -2,6 +2,7 @@ import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import type { Cluster, Redis } from "ioredis";
 import { bounded, type RedisClientLike } from "./bounded.js";
 import { decodeToken, encodeToken } from "./envelope.js";
+import { connectionWithoutResend } from "./connection.js";
 import { checkKey, lockKey, valueKey } from "./keys.js";
 import { acquireLease, checkLeaseMs } from "./lock.js";
 import { resolveOptions, type RedisTokenStoreOptions, type ResolvedOptions } from "./options.js";
@@ -20,7 +21,8 @@ function isClient(value: unknown): value is RedisClientLike {
  * A TokenStore on Redis, shared by every process that uses the same client configuration and prefix.
  * Values are versioned JSON with a TTL that keeps refreshable tokens; `lock()` is a lease
  * (`SET NX PX` + compare-and-delete) so a fleet refreshes a grant once. Every call is bounded by
- * `commandTimeoutMs` and fails with a retryable TokenStoreError while Redis is down.
+ * `commandTimeoutMs` and fails with a retryable TokenStoreError while Redis is down. A write reported as
+ * failed is never replayed later by ioredis (see connection.ts).
  */
 export class RedisTokenStore implements TokenStore {
   readonly keyPrefix: string;
@@ -31,7 +33,7 @@ export class RedisTokenStore implements TokenStore {
     if (!isClient(client)) {
       throw new TypeError("RedisTokenStore: pass an ioredis client, e.g. new RedisTokenStore(new Redis(url)) or a Cluster");
     }
-    this.#client = client;
+    this.#client = connectionWithoutResend(client);
     this.#options = resolveOptions(options);
     this.keyPrefix = this.#options.keyPrefix;
   }

@@ -123,10 +123,10 @@ describe("Redis crash mid-run with appendfsync always: every acknowledged set su
 });
 
 /**
- * FINDING (issue 9): with ioredis' default `autoResendUnfulfilledCommands: true`, a SET that the store
- * reported as failed (deadline passed on a dead connection) is resent by ioredis after it reconnects,
- * and overwrites a newer token another process had stored and been told was stored. The workaround,
- * `autoResendUnfulfilledCommands: false`, is shown to work below; the fix is proposed in SECURITY.md.
+ * Finding F2 (issue 9, fixed): with ioredis' default `autoResendUnfulfilledCommands: true`, a SET that the
+ * store reported as failed (deadline passed on a dead connection) was resent by ioredis after it reconnected,
+ * and overwrote a newer token another process had stored and been told was stored. The store now sends
+ * its commands on its own connection with resending off (src/connection.ts), whatever the client says.
  */
 async function staleReplay(resend: boolean): Promise<string | undefined> {
   const proxy = await proxyTo(redis.port);
@@ -162,7 +162,7 @@ describe("a connection that dies with a SET in flight", () => {
     expect(await staleReplay(false)).toBe("rt-2-rotated");
   });
 
-  it("with a default ioredis client, the SET reported as failed is not replayed over a newer acknowledged token (FINDING: it is)", { timeout: 30_000 }, async () => {
+  it("with a default ioredis client, the SET reported as failed is not replayed over a newer acknowledged token (F2)", { timeout: 30_000 }, async () => {
     expect(await staleReplay(true)).toBe("rt-2-rotated");
   });
 });
