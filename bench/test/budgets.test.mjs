@@ -26,9 +26,10 @@ describe("hot path with a valid cached token (DESIGN invariant; checklist E24)",
     expect(hot.setup.kmsCalls).toBeGreaterThan(0);
     for (const store of Object.values(hot.setup.storeCalls)) expect(store).toBeGreaterThan(0);
     expect(hot.rows.map((r) => [r.store, r.storeCalls])).toEqual([
-      ["InMemoryTokenStore", 0],
-      ["RedisTokenStore", 0],
-      ["KmsEncryptedTokenStore (over memory)", 0],
+      ["InMemoryTokenStore, 16 URLs", 0],
+      ["RedisTokenStore, 16 URLs", 0],
+      ["KmsEncryptedTokenStore (over memory), 16 URLs", 0],
+      ["InMemoryTokenStore, one URL repeated", 0],
     ]);
     expect(hot.redisCommands).toBe(0);
     expect(hot.kmsCalls).toBe(0);

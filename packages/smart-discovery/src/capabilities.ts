@@ -5,17 +5,17 @@ export function hasCapability(config: SmartConfiguration, capability: SmartCapab
   return Array.isArray(config.capabilities) && config.capabilities.includes(capability);
 }
 
-// SMART 2.2 conformance.html#capability-sets: each set needs all of these, plus client-public or client-confidential-symmetric
-const SETS = [
-  ["patient-access-standalone", "launch-standalone context-standalone-patient permission-patient"],
-  ["patient-access-ehr", "launch-ehr context-ehr-patient permission-patient"],
-  ["clinician-access-standalone", "launch-standalone permission-user permission-patient"],
-  ["clinician-access-ehr", "launch-ehr context-ehr-patient context-ehr-encounter permission-user permission-patient"],
-] as const;
+// SMART 2.2 conformance.html#capability-sets: each set needs these, plus permission-patient and client-public or client-confidential-symmetric
+const SETS: [CapabilitySet, string][] = [
+  ["patient-access-standalone", "launch-standalone context-standalone-patient"],
+  ["patient-access-ehr", "launch-ehr context-ehr-patient"],
+  ["clinician-access-standalone", "launch-standalone permission-user"],
+  ["clinician-access-ehr", "launch-ehr context-ehr-patient context-ehr-encounter permission-user"],
+];
 
 /** The Capability Sets the server's capabilities satisfy, in the order the spec lists them. */
 export function capabilitySets(config: SmartConfiguration): CapabilitySet[] {
   const has = (capability: string) => hasCapability(config, capability);
-  if (!has("client-public") && !has("client-confidential-symmetric")) return [];
-  return SETS.filter(([, required]) => required.split(" ").every(has)).map(([name]): CapabilitySet => name);
+  if (!has("permission-patient") || (!has("client-public") && !has("client-confidential-symmetric"))) return [];
+  return SETS.filter(([, required]) => required.split(" ").every(has)).map(([name]) => name);
 }

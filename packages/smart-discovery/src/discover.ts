@@ -7,13 +7,14 @@ interface Flight {
   promise: Promise<SmartConfiguration>;
   controller: AbortController;
   waiters: number;
+  /** Set when the flight is shared through `inflight`. */
   key?: string;
 }
 
 // Bounded, because an EHR launch's `iss` is outside input and each new one adds an entry
 const MAX_ENTRIES = 100;
-const cache = new Map<string, { fetchedAt: number; config: SmartConfiguration }>();
-const inflight = new Map<string, Flight>();
+const cache = new Map<string, [fetchedAt: number, config: SmartConfiguration]>();
+const inflight = new Map<string | undefined, Flight>();
 
 /** Forgets every cached document and detaches requests in flight from the cache. */
 export function clearDiscoveryCache(): void {
@@ -21,47 +22,49 @@ export function clearDiscoveryCache(): void {
   inflight.clear();
 }
 
+/** Removes a flight from `inflight`; true when it was still the registered one (so its result may be cached). */
+const detach = (flight: Flight): boolean => inflight.get(flight.key) === flight && inflight.delete(flight.key);
+
 /**
  * GETs `{fhirBase}/.well-known/smart-configuration` (SMART 2.2 conformance.html#using-well-known), validates it
  * with validateSmartConfiguration, caches it for `ttlMs` and shares one request among concurrent callers.
  */
 export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, options: DiscoveryOptions = {}): Promise<SmartConfiguration> {
-  const { timeoutMs = 10_000, ttlMs = 300_000, now = Date.now, signal } = options;
+  const { timeoutMs = 10_000, ttlMs = 300_000, now = Date.now, signal, allowInsecureRequests } = options;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const misuse = (what: string) => {
     throw new TypeError(`discoverSmartConfiguration: pass ${what}`);
   };
-  if (typeof fetchImpl !== "function") misuse("options.fetch (there is no global fetch)");
-  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) misuse("timeoutMs as milliseconds > 0");
-  if (typeof ttlMs !== "number" || !(ttlMs >= 0)) misuse("ttlMs as milliseconds >= 0");
-  if (typeof now !== "function") misuse("now as a function returning epoch milliseconds");
+  if (typeof fetchImpl !== "function") misuse("options.fetch (no global fetch)");
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) misuse("timeoutMs > 0");
+  if (typeof ttlMs !== "number" || !(ttlMs >= 0)) misuse("ttlMs >= 0");
+  if (typeof now !== "function") misuse("now as a function");
 
   const url = smartConfigurationUrl(fhirBaseUrl);
   // SMART 2.2 app-launch.html#app-protection: endpoints (and so secrets) come from this document, so it needs TLS
-  if (isInsecure(new URL(url), options.allowInsecureRequests)) {
-    throw new DiscoveryError(`${url} is plain http: use https, a loopback host or allowInsecureRequests`, { code: DiscoveryErrorCode.InsecureUrl, url });
+  if (isInsecure(new URL(url), allowInsecureRequests)) {
+    throw new DiscoveryError(`${url} is plain http (see allowInsecureRequests)`, { code: DiscoveryErrorCode.InsecureUrl, url });
   }
   signal?.throwIfAborted();
 
-  const key = `${options.strict === true ? "s" : "-"}${options.allowInsecureRequests === true ? "i" : "-"} ${url}`;
+  const key = String([options.strict === true, allowInsecureRequests === true, url]);
   const useCache = options.cache !== false;
-  const hit = useCache ? cache.get(key) : undefined;
-  if (hit !== undefined && now() - hit.fetchedAt < ttlMs) return structuredClone(hit.config);
-
+  const hit = useCache && cache.get(key);
+  if (hit && now() - hit[0] < ttlMs) return structuredClone(hit[1]);
   let flight = useCache ? inflight.get(key) : undefined;
-  if (flight === undefined) {
+  if (!flight) {
     const controller = new AbortController();
-    const started: Flight = { controller, waiters: 0, promise: fetchConfiguration(url, fhirBaseUrl, fetchImpl, controller.signal, options) };
-    flight = started;
-    if (useCache) {
-      started.key = key;
-      inflight.set(key, started);
-    }
+    const started: Flight = (flight = {
+      controller,
+      waiters: 0,
+      promise: fetchConfiguration(url, fhirBaseUrl, fetchImpl, controller.signal, options),
+    });
+    if (useCache) inflight.set((started.key = key), started);
     started.promise.then(
       (config) => {
         if (!detach(started)) return;
         cache.delete(key);
-        cache.set(key, { fetchedAt: now(), config });
+        cache.set(key, [now(), config]);
         if (cache.size > MAX_ENTRIES) cache.delete(cache.keys().next().value as string);
       },
       () => detach(started),
@@ -70,19 +73,12 @@ export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, opti
   return structuredClone(await join(flight, url, timeoutMs, signal));
 }
 
-/** Removes a flight from the in-flight map; true when it was still the registered one (so its result may be cached). */
-function detach(flight: Flight): boolean {
-  if (flight.key === undefined || inflight.get(flight.key) !== flight) return false;
-  inflight.delete(flight.key);
-  return true;
-}
-
 // Each caller has its own timer and signal; the shared request is aborted only when every caller has given up
 function join(flight: Flight, url: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<SmartConfiguration> {
   flight.waiters++;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const settle = (gaveUp: boolean, finish: () => void) => {
+    const settle = (gaveUp: boolean, finish: (value: never) => void, value: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -91,19 +87,18 @@ function join(flight: Flight, url: string, timeoutMs: number, signal: AbortSigna
         detach(flight);
         flight.controller.abort();
       }
-      finish();
+      finish(value as never);
     };
-    const onAbort = () => settle(true, () => reject(signal?.reason));
+    const onAbort = () => settle(true, reject, signal?.reason);
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => {
-          const error = new DiscoveryError(`No answer from ${url} within ${timeoutMs} ms`, { code: DiscoveryErrorCode.Timeout, url });
-          settle(true, () => reject(error));
+          settle(true, reject, new DiscoveryError(`${url} timed out after ${timeoutMs} ms`, { code: DiscoveryErrorCode.Timeout, url }));
         }, timeoutMs)
       : undefined;
     signal?.addEventListener("abort", onAbort, { once: true });
     flight.promise.then(
-      (config) => settle(false, () => resolve(config)),
-      (error: unknown) => settle(false, () => reject(error)),
+      (config) => settle(false, resolve, config),
+      (error: unknown) => settle(false, reject, error),
     );
   });
 }
@@ -128,19 +123,14 @@ async function fetchConfiguration(
   }
   if (response.url && isInsecure(new URL(response.url), options.allowInsecureRequests)) fail(DiscoveryErrorCode.InsecureUrl, "redirected to plain http");
   if (!response.ok) fail(DiscoveryErrorCode.HttpStatus, `answered HTTP ${response.status}`);
-  let text = "";
-  try {
-    text = await response.text();
-  } catch (cause) {
-    fail(DiscoveryErrorCode.Network, "broke off", cause);
-  }
+  const text = await response.text().catch((cause: unknown) => fail(DiscoveryErrorCode.Network, "broke off", cause));
   let document: unknown;
   try {
     // Checklist E23: tolerate a UTF-8 BOM and any content type, as long as the body is JSON
     document = JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch {
     // The SyntaxError is not kept as cause: its message quotes the body
-    fail(DiscoveryErrorCode.NotJson, `did not answer with JSON (${response.headers.get("content-type")?.split(";")[0] ?? "no content type"})`);
+    fail(DiscoveryErrorCode.NotJson, `is not JSON (content type ${response.headers.get("content-type")?.split(";")[0] ?? "none"})`);
   }
   return validateSmartConfiguration(document, fhirBaseUrl, options);
 }

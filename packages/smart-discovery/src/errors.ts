@@ -35,28 +35,26 @@ export interface DiscoveryErrorOptions {
  */
 export class DiscoveryError extends Error {
   override name = "DiscoveryError";
-  readonly code: DiscoveryErrorCode;
-  readonly url: string;
-  readonly status?: number;
-  readonly field?: string;
+  declare readonly code: DiscoveryErrorCode;
+  declare readonly url: string;
+  declare readonly status?: number;
+  declare readonly field?: string;
   declare readonly response?: Response;
 
-  constructor(message: string, options: DiscoveryErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.url = options.url;
-    if (options.status !== undefined) this.status = options.status;
-    if (options.field !== undefined) this.field = options.field;
-    Object.defineProperty(this, "response", { value: options.response, enumerable: false });
-    Object.defineProperty(this, MARKER, { value: true });
+  constructor(message: string, { code, url, status, field, response, cause }: DiscoveryErrorOptions) {
+    super(message, cause === undefined ? undefined : { cause });
+    Object.assign(this, { code, url, status, field });
+    // Not enumerable, so the body never reaches a log or JSON
+    Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
   }
 
   /** True for a DiscoveryError from any copy of this package. */
   static is(value: unknown): value is DiscoveryError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true;
   }
 
+  // Own enumerable fields (name, code, url, status, field) plus the message; response and cause are not enumerable
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, url: this.url, status: this.status, field: this.field, message: this.message };
+    return { ...(this as object), message: this.message };
   }
 }

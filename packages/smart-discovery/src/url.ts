@@ -1,25 +1,25 @@
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 
-const WELL_KNOWN = "/.well-known/smart-configuration";
-
 /** Parses the FHIR base and returns it with every trailing slash removed (`https://h/fhir`). */
 export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
   if (typeof fhirBaseUrl !== "string" && !(fhirBaseUrl instanceof URL)) {
-    throw new TypeError("pass the FHIR base URL as a string or URL, e.g. \"https://fhir.example.com/r4\"");
+    throw new TypeError("pass the FHIR base URL as a string or URL");
   }
   const given = String(fhirBaseUrl);
+  const invalid = (problem: string, url: string, cause?: unknown) =>
+    new DiscoveryError(`FHIR base URL ${problem}`, { code: DiscoveryErrorCode.InvalidUrl, url, cause });
   let url: URL;
   try {
     url = new URL(given);
   } catch (cause) {
-    throw invalidUrl("is not an absolute URL", given.replace(/\/\/[^/]*@/, "//"), cause);
+    throw invalid("is not absolute", given.replace(/\/\/[^/]*@/, "//"), cause);
   }
   const credentials = url.username || url.password;
   url.username = url.password = "";
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw invalidUrl("must use http or https", url.href);
-  if (credentials) throw invalidUrl("must not contain credentials", url.href);
+  if (!isHttp(url)) throw invalid("must be http(s)", url.href);
+  if (credentials) throw invalid("has credentials", url.href);
   // SMART 2.2 conformance.html#using-well-known: the document sits under the base path, so a query or fragment has no place
-  if (/[?#]/.test(url.href)) throw invalidUrl("must not contain a query or fragment", given);
+  if (/[?#]/.test(url.href)) throw invalid("has a query or fragment", given);
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
@@ -28,19 +28,11 @@ export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
  * (SMART 2.2 conformance.html#using-well-known); a trailing slash on the base makes no difference.
  */
 export function smartConfigurationUrl(fhirBaseUrl: string | URL): string {
-  return normalizeFhirBase(fhirBaseUrl) + WELL_KNOWN;
+  return `${normalizeFhirBase(fhirBaseUrl)}/.well-known/smart-configuration`;
 }
 
-/** 127.0.0.0/8, `localhost` and `[::1]`: plain http stays on this machine. */
-export function isLoopback(url: URL): boolean {
-  const host = url.hostname;
-  return host === "localhost" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
+export const isHttp = (url: URL): boolean => /^https?:$/.test(url.protocol);
 
-export function isInsecure(url: URL, allowInsecureRequests: boolean | undefined): boolean {
-  return url.protocol === "http:" && !isLoopback(url) && allowInsecureRequests !== true;
-}
-
-function invalidUrl(reason: string, url: string, cause?: unknown): DiscoveryError {
-  return new DiscoveryError(`The FHIR base URL ${reason}`, { code: DiscoveryErrorCode.InvalidUrl, url, cause });
-}
+/** Plain http to a host other than 127.0.0.0/8, `localhost` or `[::1]`, not allowed by `allowInsecureRequests`. */
+export const isInsecure = (url: URL, allowInsecureRequests: boolean | undefined): boolean =>
+  url.protocol === "http:" && !/^(localhost|\[::1\]|127\.\d+\.\d+\.\d+)$/.test(url.hostname) && allowInsecureRequests !== true;

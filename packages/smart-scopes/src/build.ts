@@ -1,4 +1,4 @@
-import { canonicalLetters, writeResource } from "./grammar.js";
+import { canonicalLetters, FORBIDDEN, writeResource } from "./grammar.js";
 import type { ResourceScopeInput } from "./types.js";
 
 /**
@@ -6,20 +6,10 @@ import type { ResourceScopeInput } from "./types.js";
  * Granular params are appended as `?k=v&k2=v2` exactly as given.
  */
 export function resourceScope(input: ResourceScopeInput): string {
-  if (input === null || typeof input !== "object") {
-    throw new TypeError('resourceScope: pass { context: "patient" | "user" | "system", resource, perms }');
-  }
+  if (input === null || typeof input !== "object") throw new TypeError("resourceScope: pass { context, resource, perms }");
   const { context, resource, perms, params } = input;
-  const letters = canonicalLetters(
-    perms === "*" ? ["c", "r", "u", "d", "s"] : typeof perms === "string" ? [...perms] : Array.isArray(perms) ? perms : [0],
-    "resourceScope",
-  );
-  let pairs: unknown = params ?? [];
-  if (!Array.isArray(pairs)) {
-    pairs = typeof pairs === "object" && pairs !== null ? Object.entries(pairs) : [[]];
-  }
-  const list = (pairs as unknown[]).map((p) => (Array.isArray(p) ? p : []));
-  return writeResource(context, resource, letters, list, false, "resourceScope");
+  const letters = canonicalLetters(perms === "*" ? "cruds" : perms, "resourceScope");
+  return writeResource(context, resource, letters, params, false, "resourceScope");
 }
 
 /**
@@ -28,15 +18,10 @@ export function resourceScope(input: ResourceScopeInput): string {
  */
 export function buildScopes(scopes: ReadonlyArray<string | false | null | undefined>): string {
   if (!Array.isArray(scopes)) throw new TypeError("buildScopes: pass an array of scope strings");
-  const out: string[] = [];
   scopes.forEach((scope, i) => {
-    if (!scope) return;
-    if (typeof scope !== "string") throw new TypeError(`buildScopes: scopes[${i}] must be a string, false, null or undefined`);
-    // RFC 6749 §3.3 scope-token: no space, '"' or '\'
-    if (/[\s"\\\u0000-\u001f\u007f]/.test(scope)) {
-      throw new TypeError(`buildScopes: scopes[${i}] must be one scope token: no whitespace, '"', '\\' or control characters`);
+    if (scope && (typeof scope !== "string" || FORBIDDEN.test(scope))) {
+      throw new TypeError(`buildScopes: scopes[${i}] must be a string, one scope token`);
     }
-    if (!out.includes(scope)) out.push(scope);
   });
-  return out.join(" ");
+  return [...new Set(scopes.filter(Boolean))].join(" ");
 }

@@ -17,15 +17,12 @@ export interface ScopeDiff {
   unchanged: boolean;
 }
 
+const raws = (scopes: readonly ParsedScope[]): string[] => [...new Set(scopes.map((s) => s.raw))];
+
+/** The tokens of `from` that `to` does not cover, and those of them that `to` covers in part. */
 function compare(from: readonly ParsedScope[], to: readonly ParsedScope[]): [string[], string[]] {
-  const uncovered = new Set<string>();
-  const partial = new Set<string>();
-  for (const p of from) {
-    if (isCovered(to, p)) continue;
-    uncovered.add(p.raw);
-    if (p.kind === "resource" && to.some((q) => q.kind === "resource" && overlaps(p, q))) partial.add(p.raw);
-  }
-  return [[...uncovered], [...partial]];
+  const uncovered = from.filter((p) => !isCovered(to, p));
+  return [raws(uncovered), raws(uncovered.filter((p) => to.some((q) => overlaps(p, q))))];
 }
 
 /**

@@ -1,10 +1,12 @@
-import type { Interaction, Permission, ScopeContext } from "./constants.js";
+import { fhirUser, type Interaction, launch, offlineAccess, onlineAccess, openid, type ScopeContext } from "./constants.js";
 import { keyOf, parseToken, splitScopes } from "./grammar.js";
 import type { ParsedResourceScope, ParsedScope } from "./types.js";
 
-const LETTER: Record<Interaction, Permission> = { create: "c", read: "r", update: "u", delete: "d", search: "s" };
+const INTERACTIONS: readonly string[] = ["create", "read", "update", "delete", "search"];
 
 const unique = <T>(items: T[]): T[] => [...new Set(items)];
+
+const isResource = (s: ParsedScope): s is ParsedResourceScope => s.kind === "resource";
 
 const subsetParams = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
   a.params.every(([k, v]) => b.params.some(([k2, v2]) => k === k2 && v === v2));
@@ -13,8 +15,10 @@ const subsetParams = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =
 const atLeastAsBroad = (g: ParsedResourceScope, r: ParsedResourceScope): boolean =>
   g.context === r.context && (g.resource === "*" || g.resource === r.resource) && subsetParams(g, r);
 
-/** Some interaction on some resource is allowed by both scopes. */
-export const overlaps = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
+/** Two resource scopes allowing some interaction on some resource in common. */
+export const overlaps = (a: ParsedScope, b: ParsedScope): boolean =>
+  isResource(a) &&
+  isResource(b) &&
   a.context === b.context &&
   (a.resource === b.resource || a.resource === "*" || b.resource === "*") &&
   (subsetParams(a, b) || subsetParams(b, a)) &&
@@ -23,19 +27,17 @@ export const overlaps = (a: ParsedResourceScope, b: ParsedResourceScope): boolea
 // SMART 2.2 scopes-and-launch-context.html#scope-equivalence: scopes are unions, so .rs + .cud covers .cruds
 /** True when the union of `scopes` grants everything `p` grants. */
 export function isCovered(scopes: readonly ParsedScope[], p: ParsedScope): boolean {
-  if (p.kind !== "resource") return scopes.some((s) => keyOf(s) === keyOf(p));
-  const granted = scopes.flatMap((s) => (s.kind === "resource" && atLeastAsBroad(s, p) ? s.permissions : []));
+  if (!isResource(p)) return scopes.some((s) => keyOf(s) === keyOf(p));
+  const granted = scopes.flatMap((s) => (isResource(s) && atLeastAsBroad(s, p) ? s.permissions : []));
   return p.permissions.every((l) => granted.includes(l));
 }
-
-const isResource = (s: ParsedScope): s is ParsedResourceScope => s.kind === "resource";
 
 /** A parsed scope string: what `parseScope` returns. Entries keep the order (and repeats) written. */
 export class ScopeSet {
   readonly scopes: readonly ParsedScope[];
 
   constructor(scopes: readonly ParsedScope[] = []) {
-    if (!Array.isArray(scopes)) throw new TypeError("ScopeSet: pass an array of ParsedScope, e.g. parseScope(s).scopes");
+    if (!Array.isArray(scopes)) throw new TypeError("ScopeSet: pass an array of ParsedScope");
     this.scopes = Object.freeze([...scopes]);
   }
 
@@ -53,19 +55,17 @@ export class ScopeSet {
 
   /** The resource scopes permitting `interaction` on `resourceType`, granular ones included. */
   matching(interaction: Interaction, resourceType: string, context?: ScopeContext | ScopeContext[]): ParsedResourceScope[] {
-    const letter = LETTER[interaction];
-    if (!Object.hasOwn(LETTER, interaction) || !letter) {
-      throw new TypeError('ScopeSet: interaction must be "create", "read", "update", "delete" or "search"');
-    }
+    // create read update delete search ↔ c r u d s
+    const letter = "cruds"[INTERACTIONS.indexOf(interaction)];
+    if (!letter) throw new TypeError('ScopeSet: interaction must be "create", "read", "update", "delete" or "search"');
     const contexts = context === undefined ? undefined : ([] as unknown[]).concat(context);
-    return this.scopes
-      .filter(isResource)
-      .filter(
-        (s) =>
-          (!contexts || contexts.includes(s.context)) &&
-          (s.resource === "*" || s.resource === resourceType) &&
-          s.permissions.includes(letter),
-      );
+    return this.scopes.filter(
+      (s): s is ParsedResourceScope =>
+        isResource(s) &&
+        (!contexts || contexts.includes(s.context)) &&
+        (s.resource === "*" || s.resource === resourceType) &&
+        s.permissions.includes(letter as "c"),
+    );
   }
 
   /** Some scope permits it, possibly restricted by granular params (see `allowsUnrestricted`). `context` undefined = any. */
@@ -79,20 +79,20 @@ export class ScopeSet {
   }
 
   get openid(): boolean {
-    return this.has("openid");
+    return this.has(openid);
   }
   get fhirUser(): boolean {
-    return this.has("fhirUser");
+    return this.has(fhirUser);
   }
   get offlineAccess(): boolean {
-    return this.has("offline_access");
+    return this.has(offlineAccess);
   }
   get onlineAccess(): boolean {
-    return this.has("online_access");
+    return this.has(onlineAccess);
   }
   /** The `launch` scope of an EHR launch. */
   get launch(): boolean {
-    return this.has("launch");
+    return this.has(launch);
   }
   /** Types of the `launch/<type>` scopes, e.g. `["patient"]`. */
   get launchContexts(): string[] {
@@ -122,7 +122,7 @@ export function toScopeSet(value: string | ScopeSet, where: string): ScopeSet {
   if (value instanceof ScopeSet) return value;
   const scopes = (value as { scopes?: unknown } | null)?.scopes;
   if (Array.isArray(scopes)) return new ScopeSet(scopes as ParsedScope[]);
-  throw new TypeError(`${where}: pass a scope string or a ScopeSet from parseScope()`);
+  throw new TypeError(`${where}: pass a scope string or a ScopeSet`);
 }
 
 /** Reads a whole scope string; never throws. Non-strings and empty strings give an empty set. */
