@@ -1,6 +1,6 @@
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { assertSecureUrl } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { SmartAuthErrorCode, fail, needs, requireOptions } from "./errors.js";
 
 /** Options of buildAuthorizeUrl / buildAuthorizeRequest (SMART 2.2 app-launch.html#request-4). */
 export interface AuthorizeUrlOptions {
@@ -41,89 +41,56 @@ export interface AuthorizeRequestOptions extends AuthorizeUrlOptions {
 }
 
 // Parameters the library owns: extra params naming these are refused, never merged.
-const PROTECTED = new Set([
-  "response_type",
-  "client_id",
-  "redirect_uri",
-  "scope",
-  "state",
-  "code_challenge",
-  "code_challenge_method",
-  "aud",
-  "launch",
-  "nonce",
-  "request",
-  "request_uri",
-]);
+const PROTECTED = "response_type client_id redirect_uri scope state code_challenge code_challenge_method aud launch nonce request request_uri".split(" ");
 
-const CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
-
-function requireString(value: unknown, name: string, hint: string): string {
-  if (typeof value !== "string" || value === "") throw new TypeError(`${name} must be a non-empty string (${hint})`);
-  return value;
+function requireString(value: unknown, what: string, valid: (value: string) => boolean = Boolean, who = "buildAuthorizeUrl"): string {
+  if (typeof value !== "string" || !valid(value)) needs(who, what);
+  return value as string;
 }
 
 /** Normalised scope string: single spaces, `launch` added for an EHR launch (SMART 2.2 app-launch.html#request-4). */
-export function authorizeScope(scope: string, launch: string | undefined): string {
-  const tokens = requireString(scope, "scope", 'e.g. "launch/patient openid fhirUser patient/Observation.rs"').trim().split(/\s+/).filter(Boolean);
-  if (tokens.length === 0) throw new TypeError("scope must contain at least one scope");
+export function authorizeScope(scope: string, launch: string | undefined, who?: string): string {
+  const tokens = requireString(scope?.trim?.(), 'scope, e.g. "launch/patient openid fhirUser patient/Observation.rs"', Boolean, who).split(/\s+/);
   // E19: scope tokens cannot carry quotes or backslashes (RFC 6749 §3.3)
-  if (tokens.some((t) => /["\\]/.test(t))) throw new TypeError('scope tokens must not contain " or \\');
+  if (/["\\]/.test(scope)) throw new TypeError('scope tokens must not contain " or \\');
   if (launch !== undefined && !tokens.includes("launch")) tokens.push("launch");
   return tokens.join(" ");
 }
 
 /** The ordered authorization request parameters, validated. */
 export function authorizeParams(options: AuthorizeUrlOptions): [string, string][] {
-  if (typeof options !== "object" || options === null) throw new TypeError("Pass an options object with smartConfig, clientId, redirectUri, scope, state, codeChallenge and aud");
-  const clientId = requireString(options.clientId, "clientId", "the client id registered with the server");
-  const redirectUri = requireString(options.redirectUri, "redirectUri", "a registered redirect URI");
-  try {
-    new URL(redirectUri);
-  } catch {
-    throw new TypeError("redirectUri must be an absolute URL");
-  }
-  const state = requireString(options.state, "state", "e.g. generateState()");
-  if (state.length < 16) throw new TypeError("state must have at least 16 characters of randomness (use generateState())");
-  const challenge = requireString(options.codeChallenge, "codeChallenge", "await codeChallengeS256(verifier)");
-  if (!CHALLENGE.test(challenge)) throw new TypeError("codeChallenge must be an S256 challenge: 43 base64url characters from codeChallengeS256()");
-  const aud = requireString(options.aud, "aud", "the FHIR base URL, for an EHR launch the iss exactly");
-  try {
-    new URL(aud);
-  } catch {
-    throw new TypeError("aud must be the absolute FHIR base URL");
-  }
-  if (options.launch !== undefined) requireString(options.launch, "launch", "the launch parameter received from the EHR");
-  if (options.nonce !== undefined) requireString(options.nonce, "nonce", "e.g. generateNonce()");
-  const params: [string, string][] = [
+  const { clientId, redirectUri, state, codeChallenge, aud, launch, nonce, extraParams = {} } = requireOptions("buildAuthorizeUrl", options);
+  const params: [string, string | undefined][] = [
     ["response_type", "code"],
-    ["client_id", clientId],
-    ["redirect_uri", redirectUri],
-    ...(options.launch !== undefined ? [["launch", options.launch] as [string, string]] : []),
-    ["scope", authorizeScope(options.scope, options.launch)],
-    ["state", state],
-    ["aud", aud],
-    ["code_challenge", challenge],
+    ["client_id", requireString(clientId, "clientId (the client id registered with the server)")],
+    ["redirect_uri", requireString(redirectUri, "redirectUri (a registered absolute URL)", URL.canParse)],
+    ["launch", launch === undefined ? launch : requireString(launch, "launch (the parameter received from the EHR)")],
+    ["scope", authorizeScope(options.scope, launch)],
+    ["state", requireString(state, "state of at least 16 random characters (generateState())", (v) => v.length >= 16)],
+    ["aud", requireString(aud, "aud (the absolute FHIR base URL, for an EHR launch the iss exactly)", URL.canParse)],
+    ["code_challenge", requireString(codeChallenge, "codeChallenge (S256, from await codeChallengeS256(verifier))", (v) => /^[\w-]{43}$/.test(v))],
     // SMART 2.2 app-launch.html#considerations-for-pkce-support: S256 always, never plain
     ["code_challenge_method", "S256"],
-    ...(options.nonce !== undefined ? [["nonce", options.nonce] as [string, string]] : []),
+    ["nonce", nonce === undefined ? nonce : requireString(nonce, "nonce (e.g. generateNonce())")],
   ];
-  for (const [name, value] of Object.entries(options.extraParams ?? {})) {
-    if (PROTECTED.has(name)) throw new TypeError(`extraParams cannot set "${name}": pass it as its own option`);
+  for (const [name, value] of Object.entries(extraParams)) {
+    if (PROTECTED.includes(name)) throw new TypeError(`extraParams cannot set "${name}": pass it as its own option`);
     if (typeof value !== "string") throw new TypeError(`extraParams.${name} must be a string`);
     params.push([name, value]);
   }
-  return params;
+  return params.filter((p): p is [string, string] => p[1] !== undefined);
 }
 
-function authorizationEndpoint(options: AuthorizeUrlOptions): URL {
+// The endpoint URL without the protocol parameters (its other query parameters are kept, E9), and the parameters.
+function prepare(options: AuthorizeUrlOptions): [URL, [string, string][]] {
+  const params = authorizeParams(options);
   const endpoint = options.smartConfig?.authorization_endpoint;
   if (typeof endpoint !== "string") {
-    throw new SmartAuthError("The SMART configuration has no authorization_endpoint (the server offers no App Launch)", {
-      code: SmartAuthErrorCode.UnsupportedByServer,
-    });
+    throw fail(SmartAuthErrorCode.UnsupportedByServer, "The SMART configuration has no authorization_endpoint (the server offers no App Launch)");
   }
-  return assertSecureUrl(endpoint, options.allowInsecureRequests);
+  const url = assertSecureUrl(endpoint, options.allowInsecureRequests);
+  for (const [name] of params) url.searchParams.delete(name);
+  return [url, params];
 }
 
 /**
@@ -132,9 +99,11 @@ function authorizationEndpoint(options: AuthorizeUrlOptions): URL {
  * authorization endpoint are kept (E9) unless they name a protocol parameter, which we set.
  */
 export function buildAuthorizeUrl(options: AuthorizeUrlOptions): string {
-  const params = authorizeParams(options);
-  const url = authorizationEndpoint(options);
-  for (const [name] of params) url.searchParams.delete(name);
+  return withParams(...prepare(options));
+}
+
+function withParams(endpoint: URL, params: [string, string][]): string {
+  const url = new URL(endpoint);
   for (const [name, value] of params) url.searchParams.append(name, value);
   return url.href;
 }
@@ -145,16 +114,14 @@ export function buildAuthorizeUrl(options: AuthorizeUrlOptions): string {
  * to the endpoint URL with its own query kept; render it with renderAuthorizeForm.
  */
 export function buildAuthorizeRequest(options: AuthorizeRequestOptions): AuthorizeRequest {
-  const method = options.method ?? "auto";
-  if (method !== "auto" && method !== "GET" && method !== "POST") throw new TypeError('method must be "auto", "GET" or "POST"');
-  const url = buildAuthorizeUrl(options);
-  const canPost = Array.isArray(options.smartConfig.capabilities) && options.smartConfig.capabilities.includes("authorize-post");
-  const post = method === "POST" || (method === "auto" && canPost && url.length > (options.maxUrlLength ?? 2000));
-  if (!post) return { method: "GET", url };
-  const endpoint = authorizationEndpoint(options);
-  const params = authorizeParams(options);
-  for (const [name] of params) endpoint.searchParams.delete(name);
-  return { method: "POST", url: endpoint.href, form: Object.fromEntries(params) };
+  const method = options?.method ?? "auto";
+  if (!["auto", "GET", "POST"].includes(method)) throw new TypeError('method must be "auto", "GET" or "POST"');
+  const [endpoint, params] = prepare(options);
+  const url = withParams(endpoint, params);
+  const post =
+    method === "POST" ||
+    (method === "auto" && Array.isArray(options.smartConfig.capabilities) && options.smartConfig.capabilities.includes("authorize-post") && url.length > (options.maxUrlLength ?? 2000));
+  return post ? { method: "POST", url: endpoint.href, form: Object.fromEntries(params) } : { method: "GET", url };
 }
 
 const escapeHtml = (value: string) =>

@@ -5,7 +5,8 @@ import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
 import { resolveClientAuth, type AssertionAlg, type ClientAuthentication } from "./client-auth.js";
 import { discoverSmartConfiguration } from "./discovery.js";
-import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
+import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
+import { needs, requireOptions, text } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { TokenManager } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
@@ -59,17 +60,13 @@ export class BackendServicesAuth implements AuthProvider {
   #smartConfig: SmartConfiguration | undefined;
 
   constructor(options: BackendServicesAuthOptions) {
-    if (typeof options !== "object" || options === null) throw new TypeError("BackendServicesAuth needs an options object");
-    const base = options.fhirBaseUrl ?? options.issuer;
-    if (typeof base !== "string" || base === "") throw new TypeError("BackendServicesAuth needs issuer (the FHIR base URL)");
-    if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("BackendServicesAuth needs clientId");
-    if (typeof options.scope !== "string" || options.scope.trim() === "") throw new TypeError("BackendServicesAuth needs scope, e.g. \"system/Patient.rs\"");
-    const auth = resolveClientAuth(options);
-    if (auth.method === "none") throw new TypeError("BackendServicesAuth needs privateKey and alg (RS384 or ES384), or clientAuth");
+    const who = "BackendServicesAuth";
+    const base = text(who, requireOptions(who, options).fhirBaseUrl ?? options.issuer, "issuer (the FHIR base URL)");
+    this.clientId = text(who, options.clientId, "clientId");
+    this.scope = text(who, options.scope?.trim?.(), 'scope, e.g. "system/Patient.rs"').split(/\s+/).join(" ");
+    if (resolveClientAuth(options).method === "none") needs(who, "privateKey and alg (RS384 or ES384), or clientAuth");
     assertSecureUrl(base, options.allowInsecureRequests);
     this.fhirBaseUrl = base.replace(/\/+$/, "");
-    this.clientId = options.clientId;
-    this.scope = options.scope.trim().split(/\s+/).join(" ");
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
     this.#smartConfig = options.smartConfig;
@@ -104,7 +101,7 @@ export class BackendServicesAuth implements AuthProvider {
 
   /** A fetch that carries this provider's token (see createAuthorizedFetch). */
   get fetch(): typeof fetch {
-    return createAuthorizedFetch(this, this.#options.fetch ? { fetch: this.#options.fetch } : {});
+    return createAuthorizedFetch(this, this.#options);
   }
 
   /** Forget the cached token (memory and store). */
@@ -130,25 +127,16 @@ export class BackendServicesAuth implements AuthProvider {
 
   async #create(): Promise<TokenManager> {
     const o = this.#options;
-    const smartConfig =
-      this.#smartConfig ??
-      (o.tokenEndpoint
-        ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
-        : await discoverSmartConfiguration(this.fhirBaseUrl, {
-            ...(o.fetch ? { fetch: o.fetch } : {}),
-            ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-            ...(o.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
-          }));
-    this.#smartConfig = smartConfig;
+    const smartConfig = (this.#smartConfig ??= o.tokenEndpoint
+      ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
+      : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
-    const key = o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`;
     return new TokenManager({
+      ...o,
       store: o.tokenStore ?? new InMemoryTokenStore(),
-      key,
+      key: o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`,
       now,
-      ...(o.refreshMarginMs !== undefined ? { refreshMarginMs: o.refreshMarginMs } : {}),
-      ...(o.leaseMs !== undefined ? { leaseMs: o.leaseMs } : {}),
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24).
       obtain: () => client.request({ grantType: "client_credentials", scope: this.scope }),
     });

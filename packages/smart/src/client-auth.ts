@@ -41,26 +41,14 @@ export interface ClientAuthShorthand {
 }
 
 /** Pick the client authentication from `clientAuth` or the shorthand options; public when none given. */
-export function resolveClientAuth(options: ClientAuthShorthand): ClientAuthentication {
-  if (options.clientAuth) return options.clientAuth;
-  if (options.privateKey !== undefined) {
-    if (options.alg !== "RS384" && options.alg !== "ES384") {
-      throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
-    }
-    return {
-      method: "private_key_jwt",
-      privateKey: options.privateKey,
-      alg: options.alg,
-      ...(options.kid ? { kid: options.kid } : {}),
-      ...(options.jku ? { jku: options.jku } : {}),
-    };
+export function resolveClientAuth({ clientAuth, privateKey, alg, kid, jku, clientSecret }: ClientAuthShorthand): ClientAuthentication {
+  if (clientAuth) return clientAuth;
+  if (privateKey !== undefined) {
+    if (alg !== "RS384" && alg !== "ES384") throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
+    return { method: "private_key_jwt", privateKey, alg, kid, jku };
   }
-  if (options.clientSecret !== undefined) return { method: "client_secret_basic", clientSecret: options.clientSecret };
-  return { method: "none" };
+  return clientSecret !== undefined ? { method: "client_secret_basic", clientSecret } : { method: "none" };
 }
-
-const isCryptoKey = (value: unknown): value is CryptoKey =>
-  typeof value === "object" && value !== null && "algorithm" in value && "usages" in value && "type" in value;
 
 const IMPORT_PARAMS = {
   ES384: { name: "ECDSA", namedCurve: "P-384" },
@@ -68,36 +56,29 @@ const IMPORT_PARAMS = {
 } as const;
 
 async function importSigningKey(key: CryptoKey | JsonWebKey, alg: AssertionAlg): Promise<CryptoKey> {
-  if (typeof key === "string") {
-    throw new TypeError('privateKey must be a CryptoKey or a private JWK: import a PEM with jose, `await importPKCS8(pem, "ES384")`');
-  }
-  if (typeof key !== "object" || key === null) throw new TypeError("privateKey must be a CryptoKey or a private JWK");
-  let cryptoKey: CryptoKey;
-  if (isCryptoKey(key)) cryptoKey = key;
-  else {
+  const misuse = (why: string, cause?: unknown) =>
+    new TypeError(`privateKey ${why}: pass a private ${alg} CryptoKey (for a PEM, \`await importPKCS8(pem, "${alg}")\` from jose) or JWK`, { cause });
+  if (typeof key !== "object" || key === null) throw misuse("is not a key");
+  let cryptoKey = key as CryptoKey;
+  if (!("algorithm" in key && "usages" in key && "type" in key)) {
     // a JWK goes straight to WebCrypto; only its private members and curve matter for signing
     const { kty, crv, d, x, y, n, e, p, q, dp, dq, qi } = key;
     try {
       cryptoKey = await crypto.subtle.importKey("jwk", { kty, crv, d, x, y, n, e, p, q, dp, dq, qi }, IMPORT_PARAMS[alg], false, ["sign"]);
     } catch (cause) {
-      throw new TypeError(`privateKey is not a private ${alg} JWK`, { cause });
+      throw misuse("is not a usable JWK", cause);
     }
   }
-  assertKeyMatches(cryptoKey, alg);
-  return cryptoKey;
-}
-
-// E17: the key must produce the declared alg (ES384 = P-384, RS384 = PKCS#1 v1.5 SHA-384, >= 2048 bits).
-function assertKeyMatches(key: CryptoKey, alg: AssertionAlg): void {
-  if (key.type !== "private" || !key.usages.includes("sign")) {
-    throw new TypeError("privateKey must be a private key usable for signing");
-  }
-  const a = key.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number };
+  // E17: the key must produce the declared alg (ES384 = P-384, RS384 = PKCS#1 v1.5 SHA-384, >= 2048 bits).
+  const a = cryptoKey.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number };
   const ok =
     alg === "ES384"
       ? a.name === "ECDSA" && a.namedCurve === "P-384"
       : a.name === "RSASSA-PKCS1-v1_5" && a.hash?.name === "SHA-384" && (a.modulusLength ?? 0) >= 2048;
-  if (!ok) throw new TypeError(`privateKey does not match alg ${alg} (ES384 needs a P-384 key; RS384 an RSA key of >= 2048 bits imported for RS384)`);
+  if (cryptoKey.type !== "private" || !cryptoKey.usages.includes("sign") || !ok) {
+    throw misuse("is not a signing key for this alg (ES384: P-384; RS384: RSA >= 2048 bits imported for RS384)");
+  }
+  return cryptoKey;
 }
 
 const encoder = new TextEncoder();
@@ -105,8 +86,7 @@ const encoder = new TextEncoder();
 // SMART's symmetric example sends the raw "id:secret"; UTF-8 first so non-ASCII secrets survive btoa.
 function rawBasic(clientSecret: string): oauth.ClientAuth {
   return (_as, client, _body, headers) => {
-    const bytes = encoder.encode(`${client.client_id}:${clientSecret}`);
-    headers.set("authorization", `Basic ${btoa(String.fromCharCode(...bytes))}`);
+    headers.set("authorization", `Basic ${btoa(String.fromCharCode(...encoder.encode(`${client.client_id}:${clientSecret}`)))}`);
   };
 }
 
@@ -115,11 +95,7 @@ function rawBasic(clientSecret: string): oauth.ClientAuth {
  * oauth4webapi's defaults lack: `typ: "JWT"`, `aud` = the token endpoint exactly (E7), `exp` <= 5 min
  * (backend-services.html#protocol-details); oauth4webapi draws a fresh `jti` per request (E5).
  */
-export async function toOAuthClientAuth(
-  auth: ClientAuthentication,
-  tokenEndpoint: string,
-  now: () => number,
-): Promise<oauth.ClientAuth> {
+export async function toOAuthClientAuth(auth: ClientAuthentication, tokenEndpoint: string, now: () => number): Promise<oauth.ClientAuth> {
   switch (auth.method) {
     case "none":
       return oauth.None();
@@ -151,11 +127,9 @@ export async function toOAuthClientAuth(
 /** Key-import work is done once per client; this caches the ClientAuth by its options object. */
 export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: string, now: () => number) {
   let pending: Promise<oauth.ClientAuth> | undefined;
-  return () => {
-    pending ??= toOAuthClientAuth(auth, tokenEndpoint, now).catch((error) => {
+  return () =>
+    (pending ??= toOAuthClientAuth(auth, tokenEndpoint, now).catch((error) => {
       pending = undefined;
       throw error;
-    });
-    return pending;
-  };
+    }));
 }

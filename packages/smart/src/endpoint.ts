@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
+import { SmartAuthErrorCode, fail, printableUrl } from "./errors.js";
 
 /** Transport options every flow accepts. */
 export interface TransportOptions {
@@ -18,37 +18,32 @@ export interface TransportOptions {
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/i;
 
 /** Refuse plain http to a non-loopback host unless the user opted in (checklist 2.1). */
-export function assertSecureUrl(url: string | URL, allowInsecure = false): URL {
+export function assertSecureUrl(url: string | URL, allowInsecure?: boolean): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new TypeError(`Expected an absolute URL, got an invalid one`, { cause });
+    throw new TypeError("Expected an absolute URL", { cause });
   }
-  if (parsed.protocol === "https:") return parsed;
-  if (parsed.protocol !== "http:") {
-    throw new SmartAuthError(`Only https URLs are allowed: ${printableUrl(parsed)}`, { code: SmartAuthErrorCode.InsecureUrl });
-  }
-  if (!allowInsecure && !LOOPBACK.test(parsed.hostname)) {
-    throw new SmartAuthError(
-      `Refusing plain http to a non-loopback host (${printableUrl(parsed)}); pass allowInsecureRequests: true to allow it`,
-      { code: SmartAuthErrorCode.InsecureUrl },
-    );
+  const { protocol } = parsed;
+  if (protocol !== "https:" && (protocol !== "http:" || !(allowInsecure || LOOPBACK.test(parsed.hostname)))) {
+    throw fail(SmartAuthErrorCode.InsecureUrl, `Refusing ${printableUrl(parsed)}: use https (plain http only to loopback or with allowInsecureRequests: true)`);
   }
   return parsed;
 }
+
+/** The transport options discovery takes from a flow's options. */
+export const transportOf = ({ fetch, timeoutMs, allowInsecureRequests }: TransportOptions): TransportOptions => ({ fetch, timeoutMs, allowInsecureRequests });
 
 /**
  * The oauth4webapi request options for one endpoint: our fetch, a timeout, and http allowed only for
  * an endpoint that passed `assertSecureUrl`.
  */
-export function requestOptions(url: string, transport: TransportOptions, extra: Record<string, unknown> = {}) {
-  const parsed = assertSecureUrl(url, transport.allowInsecureRequests);
+export function requestOptions(url: string, transport: TransportOptions) {
   return {
-    ...extra,
     signal: AbortSignal.timeout(transport.timeoutMs ?? 10_000),
-    [oauth.allowInsecureRequests]: parsed.protocol === "http:",
-    ...(transport.fetch ? { [oauth.customFetch]: transport.fetch } : {}),
+    [oauth.allowInsecureRequests]: assertSecureUrl(url, transport.allowInsecureRequests).protocol === "http:",
+    [oauth.customFetch]: transport.fetch,
   };
 }
 
@@ -58,13 +53,11 @@ export function requestOptions(url: string, transport: TransportOptions, extra: 
  * with anything: assertion `aud` is set to the token endpoint (E7) and id_tokens are verified by
  * id-token.ts against the configuration's own `issuer`.
  */
-export function authorizationServer(config: SmartConfiguration): oauth.AuthorizationServer {
+export function authorizationServer({ issuer, token_endpoint, introspection_endpoint, revocation_endpoint }: SmartConfiguration): oauth.AuthorizationServer {
   return {
-    issuer: typeof config.issuer === "string" ? config.issuer : new URL(config.token_endpoint).origin,
-    token_endpoint: config.token_endpoint,
-    ...(config.authorization_endpoint ? { authorization_endpoint: config.authorization_endpoint } : {}),
-    ...(config.introspection_endpoint ? { introspection_endpoint: config.introspection_endpoint } : {}),
-    ...(config.revocation_endpoint ? { revocation_endpoint: config.revocation_endpoint } : {}),
-    ...(config.jwks_uri ? { jwks_uri: config.jwks_uri } : {}),
+    issuer: typeof issuer === "string" ? issuer : new URL(token_endpoint).origin,
+    token_endpoint,
+    introspection_endpoint,
+    revocation_endpoint,
   };
 }

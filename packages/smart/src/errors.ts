@@ -39,14 +39,14 @@ export type SmartAuthErrorCode = (typeof SmartAuthErrorCode)[keyof typeof SmartA
 export interface SmartAuthErrorOptions {
   code: SmartAuthErrorCode;
   /** RFC 6749 §5.2 / §4.1.2.1 `error`. */
-  error?: string;
-  errorDescription?: string;
-  errorUri?: string;
-  status?: number;
-  retryable?: boolean;
+  error?: string | undefined;
+  errorDescription?: string | undefined;
+  errorUri?: string | undefined;
+  status?: number | undefined;
+  retryable?: boolean | undefined;
   cause?: unknown;
   /** The raw response, kept non-enumerable so it never lands in logs. */
-  response?: Response;
+  response?: Response | undefined;
 }
 
 /**
@@ -55,50 +55,59 @@ export interface SmartAuthErrorOptions {
  */
 export class SmartAuthError extends Error {
   override name = "SmartAuthError";
-  readonly code: SmartAuthErrorCode;
-  readonly error: string | undefined;
-  readonly errorDescription: string | undefined;
-  readonly errorUri: string | undefined;
-  readonly status: number | undefined;
-  readonly retryable: boolean;
+  declare readonly code: SmartAuthErrorCode;
+  declare readonly error: string | undefined;
+  declare readonly errorDescription: string | undefined;
+  declare readonly errorUri: string | undefined;
+  declare readonly status: number | undefined;
+  declare readonly retryable: boolean;
   declare readonly response: Response | undefined;
 
-  constructor(message: string, options: SmartAuthErrorOptions) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.error = options.error;
-    this.errorDescription = options.errorDescription;
-    this.errorUri = options.errorUri;
-    this.status = options.status;
-    this.retryable = options.retryable ?? false;
-    Object.defineProperty(this, "response", { value: options.response, enumerable: false });
-    Object.defineProperty(this, MARKER, { value: true });
+  constructor(message: string, { code, error, errorDescription, errorUri, status, retryable = false, cause, response }: SmartAuthErrorOptions) {
+    super(message, cause === undefined ? undefined : { cause });
+    // only these fields are enumerable: they are what logs and JSON show
+    Object.assign(this, { code, error, errorDescription, errorUri, status, retryable });
+    Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
   }
 
   /** True for a SmartAuthError from any copy of this package. */
   static is(value: unknown): value is SmartAuthError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true;
   }
 
   toJSON(): Record<string, unknown> {
-    return {
-      name: this.name,
-      code: this.code,
-      message: this.message,
-      error: this.error,
-      errorDescription: this.errorDescription,
-      errorUri: this.errorUri,
-      status: this.status,
-      retryable: this.retryable,
-    };
+    return { ...(this as object), message: this.message };
   }
+}
+
+/** A SmartAuthError with `code` and nothing else. */
+export const fail = (code: SmartAuthErrorCode, message: string) => new SmartAuthError(message, { code });
+
+/** Misuse: a TypeError saying what `who` needs to be passed. */
+export function needs(who: string, what: string): never {
+  throw new TypeError(`${who} needs ${what}`);
+}
+
+/** `value` when it is a non-empty string; otherwise misuse. */
+export function text(who: string, value: unknown, what: string): string {
+  if (typeof value !== "string" || value === "") needs(who, what);
+  return value as string;
+}
+
+/** The options object, with a `smartConfig` holding a token endpoint when `config` is set. */
+export function requireOptions<T>(who: string, options: T, config?: boolean): T {
+  if (typeof options !== "object" || options === null) needs(who, "an options object");
+  if (config && typeof (options as { smartConfig?: { token_endpoint?: unknown } }).smartConfig?.token_endpoint !== "string") {
+    needs(who, "smartConfig (from discoverSmartConfiguration)");
+  }
+  return options;
 }
 
 /** A URL safe to print: origin and path, never the query (codes, states) or fragment (tokens). */
 export function printableUrl(url: string | URL): string {
   try {
     const u = new URL(url);
-    return `${u.origin}${u.pathname}`;
+    return u.origin + u.pathname;
   } catch {
     return "(invalid URL)";
   }

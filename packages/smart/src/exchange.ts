@@ -3,6 +3,7 @@ import type { StoredToken } from "@fhir-dsl/token-store";
 import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import type { TransportOptions } from "./endpoint.js";
 import { verifyIdToken, type IdTokenClaims } from "./id-token.js";
+import { requireOptions, text } from "./errors.js";
 import { tokenClient } from "./token-request.js";
 
 export interface ExchangeCodeOptions extends ClientAuthShorthand, TransportOptions {
@@ -48,27 +49,18 @@ export function markVerified(token: object, claims: IdTokenClaims): void {
  * `kid`, a private_key_jwt assertion). Returns the StoredToken with an absolute `expires_at`.
  */
 export async function exchangeCode(options: ExchangeCodeOptions): Promise<StoredToken> {
-  if (typeof options !== "object" || options === null) throw new TypeError("exchangeCode needs an options object");
-  for (const name of ["clientId", "redirectUri", "code", "codeVerifier"] as const) {
-    if (typeof options[name] !== "string" || options[name] === "") throw new TypeError(`exchangeCode needs ${name} (a non-empty string)`);
-  }
-  if (typeof options.smartConfig?.token_endpoint !== "string") throw new TypeError("exchangeCode needs smartConfig (from discoverSmartConfiguration)");
+  requireOptions("exchangeCode", options);
+  for (const name of ["clientId", "redirectUri", "code", "codeVerifier"] as const) text("exchangeCode", options[name], `${name} (a non-empty string)`);
+  const { smartConfig } = requireOptions("exchangeCode", options, true);
   const now = options.now ?? Date.now;
-  const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now, maxRetries: 0 });
-  const token = await client.request({
+  const token = await tokenClient({ ...options, clientAuth: resolveClientAuth(options), now, maxRetries: 0 }).request({
     grantType: "authorization_code",
     code: options.code,
     redirectUri: options.redirectUri,
     codeVerifier: options.codeVerifier,
   });
-  const canVerify = typeof options.smartConfig.issuer === "string" && typeof options.smartConfig.jwks_uri === "string";
-  if (typeof token.id_token === "string" && options.verifyIdToken !== false && canVerify) {
-    const claims = await verifyIdToken(token.id_token, {
-      ...options,
-      ...(options.clockToleranceSeconds !== undefined ? { clockToleranceSeconds: options.clockToleranceSeconds } : {}),
-      now,
-    });
-    markVerified(token, claims);
+  if (typeof token.id_token === "string" && options.verifyIdToken !== false && typeof smartConfig.issuer === "string" && typeof smartConfig.jwks_uri === "string") {
+    verified.set(token, await verifyIdToken(token.id_token, { ...options, now }));
   }
   return token;
 }

@@ -1,7 +1,7 @@
 import * as oauth from "oauth4webapi";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { assertSecureUrl, requestOptions, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { SmartAuthErrorCode, fail, text } from "./errors.js";
 
 /** Claims of a verified id_token. `fhirUser` is as the server sent it (see resolveFhirUser). */
 export interface IdTokenClaims {
@@ -40,26 +40,13 @@ const DEFAULT_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"
 const servers = new WeakMap<object, WeakMap<SmartConfiguration, Map<string, oauth.AuthorizationServer>>>();
 const DEFAULT_FETCH = {};
 
-function authorizationServerFor(options: VerifyIdTokenOptions, issuer: string, jwksUri: string, algorithms: string[]) {
-  const owner = options.fetch ?? DEFAULT_FETCH;
-  let byConfig = servers.get(owner);
-  if (!byConfig) servers.set(owner, (byConfig = new WeakMap()));
-  let byAlgs = byConfig.get(options.smartConfig);
-  if (!byAlgs) byConfig.set(options.smartConfig, (byAlgs = new Map()));
-  const key = algorithms.join(",");
-  let as = byAlgs.get(key);
-  if (!as) byAlgs.set(key, (as = { issuer, jwks_uri: jwksUri, id_token_signing_alg_values_supported: algorithms }));
-  return as;
+function cached<K extends object, V>(map: WeakMap<K, V>, key: K, create: () => V): V {
+  let value = map.get(key);
+  if (!value) map.set(key, (value = create()));
+  return value;
 }
 
-const invalid = (reason: string) => new SmartAuthError(`id_token rejected: ${reason}`, { code: SmartAuthErrorCode.InvalidIdToken });
-
-// oauth4webapi errors carry the token and its claims in `cause`: report only the code and the claim name.
-function reasonOf(error: unknown): string {
-  const e = error as { code?: unknown; cause?: { claim?: unknown } } | undefined;
-  const claim = typeof e?.cause?.claim === "string" ? ` (claim "${e.cause.claim}")` : "";
-  return `${typeof e?.code === "string" ? e.code : "unverifiable"}${claim}`;
-}
+const invalid = (reason: string) => fail(SmartAuthErrorCode.InvalidIdToken, `id_token rejected: ${reason}`);
 
 /**
  * Verify an id_token (OIDC Core §3.1.3.7, SMART 2.2 scopes-and-launch-context.html#scopes-for-requesting-identity-data)
@@ -68,20 +55,22 @@ function reasonOf(error: unknown): string {
  * audiences (E18), `exp` within the leeway, `nonce` when one was sent. `alg: none` and HMAC are never accepted.
  */
 export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptions): Promise<IdTokenClaims> {
-  if (typeof idToken !== "string" || idToken === "") throw new TypeError("verifyIdToken needs the id_token string");
-  if (typeof options?.clientId !== "string" || options.clientId === "") throw new TypeError("verifyIdToken needs clientId");
-  const { issuer, jwks_uri: jwksUri } = options.smartConfig ?? {};
+  text("verifyIdToken", idToken, "the id_token string");
+  const clientId = text("verifyIdToken", options?.clientId, "clientId");
+  const { smartConfig } = options;
+  const { issuer, jwks_uri: jwksUri } = smartConfig ?? {};
   if (typeof issuer !== "string" || typeof jwksUri !== "string") {
-    throw new SmartAuthError("The SMART configuration lacks issuer or jwks_uri: the id_token cannot be verified", {
-      code: SmartAuthErrorCode.UnsupportedByServer,
-    });
+    throw fail(SmartAuthErrorCode.UnsupportedByServer, "The SMART configuration lacks issuer or jwks_uri: the id_token cannot be verified");
   }
   assertSecureUrl(jwksUri, options.allowInsecureRequests);
   const algorithms = (options.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => a !== "none" && !a.startsWith("HS"));
-  const as = authorizationServerFor(options, issuer, jwksUri, algorithms);
+  const byConfig = cached(servers, options.fetch ?? DEFAULT_FETCH, () => new WeakMap<SmartConfiguration, Map<string, oauth.AuthorizationServer>>());
+  const byAlgs = cached(byConfig, smartConfig, () => new Map<string, oauth.AuthorizationServer>());
+  const key = String(algorithms);
+  const as = byAlgs.get(key) ?? byAlgs.set(key, { issuer, jwks_uri: jwksUri, id_token_signing_alg_values_supported: algorithms }).get(key)!;
   const now = Math.floor((options.now ?? Date.now)() / 1000);
   const client: oauth.Client = {
-    client_id: options.clientId,
+    client_id: clientId,
     [oauth.clockSkew]: now - Math.floor(Date.now() / 1000),
     // a stored id_token is re-checked for signature, iss and aud only: its login-time lifetime is past
     [oauth.clockTolerance]: options.ignoreExpiry ? Number.MAX_SAFE_INTEGER : (options.clockToleranceSeconds ?? 60),
@@ -92,29 +81,28 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   });
   let claims: oauth.IDToken | undefined;
   try {
-    // without an expected nonce a re-checked stored id_token keeps its login nonce unchecked; otherwise
-    // the nonce must equal the one sent, or be absent when none was sent
-    const result =
-      options.nonce === undefined && options.ignoreExpiry
-        ? await oauth.processRefreshTokenResponse(as, client, response)
-        : await oauth.processAuthorizationCodeResponse(as, client, response, {
-            expectedNonce: options.nonce ?? oauth.expectNoNonce,
-            requireIdToken: true,
-          });
+    const result = await oauth.processGenericTokenEndpointResponse(as, client, response);
     await oauth.validateApplicationLevelSignature(as, response, requestOptions(jwksUri, options));
     claims = oauth.getValidatedIdTokenClaims(result);
   } catch (error) {
-    throw invalid(reasonOf(error));
+    // oauth4webapi errors carry the token and its claims in `cause`: report only the code and the claim name
+    const e = error as { code?: unknown; cause?: { claim?: unknown } } | undefined;
+    const claim = typeof e?.cause?.claim === "string" ? ` (claim "${e.cause.claim}")` : "";
+    throw invalid((typeof e?.code === "string" ? e.code : "unverifiable") + claim);
   }
   if (!claims || typeof claims.sub !== "string" || claims.sub === "") throw invalid('"sub" is missing');
-  if (claims.azp !== undefined && claims.azp !== options.clientId) throw invalid('"azp" is not the client id');
+  if (claims.azp !== undefined && claims.azp !== clientId) throw invalid('"azp" is not the client id');
+  // OIDC Core §3.1.3.7 (11): the nonce sent, or none when none was sent; a stored id_token re-checked
+  // without an expected nonce keeps its login nonce unchecked
+  if (options.nonce !== undefined ? claims.nonce !== options.nonce : !options.ignoreExpiry && claims.nonce !== undefined) {
+    throw invalid('"nonce" is not the one sent');
+  }
   return claims as IdTokenClaims;
 }
 
 /** `fhirUser` (or legacy `profile`) as an absolute URL: a relative one resolves against the FHIR base (E18, checklist 3.23). */
 export function resolveFhirUser(claims: IdTokenClaims | undefined, fhirBaseUrl: string | undefined): string | undefined {
-  const value = typeof claims?.fhirUser === "string" ? claims.fhirUser : typeof claims?.profile === "string" ? claims.profile : undefined;
-  if (value === undefined) return undefined;
-  if (/^[a-z][a-z0-9+.-]*:/i.test(value) || fhirBaseUrl === undefined) return value;
+  const value = [claims?.fhirUser, claims?.profile].find((v) => typeof v === "string");
+  if (value === undefined || /^[a-z][a-z0-9+.-]*:/i.test(value) || fhirBaseUrl === undefined) return value;
   return new URL(value.replace(/^\/+/, ""), `${fhirBaseUrl.replace(/\/+$/, "")}/`).href;
 }

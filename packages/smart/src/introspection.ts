@@ -3,9 +3,10 @@ import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { clientAuthFactory, resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
+import { SmartAuthError, SmartAuthErrorCode, fail, printableUrl, requireOptions, text } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
 import { transportError } from "./token-request.js";
+import { retryableStatus } from "./token-response.js";
 
 /** Options shared by introspectToken and revokeToken. */
 export interface TokenEndpointCallOptions extends ClientAuthShorthand, TransportOptions {
@@ -40,22 +41,56 @@ export interface IntrospectionResult {
   scopes: ScopeSet;
 }
 
-export function requireCallOptions(options: TokenEndpointCallOptions, what: string): void {
-  if (typeof options !== "object" || options === null) throw new TypeError(`${what} needs an options object`);
-  if (typeof options.smartConfig?.token_endpoint !== "string") throw new TypeError(`${what} needs smartConfig (from discoverSmartConfiguration)`);
-  if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError(`${what} needs clientId`);
-  if (typeof options.token !== "string" || options.token === "") throw new TypeError(`${what} needs token (a non-empty string)`);
-}
-
-/** Endpoint URL, oauth4webapi objects and the client authentication shared by both calls. */
-export async function endpointCall(options: TokenEndpointCallOptions, endpoint: string | undefined, label: string) {
-  if (typeof endpoint !== "string") {
-    throw new SmartAuthError(`The SMART configuration has no ${label}_endpoint`, { code: SmartAuthErrorCode.UnsupportedByServer });
+/**
+ * One introspection or revocation call: the client's own authentication (as at the token endpoint),
+ * `token_type_hint` when given, and errors cleaned of every credential the request carried.
+ */
+export async function callEndpoint<T>(
+  options: TokenEndpointCallOptions,
+  kind: "introspection" | "revocation",
+  send: typeof oauth.introspectionRequest,
+  process: (as: oauth.AuthorizationServer, client: oauth.Client, response: Response) => Promise<T>,
+  transport: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
+): Promise<T> {
+  const who = kind === "revocation" ? "revokeToken" : "introspectToken";
+  const { clientId, smartConfig, token, tokenTypeHint } = requireOptions(who, options, true);
+  text(who, clientId, "clientId");
+  text(who, token, "token (a non-empty string)");
+  const endpoint = smartConfig[`${kind}_endpoint`];
+  if (typeof endpoint !== "string") throw fail(SmartAuthErrorCode.UnsupportedByServer, `The SMART configuration has no ${kind}_endpoint`);
+  const as = authorizationServer(smartConfig);
+  const client: oauth.Client = { client_id: clientId };
+  const auth = await clientAuthFactory(resolveClientAuth(options), smartConfig.token_endpoint, options.now ?? Date.now)();
+  const sent = new Set<string>();
+  let response: Response;
+  try {
+    response = await send(as, client, auth, token, {
+      ...requestOptions(endpoint, { ...options, fetch: transport(recordingFetch(options.fetch, sent)) }),
+      additionalParameters: tokenTypeHint ? { token_type_hint: tokenTypeHint } : {},
+    });
+  } catch (cause) {
+    throw withoutEcho(transportError(cause, endpoint), sent);
   }
-  const as = authorizationServer(options.smartConfig);
-  const client: oauth.Client = { client_id: options.clientId };
-  const auth = await clientAuthFactory(resolveClientAuth(options), options.smartConfig.token_endpoint, options.now ?? Date.now)();
-  return { as, client, auth, endpoint };
+  try {
+    return await process(as, client, response);
+  } catch (cause) {
+    // the OAuth error fields and status, never the token
+    const body = cause instanceof oauth.ResponseBodyError ? cause : undefined;
+    const status = response.status;
+    const label = kind === "revocation" ? "Revocation" : "Introspection";
+    throw withoutEcho(
+      new SmartAuthError(`${label} at ${printableUrl(endpoint)} failed: HTTP ${status}${body ? ` ${body.error}` : ", unusable response"}`, {
+        code: kind === "revocation" ? SmartAuthErrorCode.Revocation : SmartAuthErrorCode.Introspection,
+        error: body?.error,
+        errorDescription: body?.error_description,
+        status,
+        retryable: retryableStatus(status),
+        cause,
+        response,
+      }),
+      sent,
+    );
+  }
 }
 
 /**
@@ -64,59 +99,21 @@ export async function endpointCall(options: TokenEndpointCallOptions, endpoint: 
  * with no other member (E22).
  */
 export async function introspectToken(options: IntrospectTokenOptions): Promise<IntrospectionResult> {
-  requireCallOptions(options, "introspectToken");
-  const { as, client, auth, endpoint } = await endpointCall(options, options.smartConfig.introspection_endpoint, "introspection");
-  const bearer = options.bearerToken;
-  const sent = new Set<string>();
-  const baseFetch = recordingFetch(options.fetch, sent);
-  // oauth4webapi refuses an authorization header in options.headers; the fetch adds it instead
-  const transport: TransportOptions = bearer
-    ? {
-        ...options,
-        fetch: (input, init) => {
-          const headers = new Headers(init?.headers);
-          headers.set("authorization", `Bearer ${bearer}`);
-          return baseFetch(input, { ...init, headers });
-        },
-      }
-    : { ...options, fetch: baseFetch };
-  let response: Response;
-  try {
-    response = await oauth.introspectionRequest(as, client, auth, options.token, {
-      ...requestOptions(endpoint, transport),
-      ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
-    });
-  } catch (cause) {
-    throw withoutEcho(transportError(cause, endpoint), sent);
-  }
-  let result: oauth.IntrospectionResponse;
-  try {
-    result = await oauth.processIntrospectionResponse(as, client, response);
-  } catch (cause) {
-    throw withoutEcho(callError(cause, endpoint, response, SmartAuthErrorCode.Introspection, "Introspection"), sent);
-  }
-  return { ...(result as Record<string, unknown>), active: result.active, scopes: parseScope(typeof result.scope === "string" ? result.scope : "") } as IntrospectionResult;
-}
-
-/** A SmartAuthError for a refused introspection/revocation: the OAuth error fields and status, never the token. */
-export function callError(cause: unknown, endpoint: string, response: Response, code: SmartAuthErrorCode, label: string): SmartAuthError {
-  if (cause instanceof oauth.ResponseBodyError) {
-    return new SmartAuthError(`${label} at ${printableUrl(endpoint)} failed: HTTP ${cause.status} ${cause.error}`, {
-      code,
-      error: cause.error,
-      ...(cause.error_description ? { errorDescription: cause.error_description } : {}),
-      status: cause.status,
-      retryable: cause.status >= 500 || cause.status === 429,
-      cause,
-      response,
-    });
-  }
-  const status = response.status;
-  return new SmartAuthError(`${label} at ${printableUrl(endpoint)} failed: HTTP ${status}, unusable response`, {
-    code,
-    status,
-    retryable: status >= 500 || status === 429,
-    cause,
-    response,
-  });
+  const bearer = options?.bearerToken;
+  const result = await callEndpoint(
+    options,
+    "introspection",
+    oauth.introspectionRequest,
+    oauth.processIntrospectionResponse,
+    // oauth4webapi refuses an authorization header in options.headers; the fetch adds it instead
+    (base) =>
+      bearer
+        ? (input, init) => {
+            const headers = new Headers(init?.headers);
+            headers.set("authorization", `Bearer ${bearer}`);
+            return base(input, { ...init, headers });
+          }
+        : base,
+  );
+  return { ...result, scopes: parseScope(typeof result.scope === "string" ? result.scope : "") } as IntrospectionResult;
 }

@@ -1,11 +1,11 @@
-import type { DiscoveryOptions, SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import type { DiscoveryOptions } from "@fhir-dsl/smart-discovery";
 import { codeChallengeS256, generateCodeVerifier, generateNonce, generateState } from "@fhir-dsl/smart-pkce";
 import type { StoredToken, TokenStore } from "@fhir-dsl/token-store";
 import { authorizeScope, buildAuthorizeRequest, type AuthorizeRequest } from "./authorize.js";
 import type { ClientAuthShorthand } from "./client-auth.js";
 import { discoverSmartConfiguration } from "./discovery.js";
-import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
+import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
 import { exchangeCode } from "./exchange.js";
 import { InMemoryLaunchStateStore, type LaunchRecord, type LaunchStateStore } from "./launch-state.js";
 import { SmartClient } from "./smart-client.js";
@@ -77,18 +77,14 @@ export class SmartLaunch {
   readonly #now: () => number;
 
   constructor(options: SmartLaunchOptions) {
-    if (typeof options !== "object" || options === null) throw new TypeError("SmartLaunch needs an options object");
-    if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("SmartLaunch needs clientId");
-    if (typeof options.redirectUri !== "string" || normaliseBaseUrl(options.redirectUri) === undefined) {
-      throw new TypeError("SmartLaunch needs redirectUri (the registered absolute URL)");
-    }
-    authorizeScope(options.scope, undefined);
-    if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) throw new TypeError("fhirBaseUrl must be an absolute URL");
-    if (options.tokenStore && typeof options.storeKey !== "function") {
-      throw new TypeError("A tokenStore needs storeKey: ({ record, token }) => a key per user session");
-    }
+    const who = "SmartLaunch";
+    text(who, requireOptions(who, options).clientId, "clientId");
+    if (normaliseBaseUrl(options.redirectUri) === undefined) needs(who, "redirectUri (the registered absolute URL)");
+    authorizeScope(options.scope, undefined, who);
+    if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) needs(who, "fhirBaseUrl as an absolute URL");
+    if (options.tokenStore && typeof options.storeKey !== "function") needs(who, "storeKey with a tokenStore: ({ record, token }) => a key per user session");
     this.#o = options;
-    this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options.now ? { now: options.now } : {});
+    this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options);
     this.#now = options.now ?? Date.now;
   }
 
@@ -100,24 +96,14 @@ export class SmartLaunch {
     const params = toParams(input);
     const iss = params.get("iss");
     const launch = params.get("launch");
-    if (!iss || !launch) {
-      throw new SmartAuthError("An EHR launch needs both iss and launch parameters", { code: SmartAuthErrorCode.InvalidCallback });
-    }
-    if (!(await this.#trusted(iss))) {
-      throw new SmartAuthError(`The EHR launch iss is not a trusted FHIR server (${normaliseBaseUrl(iss) ? "not on the allow-list" : "not a URL"})`, {
-        code: SmartAuthErrorCode.UntrustedIssuer,
-      });
-    }
+    if (!iss || !launch) throw fail(SmartAuthErrorCode.InvalidCallback, "An EHR launch needs both iss and launch parameters");
     return this.#start(iss, launch, options.session);
   }
 
   /** Start a standalone launch against `fhirBaseUrl` (default the configured one; others must be trusted). */
   async standaloneLaunch(options: { fhirBaseUrl?: string; session?: string } = {}): Promise<LaunchStart> {
     const base = options.fhirBaseUrl ?? this.#o.fhirBaseUrl;
-    if (typeof base !== "string") throw new TypeError("standaloneLaunch needs fhirBaseUrl (here or in the SmartLaunch options)");
-    if (!(await this.#trusted(base))) {
-      throw new SmartAuthError("The FHIR server is not on the allow-list", { code: SmartAuthErrorCode.UntrustedIssuer });
-    }
+    if (typeof base !== "string") needs("standaloneLaunch", "fhirBaseUrl (here or in the SmartLaunch options)");
     return this.#start(base, undefined, options.session);
   }
 
@@ -129,112 +115,71 @@ export class SmartLaunch {
   async handleCallback(callback: string | URL | URLSearchParams, options: CallbackOptions = {}): Promise<SmartClient> {
     const params = toParams(callback);
     const state = params.get("state");
-    if (!state) throw new SmartAuthError("The authorization redirect has no state", { code: SmartAuthErrorCode.InvalidState });
+    const { storeKey: keyOf, ...o } = this.#o;
+    const badState = (why: string) => fail(SmartAuthErrorCode.InvalidState, `The authorization redirect's state ${why}`);
+    const badCallback = (why: string) => fail(SmartAuthErrorCode.InvalidCallback, `The authorization redirect ${why}`);
+    if (!state) throw badState("is missing");
     // RFC 6749 §3.1: parameters must not repeat; which copy counts would be the attacker's choice
-    if (["state", "code", "error", "iss"].some((name) => params.getAll(name).length > 1)) {
-      throw new SmartAuthError("The authorization redirect repeats a parameter", { code: SmartAuthErrorCode.InvalidCallback });
-    }
-    if (this.#o.tokenStore && options.storeKey === undefined && typeof this.#o.storeKey !== "function") {
-      throw new TypeError("handleCallback needs storeKey when a tokenStore is configured");
-    }
+    if (["state", "code", "error", "iss"].some((name) => params.getAll(name).length > 1)) throw badCallback("repeats a parameter");
+    if (o.tokenStore && options.storeKey === undefined && typeof keyOf !== "function") needs("handleCallback", "storeKey when a tokenStore is configured");
     const record = await this.#states.take(state);
-    const ttl = this.#o.stateTtlMs ?? 600_000;
-    if (!record || record.state !== state || record.createdAt + ttl <= this.#now()) {
-      throw new SmartAuthError("Unknown, expired or already used state: start the launch again", { code: SmartAuthErrorCode.InvalidState });
+    if (!record || record.state !== state || record.createdAt + (o.stateTtlMs ?? 600_000) <= this.#now()) {
+      throw badState("is unknown, expired or already used: start the launch again");
     }
-    if (record.session !== options.session) {
-      throw new SmartAuthError("The state belongs to another session", { code: SmartAuthErrorCode.InvalidState });
-    }
+    if (record.session !== options.session) throw badState("belongs to another session");
     // RFC 9207: when the server names itself in the redirect it must be the server this state went to (mix-up defence)
+    const { smartConfig, clientId } = record;
     const iss = params.get("iss");
-    if (iss !== null && typeof record.smartConfig.issuer === "string" && iss !== record.smartConfig.issuer) {
-      throw new SmartAuthError("The redirect's iss is not the authorization server this launch used", { code: SmartAuthErrorCode.InvalidCallback });
-    }
+    if (iss !== null && typeof smartConfig.issuer === "string" && iss !== smartConfig.issuer) throw badCallback("names another authorization server (iss)");
     const error = params.get("error");
     if (error !== null) {
-      const description = params.get("error_description");
-      const uri = params.get("error_uri");
+      const description = params.get("error_description") || undefined;
       throw new SmartAuthError(`Authorization was not granted: ${error}${description ? ` (${description})` : ""}`, {
         code: SmartAuthErrorCode.AuthorizationDenied,
         error,
-        ...(description ? { errorDescription: description } : {}),
-        ...(uri ? { errorUri: uri } : {}),
+        errorDescription: description,
+        errorUri: params.get("error_uri") || undefined,
       });
     }
     const code = params.get("code");
-    if (!code) throw new SmartAuthError("The authorization redirect has neither code nor error", { code: SmartAuthErrorCode.InvalidCallback });
-    const { storeKey: keyOf, ...o } = this.#o;
-    const token = await exchangeCode({
-      ...o,
-      smartConfig: record.smartConfig,
-      clientId: record.clientId,
-      redirectUri: record.redirectUri,
-      code,
-      codeVerifier: record.codeVerifier,
-      ...(record.nonce !== undefined ? { nonce: record.nonce } : {}),
-    });
+    if (!code) throw badCallback("has neither code nor error");
+    const token = await exchangeCode({ ...o, smartConfig, clientId, redirectUri: record.redirectUri, code, codeVerifier: record.codeVerifier, nonce: record.nonce });
     const storeKey = options.storeKey ?? (o.tokenStore && keyOf ? keyOf({ record, token }) : undefined);
-    return new SmartClient({
-      ...o,
-      smartConfig: record.smartConfig,
-      clientId: record.clientId,
-      tokens: token,
-      fhirBaseUrl: record.fhirBaseUrl,
-      requestedScope: record.scope,
-      ...(storeKey !== undefined ? { storeKey } : {}),
-    });
+    return new SmartClient({ ...o, smartConfig, clientId, tokens: token, fhirBaseUrl: record.fhirBaseUrl, requestedScope: record.scope, storeKey });
   }
 
+  // The allow-list is checked before any discovery or credential use (E15, checklist 2.18).
   async #trusted(url: string): Promise<boolean> {
     const normalised = normaliseBaseUrl(url);
+    const { trustedIssuers = [], fhirBaseUrl } = this.#o;
     if (normalised === undefined) return false;
-    const { trustedIssuers, fhirBaseUrl } = this.#o;
     if (fhirBaseUrl !== undefined && normaliseBaseUrl(fhirBaseUrl) === normalised) return true;
     if (typeof trustedIssuers === "function") return (await trustedIssuers(url)) === true;
-    return (trustedIssuers ?? []).some((t) => normaliseBaseUrl(t) === normalised);
+    return trustedIssuers.some((t) => normaliseBaseUrl(t) === normalised);
   }
 
   async #start(fhirBaseUrl: string, launch: string | undefined, session: string | undefined): Promise<LaunchStart> {
+    if (!(await this.#trusted(fhirBaseUrl))) throw fail(SmartAuthErrorCode.UntrustedIssuer, "The FHIR server is not on the allow-list of trusted issuers");
     const o = this.#o;
     assertSecureUrl(fhirBaseUrl, o.allowInsecureRequests);
-    const smartConfig: SmartConfiguration = await discoverSmartConfiguration(fhirBaseUrl, {
-      ...o.discovery,
-      ...(o.fetch ? { fetch: o.fetch } : {}),
-      ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}),
-      ...(o.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
-    });
+    const smartConfig = await discoverSmartConfiguration(fhirBaseUrl, { ...o.discovery, ...transportOf(o) });
     const scope = authorizeScope(o.scope, launch);
     const codeVerifier = generateCodeVerifier();
     const state = generateState();
     const nonce = scope.split(" ").includes("openid") ? generateNonce() : undefined;
+    const { clientId, redirectUri } = o;
     const request = buildAuthorizeRequest({
+      ...o,
       smartConfig,
-      clientId: o.clientId,
-      redirectUri: o.redirectUri,
       scope,
       state,
       codeChallenge: await codeChallengeS256(codeVerifier),
       aud: fhirBaseUrl,
-      ...(launch !== undefined ? { launch } : {}),
-      ...(nonce !== undefined ? { nonce } : {}),
-      ...(o.extraParams ? { extraParams: o.extraParams } : {}),
-      ...(o.authorizeMethod ? { method: o.authorizeMethod } : {}),
-      ...(o.maxUrlLength !== undefined ? { maxUrlLength: o.maxUrlLength } : {}),
-      ...(o.allowInsecureRequests ? { allowInsecureRequests: true } : {}),
+      launch,
+      nonce,
+      method: o.authorizeMethod,
     });
-    const record: LaunchRecord = {
-      state,
-      codeVerifier,
-      redirectUri: o.redirectUri,
-      fhirBaseUrl,
-      smartConfig,
-      clientId: o.clientId,
-      scope,
-      createdAt: this.#now(),
-      ...(nonce !== undefined ? { nonce } : {}),
-      ...(launch !== undefined ? { launch } : {}),
-      ...(session !== undefined ? { session } : {}),
-    };
+    const record: LaunchRecord = { state, codeVerifier, nonce, redirectUri, fhirBaseUrl, smartConfig, clientId, scope, launch, session, createdAt: this.#now() };
     await this.#states.put(state, record, o.stateTtlMs ?? 600_000);
     return { ...request, state };
   }
@@ -243,15 +188,7 @@ export class SmartLaunch {
 function toParams(input: string | URL | URLSearchParams | { iss: string; launch: string }): URLSearchParams {
   if (input instanceof URLSearchParams) return input;
   if (input instanceof URL) return input.searchParams;
-  if (typeof input === "string") {
-    try {
-      return new URL(input).searchParams;
-    } catch {
-      return new URLSearchParams(input.replace(/^\?/, ""));
-    }
-  }
-  if (typeof input === "object" && input !== null) {
-    return new URLSearchParams(Object.entries(input).filter((e): e is [string, string] => typeof e[1] === "string"));
-  }
-  throw new TypeError("Pass the launch or redirect URL, its query string, URLSearchParams, or { iss, launch }");
+  if (typeof input === "string") return URL.canParse(input) ? new URL(input).searchParams : new URLSearchParams(input.replace(/^\?/, ""));
+  if (typeof input !== "object" || input === null) throw new TypeError("Pass the launch or redirect URL, its query string, URLSearchParams, or { iss, launch }");
+  return new URLSearchParams(Object.entries(input).filter((e): e is [string, string] => typeof e[1] === "string"));
 }

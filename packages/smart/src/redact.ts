@@ -69,13 +69,11 @@ export function withoutEcho(error: unknown, sent: ReadonlySet<string>): unknown 
   const causeQuotes = quotes(error.cause, sent);
   if (message === error.message && errorDescription === error.errorDescription && errorUri === error.errorUri && !causeQuotes) return error;
   return new SmartAuthError(message, {
-    code: error.code,
-    ...(error.error !== undefined ? { error: scrub(error.error, sent)! } : {}),
-    ...(errorDescription !== undefined ? { errorDescription } : {}),
-    ...(errorUri !== undefined ? { errorUri } : {}),
-    ...(error.status !== undefined ? { status: error.status } : {}),
-    retryable: error.retryable,
-    ...(causeQuotes || error.cause === undefined ? {} : { cause: error.cause }),
-    ...(error.response ? { response: error.response } : {}),
+    ...error,
+    error: scrub(error.error, sent),
+    errorDescription,
+    errorUri,
+    cause: causeQuotes ? undefined : error.cause,
+    response: error.response,
   });
 }

@@ -1,9 +1,5 @@
 import * as oauth from "oauth4webapi";
-import { requestOptions } from "./endpoint.js";
-import { SmartAuthErrorCode } from "./errors.js";
-import { callError, endpointCall, requireCallOptions, type TokenEndpointCallOptions } from "./introspection.js";
-import { recordingFetch, withoutEcho } from "./redact.js";
-import { transportError } from "./token-request.js";
+import { callEndpoint, type TokenEndpointCallOptions } from "./introspection.js";
 
 export type RevokeTokenOptions = TokenEndpointCallOptions;
 
@@ -12,21 +8,5 @@ export type RevokeTokenOptions = TokenEndpointCallOptions;
  * token requests. Revoking a refresh token usually ends the whole grant.
  */
 export async function revokeToken(options: RevokeTokenOptions): Promise<void> {
-  requireCallOptions(options, "revokeToken");
-  const { as, client, auth, endpoint } = await endpointCall(options, options.smartConfig.revocation_endpoint, "revocation");
-  const sent = new Set<string>();
-  let response: Response;
-  try {
-    response = await oauth.revocationRequest(as, client, auth, options.token, {
-      ...requestOptions(endpoint, { ...options, fetch: recordingFetch(options.fetch, sent) }),
-      ...(options.tokenTypeHint ? { additionalParameters: { token_type_hint: options.tokenTypeHint } } : {}),
-    });
-  } catch (cause) {
-    throw withoutEcho(transportError(cause, endpoint), sent);
-  }
-  try {
-    await oauth.processRevocationResponse(response);
-  } catch (cause) {
-    throw withoutEcho(callError(cause, endpoint, response, SmartAuthErrorCode.Revocation, "Revocation"), sent);
-  }
+  await callEndpoint(options, "revocation", oauth.revocationRequest, (_as, _client, response) => oauth.processRevocationResponse(response));
 }

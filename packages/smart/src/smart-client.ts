@@ -3,17 +3,17 @@ import { diffScopes, parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
-import { resolveClientAuth, type ClientAuthentication, type ClientAuthShorthand } from "./client-auth.js";
+import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import { fhirBaseOf } from "./discovery.js";
 import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { revokeToken } from "./revocation.js";
 import { TokenManager } from "./token-manager.js";
-import { tokenClient, type TokenClient } from "./token-request.js";
+import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
 
 export interface SmartClientOptions extends ClientAuthShorthand, TransportOptions {
@@ -63,7 +63,6 @@ export class SmartClient implements AuthProvider {
   readonly fhirBaseUrl: string;
   readonly #options: SmartClientOptions;
   readonly #manager: TokenManager;
-  readonly #client: TokenClient;
   readonly #inBase: (url: string) => boolean;
   readonly #now: () => number;
   #ready: Promise<void> | undefined;
@@ -72,62 +71,64 @@ export class SmartClient implements AuthProvider {
   #widenedOnRefresh: string[] = [];
 
   constructor(options: SmartClientOptions) {
-    if (typeof options !== "object" || options === null) throw new TypeError("SmartClient needs an options object");
-    if (typeof options.smartConfig?.token_endpoint !== "string") throw new TypeError("SmartClient needs smartConfig (from discoverSmartConfiguration)");
-    if (typeof options.clientId !== "string" || options.clientId === "") throw new TypeError("SmartClient needs clientId");
-    if (typeof options.tokens?.access_token !== "string" || options.tokens.access_token === "") {
-      throw new TypeError("SmartClient needs tokens with an access_token (the result of exchangeCode)");
-    }
-    if (options.tokenStore && (typeof options.storeKey !== "string" || options.storeKey === "")) {
-      throw new TypeError("A tokenStore needs storeKey, one per user session, e.g. `smart:${userId}`");
-    }
-    const base = options.fhirBaseUrl ?? fhirBaseOf(options.smartConfig);
-    if (typeof base !== "string" || base === "") {
-      throw new TypeError("SmartClient needs fhirBaseUrl (or a smartConfig from discoverSmartConfiguration, which remembers it)");
-    }
-    assertSecureUrl(base, options.allowInsecureRequests);
-    this.smartConfig = options.smartConfig;
-    this.clientId = options.clientId;
+    const who = "SmartClient";
+    const { smartConfig, tokens, tokenStore, storeKey, allowInsecureRequests } = requireOptions(who, options, true);
+    this.clientId = text(who, options.clientId, "clientId");
+    text(who, tokens?.access_token, "tokens with an access_token (the result of exchangeCode)");
+    if (tokenStore) text(who, storeKey, "storeKey with a tokenStore, one per user session, e.g. `smart:${userId}`");
+    const base = text(who, options.fhirBaseUrl ?? fhirBaseOf(smartConfig), "fhirBaseUrl (or a smartConfig from discoverSmartConfiguration)");
+    assertSecureUrl(base, allowInsecureRequests);
+    this.smartConfig = smartConfig;
     this.fhirBaseUrl = base.replace(/\/+$/, "");
     this.#options = options;
-    this.#now = options.now ?? Date.now;
+    const now = (this.#now = options.now ?? Date.now);
 
-    const token = normaliseLaunchContext(
-      typeof options.tokens.expires_at === "number" ? { ...options.tokens } : toStoredToken({ ...options.tokens }, this.#now()),
-    );
-    this.#claims = verifiedClaimsOf(options.tokens);
-    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, options.allowInsecureRequests));
-    const clientAuth: ClientAuthentication = resolveClientAuth(options);
-    this.#client = tokenClient({ ...options, clientAuth, now: this.#now });
-    this.#manager = new TokenManager({
-      store: options.tokenStore ?? new InMemoryTokenStore(),
-      key: options.storeKey ?? `smart:app:${options.clientId}:${globalThis.crypto.randomUUID()}`,
-      now: this.#now,
-      ...(options.refreshMarginMs !== undefined ? { refreshMarginMs: options.refreshMarginMs } : {}),
-      ...(options.leaseMs !== undefined ? { leaseMs: options.leaseMs } : {}),
-      obtain: (current) => this.#refreshFrom(current),
-      canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
-    });
-    if ((options as { [RESTORED]?: boolean })[RESTORED]) this.#manager.remember(token);
-    else this.#ready = this.#manager.adopt(token).catch(() => undefined); // a failed save is retried, and reported, on first use
+    const token = normaliseLaunchContext(typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()));
+    this.#claims = verifiedClaimsOf(tokens);
+    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
+    const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
+    const manager: TokenManager = (this.#manager = new TokenManager({
+      ...options,
+      store: tokenStore ?? new InMemoryTokenStore(),
+      key: storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`,
+      now,
+      // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
+      obtain: async (current) => {
+        const previous = current ?? manager.token!;
+        const fresh = await client.request({ grantType: "refresh_token", refreshToken: previous.refresh_token! }).catch((error) => {
+          if (!SmartAuthError.is(error) || error.error !== "invalid_grant") throw error;
+          throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
+            ...error,
+            code: SmartAuthErrorCode.ReauthorizationRequired,
+            errorUri: undefined,
+            retryable: false,
+            cause: error,
+          });
+        });
+        return this.#refreshed(previous, fresh);
+      },
+      canObtain: (current) => typeof (current ?? manager.token)?.refresh_token === "string",
+    }));
+    if ((options as { [RESTORED]?: boolean })[RESTORED]) manager.remember(token);
+    else this.#ready = manager.adopt(token).catch(() => undefined); // a failed save is retried, and reported, on first use
   }
-
   /**
    * Load a session persisted in `tokenStore` (after a restart): the stored absolute `expires_at` is
    * kept, never re-dated. Resolves to undefined when nothing is stored under `storeKey`.
    */
   static async restore(options: SmartClientRestoreOptions): Promise<SmartClient | undefined> {
-    if (typeof options?.tokenStore?.get !== "function") throw new TypeError("SmartClient.restore needs tokenStore");
-    if (typeof options.storeKey !== "string" || options.storeKey === "") throw new TypeError("SmartClient.restore needs storeKey");
+    const who = "SmartClient.restore";
+    if (typeof options?.tokenStore?.get !== "function") needs(who, "tokenStore");
+    const { tokenStore, smartConfig: config } = options;
+    const storeKey = text(who, options.storeKey, "storeKey");
     let stored: StoredToken | undefined;
     try {
-      stored = await options.tokenStore.get(options.storeKey);
+      stored = await tokenStore.get(storeKey);
     } catch (cause) {
-      throw new SmartAuthError(`Token store get failed for key "${options.storeKey}"`, { code: SmartAuthErrorCode.TokenStore, cause });
+      throw new SmartAuthError(`Token store get failed for key "${storeKey}"`, { code: SmartAuthErrorCode.TokenStore, cause });
     }
     if (stored === undefined) return undefined;
     const client = new SmartClient({ ...options, tokens: stored, [RESTORED]: true } as SmartClientOptions);
-    const config = options.smartConfig;
     if (typeof stored.id_token === "string" && options.verifyIdToken !== false && config.issuer && config.jwks_uri) {
       // The login-time checks (nonce, exp) are past; signature, iss and aud still prove the stored identity.
       await client.verifyIdToken({ ignoreExpiry: true }).catch(() => undefined);
@@ -138,7 +139,7 @@ export class SmartClient implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager.peek() ?? this.#header();
+    return this.#manager.peek() ?? this.#settle().then(() => this.#manager.header());
   }
 
   /** Called on a 401: the next request refreshes once (E20). */
@@ -160,10 +161,8 @@ export class SmartClient implements AuthProvider {
   /** Refresh now, whatever the expiry (needs a refresh token). */
   async refresh(): Promise<StoredToken> {
     await this.#settle();
-    if (typeof this.#manager.token?.refresh_token !== "string") {
-      throw new SmartAuthError("No refresh token: request offline_access or online_access, or authorize again", {
-        code: SmartAuthErrorCode.ReauthorizationRequired,
-      });
+    if (!this.canRefresh) {
+      throw fail(SmartAuthErrorCode.ReauthorizationRequired, "No refresh token: request offline_access or online_access, or authorize again");
     }
     this.#manager.invalidate();
     return this.#manager.get();
@@ -174,9 +173,8 @@ export class SmartClient implements AuthProvider {
     await this.#settle();
     const token = this.#manager.token;
     if (token) {
-      const base = { ...this.#options, ...authOf(this.#options) };
-      if (typeof token.refresh_token === "string") await revokeToken({ ...base, token: token.refresh_token, tokenTypeHint: "refresh_token" });
-      await revokeToken({ ...base, token: token.access_token, tokenTypeHint: "access_token" });
+      if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token" });
+      await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token" });
     }
     await this.#manager.clear();
   }
@@ -189,8 +187,7 @@ export class SmartClient implements AuthProvider {
     let failure: unknown;
     if (typeof this.smartConfig.revocation_endpoint === "string") {
       try {
-        await this.revoke();
-        return;
+        return await this.revoke();
       } catch (error) {
         failure = error;
       }
@@ -202,7 +199,7 @@ export class SmartClient implements AuthProvider {
   /** Introspect the current access token (checklist 8). */
   async introspect(): Promise<IntrospectionResult> {
     const token = await this.getToken();
-    return introspectToken({ ...this.#options, ...authOf(this.#options), token: token.access_token, tokenTypeHint: "access_token" });
+    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token" });
   }
 
   /**
@@ -210,19 +207,18 @@ export class SmartClient implements AuthProvider {
    * success `fhirUser` and `idTokenClaims` are exposed.
    */
   async verifyIdToken(options: { nonce?: string; ignoreExpiry?: boolean } = {}): Promise<IdTokenClaims> {
-    const idToken = this.#manager.token?.id_token;
-    if (typeof idToken !== "string") {
-      throw new SmartAuthError("The token response has no id_token (request openid fhirUser)", { code: SmartAuthErrorCode.InvalidIdToken });
+    const token = this.#manager.token;
+    if (typeof token?.id_token !== "string") {
+      throw fail(SmartAuthErrorCode.InvalidIdToken, "The token response has no id_token (request openid fhirUser)");
     }
-    const claims = await verifyIdToken(idToken, this.#verifyOptions(options));
-    this.#claims = claims;
-    markVerified(this.#manager.token!, claims);
+    const claims = await this.#verify(token.id_token, options);
+    markVerified(token, (this.#claims = claims));
     return claims;
   }
 
   /** A fetch that carries this session's token to its FHIR base only (see createAuthorizedFetch). */
   get fetch(): typeof fetch {
-    return createAuthorizedFetch(this, this.#options.fetch ? { fetch: this.#options.fetch } : {});
+    return createAuthorizedFetch(this, this.#options);
   }
 
   /** The current token as held in memory (may be stale; getToken() refreshes). */
@@ -231,28 +227,28 @@ export class SmartClient implements AuthProvider {
   }
 
   get patientId(): string | undefined {
-    return stringOrUndefined(this.#manager.token?.patient);
+    return this.#text("patient");
   }
   get encounterId(): string | undefined {
-    return stringOrUndefined(this.#manager.token?.encounter);
+    return this.#text("encounter");
   }
   /** Launch context objects (pre-2.1 string items become `{ reference }`) (E14). */
   get fhirContext(): FhirContextEntry[] {
-    const context = this.#manager.token?.fhirContext;
+    const context = this.token?.fhirContext;
     return Array.isArray(context) ? context : [];
   }
   get needPatientBanner(): boolean | undefined {
-    const value = this.#manager.token?.need_patient_banner;
+    const value = this.token?.need_patient_banner;
     return typeof value === "boolean" ? value : undefined;
   }
   get smartStyleUrl(): string | undefined {
-    return stringOrUndefined(this.#manager.token?.smart_style_url);
+    return this.#text("smart_style_url");
   }
   get intent(): string | undefined {
-    return stringOrUndefined(this.#manager.token?.intent);
+    return this.#text("intent");
   }
   get tenant(): string | undefined {
-    return stringOrUndefined(this.#manager.token?.tenant);
+    return this.#text("tenant");
   }
   /** The user's FHIR resource URL, only from a verified id_token; relative values resolve against the FHIR base (E18). */
   get fhirUser(): string | undefined {
@@ -264,13 +260,13 @@ export class SmartClient implements AuthProvider {
   }
   /** The granted scopes; when the server sent none, the requested ones (see scopesConfirmed) (E1). */
   get scopes(): ScopeSet {
-    const scope = this.#manager.token?.scope ?? this.#options.requestedScope ?? "";
+    const scope = this.token?.scope ?? this.#options.requestedScope ?? "";
     if (this.#scopeCache?.[0] !== scope) this.#scopeCache = [scope, parseScope(scope)];
     return this.#scopeCache[1];
   }
   /** False when `scopes` is the requested scope standing in for a missing `scope` in the response. */
   get scopesConfirmed(): boolean {
-    return typeof this.#manager.token?.scope === "string";
+    return this.#text("scope") !== undefined;
   }
   /**
    * What is wrong with the grant as the server gave it (checklist E1): `patient/` scopes without a
@@ -285,85 +281,50 @@ export class SmartClient implements AuthProvider {
 
   /** Whether a refresh token is held. */
   get canRefresh(): boolean {
-    return typeof this.#manager.token?.refresh_token === "string";
+    return this.#text("refresh_token") !== undefined;
   }
 
   /** A summary safe to log: no token. */
   toJSON(): Record<string, unknown> {
-    return { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl, patient: this.patientId, scope: this.#manager.token?.scope };
+    return { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl, patient: this.patientId, scope: this.token?.scope };
+  }
+
+  #text(key: string): string | undefined {
+    const value = this.token?.[key];
+    return typeof value === "string" ? value : undefined;
   }
 
   async #settle(): Promise<void> {
-    if (this.#ready) {
-      const ready = this.#ready;
-      this.#ready = undefined;
-      await ready;
-    }
+    const ready = this.#ready;
+    this.#ready = undefined;
+    await ready;
   }
 
-  async #header(): Promise<string> {
-    await this.#settle();
-    return this.#manager.header();
+  #verify(idToken: string, extra: { nonce?: string | undefined; ignoreExpiry?: boolean }): Promise<IdTokenClaims> {
+    return verifyIdToken(idToken, { ...this.#options, ...extra, now: this.#now });
   }
 
-  #verifyOptions(extra: { nonce?: string; ignoreExpiry?: boolean }) {
-    const o = this.#options;
-    return {
-      ...o,
-      ...(extra.nonce !== undefined ? { nonce: extra.nonce } : {}),
-      ...(extra.ignoreExpiry ? { ignoreExpiry: true } : {}),
-      now: this.#now,
-    };
-  }
-
-  // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
-  async #refreshFrom(current: StoredToken | undefined): Promise<StoredToken> {
-    const previous = current ?? this.#manager.token;
-    const refreshToken = previous?.refresh_token;
-    if (previous === undefined || typeof refreshToken !== "string") {
-      throw new SmartAuthError("No refresh token: authorize again", { code: SmartAuthErrorCode.ReauthorizationRequired });
-    }
-    let fresh: StoredToken;
-    try {
-      fresh = await this.#client.request({ grantType: "refresh_token", refreshToken });
-    } catch (error) {
-      if (SmartAuthError.is(error) && error.error === "invalid_grant") {
-        throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
-          code: SmartAuthErrorCode.ReauthorizationRequired,
-          error: error.error,
-          ...(error.errorDescription ? { errorDescription: error.errorDescription } : {}),
-          ...(error.status !== undefined ? { status: error.status } : {}),
-          cause: error,
-        });
-      }
-      throw error;
-    }
+  // The refreshed token; SMART 2.2 app-launch.html#response-7: a refreshed scope is the original or a subset, never wider.
+  async #refreshed(previous: StoredToken, fresh: StoredToken): Promise<StoredToken> {
     const merged = mergeRefreshed(previous, fresh);
-    // SMART 2.2 app-launch.html#response-7: a refreshed scope is the original or a subset, never wider
-    if (typeof fresh.scope === "string" && typeof previous.scope === "string") {
-      this.#widenedOnRefresh = diffScopes(previous.scope, fresh.scope).added;
-    }
-    if (typeof fresh.id_token === "string" && fresh.id_token !== previous.id_token) await this.#adoptRefreshedIdToken(merged, previous);
-    return merged;
-  }
-
-  // A refreshed id_token that fails verification or names another user must not end the session:
-  // the identity verified at login is kept with its id_token.
-  async #adoptRefreshedIdToken(merged: StoredToken, previous: StoredToken): Promise<void> {
-    const canVerify = typeof this.smartConfig.issuer === "string" && typeof this.smartConfig.jwks_uri === "string";
+    if (typeof fresh.scope === "string" && typeof previous.scope === "string") this.#widenedOnRefresh = diffScopes(previous.scope, fresh.scope).added;
+    const idToken = fresh.id_token;
+    if (typeof idToken !== "string" || idToken === previous.id_token) return merged;
+    // A refreshed id_token that fails verification or names another user must not end the session:
+    // the identity verified at login is kept with its id_token.
     try {
-      if (!canVerify) throw new Error("unverifiable");
+      const { issuer, jwks_uri } = this.smartConfig;
+      if (typeof issuer !== "string" || typeof jwks_uri !== "string") throw new Error("unverifiable");
       // OIDC Core §12.2: a refreshed id_token may repeat the login nonce, and only that one, or have none
-      const loginNonce = this.#claims?.nonce;
-      const verify = (nonce?: string) => verifyIdToken(merged.id_token!, this.#verifyOptions(nonce !== undefined ? { nonce } : {}));
-      const claims = await (loginNonce !== undefined ? verify(loginNonce).catch(() => verify()) : verify());
+      const nonce = this.#claims?.nonce;
+      const claims = await (nonce !== undefined ? this.#verify(idToken, { nonce }).catch(() => this.#verify(idToken, {})) : this.#verify(idToken, {}));
       if (this.#claims && claims.sub !== this.#claims.sub) throw new Error("different subject");
-      this.#claims = claims;
-      markVerified(merged, claims);
+      markVerified(merged, (this.#claims = claims));
     } catch {
       if (typeof previous.id_token === "string") merged.id_token = previous.id_token;
       else delete merged.id_token;
     }
+    return merged;
   }
 }
 
@@ -380,27 +341,18 @@ export function mergeRefreshed(previous: StoredToken, fresh: StoredToken): Store
   return merged;
 }
 
-function authOf(options: SmartClientOptions): { clientAuth: ClientAuthentication } {
-  return { clientAuth: resolveClientAuth(options) };
-}
-
-const stringOrUndefined = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
-
 // SMART 2.2 app-launch.html#experimental-authorization-details-for-multiple-servers-exp: more FHIR bases for the token.
 function extraLocations(token: StoredToken, allowInsecure: boolean | undefined): string[] {
-  const details = token.authorization_details;
-  if (!Array.isArray(details)) return [];
-  return details.flatMap((d: unknown) => {
-    const item = d as { type?: unknown; locations?: unknown };
-    if (item?.type !== "smart_on_fhir" || !Array.isArray(item.locations)) return [];
-    return item.locations.filter((l): l is string => {
-      if (typeof l !== "string") return false;
-      try {
-        assertSecureUrl(l, allowInsecure);
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  });
+  const details: unknown = token.authorization_details;
+  return (Array.isArray(details) ? details : []).flatMap((item: { type?: unknown; locations?: unknown } | null) =>
+    item?.type === "smart_on_fhir" && Array.isArray(item.locations)
+      ? item.locations.filter((l) => {
+          try {
+            return typeof l === "string" && !!assertSecureUrl(l, allowInsecure);
+          } catch {
+            return false;
+          }
+        })
+      : [],
+  );
 }

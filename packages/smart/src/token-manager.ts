@@ -1,5 +1,5 @@
 import { hasLock, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
-import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -75,13 +75,8 @@ export class TokenManager {
 
   /** Put a token received elsewhere (e.g. from exchangeCode) into memory and the store. */
   async adopt(token: StoredToken): Promise<void> {
-    this.#remember(token);
+    this.remember(token);
     await this.#save(token);
-  }
-
-  /** Put a token into memory only (it came from the store). */
-  remember(token: StoredToken): void {
-    this.#remember(token);
   }
 
   /**
@@ -104,13 +99,15 @@ export class TokenManager {
     await this.#call("delete", () => this.#o.store.delete(this.#o.key));
   }
 
-  #remember(token: StoredToken): void {
+  /** Put a token into memory only (it came from the store). */
+  remember(token: StoredToken): StoredToken {
     this.#token = token;
     this.#header = `Bearer ${token.access_token}`;
     this.#renewAt = renewAt(token, this.#o.refreshMarginMs ?? 60_000);
     this.#skipClockChecks = 0;
     if (token.access_token !== this.#rejected) this.#rejected = undefined;
     if (this.#systemClock) this.#armTimer();
+    return token;
   }
 
   #armTimer(): void {
@@ -127,32 +124,34 @@ export class TokenManager {
   }
 
   async #renew(): Promise<StoredToken> {
-    if (this.#unsaved && this.#token && this.#usable(this.#token)) {
+    if (this.#unsaved && this.#usable(this.#token)) {
       await this.#save(this.#token);
       return this.#token;
     }
-    const { store, key } = this.#o;
-    let stored = await this.#call("get", () => store.get(key));
-    if (this.#usable(stored)) return this.#use(stored);
+    const { store, key, leaseMs = 30_000 } = this.#o;
+    let stored: StoredToken | undefined;
+    // the stored token when it is fresh (then also in memory); otherwise undefined, and `stored` is what the store held
+    const loadFresh = async () => {
+      stored = await this.#call("get", () => store.get(key));
+      return this.#usable(stored) ? this.remember(stored) : undefined;
+    };
+    let found = await loadFresh();
+    if (found) return found;
     if (!hasLock(store)) return this.#obtainAndSave(stored ?? this.#token);
 
-    const leaseMs = this.#o.leaseMs ?? 30_000;
     const deadline = this.#o.now() + leaseMs * 2;
     for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
       const lock: TokenLock | undefined = await this.#call("lock", () => store.lock(key, leaseMs));
       if (lock) {
         try {
-          stored = await this.#call("get", () => store.get(key));
-          if (this.#usable(stored)) return this.#use(stored);
-          return await this.#obtainAndSave(stored ?? this.#token);
+          return (await loadFresh()) ?? (await this.#obtainAndSave(stored ?? this.#token));
         } finally {
           await lock.release().catch(() => undefined);
         }
       }
       // Another process is renewing: wait for its token to land in the store.
       await sleep(wait);
-      stored = await this.#call("get", () => store.get(key));
-      if (this.#usable(stored)) return this.#use(stored);
+      if ((found = await loadFresh())) return found;
       if (this.#o.now() > deadline) {
         throw new SmartAuthError("Another process held the refresh lock and no fresh token appeared in time", {
           code: SmartAuthErrorCode.RefreshLockTimeout,
@@ -162,27 +161,15 @@ export class TokenManager {
     }
   }
 
-  #use(token: StoredToken): StoredToken {
-    this.#remember(token);
-    return token;
-  }
-
   async #obtainAndSave(current: StoredToken | undefined): Promise<StoredToken> {
-    if (this.#o.canObtain && !this.#o.canObtain(current)) {
-      throw new SmartAuthError("The access token expired and there is no refresh token: authorize again", {
-        code: SmartAuthErrorCode.ReauthorizationRequired,
-      });
+    if (this.#o.canObtain?.(current) === false) {
+      throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The access token expired and there is no refresh token: authorize again");
     }
-    let fresh: StoredToken;
-    try {
-      fresh = await this.#o.obtain(current);
-    } catch (error) {
-      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) {
-        await this.clear().catch(() => undefined);
-      }
+    const fresh = await this.#o.obtain(current).catch(async (error) => {
+      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) await this.clear().catch(() => undefined);
       throw error;
-    }
-    this.#remember(fresh);
+    });
+    this.remember(fresh);
     await this.#save(fresh);
     return fresh;
   }
@@ -200,10 +187,9 @@ export class TokenManager {
     try {
       return await run();
     } catch (cause) {
-      const retryable = (cause as { retryable?: unknown } | undefined)?.retryable === true;
       throw new SmartAuthError(`Token store ${operation} failed for key "${this.#o.key}"`, {
         code: SmartAuthErrorCode.TokenStore,
-        retryable,
+        retryable: (cause as { retryable?: unknown } | undefined)?.retryable === true,
         cause,
       });
     }

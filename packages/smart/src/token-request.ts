@@ -31,22 +31,6 @@ export function tokenClient(ctx: TokenClientContext) {
   const client: oauth.Client = { client_id: ctx.clientId };
   const getAuth = clientAuthFactory(ctx.clientAuth, endpoint, now);
 
-  // One request builder for the three grants (SMART 2.2 app-launch.html#obtain-access-token,
-  // #refresh-access-token, backend-services.html#request-1); oauth4webapi adds client authentication.
-  function send(grant: TokenGrant, auth: oauth.ClientAuth, sent: Set<string>): Promise<Response> {
-    const { grantType, ...rest } = grant;
-    const params: Record<string, string> =
-      grantType === "authorization_code"
-        ? { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier }
-        : grantType === "refresh_token"
-          ? { refresh_token: grant.refreshToken }
-          : {};
-    const scope = (rest as { scope?: string }).scope;
-    if (scope && grantType !== "authorization_code") params.scope = scope;
-    const options = requestOptions(endpoint, { ...ctx, fetch: recordingFetch(ctx.fetch, sent) });
-    return oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options);
-  }
-
   /**
    * One grant, with bounded retries where a retry cannot spend a one-time credential twice:
    * client_credentials retries on 5xx/429/timeouts/resets (a fresh assertion and jti each time, E5);
@@ -54,19 +38,33 @@ export function tokenClient(ctx: TokenClientContext) {
    * authorization code is never replayed (E9).
    */
   async function request(grant: TokenGrant): Promise<StoredToken> {
-    const maxRetries = ctx.maxRetries ?? 2;
+    // One request builder for the three grants (SMART 2.2 app-launch.html#obtain-access-token,
+    // #refresh-access-token, backend-services.html#request-1); oauth4webapi adds client authentication.
+    const { grantType } = grant;
+    const params: Record<string, string> =
+      grantType === "authorization_code"
+        ? { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier }
+        : grantType === "refresh_token"
+          ? { refresh_token: grant.refreshToken }
+          : {};
+    if (grantType !== "authorization_code" && grant.scope) params.scope = grant.scope;
     for (let attempt = 0; ; attempt++) {
-      const auth = await getAuth();
       const sent = new Set<string>();
       try {
-        const response = await send(grant, auth, sent).catch((cause) => {
+        const auth = await getAuth();
+        const options = requestOptions(endpoint, { ...ctx, fetch: recordingFetch(ctx.fetch, sent) });
+        const response = await oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options).catch((cause) => {
           throw transportError(cause, endpoint);
         });
         return await processTokenResponse(response, endpoint, now());
       } catch (caught) {
         // a server that echoes the request must not get our code, verifier, secret or assertion into the error
         const error = withoutEcho(caught, sent);
-        if (attempt >= maxRetries || !retryAllowed(grant, error)) throw error;
+        const retry =
+          SmartAuthError.is(error) &&
+          error.retryable &&
+          (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
+        if (attempt >= (ctx.maxRetries ?? 2) || !retry) throw error;
         await sleep(Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
       }
     }
@@ -77,30 +75,22 @@ export function tokenClient(ctx: TokenClientContext) {
 
 export type TokenClient = ReturnType<typeof tokenClient>;
 
-function retryAllowed(grant: TokenGrant, error: unknown): boolean {
-  if (!SmartAuthError.is(error) || !error.retryable) return false;
-  if (grant.grantType === "client_credentials") return true;
-  if (grant.grantType === "refresh_token") return error.status === 503 || error.status === 429;
-  return false;
-}
-
 /** Map a fetch failure to a typed error; the cause is kept, nothing of the request is printed. */
 export function transportError(cause: unknown, url: string): Error {
-  if (SmartAuthError.is(cause)) return cause;
   // oauth4webapi's argument errors are misuse: they stay TypeErrors
-  if (cause instanceof TypeError && String((cause as { code?: unknown }).code).startsWith("ERR_INVALID_ARG")) return cause;
-  const name = (cause as { name?: string } | undefined)?.name;
-  if (name === "TimeoutError" || name === "AbortError") {
-    return new SmartAuthError(`Request to ${printableUrl(url)} timed out`, { code: SmartAuthErrorCode.Timeout, retryable: true, cause });
-  }
-  if (cause instanceof oauth.OperationProcessingError) {
-    const insecure = cause.code === oauth.HTTP_REQUEST_FORBIDDEN || cause.code === oauth.REQUEST_PROTOCOL_FORBIDDEN;
-    return new SmartAuthError(`Request to ${printableUrl(url)} refused by the client: ${cause.message}`, {
-      code: insecure ? SmartAuthErrorCode.InsecureUrl : SmartAuthErrorCode.Network,
+  if (SmartAuthError.is(cause) || (cause instanceof TypeError && String((cause as { code?: unknown }).code).startsWith("ERR_INVALID_ARG"))) return cause as Error;
+  const name = (cause as Error | undefined)?.name;
+  const timeout = name === "TimeoutError" || name === "AbortError";
+  const refused = cause instanceof oauth.OperationProcessingError;
+  const insecure = refused && (cause.code === oauth.HTTP_REQUEST_FORBIDDEN || cause.code === oauth.REQUEST_PROTOCOL_FORBIDDEN);
+  return new SmartAuthError(
+    `Request to ${printableUrl(url)} ${timeout ? "timed out" : refused ? `refused by the client: ${cause.message}` : "failed: no HTTP response"}`,
+    {
+      code: timeout ? SmartAuthErrorCode.Timeout : insecure ? SmartAuthErrorCode.InsecureUrl : SmartAuthErrorCode.Network,
+      retryable: !refused,
       cause,
-    });
-  }
-  return new SmartAuthError(`Request to ${printableUrl(url)} failed: no HTTP response`, { code: SmartAuthErrorCode.Network, retryable: true, cause });
+    },
+  );
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -4,32 +4,32 @@ import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 
 // E23: tolerate a UTF-8 BOM and text/json; E8: error pages may be HTML or text.
 async function readJson(response: Response): Promise<unknown> {
-  const text = (await response.text()).replace(/^\uFEFF/, "");
+  const text = await response.text();
   try {
-    return JSON.parse(text);
+    return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch {
     return undefined;
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+/** 5xx and 429 are worth another try. */
+export const retryableStatus = (status: number) => status >= 500 || status === 429;
 
 /** A SmartAuthError for a non-2xx token endpoint answer, parsed leniently (checklist E8). */
 export async function tokenEndpointError(response: Response, endpoint: string): Promise<SmartAuthError> {
   const body = await readJson(response.clone()).catch(() => undefined);
-  const oauthError = isObject(body) && typeof body.error === "string" ? body : undefined;
-  const error = optionalString(oauthError?.error);
+  const { error, error_description: description, error_uri: uri }: Record<string, unknown> = isObject(body) && typeof body.error === "string" ? body : {};
   const status = response.status;
-  const retryable = status >= 500 || status === 429;
-  const detail = error ? `${error}${typeof oauthError?.error_description === "string" ? `: ${oauthError.error_description}` : ""}` : "no OAuth error body";
+  const detail = error ? error + (typeof description === "string" ? `: ${description}` : "") : "no OAuth error body";
   return new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} answered HTTP ${status} (${detail})`, {
     code: SmartAuthErrorCode.TokenEndpoint,
-    ...(error ? { error } : {}),
-    ...(optionalString(oauthError?.error_description) ? { errorDescription: oauthError!.error_description as string } : {}),
-    ...(optionalString(oauthError?.error_uri) ? { errorUri: oauthError!.error_uri as string } : {}),
+    error: error as string | undefined,
+    errorDescription: optionalString(description),
+    errorUri: optionalString(uri),
     status,
-    retryable,
+    retryable: retryableStatus(status),
     response,
   });
 }
@@ -40,19 +40,16 @@ export async function tokenEndpointError(response: Response, endpoint: string): 
  * E2, refresh_token, scope); SMART differs in accepting any 2xx (E8), a BOM or text/json (E23), and in
  * verifying the id_token separately (id-token.ts), so it is set aside here and put back unverified.
  */
-export async function processTokenResponse(
-  response: Response,
-  endpoint: string,
-  receivedAt: number,
-): Promise<StoredToken> {
-  if (response.status < 200 || response.status > 299) throw await tokenEndpointError(response, endpoint);
-  const body = await readJson(response);
-  if (!isObject(body)) {
-    throw new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} answered ${response.status} without a JSON object`, {
+export async function processTokenResponse(response: Response, endpoint: string, receivedAt: number): Promise<StoredToken> {
+  const { status } = response;
+  if (status < 200 || status > 299) throw await tokenEndpointError(response, endpoint);
+  const invalid = (why: string) =>
+    new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} sent an invalid token response: ${why}`, {
       code: SmartAuthErrorCode.InvalidTokenResponse,
-      status: response.status,
+      status,
     });
-  }
+  const body = await readJson(response);
+  if (!isObject(body)) throw invalid("not a JSON object");
   const { id_token: idToken, ...rest } = body;
   // E1, E2: servers send null (or "") for members they lack; absent, not a failed login.
   for (const name of ["expires_in", "scope", "refresh_token"]) if (rest[name] === null || (name !== "scope" && rest[name] === "")) delete rest[name];
@@ -62,29 +59,16 @@ export async function processTokenResponse(
   else delete rest.expires_in;
   let checked: oauth.TokenEndpointResponse;
   try {
-    const normalised = new Response(JSON.stringify(rest), { status: 200, headers: { "content-type": "application/json" } });
-    const as = { issuer: new URL(endpoint).origin, token_endpoint: endpoint };
-    checked = await oauth.processGenericTokenEndpointResponse(as, { client_id: "smart-client" }, normalised);
+    const normalised = new Response(JSON.stringify(rest), { headers: { "content-type": "application/json" } });
+    checked = await oauth.processGenericTokenEndpointResponse({ issuer: endpoint, token_endpoint: endpoint }, { client_id: "-" }, normalised);
   } catch (cause) {
-    throw new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} sent an invalid token response: ${reason(cause)}`, {
-      code: SmartAuthErrorCode.InvalidTokenResponse,
-      status: response.status,
-    });
+    // names only, never values: oauth4webapi's messages name the failing property
+    throw invalid(String((cause as Error).message).replace(/[^\w "'`.-]/g, ""));
   }
-  if (checked.token_type !== "bearer") {
-    throw new SmartAuthError(`Token endpoint sent token_type "${checked.token_type}"; SMART uses Bearer`, {
-      code: SmartAuthErrorCode.InvalidTokenResponse,
-      status: response.status,
-    });
-  }
-  const token: TokenResponse = { ...(rest as TokenResponse), ...checked, token_type: "Bearer" } as TokenResponse;
+  if (checked.token_type !== "bearer") throw invalid(`token_type "${checked.token_type}", SMART uses Bearer`);
+  const token = { ...rest, ...checked, token_type: "Bearer" } as TokenResponse;
   if (typeof idToken === "string" && idToken !== "") token.id_token = idToken;
   return normaliseLaunchContext(toStoredToken(token, receivedAt));
-}
-
-// Names only, never values: oauth4webapi's messages name the failing property.
-function reason(cause: unknown): string {
-  return cause instanceof Error ? cause.message.replace(/[^\w "'`.-]/g, "") : "unreadable body";
 }
 
 /**
@@ -92,17 +76,12 @@ function reason(cause: unknown): string {
  * `need_patient_banner` as a boolean, `fhirContext` as objects (pre-2.1 strings become references).
  */
 export function normaliseLaunchContext(token: StoredToken): StoredToken {
-  for (const key of ["patient", "encounter"] as const) {
-    const value: unknown = token[key];
-    if (typeof value === "number") token[key] = String(value);
-  }
+  for (const key of ["patient", "encounter"] as const) if (typeof token[key] === "number") token[key] = String(token[key]);
   const banner: unknown = token.need_patient_banner;
   if (typeof banner === "string") token.need_patient_banner = banner.toLowerCase() === "true";
   const context: unknown = token.fhirContext;
   if (Array.isArray(context)) {
-    token.fhirContext = context
-      .map((item: unknown) => (typeof item === "string" ? { reference: item } : item))
-      .filter(isObject);
+    token.fhirContext = context.map((item: unknown) => (typeof item === "string" ? { reference: item } : item)).filter(isObject);
   } else if (context !== undefined) {
     delete token.fhirContext;
   }
