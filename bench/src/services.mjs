@@ -1,8 +1,7 @@
 // Everything the benches need, started and stopped in-process: keys, the sandbox, Redis, the local KMS.
-import { fork, spawn } from "node:child_process";
+import { fork } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync } from "node:fs";
-import { createConnection, createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { KMSClient } from "@aws-sdk/client-kms";
@@ -78,47 +77,8 @@ export async function sandboxProcess(keys, options = {}) {
   };
 }
 
-async function freePort() {
-  const probe = createServer().listen(0, "127.0.0.1");
-  await once(probe, "listening");
-  const { port } = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
-
-function ping(port) {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (data) => {
-      socket.destroy();
-      resolve(data.toString().startsWith("+PONG"));
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
-
 /** REDIS_URL, or a private `redis-server` (REDIS_SERVER_BIN or PATH) on a free port without persistence. */
-export async function benchRedis() {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, shared: true, stop: async () => {} };
-  const port = await freePort();
-  const bin = process.env.REDIS_SERVER_BIN || "redis-server";
-  const child = spawn(bin, ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const exited = once(child, "exit");
-  child.once("error", () => undefined);
-  for (let i = 0; !(await ping(port)); i++) {
-    if (i > 100 || child.exitCode !== null) throw new Error(`${bin} did not answer PING on 127.0.0.1:${port}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    shared: false,
-    stop: async () => {
-      if (child.exitCode === null) child.kill("SIGTERM");
-      await exited;
-    },
-  };
-}
+export { redisForTests as benchRedis } from "@fhir-dsl/test-redis";
 
 /** Count every command an ioredis client sends (ioredis routes all of them through sendCommand). */
 export function countCommands(redis) {
