@@ -35,7 +35,8 @@ async function loopMap(map, key, calls) {
 export async function measureHotPath({ env, calls = 200_000, rounds = 15, warmupRounds = 3 }) {
   const { bench, keys, redisUrl, kms } = env;
   const redis = new Redis(redisUrl);
-  const redisCounter = countCommands(redis);
+  const prefix = `bench-hot:${process.pid}:`;
+  const redisCounter = await countCommands(redis, prefix);
   const url = `${bench.fhirBaseUrl}/Patient/123`;
   const req = { url, method: "GET" };
   const varied = Array.from({ length: 16 }, (_, i) => ({ url: `${bench.fhirBaseUrl}/Observation?patient=p${i}&_count=50`, method: "GET" }));
@@ -52,7 +53,7 @@ export async function measureHotPath({ env, calls = 200_000, rounds = 15, warmup
     });
   const stores = {
     "InMemoryTokenStore": countingStore(new InMemoryTokenStore()),
-    "RedisTokenStore": countingStore(new RedisTokenStore(redis, { keyPrefix: `bench-hot:${process.pid}:` })),
+    "RedisTokenStore": countingStore(new RedisTokenStore(redis, { keyPrefix: prefix })),
     "KmsEncryptedTokenStore (over memory)": countingStore(
       new KmsEncryptedTokenStore({ kms: kms.client, keyId: "alias/tokens", store: new InMemoryTokenStore() }),
     ),
@@ -68,7 +69,8 @@ export async function measureHotPath({ env, calls = 200_000, rounds = 15, warmup
     if (typeof header !== "string" || !header.startsWith("Bearer ")) throw new Error(`${p.name}: no token`);
     setup.storeCalls[p.name] = p.store.total;
   }
-  setup.redisCommands = redisCounter.commands - redisBefore; // proves the counter sees this client's commands
+  await redisCounter.settle();
+  setup.redisCommands = redisCounter.commands - redisBefore; // proves the counter sees the store's commands
   setup.kmsCalls = kms.calls() - kmsBefore;
 
   const map = new Map([["smart:backend:key", "eyJhbGciOiJFUzM4NCJ9.payload.signature"]]);
@@ -107,12 +109,13 @@ export async function measureHotPath({ env, calls = 200_000, rounds = 15, warmup
       storeCalls: p.store.total - counts[p.name],
       calls: totalCalls,
     })),
-    redisCommands: redisCounter.commands - redisStart,
+    redisCommands: (await redisCounter.settle(), redisCounter.commands - redisStart),
     kmsCalls: kms.calls() - kmsStart,
     tokenRequests: (await bench.tokenRequests()) - tokenStart,
     setup,
     sink,
   };
+  redisCounter.stop();
   redis.disconnect();
   return result;
 }

@@ -80,14 +80,20 @@ export async function sandboxProcess(keys, options = {}) {
 /** REDIS_URL, or a private `redis-server` (REDIS_SERVER_BIN or PATH) on a free port without persistence. */
 export { redisForTests as benchRedis } from "@fhir-dsl/test-redis";
 
-/** Count every command an ioredis client sends (ioredis routes all of them through sendCommand). */
-export function countCommands(redis) {
-  const counter = { commands: 0 };
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
-    counter.commands++;
-    return send(command, stream);
+/**
+ * Count, at the server (MONITOR), the commands that touch keys under `prefix`: whatever connection sends
+ * them (RedisTokenStore uses its own connection, see its connection.ts). `settle()` waits for the feed.
+ */
+export async function countCommands(redis, prefix) {
+  const monitor = await redis.monitor();
+  const counter = {
+    commands: 0,
+    settle: () => new Promise((resolve) => setTimeout(resolve, 200)),
+    stop: () => monitor.disconnect(),
   };
+  monitor.on("monitor", (_time, args) => {
+    if (args.slice(1).some((arg) => String(arg).startsWith(prefix))) counter.commands++;
+  });
   return counter;
 }
 
