@@ -28,7 +28,7 @@ export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOption
   stateStore?: LaunchStateStore;
   /** How long a launch may take from redirect to callback (default 10 minutes). */
   stateTtlMs?: number;
-  /** Session store for the resulting SmartClient; needs `storeKey`. */
+  /** Session store for the resulting SmartClient; needs `storeKey` here or in each `handleCallback`. */
   tokenStore?: TokenStore;
   /** The session's store key, from the launch record and the token (e.g. from the id_token `sub` or your user id). */
   storeKey?: (info: { record: LaunchRecord; token: StoredToken }) => string;
@@ -82,7 +82,6 @@ export class SmartLaunch {
     if (normaliseBaseUrl(options.redirectUri) === undefined) needs(who, "redirectUri (the registered absolute URL)");
     authorizeScope(options.scope, undefined, who);
     if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) needs(who, "fhirBaseUrl as an absolute URL");
-    if (options.tokenStore && typeof options.storeKey !== "function") needs(who, "storeKey with a tokenStore: ({ record, token }) => a key per user session");
     this.#o = options;
     this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options);
     this.#now = options.now ?? Date.now;

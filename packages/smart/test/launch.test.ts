@@ -184,9 +184,16 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     expect(smart.scopes.allows("read", "Observation", "patient")).toBe(true);
   });
 
-  it("with a tokenStore the session is stored under storeKey", async () => {
+  it("with a tokenStore the session is stored under storeKey (the option's function, or per callback)", async () => {
     const tokenStore = new InMemoryTokenStore();
-    expect(() => launcher({ tokenStore })).toThrow(TypeError);
+    const perCallback = launcher({ tokenStore });
+    const first = await perCallback.ehrLaunch({ iss: server.FHIR, launch: "L6" });
+    const redirect = server.authorize(first.url);
+    // a key is needed somewhere: the misuse is refused before the state is spent
+    await expect(perCallback.handleCallback(redirect)).rejects.toBeInstanceOf(TypeError);
+    const own = await perCallback.handleCallback(redirect, { storeKey: "smart:session-6" });
+    await own.getToken();
+    expect((await tokenStore.get("smart:session-6"))?.access_token).toBe(own.token?.access_token);
     const launch = launcher({ tokenStore, storeKey: ({ record }) => `smart:${record.clientId}:${record.launch}` });
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "L7" });
     const smart = await launch.handleCallback(server.authorize(start.url));
