@@ -1,2 +1,2 @@
-// The private redis-server of the tests lives in the workspace tool @fhir-dsl/test-redis.
-export { freePort, startPrivateRedis, type PrivateRedis } from "@fhir-dsl/test-redis";
+// The private redis-server of the tests lives in tools/test-redis (imported by path: this package is published).
+export { freePort, startPrivateRedis, type PrivateRedis } from "../../../tools/test-redis/index.js";
