@@ -114,15 +114,10 @@ export class BackendServicesAuth implements AuthProvider {
   }
 
   #start(): Promise<TokenManager> {
-    if (this.#manager) return Promise.resolve(this.#manager);
-    this.#starting ??= this.#create().then(
-      (manager) => (this.#manager = manager),
-      (error) => {
-        this.#starting = undefined;
-        throw error;
-      },
-    );
-    return this.#starting;
+    return (this.#starting ??= this.#create().catch((error) => {
+      this.#starting = undefined;
+      throw error;
+    }));
   }
 
   async #create(): Promise<TokenManager> {
@@ -132,13 +127,13 @@ export class BackendServicesAuth implements AuthProvider {
       : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
-    return new TokenManager({
+    return (this.#manager = new TokenManager({
       ...o,
       store: o.tokenStore ?? new InMemoryTokenStore(),
       key: o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`,
       now,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24).
       obtain: () => client.request({ grantType: "client_credentials", scope: this.scope }),
-    });
+    }));
   }
 }

@@ -61,10 +61,10 @@ async function importSigningKey(key: CryptoKey | JsonWebKey, alg: AssertionAlg):
   if (typeof key !== "object" || key === null) throw misuse("is not a key");
   let cryptoKey = key as CryptoKey;
   if (!("algorithm" in key && "usages" in key && "type" in key)) {
-    // a JWK goes straight to WebCrypto; only its private members and curve matter for signing
-    const { kty, crv, d, x, y, n, e, p, q, dp, dq, qi } = key;
+    // a JWK goes straight to WebCrypto; only its key material matters for signing, not its alg or usage hints
     try {
-      cryptoKey = await crypto.subtle.importKey("jwk", { kty, crv, d, x, y, n, e, p, q, dp, dq, qi }, IMPORT_PARAMS[alg], false, ["sign"]);
+      const jwk = { ...key, alg: undefined, use: undefined, key_ops: undefined, ext: undefined };
+      cryptoKey = await crypto.subtle.importKey("jwk", jwk, IMPORT_PARAMS[alg], false, ["sign"]);
     } catch (cause) {
       throw misuse("is not a usable JWK", cause);
     }

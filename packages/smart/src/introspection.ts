@@ -1,12 +1,11 @@
 import * as oauth from "oauth4webapi";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
-import { clientAuthFactory, resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
-import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode, fail, printableUrl, requireOptions, text } from "./errors.js";
-import { recordingFetch, withoutEcho } from "./redact.js";
-import { transportError } from "./token-request.js";
-import { retryableStatus } from "./token-response.js";
+import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
+import type { TransportOptions } from "./endpoint.js";
+import { SmartAuthErrorCode, fail, requireOptions, text } from "./errors.js";
+import { tokenClient } from "./token-request.js";
+import { httpError } from "./token-response.js";
 
 /** Options shared by introspectToken and revokeToken. */
 export interface TokenEndpointCallOptions extends ClientAuthShorthand, TransportOptions {
@@ -50,47 +49,30 @@ export async function callEndpoint<T>(
   kind: "introspection" | "revocation",
   send: typeof oauth.introspectionRequest,
   process: (as: oauth.AuthorizationServer, client: oauth.Client, response: Response) => Promise<T>,
-  transport: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
+  wrapFetch?: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch,
 ): Promise<T> {
-  const who = kind === "revocation" ? "revokeToken" : "introspectToken";
+  const revocation = kind === "revocation";
+  const who = revocation ? "revokeToken" : "introspectToken";
   const { clientId, smartConfig, token, tokenTypeHint } = requireOptions(who, options, true);
   text(who, clientId, "clientId");
   text(who, token, "token (a non-empty string)");
   const endpoint = smartConfig[`${kind}_endpoint`];
   if (typeof endpoint !== "string") throw fail(SmartAuthErrorCode.UnsupportedByServer, `The SMART configuration has no ${kind}_endpoint`);
-  const as = authorizationServer(smartConfig);
-  const client: oauth.Client = { client_id: clientId };
-  const auth = await clientAuthFactory(resolveClientAuth(options), smartConfig.token_endpoint, options.now ?? Date.now)();
-  const sent = new Set<string>();
-  let response: Response;
-  try {
-    response = await send(as, client, auth, token, {
-      ...requestOptions(endpoint, { ...options, fetch: transport(recordingFetch(options.fetch, sent)) }),
-      additionalParameters: tokenTypeHint ? { token_type_hint: tokenTypeHint } : {},
-    });
-  } catch (cause) {
-    throw withoutEcho(transportError(cause, endpoint), sent);
-  }
-  try {
-    return await process(as, client, response);
-  } catch (cause) {
+  const { call, as, client } = tokenClient({ ...options, clientAuth: resolveClientAuth(options) });
+  const failed = (response: Response, cause?: unknown) =>
+    httpError(revocation ? "Revocation endpoint" : "Introspection endpoint", endpoint, response, revocation ? SmartAuthErrorCode.Revocation : SmartAuthErrorCode.Introspection, cause);
+  return call(
+    endpoint,
+    (auth, o) => send(as, client, auth, token, { ...o, additionalParameters: tokenTypeHint ? { token_type_hint: tokenTypeHint } : {} }),
     // the OAuth error fields and status, never the token
-    const body = cause instanceof oauth.ResponseBodyError ? cause : undefined;
-    const status = response.status;
-    const label = kind === "revocation" ? "Revocation" : "Introspection";
-    throw withoutEcho(
-      new SmartAuthError(`${label} at ${printableUrl(endpoint)} failed: HTTP ${status}${body ? ` ${body.error}` : ", unusable response"}`, {
-        code: kind === "revocation" ? SmartAuthErrorCode.Revocation : SmartAuthErrorCode.Introspection,
-        error: body?.error,
-        errorDescription: body?.error_description,
-        status,
-        retryable: retryableStatus(status),
-        cause,
-        response,
-      }),
-      sent,
-    );
-  }
+    async (response) => {
+      if (response.status < 200 || response.status > 299) throw await failed(response);
+      return process(as, client, response).catch(async (cause) => {
+        throw await failed(response, cause);
+      });
+    },
+    wrapFetch,
+  );
 }
 
 /**

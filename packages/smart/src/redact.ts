@@ -41,9 +41,6 @@ function add(sent: Set<string>, value: string | null | undefined): void {
   sent.add(new URLSearchParams({ v: value }).toString().slice(2));
 }
 
-const scrub = (text: string | undefined, sent: ReadonlySet<string>): string | undefined =>
-  text === undefined ? undefined : [...sent].reduce((out, secret) => out.split(secret).join("[redacted]"), text);
-
 // Whether an error's cause chain (message, own enumerable fields such as oauth4webapi's body `cause`) quotes a secret.
 function quotes(value: unknown, sent: ReadonlySet<string>, depth = 0): boolean {
   if (depth > 5 || value === undefined || value === null) return false;
@@ -63,17 +60,13 @@ function quotes(value: unknown, sent: ReadonlySet<string>, depth = 0): boolean {
  */
 export function withoutEcho(error: unknown, sent: ReadonlySet<string>): unknown {
   if (!SmartAuthError.is(error) || sent.size === 0) return error;
-  const message = scrub(error.message, sent)!;
-  const errorDescription = scrub(error.errorDescription, sent);
-  const errorUri = scrub(error.errorUri, sent);
-  const causeQuotes = quotes(error.cause, sent);
-  if (message === error.message && errorDescription === error.errorDescription && errorUri === error.errorUri && !causeQuotes) return error;
-  return new SmartAuthError(message, {
+  const scrub = (text: string | undefined) => text && [...sent].reduce((out, secret) => out.split(secret).join("[redacted]"), text);
+  return new SmartAuthError(scrub(error.message)!, {
     ...error,
-    error: scrub(error.error, sent),
-    errorDescription,
-    errorUri,
-    cause: causeQuotes ? undefined : error.cause,
+    error: scrub(error.error),
+    errorDescription: scrub(error.errorDescription),
+    errorUri: scrub(error.errorUri),
+    cause: quotes(error.cause, sent) ? undefined : error.cause,
     response: error.response,
   });
 }

@@ -12,7 +12,7 @@ import { fhirBaseMatcher } from "./fhir-base.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { revokeToken } from "./revocation.js";
-import { TokenManager } from "./token-manager.js";
+import { TokenManager, storeError } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
 
@@ -125,7 +125,7 @@ export class SmartClient implements AuthProvider {
     try {
       stored = await tokenStore.get(storeKey);
     } catch (cause) {
-      throw new SmartAuthError(`Token store get failed for key "${storeKey}"`, { code: SmartAuthErrorCode.TokenStore, cause });
+      throw storeError("get", storeKey, cause);
     }
     if (stored === undefined) return undefined;
     const client = new SmartClient({ ...options, tokens: stored, [RESTORED]: true } as SmartClientOptions);

@@ -187,14 +187,18 @@ export class TokenManager {
     try {
       return await run();
     } catch (cause) {
-      throw new SmartAuthError(`Token store ${operation} failed for key "${this.#o.key}"`, {
-        code: SmartAuthErrorCode.TokenStore,
-        retryable: (cause as { retryable?: unknown } | undefined)?.retryable === true,
-        cause,
-      });
+      throw storeError(operation, this.#o.key, cause);
     }
   }
 }
+
+/** A failed token store call as a SmartAuthError; the store's error is the `cause`, the value never shown. */
+export const storeError = (operation: string, key: string, cause: unknown) =>
+  new SmartAuthError(`Token store ${operation} failed for key "${key}"`, {
+    code: SmartAuthErrorCode.TokenStore,
+    retryable: (cause as { retryable?: unknown } | undefined)?.retryable === true,
+    cause,
+  });
 
 /** When to renew: `expires_at` minus the margin, the margin capped at a quarter of the lifetime. */
 export function renewAt(token: StoredToken, marginMs: number): number {

@@ -32,6 +32,28 @@ export function tokenClient(ctx: TokenClientContext) {
   const getAuth = clientAuthFactory(ctx.clientAuth, endpoint, now);
 
   /**
+   * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
+   * a server that echoes the request must not get our code, verifier, secret or assertion into the error.
+   */
+  async function call<T>(
+    url: string,
+    send: (auth: oauth.ClientAuth, options: ReturnType<typeof requestOptions>) => Promise<Response>,
+    process: (response: Response) => Promise<T>,
+    wrapFetch: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
+  ): Promise<T> {
+    const sent = new Set<string>();
+    try {
+      const auth = await getAuth();
+      const response = await send(auth, requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) })).catch((cause) => {
+        throw transportError(cause, url);
+      });
+      return await process(response);
+    } catch (error) {
+      throw withoutEcho(error, sent);
+    }
+  }
+
+  /**
    * One grant, with bounded retries where a retry cannot spend a one-time credential twice:
    * client_credentials retries on 5xx/429/timeouts/resets (a fresh assertion and jti each time, E5);
    * a refresh retries only on an answered 503/429 (the server did not consume the token); an
@@ -49,17 +71,13 @@ export function tokenClient(ctx: TokenClientContext) {
           : {};
     if (grantType !== "authorization_code" && grant.scope) params.scope = grant.scope;
     for (let attempt = 0; ; attempt++) {
-      const sent = new Set<string>();
       try {
-        const auth = await getAuth();
-        const options = requestOptions(endpoint, { ...ctx, fetch: recordingFetch(ctx.fetch, sent) });
-        const response = await oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options).catch((cause) => {
-          throw transportError(cause, endpoint);
-        });
-        return await processTokenResponse(response, endpoint, now());
-      } catch (caught) {
-        // a server that echoes the request must not get our code, verifier, secret or assertion into the error
-        const error = withoutEcho(caught, sent);
+        return await call(
+          endpoint,
+          (auth, options) => oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options),
+          (response) => processTokenResponse(response, endpoint, now()),
+        );
+      } catch (error) {
         const retry =
           SmartAuthError.is(error) &&
           error.retryable &&
@@ -70,7 +88,7 @@ export function tokenClient(ctx: TokenClientContext) {
     }
   }
 
-  return { request, as, client, getAuth, endpoint };
+  return { request, call, as, client };
 }
 
 export type TokenClient = ReturnType<typeof tokenClient>;

@@ -17,32 +17,36 @@ const optionalString = (v: unknown): string | undefined => (typeof v === "string
 /** 5xx and 429 are worth another try. */
 export const retryableStatus = (status: number) => status >= 500 || status === 429;
 
-/** A SmartAuthError for a non-2xx token endpoint answer, parsed leniently (checklist E8). */
-export async function tokenEndpointError(response: Response, endpoint: string): Promise<SmartAuthError> {
-  const body = await readJson(response.clone()).catch(() => undefined);
+/**
+ * A SmartAuthError for an endpoint's failed answer (non-2xx, or 2xx but unusable), its OAuth error body
+ * parsed leniently (checklist E8); `cause` is what made a 2xx unusable.
+ */
+export async function httpError(label: string, url: string, response: Response, code: SmartAuthErrorCode, cause?: unknown): Promise<SmartAuthError> {
+  const body = response.bodyUsed ? undefined : await readJson(response.clone()).catch(() => undefined);
   const { error, error_description: description, error_uri: uri }: Record<string, unknown> = isObject(body) && typeof body.error === "string" ? body : {};
   const status = response.status;
-  const detail = error ? error + (typeof description === "string" ? `: ${description}` : "") : "no OAuth error body";
-  return new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} answered HTTP ${status} (${detail})`, {
-    code: SmartAuthErrorCode.TokenEndpoint,
+  const detail = error ? error + (typeof description === "string" ? `: ${description}` : "") : "unusable response";
+  return new SmartAuthError(`${label} ${printableUrl(url)} answered HTTP ${status} (${detail})`, {
+    code,
     error: error as string | undefined,
     errorDescription: optionalString(description),
     errorUri: optionalString(uri),
     status,
     retryable: retryableStatus(status),
+    cause,
     response,
   });
 }
 
 /**
  * Validate a 2xx token response and turn it into a StoredToken dated at `receivedAt`.
- * Shape checks are oauth4webapi's (access_token, token_type bearer in any case E13, expires_in numeric
- * E2, refresh_token, scope); SMART differs in accepting any 2xx (E8), a BOM or text/json (E23), and in
+ * Shape checks are oauth4webapi's (access_token, token_type bearer in any case E13, refresh_token, scope);
+ * SMART differs in a lenient expires_in (E2), any 2xx (E8), a BOM or text/json (E23), and in
  * verifying the id_token separately (id-token.ts), so it is set aside here and put back unverified.
  */
 export async function processTokenResponse(response: Response, endpoint: string, receivedAt: number): Promise<StoredToken> {
   const { status } = response;
-  if (status < 200 || status > 299) throw await tokenEndpointError(response, endpoint);
+  if (status < 200 || status > 299) throw await httpError("Token endpoint", endpoint, response, SmartAuthErrorCode.TokenEndpoint);
   const invalid = (why: string) =>
     new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} sent an invalid token response: ${why}`, {
       code: SmartAuthErrorCode.InvalidTokenResponse,
@@ -50,13 +54,11 @@ export async function processTokenResponse(response: Response, endpoint: string,
     });
   const body = await readJson(response);
   if (!isObject(body)) throw invalid("not a JSON object");
-  const { id_token: idToken, ...rest } = body;
-  // E1, E2: servers send null (or "") for members they lack; absent, not a failed login.
-  for (const name of ["expires_in", "scope", "refresh_token"]) if (rest[name] === null || (name !== "scope" && rest[name] === "")) delete rest[name];
-  // E2: a numeric string is coerced, 0 or negative means "expired now", anything else "expiry unknown".
-  const seconds = typeof rest.expires_in === "string" && rest.expires_in.trim() !== "" ? Number(rest.expires_in) : rest.expires_in;
-  if (typeof seconds === "number" && Number.isFinite(seconds)) rest.expires_in = Math.max(0, seconds);
-  else delete rest.expires_in;
+  // expires_in is checked below, more leniently than oauth4webapi does (E2)
+  const { id_token: idToken, expires_in: expiresIn, ...rest } = body;
+  // E1: servers send null (or "") for members they lack; absent, not a failed login.
+  if (rest.scope === null) delete rest.scope;
+  if (rest.refresh_token === null || rest.refresh_token === "") delete rest.refresh_token;
   let checked: oauth.TokenEndpointResponse;
   try {
     const normalised = new Response(JSON.stringify(rest), { headers: { "content-type": "application/json" } });
@@ -67,6 +69,9 @@ export async function processTokenResponse(response: Response, endpoint: string,
   }
   if (checked.token_type !== "bearer") throw invalid(`token_type "${checked.token_type}", SMART uses Bearer`);
   const token = { ...rest, ...checked, token_type: "Bearer" } as TokenResponse;
+  // E2: a numeric string is coerced, 0 or negative means "expired now", anything else "expiry unknown" (toStoredToken)
+  const seconds = typeof expiresIn === "string" && expiresIn.trim() !== "" ? Number(expiresIn) : expiresIn;
+  if (typeof seconds === "number") token.expires_in = Math.max(0, seconds);
   if (typeof idToken === "string" && idToken !== "") token.id_token = idToken;
   return normaliseLaunchContext(toStoredToken(token, receivedAt));
 }
