@@ -8,6 +8,7 @@ import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
+import { singleFlight } from "./single-flight.js";
 import { TokenManager } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 
@@ -58,6 +59,7 @@ export class BackendServicesAuth implements AuthProvider {
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
+  readonly #pendingHeader = singleFlight(async () => (await this.#start()).header());
 
   constructor(options: BackendServicesAuthOptions) {
     const who = "BackendServicesAuth";
@@ -75,7 +77,7 @@ export class BackendServicesAuth implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager?.peek() ?? this.#header();
+    return this.#manager?.peek() ?? this.#pendingHeader();
   }
 
   /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
@@ -107,10 +109,6 @@ export class BackendServicesAuth implements AuthProvider {
   /** Forget the cached token (memory and store). */
   async clear(): Promise<void> {
     await this.#manager?.clear();
-  }
-
-  async #header(): Promise<string> {
-    return (await this.#start()).header();
   }
 
   #start(): Promise<TokenManager> {

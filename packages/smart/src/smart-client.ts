@@ -12,6 +12,7 @@ import { fhirBaseMatcher } from "./fhir-base.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { revokeToken } from "./revocation.js";
+import { singleFlight } from "./single-flight.js";
 import { TokenManager, storeError } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
@@ -69,6 +70,10 @@ export class SmartClient implements AuthProvider {
   #claims: IdTokenClaims | undefined;
   #scopeCache: [string, ScopeSet] | undefined;
   #widenedOnRefresh: string[] = [];
+  readonly #pendingHeader = singleFlight(async () => {
+    await this.#settle();
+    return this.#manager.header();
+  });
 
   constructor(options: SmartClientOptions) {
     const who = "SmartClient";
@@ -139,7 +144,7 @@ export class SmartClient implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager.peek() ?? this.#settle().then(() => this.#manager.header());
+    return this.#manager.peek() ?? this.#pendingHeader();
   }
 
   /** Called on a 401: the next request refreshes once (E20). */
