@@ -2,6 +2,7 @@ import * as oauth from "oauth4webapi";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { assertSecureUrl, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthErrorCode, fail, text } from "./errors.js";
+import { ParsedJsonResponse } from "./token-response.js";
 
 /** Claims of a verified id_token. `fhirUser` is as the server sent it (see resolveFhirUser). */
 export interface IdTokenClaims {
@@ -76,9 +77,7 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
     [oauth.clockTolerance]: options.ignoreExpiry ? Number.MAX_SAFE_INTEGER : (options.clockToleranceSeconds ?? 60),
   };
   // oauth4webapi verifies id_tokens as part of a token response: hand it one holding only this id_token.
-  const response = new Response(JSON.stringify({ access_token: "-", token_type: "bearer", id_token: idToken }), {
-    headers: { "content-type": "application/json" },
-  });
+  const response = new ParsedJsonResponse({ access_token: "-", token_type: "bearer", id_token: idToken });
   let claims: oauth.IDToken | undefined;
   try {
     const result = await oauth.processGenericTokenEndpointResponse(as, client, response);

@@ -5,25 +5,35 @@ const SECRET_FIELDS = ["code", "code_verifier", "refresh_token", "client_secret"
 const MIN_LENGTH = 6;
 
 /**
- * A fetch that notes every credential the request carries (secret form fields, Authorization
- * credentials) in `sent`, so an error built from the answer can be cleaned of them (see withoutEcho).
+ * A fetch that keeps every request it sends in `sent`, so an error built from the answer can be
+ * cleaned of the credentials they carried (see withoutEcho). The credentials are read out only
+ * then: a successful request pays nothing for it.
  */
-export function recordingFetch(base: typeof fetch | undefined, sent: Set<string>): typeof fetch {
+export function recordingFetch(base: typeof fetch | undefined, sent: RequestInit[]): typeof fetch {
   return (input, init) => {
-    try {
-      collect(init, sent);
-    } catch {
-      // an unreadable body or header is simply not recorded
-    }
+    if (init) sent.push(init);
     return (base ?? globalThis.fetch)(input, init);
   };
 }
 
-function collect(init: RequestInit | undefined, sent: Set<string>): void {
-  const body = init?.body;
+/** The credentials the requests carried (secret form fields, Authorization credentials), as sent and encoded. */
+function secretsOf(requests: readonly RequestInit[]): Set<string> {
+  const secrets = new Set<string>();
+  for (const init of requests) {
+    try {
+      collect(init, secrets);
+    } catch {
+      // an unreadable body or header is simply not recorded
+    }
+  }
+  return secrets;
+}
+
+function collect(init: RequestInit, sent: Set<string>): void {
+  const body = init.body;
   const form = typeof body === "string" ? new URLSearchParams(body) : body instanceof URLSearchParams ? body : undefined;
   for (const name of SECRET_FIELDS) add(sent, form?.get(name));
-  const authorization = new Headers(init?.headers).get("authorization");
+  const authorization = new Headers(init.headers).get("authorization");
   if (!authorization) return;
   const [scheme = "", credentials = ""] = authorization.split(/\s+/, 2);
   add(sent, credentials);
@@ -58,8 +68,10 @@ function quotes(value: unknown, sent: ReadonlySet<string>, depth = 0): boolean {
  * A server may echo the request into `error_description`, `error_uri` or a body that becomes a `cause`:
  * the same error with every credential of `sent` cut out, and without a cause that quotes one.
  */
-export function withoutEcho(error: unknown, sent: ReadonlySet<string>): unknown {
-  if (!SmartAuthError.is(error) || sent.size === 0) return error;
+export function withoutEcho(error: unknown, requests: readonly RequestInit[]): unknown {
+  if (!SmartAuthError.is(error)) return error;
+  const sent = secretsOf(requests);
+  if (sent.size === 0) return error;
   const scrub = (text: string | undefined) => text && [...sent].reduce((out, secret) => out.split(secret).join("[redacted]"), text);
   return new SmartAuthError(scrub(error.message)!, {
     ...error,

@@ -41,7 +41,7 @@ export function tokenClient(ctx: TokenClientContext) {
     process: (response: Response) => Promise<T>,
     wrapFetch: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
   ): Promise<T> {
-    const sent = new Set<string>();
+    const sent: RequestInit[] = [];
     try {
       const auth = await getAuth();
       const response = await send(auth, requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) })).catch((cause) => {
