@@ -1,4 +1,4 @@
-import { isCovered, overlaps, type ScopeSet, toScopeSet } from "./scope-set.js";
+import { ScopeIndex, type ScopeSet, toScopeSet } from "./scope-set.js";
 import type { ParsedScope } from "./types.js";
 
 /** What a server granted relative to what was requested (checklist 3.12, E1). Lists hold tokens as written. */
@@ -21,8 +21,9 @@ const raws = (scopes: readonly ParsedScope[]): string[] => [...new Set(scopes.ma
 
 /** The tokens of `from` that `to` does not cover, and those of them that `to` covers in part. */
 function compare(from: readonly ParsedScope[], to: readonly ParsedScope[]): [string[], string[]] {
-  const uncovered = from.filter((p) => !isCovered(to, p));
-  return [raws(uncovered), raws(uncovered.filter((p) => to.some((q) => overlaps(p, q))))];
+  const index = new ScopeIndex(to);
+  const uncovered = from.filter((p) => !index.covers(p));
+  return [raws(uncovered), raws(uncovered.filter((p) => index.overlaps(p)))];
 }
 
 /**

@@ -16,20 +16,56 @@ const atLeastAsBroad = (g: ParsedResourceScope, r: ParsedResourceScope): boolean
   g.context === r.context && (g.resource === "*" || g.resource === r.resource) && subsetParams(g, r);
 
 /** Two resource scopes allowing some interaction on some resource in common. */
-export const overlaps = (a: ParsedScope, b: ParsedScope): boolean =>
-  isResource(a) &&
-  isResource(b) &&
-  a.context === b.context &&
-  (a.resource === b.resource || a.resource === "*" || b.resource === "*") &&
-  (subsetParams(a, b) || subsetParams(b, a)) &&
-  a.permissions.some((p) => b.permissions.includes(p));
+const overlaps = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
+  (subsetParams(a, b) || subsetParams(b, a)) && a.permissions.some((p) => b.permissions.includes(p));
 
-// SMART 2.2 scopes-and-launch-context.html#scope-equivalence: scopes are unions, so .rs + .cud covers .cruds
-/** True when the union of `scopes` grants everything `p` grants. */
-export function isCovered(scopes: readonly ParsedScope[], p: ParsedScope): boolean {
-  if (!isResource(p)) return scopes.some((s) => keyOf(s) === keyOf(p));
-  const granted = scopes.flatMap((s) => (isResource(s) && atLeastAsBroad(s, p) ? s.permissions : []));
-  return p.permissions.every((l) => granted.includes(l));
+const add = (map: Map<string, ParsedResourceScope[]>, key: string, s: ParsedResourceScope) => {
+  const list = map.get(key);
+  if (list) list.push(s);
+  else map.set(key, [s]);
+};
+
+/**
+ * The scopes of a set grouped by what they reach, so that a coverage or overlap question looks only at
+ * the scopes that can answer it, not at every token of the set (a grant of thousands of tokens stays
+ * linear; SECURITY.md F7).
+ */
+export class ScopeIndex {
+  readonly #keys = new Set<string>();
+  /** Resource scopes by `context/resource` (resource may be `*`). */
+  readonly #byTarget = new Map<string, ParsedResourceScope[]>();
+  /** Resource scopes by context. */
+  readonly #byContext = new Map<string, ParsedResourceScope[]>();
+
+  constructor(scopes: readonly ParsedScope[]) {
+    for (const s of scopes) {
+      if (!isResource(s)) this.#keys.add(keyOf(s));
+      else {
+        add(this.#byTarget, `${s.context}/${s.resource}`, s);
+        add(this.#byContext, s.context, s);
+      }
+    }
+  }
+
+  #target(context: string, resource: string): ParsedResourceScope[] {
+    return this.#byTarget.get(`${context}/${resource}`) ?? [];
+  }
+
+  // SMART 2.2 scopes-and-launch-context.html#scope-equivalence: scopes are unions, so .rs + .cud covers .cruds
+  /** True when the union of the indexed scopes grants everything `p` grants. */
+  covers(p: ParsedScope): boolean {
+    if (!isResource(p)) return this.#keys.has(keyOf(p));
+    const candidates = p.resource === "*" ? this.#target(p.context, "*") : [...this.#target(p.context, p.resource), ...this.#target(p.context, "*")];
+    const granted = candidates.flatMap((s) => (atLeastAsBroad(s, p) ? s.permissions : []));
+    return p.permissions.every((l) => granted.includes(l));
+  }
+
+  /** True when some indexed resource scope allows an interaction `p` allows, on a resource in common. */
+  overlaps(p: ParsedScope): boolean {
+    if (!isResource(p)) return false;
+    const candidates = p.resource === "*" ? (this.#byContext.get(p.context) ?? []) : [...this.#target(p.context, p.resource), ...this.#target(p.context, "*")];
+    return candidates.some((q) => overlaps(p, q));
+  }
 }
 
 /** A parsed scope string: what `parseScope` returns. Entries keep the order (and repeats) written. */
@@ -44,13 +80,14 @@ export class ScopeSet {
   /** Every token of `scope` is present; v1 and v2 spellings of a resource scope count as the same token. */
   has(scope: string): boolean {
     const tokens = typeof scope === "string" ? splitScopes(scope) : [];
-    const keys = this.scopes.map(keyOf);
-    return tokens.length > 0 && tokens.every((t) => keys.includes(keyOf(parseToken(t))));
+    const keys = new Set(this.scopes.map(keyOf));
+    return tokens.length > 0 && tokens.every((t) => keys.has(keyOf(parseToken(t))));
   }
 
   /** Every scope of `scope` is granted by this set, counting unions (`.rs` + `.cud`) and wildcards. */
   covers(scope: string | ScopeSet): boolean {
-    return toScopeSet(scope, "covers").scopes.every((p) => isCovered(this.scopes, p));
+    const index = new ScopeIndex(this.scopes);
+    return toScopeSet(scope, "covers").scopes.every((p) => index.covers(p));
   }
 
   /** The resource scopes permitting `interaction` on `resourceType`, granular ones included. */
