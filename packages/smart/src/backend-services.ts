@@ -6,7 +6,7 @@ import { createAuthorizedFetch } from "./authorized-fetch.js";
 import { resolveClientAuth, type AssertionAlg, type ClientAuthentication } from "./client-auth.js";
 import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
-import { needs, requireOptions, text } from "./errors.js";
+import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { singleFlight } from "./single-flight.js";
 import { TokenManager } from "./token-manager.js";
@@ -42,6 +42,12 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   now?: () => number;
   /** Retries on 5xx/429/timeouts with backoff (default 2). */
   maxRetries?: number;
+  /**
+   * Sees each failure of the token store (a `token_store_error` SmartAuthError, its cause the store's
+   * error; no token in it). A store outage does not stop Backend Services: tokens are fetched and served
+   * without the store (one token request per process instead of per fleet) until it is back.
+   */
+  onStoreError?: (error: SmartAuthError) => void;
 }
 
 /**
@@ -130,8 +136,10 @@ export class BackendServicesAuth implements AuthProvider {
       store: o.tokenStore ?? new InMemoryTokenStore(),
       key: o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`,
       now,
-      // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24).
+      // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
+      // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
       obtain: () => client.request({ grantType: "client_credentials", scope: this.scope }),
+      storeRequired: false,
     }));
   }
 }

@@ -14,6 +14,13 @@ export interface TokenManagerOptions {
   obtain(current: StoredToken | undefined): Promise<StoredToken>;
   /** Whether `current` can be renewed at all (e.g. a SmartClient without refresh token cannot). */
   canObtain?(current: StoredToken | undefined): boolean;
+  /**
+   * Whether a token must be stored before it is served (default true: it may hold the only copy of a
+   * rotated refresh token). False for tokens that can always be fetched again: a store outage then
+   * costs sharing, not service; each failure goes to `onStoreError` (SECURITY.md F8).
+   */
+  storeRequired?: boolean;
+  onStoreError?(error: SmartAuthError): void;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -37,6 +44,7 @@ export class TokenManager {
   // (a timer can fire late after a suspend; a token used late meets a 401, which renews it).
   #skipClockChecks = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #systemClock: boolean;
 
   constructor(options: TokenManagerOptions) {
@@ -92,6 +100,7 @@ export class TokenManager {
 
   /** Forget the token here and in the store (logout, invalid_grant). */
   async clear(): Promise<void> {
+    clearTimeout(this.#saveTimer);
     this.#token = undefined;
     this.#header = undefined;
     this.#renewAt = 0;
@@ -128,6 +137,17 @@ export class TokenManager {
       await this.#save(this.#token);
       return this.#token;
     }
+    try {
+      return await this.#renewThroughStore();
+    } catch (error) {
+      if (this.#o.storeRequired !== false || !isStoreError(error)) throw error;
+      // the store could not be read or locked: renew without it (this process only)
+      this.#report(error);
+      return this.#obtainAndSave(this.#token);
+    }
+  }
+
+  async #renewThroughStore(): Promise<StoredToken> {
     const { store, key, leaseMs = 30_000 } = this.#o;
     let stored: StoredToken | undefined;
     // the stored token when it is fresh (then also in memory); otherwise undefined, and `stored` is what the store held
@@ -176,11 +196,44 @@ export class TokenManager {
 
   // A token that could not be stored is kept in memory (it may be the only copy of a rotated refresh
   // token) and saving is retried on the next call; this call still reports the store failure.
+  // Unless the store is optional: then the token is served unsaved, and the next renewal saves its successor.
   async #save(token: StoredToken): Promise<void> {
-    this.#unsaved = true;
-    this.#skipClockChecks = 0;
-    await this.#call("set", () => this.#o.store.set(this.#o.key, token));
+    const required = this.#o.storeRequired !== false;
+    if (required) {
+      this.#unsaved = true;
+      this.#skipClockChecks = 0;
+    }
+    try {
+      await this.#call("set", () => this.#o.store.set(this.#o.key, token));
+    } catch (error) {
+      if (required) throw error;
+      this.#report(error as SmartAuthError);
+      this.#saveLater(token, 500);
+      return;
+    }
     this.#unsaved = false;
+  }
+
+  // An optional store's failed save is retried in the background (backoff up to 30 s) while the token is
+  // current and fresh, so the fleet shares it again once the store is back.
+  #saveLater(token: StoredToken, delayMs: number): void {
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = setTimeout(() => {
+      if (token !== this.#token || !this.#usable(token)) return;
+      this.#o.store.set(this.#o.key, token).catch((cause: unknown) => {
+        this.#report(storeError("set", this.#o.key, cause));
+        this.#saveLater(token, Math.min(delayMs * 2, 30_000));
+      });
+    }, delayMs);
+    (this.#saveTimer as { unref?: () => void }).unref?.();
+  }
+
+  #report(error: SmartAuthError): void {
+    try {
+      this.#o.onStoreError?.(error);
+    } catch {
+      // a throwing observer must not take the token away
+    }
   }
 
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
@@ -191,6 +244,8 @@ export class TokenManager {
     }
   }
 }
+
+const isStoreError = (error: unknown): error is SmartAuthError => SmartAuthError.is(error) && error.code === SmartAuthErrorCode.TokenStore;
 
 /** A failed token store call as a SmartAuthError; the store's error is the `cause`, the value never shown. */
 export const storeError = (operation: string, key: string, cause: unknown) =>

@@ -207,7 +207,11 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
       set: async () => undefined,
       delete: async () => undefined,
     };
-    await provoke("backend: store down", () => backend({ tokenStore: brokenStore }).getAccessToken());
+    // Backend Services serves its token through a store outage and reports the failure (SECURITY.md F8)
+    const storeErrors: unknown[] = [];
+    expect(await backend({ tokenStore: brokenStore, onStoreError: (e: unknown) => storeErrors.push(e) }).getAccessToken()).toBeTruthy();
+    expect(storeErrors.length).toBeGreaterThan(0);
+    for (const error of storeErrors) provoked.push({ label: "backend: store down (onStoreError)", error });
 
     // Discovery
     clearDiscoveryCache();

@@ -1,5 +1,5 @@
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { SmartAuthError } from "../src/errors.js";
 import { TokenManager, renewAt } from "../src/token-manager.js";
 
@@ -134,6 +134,74 @@ describe("TokenManager", () => {
     expect(await m.header()).toBe("Bearer at-1");
     expect((await inner.get("k"))?.access_token).toBe("at-1");
     expect(n).toBe(1);
+  });
+
+  it("storeRequired false (Backend Services): a store outage costs sharing, not service (SECURITY.md F8)", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    onTestFinished(() => void vi.useRealTimers());
+    const inner = new InMemoryTokenStore();
+    let down = true;
+    const guarded =
+      <A extends unknown[], T>(f: (...args: A) => Promise<T>) =>
+      async (...args: A) => {
+        if (down) throw Object.assign(new Error("ECONNREFUSED"), { retryable: true });
+        return f(...args);
+      };
+    const store: TokenStore = {
+      get: guarded((k: string) => inner.get(k)),
+      set: guarded((k: string, v: StoredToken) => inner.set(k, v)),
+      delete: guarded((k: string) => inner.delete(k)),
+      lock: guarded((k: string, ms: number) => inner.lock(k, ms)),
+    };
+    const errors: SmartAuthError[] = [];
+    let n = 0;
+    const m = new TokenManager({
+      store,
+      key: "k",
+      now: Date.now,
+      obtain: async () => token(++n, Date.now()),
+      storeRequired: false,
+      onStoreError: (e) => {
+        errors.push(e);
+        throw new Error("a throwing observer");
+      },
+    });
+    expect(await m.header()).toBe("Bearer at-1");
+    expect(m.peek()).toBe("Bearer at-1"); // served from memory though it could not be saved
+    expect(n).toBe(1);
+    expect(errors.map((e) => [e.code, e.retryable, e.message])).toEqual([
+      ["token_store_error", true, 'Token store get failed for key "k"'],
+      ["token_store_error", true, 'Token store set failed for key "k"'],
+    ]);
+    expect(JSON.stringify(errors) + errors.map((e) => e.message).join()).not.toContain("at-1");
+
+    // the save is retried in the background with backoff (0.5 s, 1 s, ...) until the store takes it
+    await vi.advanceTimersByTimeAsync(500);
+    expect(errors.map((e) => e.message)).toEqual(['Token store get failed for key "k"', 'Token store set failed for key "k"', 'Token store set failed for key "k"']);
+    down = false;
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect((await inner.get("k"))?.access_token).toBe("at-1");
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(errors).toHaveLength(3);
+    expect(n).toBe(1);
+
+    m.invalidate(); // the next renewal goes through the store again
+    expect(await m.header()).toBe("Bearer at-2");
+    expect((await inner.get("k"))?.access_token).toBe("at-2");
+    expect(errors).toHaveLength(3);
+  });
+
+  it("storeRequired (default): a token obtained while the store is down is not served until saved", async () => {
+    const store: TokenStore = {
+      get: async () => undefined,
+      set: async () => {
+        throw new Error("down");
+      },
+      delete: async () => undefined,
+    };
+    const m = new TokenManager({ store, key: "k", now: Date.now, obtain: async () => token(1, Date.now()) });
+    await expect(m.header()).rejects.toMatchObject({ code: "token_store_error" });
+    expect(m.peek()).toBeUndefined();
   });
 
   it("canObtain false: reauthorization_required", async () => {

@@ -1,8 +1,9 @@
 /**
  * Redis outages mid-run (issue 9): no token acknowledged as stored is lost. Adds to outage.test.ts
  * (typed errors and recovery across a restart without persistence): a crash with persistence on, a
- * connection that dies with a SET in flight (ioredis would replay it after reconnecting), and a
- * SmartClient whose rotated refresh token arrives while Redis is down.
+ * connection that dies with a SET in flight (ioredis would replay it after reconnecting), a
+ * SmartClient whose rotated refresh token arrives while Redis is down, and Backend Services that keeps
+ * serving tokens while Redis is down.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -11,6 +12,7 @@ import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleToken } from "@fhir-dsl/token-store/testing";
+import { exportJWK, generateKeyPair } from "jose";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError } from "../src/index.js";
@@ -219,6 +221,54 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
       // a restarted process restores the session and can refresh with the stored (rotated) token
       const restored = await smart.SmartClient.restore({ smartConfig, clientId: "app", tokenStore: store, storeKey: "s", fhirBaseUrl: sandbox.fhirBaseUrl, leaseMs: 1_000 });
       expect((await restored!.refresh()).access_token).toBeTruthy();
+    } finally {
+      client.disconnect();
+      await sandbox.close();
+    }
+  });
+});
+
+describe("BackendServicesAuth over RedisTokenStore: Redis down costs sharing, not service (SECURITY.md F8)", () => {
+  it("serves tokens while Redis is down (one request per process), reports each failure typed, and shares again once Redis is back", { timeout: 30_000 }, async () => {
+    const { startSandbox } = await import("@fhir-dsl/smart-sandbox");
+    const { BackendServicesAuth } = await import("@fhir-dsl/smart");
+    const sandbox = await startSandbox({ port: 0 });
+    const client = new Redis({ port: redis.port, host: "127.0.0.1" });
+    client.on("error", () => {});
+    try {
+      const { privateKey, publicKey } = await generateKeyPair("ES384");
+      await sandbox.registerClient({ clientId: "etl", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES384" }] }, grantTypes: ["client_credentials"] });
+      const store = new RedisTokenStore(client, { keyPrefix: "f8:", commandTimeoutMs: 300 });
+      const errors: unknown[] = [];
+      // one BackendServicesAuth per "process" of a fleet, all on the same Redis key
+      const process = () =>
+        new BackendServicesAuth({ fhirBaseUrl: sandbox.fhirBaseUrl, clientId: "etl", scope: "system/Patient.rs", privateKey, alg: "ES384", kid: "k1", tokenStore: store, onStoreError: (e) => errors.push(e) });
+      const req = { url: `${sandbox.fhirBaseUrl}/Patient`, method: "GET" };
+      const requests = () => sandbox.stats.tokenRequests;
+
+      await redis.crash();
+      const [a, b] = [process(), process()];
+      const start = requests();
+      const [ha, hb] = await Promise.all([a.getAuthorization(req), b.getAuthorization(req)]);
+      expect(ha).toMatch(/^Bearer /);
+      expect(hb).toMatch(/^Bearer /);
+      expect(requests() - start).toBe(2); // nothing to share through: one token per process
+      expect(await a.getAuthorization(req)).toBe(ha); // kept in memory, no new request
+      expect(requests() - start).toBe(2);
+      expect(errors.length).toBeGreaterThanOrEqual(2);
+      for (const e of errors) expect(e).toMatchObject({ name: "SmartAuthError", code: "token_store_error", retryable: true });
+      expect(errors.map(String).join()).not.toContain(ha!.slice(7));
+
+      await redis.start();
+      await new Promise((r) => setTimeout(r, 500)); // ioredis reconnects
+      const reported = errors.length;
+      a.onUnauthorized(); // a renews through Redis again and stores its token ...
+      const renewed = await a.getAuthorization(req);
+      expect(renewed).not.toBe(ha);
+      const c = process(); // ... which a new process takes from Redis without a token request
+      expect(await c.getAuthorization(req)).toBe(renewed);
+      expect(requests() - start).toBe(3);
+      expect(errors).toHaveLength(reported);
     } finally {
       client.disconnect();
       await sandbox.close();
