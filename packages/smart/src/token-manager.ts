@@ -16,8 +16,8 @@ export interface TokenManagerOptions {
   canObtain?(current: StoredToken | undefined): boolean;
   /**
    * Whether a token must be stored before it is served (default true: it may hold the only copy of a
-   * rotated refresh token). False for tokens that can always be fetched again: a store outage then
-   * costs sharing, not service; each failure goes to `onStoreError` (SECURITY.md F8).
+   * rotated refresh token). False for tokens that can always be fetched again: a store outage (a
+   * retryable failure) then costs sharing, not service; each failure goes to `onStoreError` (SECURITY.md F8).
    */
   storeRequired?: boolean;
   onStoreError?(error: SmartAuthError): void;
@@ -140,7 +140,7 @@ export class TokenManager {
     try {
       return await this.#renewThroughStore();
     } catch (error) {
-      if (this.#o.storeRequired !== false || !isStoreError(error)) throw error;
+      if (!this.#bypassable(error)) throw error;
       // the store could not be read or locked: renew without it (this process only)
       this.#report(error);
       return this.#obtainAndSave(this.#token);
@@ -196,22 +196,26 @@ export class TokenManager {
 
   // A token that could not be stored is kept in memory (it may be the only copy of a rotated refresh
   // token) and saving is retried on the next call; this call still reports the store failure.
-  // Unless the store is optional: then the token is served unsaved, and the next renewal saves its successor.
+  // With an optional store that is out (a retryable failure), the token is served and saved in the background.
   async #save(token: StoredToken): Promise<void> {
-    const required = this.#o.storeRequired !== false;
-    if (required) {
-      this.#unsaved = true;
-      this.#skipClockChecks = 0;
-    }
+    this.#unsaved = true;
+    this.#skipClockChecks = 0;
     try {
       await this.#call("set", () => this.#o.store.set(this.#o.key, token));
     } catch (error) {
-      if (required) throw error;
-      this.#report(error as SmartAuthError);
+      if (!this.#bypassable(error)) throw error;
+      this.#report(error);
       this.#saveLater(token, 500);
-      return;
     }
     this.#unsaved = false;
+  }
+
+  /**
+   * An outage (a retryable store failure) of a store the token does not need (storeRequired false).
+   * Anything else (a tampered value, a key the service refuses) stays an error: it is a fault to fix.
+   */
+  #bypassable(error: unknown): error is SmartAuthError {
+    return this.#o.storeRequired === false && SmartAuthError.is(error) && error.code === SmartAuthErrorCode.TokenStore && error.retryable;
   }
 
   // An optional store's failed save is retried in the background (backoff up to 30 s) while the token is
@@ -244,8 +248,6 @@ export class TokenManager {
     }
   }
 }
-
-const isStoreError = (error: unknown): error is SmartAuthError => SmartAuthError.is(error) && error.code === SmartAuthErrorCode.TokenStore;
 
 /** A failed token store call as a SmartAuthError; the store's error is the `cause`, the value never shown. */
 export const storeError = (operation: string, key: string, cause: unknown) =>

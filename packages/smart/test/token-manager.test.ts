@@ -191,6 +191,24 @@ describe("TokenManager", () => {
     expect(errors).toHaveLength(3);
   });
 
+  it("storeRequired false: a store fault that is not an outage (not retryable, e.g. a tampered value) is still an error", async () => {
+    const errors: unknown[] = [];
+    let sets = 0;
+    const store: TokenStore = {
+      get: async () => undefined,
+      set: async () => {
+        if (++sets === 1) throw Object.assign(new Error("envelope does not decrypt"), { retryable: false });
+      },
+      delete: async () => undefined,
+    };
+    const m = new TokenManager({ store, key: "k", now: Date.now, obtain: async () => token(1, Date.now()), storeRequired: false, onStoreError: (e) => errors.push(e) });
+    await expect(m.header()).rejects.toMatchObject({ code: "token_store_error", retryable: false });
+    expect(m.peek()).toBeUndefined(); // not served until saved, as with a required store
+    expect(errors).toEqual([]);
+    expect(await m.header()).toBe("Bearer at-1"); // saved on the next call
+    expect(sets).toBe(2);
+  });
+
   it("storeRequired (default): a token obtained while the store is down is not served until saved", async () => {
     const store: TokenStore = {
       get: async () => undefined,
