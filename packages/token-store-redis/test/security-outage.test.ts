@@ -267,8 +267,8 @@ describe("BackendServicesAuth over RedisTokenStore: Redis down costs sharing, no
         if (!stored) await new Promise((r) => setTimeout(r, 50));
       }
       expect([ha, hb]).toContain(`Bearer ${stored}`);
-      const c = process(); // a new process takes it from Redis: no token request
-      expect(await c.getAuthorization(req)).toBe(`Bearer ${stored}`);
+      const c = process(); // a new process takes one from Redis (the other may land later over it): no token request
+      expect([ha, hb]).toContain(await c.getAuthorization(req));
       expect(requests() - start).toBe(2);
     } finally {
       client.disconnect();
