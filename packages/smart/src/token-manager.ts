@@ -219,14 +219,15 @@ export class TokenManager {
   }
 
   // An optional store's failed save is retried in the background (backoff up to 30 s) while the token is
-  // current and fresh, so the fleet shares it again once the store is back.
+  // current and fresh, so the fleet shares it again once the store is back. It may land over a token another
+  // process stored meanwhile: both are valid, since an optional store holds no refresh token.
   #saveLater(token: StoredToken, delayMs: number): void {
     clearTimeout(this.#saveTimer);
     this.#saveTimer = setTimeout(() => {
       if (token !== this.#token || !this.#usable(token)) return;
-      this.#o.store.set(this.#o.key, token).catch((cause: unknown) => {
-        this.#report(storeError("set", this.#o.key, cause));
-        this.#saveLater(token, Math.min(delayMs * 2, 30_000));
+      this.#call("set", () => this.#o.store.set(this.#o.key, token)).catch((error: SmartAuthError) => {
+        this.#report(error);
+        if (this.#bypassable(error)) this.#saveLater(token, Math.min(delayMs * 2, 30_000));
       });
     }, delayMs);
     (this.#saveTimer as { unref?: () => void }).unref?.();

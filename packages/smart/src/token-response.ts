@@ -14,8 +14,8 @@ async function readJson(response: Response): Promise<unknown> {
 
 /**
  * A Response holding an already-parsed JSON object, for oauth4webapi's checks (it reads bodies with
- * `json()`): no second body stream to build and read, which costs a tenth of a millisecond on a cold
- * start (BENCHMARKS.md #2). oauth4webapi may normalise the object in place (e.g. `token_type`).
+ * `json()`): no second body to serialise, stream and parse on every token request. oauth4webapi may
+ * normalise the object in place (e.g. `token_type`).
  */
 export class ParsedJsonResponse extends Response {
   readonly #value: Record<string, unknown>;
