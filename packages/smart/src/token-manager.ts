@@ -123,8 +123,14 @@ export class TokenManager {
     clearTimeout(this.#timer);
     const delay = this.#renewAt - this.#o.now();
     if (!Number.isFinite(delay)) return;
-    // at most ~24.8 days per timer; an early fire only means one more clock check
-    this.#timer = setTimeout(() => (this.#skipClockChecks = 0), Math.max(0, Math.min(delay, 2 ** 31 - 1)));
+    // at most ~24.8 days per timer; an early fire only means one more clock check. The timer holds the
+    // manager weakly: a provider the app dropped (a finished session) is collected with its tokens now,
+    // not when its token would have been renewed.
+    const manager = new WeakRef(this);
+    this.#timer = setTimeout(() => {
+      const alive = manager.deref();
+      if (alive) alive.#skipClockChecks = 0;
+    }, Math.max(0, Math.min(delay, 2 ** 31 - 1)));
     (this.#timer as { unref?: () => void }).unref?.();
   }
 

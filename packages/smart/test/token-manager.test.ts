@@ -1,4 +1,6 @@
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { SmartAuthError } from "../src/errors.js";
 import { TokenManager, renewAt } from "../src/token-manager.js";
@@ -220,6 +222,22 @@ describe("TokenManager", () => {
     const m = new TokenManager({ store, key: "k", now: Date.now, obtain: async () => token(1, Date.now()) });
     await expect(m.header()).rejects.toMatchObject({ code: "token_store_error" });
     expect(m.peek()).toBeUndefined();
+  });
+
+  it("a manager the app dropped (a finished session) is collected with its token before the renewal time: its timer holds it weakly", async () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const start = async () => {
+      const m = new TokenManager({ store: new InMemoryTokenStore(), key: "k", now: Date.now, obtain: async () => token(1, Date.now(), 3600) });
+      expect(await m.header()).toBe("Bearer at-1"); // arms the renewal timer (about an hour ahead)
+      return new WeakRef(m);
+    };
+    const ref = await start();
+    for (let i = 0; i < 10 && ref.deref(); i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      gc();
+    }
+    expect(ref.deref()).toBeUndefined();
   });
 
   it("canObtain false: reauthorization_required", async () => {
