@@ -38,7 +38,7 @@ try {
   progress("1/6 hot path");
   results.hotPath = await measureHotPath({ env, calls: quick ? 20_000 : 200_000, rounds: quick ? 5 : 15 });
   progress("2/6 cold start and stampede");
-  results.stampede = await measureStampede({ env, concurrency: 1_000, repeats: quick ? 3 : 31, warmup: 5 });
+  results.stampede = await measureStampede({ env, concurrency: 1_000, repeats: quick ? 3 : 61, warmup: 5 });
   progress("3/6 cross-process stampede");
   results.fleet = await measureFleet({ keys, redisUrl: redis.url, processes: 8, lifetimeSeconds: 3, expiries: quick ? 2 : 4 });
   progress("4/6 KMS calls");

@@ -15,7 +15,7 @@ export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
     throw invalid("is not absolute", given.replace(/\/\/[^/]*@/, "//"), cause);
   }
   const credentials = url.username || url.password;
-  url.username = url.password = "";
+  if (credentials) url.username = url.password = ""; // never print them
   if (!isHttp(url)) throw invalid("must be http(s)", url.href);
   if (credentials) throw invalid("has credentials", url.href);
   // SMART 2.2 conformance.html#using-well-known: the document sits under the base path, so a query or fragment has no place
