@@ -27,8 +27,8 @@ const add = (map: Map<string, ParsedResourceScope[]>, key: string, s: ParsedReso
 
 /**
  * The scopes of a set grouped by what they reach, so that a coverage or overlap question looks only at
- * the scopes that can answer it, not at every token of the set (a grant of thousands of tokens stays
- * linear; SECURITY.md F7).
+ * the scopes of the same context and type (or `*`), not at every token of the set: comparing grants of
+ * thousands of tokens stays linear unless thousands share one context and type (SECURITY.md F7).
  */
 export class ScopeIndex {
   readonly #keys = new Set<string>();
