@@ -59,6 +59,8 @@ export async function run(config: Config): Promise<RunSummary> {
       alg: config.alg,
       ...(kid ? { kid } : {}),
       tokenStore: tokenStore.store,
+      // a store outage does not stop the job (it fetches its own token); say so once per failure
+      onStoreError: (error) => console.error(`backend-services: token store unavailable, continuing without it: ${error.message}`),
       fetch: counted,
       allowInsecureRequests: config.allowInsecureRequests,
     });
