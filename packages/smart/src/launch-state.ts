@@ -52,7 +52,12 @@ export class InMemoryLaunchStateStore implements LaunchStateStore {
 
   async put(state: string, record: LaunchRecord, ttlMs: number): Promise<void> {
     const now = this.#now();
-    for (const [key, entry] of this.#records) if (entry.until <= now) this.#records.delete(key);
+    // Records arrive in expiry order when the TTL is the same (as SmartLaunch's is): drop expired ones from
+    // the front only, so a put costs no scan of every waiting record during a launch storm.
+    for (const [key, entry] of this.#records) {
+      if (entry.until > now) break;
+      this.#records.delete(key);
+    }
     while (this.#records.size >= this.#max) this.#records.delete(this.#records.keys().next().value!);
     this.#records.set(state, { record: structuredClone(record), until: now + ttlMs });
   }
@@ -63,7 +68,7 @@ export class InMemoryLaunchStateStore implements LaunchStateStore {
     return entry && entry.until > this.#now() ? entry.record : undefined;
   }
 
-  /** Records waiting (expired ones included until the next put). */
+  /** Records waiting (an expired one is counted until a put finds it at the front; `take` never returns it). */
   get size(): number {
     return this.#records.size;
   }

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { InMemoryLaunchStateStore, InMemoryTokenStore, normaliseBaseUrl, renderAuthorizeForm, SmartAuthError, SmartLaunch, type LaunchStart, type SmartLaunchOptions } from "../src/index.js";
+import { InMemoryLaunchStateStore, InMemoryTokenStore, normaliseBaseUrl, renderAuthorizeForm, SmartAuthError, SmartLaunch, type LaunchRecord, type LaunchStart, type SmartLaunchOptions } from "../src/index.js";
 import { createFakeServer, type FakeServer } from "./support/fake-smart-server.js";
 import { checkNoLeaksAfterAll, recordError } from "./support/provoked-errors.js";
 
@@ -128,6 +128,23 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     expect(await launch.handleCallback(server.authorize(start.url)).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
     for (let i = 0; i < 3; i++) await launch.ehrLaunch({ iss: server.FHIR, launch: `l${i}` });
     expect(store.size).toBe(2);
+  });
+
+  it("InMemoryLaunchStateStore drops expired records from the front on put; an expired record is never taken", async () => {
+    let now = 0;
+    const store = new InMemoryLaunchStateStore({ now: () => now });
+    const record: LaunchRecord = { state: "s", codeVerifier: "v", redirectUri: "https://app.example.com/callback", fhirBaseUrl: server.FHIR, smartConfig: server.config, clientId: "app", scope: "openid", createdAt: 0 };
+    for (let i = 0; i < 5; i++) await store.put(`s${i}`, record, 1_000);
+    now = 1_000;
+    await store.put("fresh", record, 1_000);
+    expect(store.size).toBe(1); // the five expired ones were at the front
+    await store.put("long", record, 60_000);
+    await store.put("short", record, 10);
+    now = 2_500;
+    await store.put("late", record, 1_000);
+    expect(store.size).toBe(3); // "fresh" went; "long" is still valid, so "short" waits behind it
+    expect(await store.take("short")).toBeUndefined(); // expired: refused all the same
+    expect(await store.take("long")).toEqual(record);
   });
 
   it("the state is bound to the session it was started in (checklist 2.33)", async () => {
