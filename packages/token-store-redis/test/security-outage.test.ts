@@ -80,6 +80,15 @@ async function proxyTo(targetPort: number) {
   };
 }
 
+/** Resolves once `store` answers again after a Redis restart (its connection backs off between attempts; within 10 s). */
+async function reconnected(store: RedisTokenStore): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await store.get("reconnect-probe").then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("the store did not reconnect within 10 s");
+}
+
 let redis: Awaited<ReturnType<typeof persistentRedis>>;
 beforeAll(async () => {
   redis = await persistentRedis();
@@ -215,7 +224,7 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
 
       sandbox.faults.reset();
       await redis.start();
-      await new Promise((r) => setTimeout(r, 500));
+      await reconnected(store); // ioredis backs off between attempts: wait for it, not a fixed time
       await session.getToken(); // saves the token it kept
       expect((await store.get("s"))!.refresh_token).toBe(rotated);
       // a restarted process restores the session and can refresh with the stored (rotated) token
