@@ -1,6 +1,6 @@
 import type { StoredToken, TokenStore } from "@fhir-dsl/token-store";
 import { assertSecureUrl } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode, needs, printableUrl } from "./errors.js";
+import { SmartAuthErrorCode, fail, needs, printableUrl, type SmartAuthError } from "./errors.js";
 
 /** The field of a stored Backend Services token that names the tenant it was issued for (SECURITY.md F11). */
 export const BINDING_FIELD = "__binding";
@@ -28,16 +28,14 @@ export function backendStoreKey(fhirBase: string, tokenEndpoint: string, clientI
  */
 export function tokenEndpointPolicy(who: string, fhirBase: string, pinned: string | undefined, listed: unknown, allowInsecure?: boolean): (endpoint: string) => void {
   if (listed !== undefined && (!Array.isArray(listed) || listed.some((u) => typeof u !== "string"))) needs(who, "allowedTokenEndpoints as an array of token endpoint URLs");
-  const allowed = new Set<string>();
-  for (const url of [...((listed as string[] | undefined) ?? []), ...(pinned === undefined ? [] : [pinned])]) allowed.add(assertSecureUrl(url, allowInsecure).href);
+  const allowed = new Set([...((listed as string[] | undefined) ?? []), pinned ?? fhirBase].map((url) => assertSecureUrl(url, allowInsecure).href));
   const origin = new URL(fhirBase).origin;
   return (endpoint) => {
     const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
     if (url !== undefined && (url.origin === origin || allowed.has(url.href))) return;
-    throw new SmartAuthError(
-      `Refusing token endpoint ${printableUrl(endpoint)} for FHIR base ${printableUrl(fhirBase)}: it is not on the FHIR base's origin. ` +
-        "If this server really issues your tokens, list it in allowedTokenEndpoints or pin it with tokenEndpoint (SECURITY.md F11)",
-      { code: SmartAuthErrorCode.UntrustedTokenEndpoint },
+    throw fail(
+      SmartAuthErrorCode.UntrustedTokenEndpoint,
+      `Token endpoint ${printableUrl(endpoint)} is not on the origin of ${printableUrl(fhirBase)}: if it issues your tokens, list it in allowedTokenEndpoints or pin it with tokenEndpoint`,
     );
   };
 }
@@ -47,7 +45,7 @@ export const bindToken = (token: StoredToken, binding: TokenBinding): StoredToke
 
 const boundTo = (token: StoredToken, binding: TokenBinding): boolean => {
   const found = token[BINDING_FIELD] as Partial<TokenBinding> | null | undefined;
-  return typeof found === "object" && found !== null && found.fhirBase === binding.fhirBase && found.tokenEndpoint === binding.tokenEndpoint;
+  return found?.fhirBase === binding.fhirBase && found.tokenEndpoint === binding.tokenEndpoint;
 };
 
 /**
@@ -59,14 +57,9 @@ export function tenantBoundStore(store: TokenStore, binding: TokenBinding, repor
   const get = async (key: string): Promise<StoredToken | undefined> => {
     const token = await store.get(key);
     if (token === undefined || boundTo(token, binding)) return token;
-    const found = token[BINDING_FIELD] as Partial<TokenBinding> | undefined;
-    const other = typeof found?.fhirBase === "string" ? ` (FHIR base ${printableUrl(found.fhirBase)}, token endpoint ${printableUrl(String(found.tokenEndpoint))})` : " (no tenant recorded)";
-    const error = new SmartAuthError(
-      `Token store key "${key}" holds a token of another tenant${other}, not of ${printableUrl(binding.fhirBase)}: ignored. Give each FHIR base its own storeKey`,
-      { code: SmartAuthErrorCode.TokenStore },
-    );
+    const other = (token[BINDING_FIELD] as Partial<TokenBinding> | undefined)?.fhirBase;
     try {
-      report(error);
+      report(fail(SmartAuthErrorCode.TokenStore, `Token store key "${key}" holds a token of ${typeof other === "string" ? printableUrl(other) : "no FHIR base"}: ignored (give each FHIR base its own storeKey)`));
     } catch {
       // a throwing observer changes nothing: the foreign token is still not used
     }

@@ -64,10 +64,8 @@ export class KeyAllowList {
 
 /** An envelope naming a KMS key this store may not decrypt with: refused before any Decrypt. */
 export function keyNotAllowed(key: string, keyId: string): TokenStoreError {
-  const named = PRINTABLE.test(keyId) ? `KMS key ${keyId}` : "an unknown KMS key";
   return new TokenStoreError(
-    `The value under key "${key}" was wrapped by ${named}, which is not one this store decrypts with (keyId, decryptKeyIds): ` +
-      "refused before any Decrypt. If it is a key you rotated from, add it to decryptKeyIds",
+    `The value under key "${key}" names KMS key ${PRINTABLE.test(keyId) ? keyId : "(unprintable)"}, not keyId or in decryptKeyIds: refused before any Decrypt`,
     { code: TokenStoreErrorCode.DecryptFailed, key, retryable: false },
   );
 }
