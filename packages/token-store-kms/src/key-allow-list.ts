@@ -8,7 +8,7 @@ const PRINTABLE = /^[A-Za-z0-9:/_.-]{1,256}$/;
 /**
  * The KMS keys a store may decrypt with (SECURITY.md F12): the configured names (`keyId`, `decryptKeyIds`,
  * keys passed to `rotate`) verbatim, the key ARNs KMS reported for them (GenerateDataKey's KeyId), and the
- * ARNs their aliases, alias ARNs and bare key ids resolve to (DescribeKey, once, again at most every
+ * ARNs their aliases, alias ARNs and bare key ids resolve to (looked up once, again at most every
  * `refreshMs` when an envelope names an ARN not yet known, so a retargeted alias is followed).
  */
 export class KeyAllowList {

@@ -176,8 +176,13 @@ export class KmsEncryptedTokenStore implements TokenStore {
     if (!allowed) throw keyNotAllowed(key, keyId);
   }
 
-  /** The key ARN a configured alias, alias ARN or key id names now (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html). */
+  /**
+   * The key ARN a configured alias, alias ARN or key id names now. The write key is looked up with
+   * GenerateDataKey (its KeyId), which the app may already call, so upgrading needs no new permission;
+   * other keys with DescribeKey (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+   */
   async #describeKey(name: string): Promise<string> {
+    if (name === this.#keyId) return (await this.#generateDataKey(name)).keyId;
     const output = await this.#callKms<{ KeyMetadata?: { Arn?: unknown } } | undefined>("DescribeKey", new DescribeKeyCommand({ KeyId: name }));
     const arn = output?.KeyMetadata?.Arn;
     if (typeof arn !== "string" || arn === "") throw new KmsCallFailure("DescribeKey", undefined, false, true);

@@ -8,7 +8,7 @@ export interface KmsEncryptedTokenStoreOptions {
   keyId: string;
   /**
    * Other KMS keys whose values this store still reads (keys you rotated from): key ARNs (no lookup),
-   * or key ids, aliases and alias ARNs (resolved with DescribeKey). A value wrapped by any key not named
+   * or key ids, aliases and alias ARNs (resolved with DescribeKey; `keyId` itself with GenerateDataKey). A value wrapped by any key not named
    * here or in `keyId` is refused before any KMS call (SECURITY.md F12).
    */
   decryptKeyIds?: readonly string[];

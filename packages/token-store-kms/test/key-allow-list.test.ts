@@ -53,15 +53,15 @@ describe("decrypt only with configured keys (F12)", () => {
     expect(kms.calls).toEqual({ GenerateDataKey: 0, Decrypt: 0, Encrypt: 0, DescribeKey: 0 });
   });
 
-  it("configured by alias: one DescribeKey resolves the configuration, never the planted key; still 0 Decrypt", async () => {
+  it("configured by alias: one lookup (GenerateDataKey of the write key, DescribeKey of others) resolves the configuration, never the planted key; still 0 Decrypt", async () => {
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("planted-alias");
     await plant(inner, key);
-    const store = encryptedStore(kms, { store: inner, keyId: "alias/tokens" }).store;
+    const store = encryptedStore(kms, { store: inner, keyId: "alias/tokens", decryptKeyIds: ["alias/disabled"] }).store;
     for (let i = 0; i < 5; i++) expect((await refusal(store.get(key)))?.code).toBe("store_decrypt_failed");
     expect(kms.calls.Decrypt).toBe(0);
-    expect(kms.requests.map((r) => [r.op, r.body.KeyId])).toEqual([["DescribeKey", "alias/tokens"]]);
-    expect(store.stats.describeKey).toBe(1);
+    expect(kms.requests.map((r) => [r.op, r.body.KeyId]).sort()).toEqual([["DescribeKey", "alias/disabled"], ["GenerateDataKey", "alias/tokens"]]);
+    expect(store.stats).toMatchObject({ describeKey: 1, generateDataKey: 1, decrypt: 0 });
   });
 
   it("any key name in a planted envelope that is not configured is refused before Decrypt (generated names)", async () => {
@@ -161,11 +161,11 @@ describe("rotation still reads old records (F12)", () => {
       await new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner }).set("new", secretToken({ access_token: "new" }));
       local.resetCounts();
       expect((await refusal(reader.get("new")))?.code).toBe("store_decrypt_failed");
-      expect(local.calls).toMatchObject({ Decrypt: 0, DescribeKey: 0 });
+      expect(local.calls).toMatchObject({ Decrypt: 0, DescribeKey: 0, GenerateDataKey: 0 });
       clock += 60_000;
       expect((await reader.get("new"))?.access_token).toBe("new");
       expect((await reader.get("old"))?.access_token).toBe("old");
-      expect(local.calls.DescribeKey).toBe(1);
+      expect(local.calls).toMatchObject({ Decrypt: 1, DescribeKey: 0, GenerateDataKey: 1 });
       expect(parseEnvelope((await inner.get("old"))?.__kms, "old").keyId).toBe(firstArn);
     } finally {
       await local.close();
@@ -176,7 +176,7 @@ describe("rotation still reads old records (F12)", () => {
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("lookup");
     await plant(inner, key, "alias/tokens", secretToken());
-    const store = encryptedStore(kms, { store: inner, keyId: "alias/tokens", kms: kmsClient(kms, { maxAttempts: 1 }) }).store;
+    const store = encryptedStore(kms, { store: inner, keyId: nextArn, decryptKeyIds: ["alias/tokens"], kms: kmsClient(kms, { maxAttempts: 1 }) }).store;
     kms.failNext("DescribeKey", "ThrottlingException");
     const error = await refusal(store.get(key));
     expect([error?.code, error?.retryable]).toEqual(["store_key_service", true]);
