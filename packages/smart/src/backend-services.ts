@@ -63,8 +63,8 @@ export interface BackendServicesAuthOptions extends TransportOptions {
 
 /**
  * SMART Backend Services (client_credentials + private_key_jwt), as an AuthProvider: a token per
- * (FHIR base, token endpoint, client, scope set), bound to its tenant, cached in memory, renewed ahead of expiry, one request for all
- * concurrent callers, and with a locking store one request for a whole fleet.
+ * (FHIR base, token endpoint, client, scope set), bound to its tenant, cached in memory, renewed ahead of
+ * expiry, one request for all concurrent callers, and with a locking store one request for a whole fleet.
  * https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
 export class BackendServicesAuth implements AuthProvider {
