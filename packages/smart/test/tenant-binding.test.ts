@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { BackendServicesAuth, SmartAuthError, clearDiscoveryCache, type BackendServicesAuthOptions } from "../src/index.js";
-import { BINDING_FIELD, backendStoreKey } from "../src/tenant-binding.js";
+import { BINDING_FIELD, backendStoreKey, tenantBoundStore } from "../src/tenant-binding.js";
 import { startTenantFront, type TenantFront } from "./support/tenant-proxy.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -196,5 +196,85 @@ describe("a stored token is bound to its tenant (F11): never served under anothe
     expect(new Set(keys).size).toBe(2);
     expect(keys[0]).toContain(a.fhirBaseUrl);
     expect(keys[1]).toContain(front.fhirBaseUrl);
+  });
+});
+
+describe("the class, not the example (F11): generated endpoints and bindings", () => {
+  const FHIR = "https://fhir-ehr.example.com/r4/t1";
+  const ALLOWED = "https://authorization.example.com/tenants/t1/token";
+  const nearMisses = [
+    "https://authorization.example.com/tenants/t2/token", // another tenant on the shared authorization host
+    `${ALLOWED}/`,
+    `${ALLOWED}?tenant=t1`,
+    `${ALLOWED}#x`,
+    "https://authorization.example.com:8443/tenants/t1/token",
+    "https://authorization.example.com./tenants/t1/token",
+    "https://fhir-ehr.example.com.evil.test/token",
+    "https://fhir-ehr.example.com@evil.test/token",
+    "https://evil.test/https://fhir-ehr.example.com/token",
+    "https://fhir-ehr.example.com:8443/token",
+    "not a url",
+    "",
+  ];
+  const endpoints = fc.oneof(fc.constantFrom(...nearMisses), fc.webUrl({ withQueryParameters: true, withFragments: true }));
+
+  it("every token endpoint that is neither on the FHIR base's origin nor listed is refused: no request, nothing signed", async () => {
+    const sign = vi.spyOn(crypto.subtle, "sign");
+    let requests = 0;
+    const fetchSpy = (async () => {
+      requests++;
+      return new Response("{}", { status: 500 });
+    }) as typeof fetch;
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(endpoints, async (endpoint) => {
+        const parsed = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
+        fc.pre(parsed?.origin !== new URL(FHIR).origin && parsed?.href !== ALLOWED);
+        const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, allowedTokenEndpoints: [ALLOWED], smartConfig: { token_endpoint: endpoint } as never, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", fetch: fetchSpy });
+        expect(await code(auth.getAccessToken())).toBe("untrusted_token_endpoint");
+        refused++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(refused).toBeGreaterThan(RUNS / 2);
+    expect(requests).toBe(0);
+    expect(sign).not.toHaveBeenCalled();
+  });
+
+  it("the listed endpoint (in any spelling that is the same URL) and same-origin endpoints are accepted", async () => {
+    let requests = 0;
+    const fetchSpy = (async () => {
+      requests++;
+      return Response.json({ access_token: "t", token_type: "Bearer", expires_in: 300 });
+    }) as typeof fetch;
+    for (const endpoint of [ALLOWED, "https://AUTHORIZATION.example.com:443/tenants/t1/token", "https://fhir-ehr.example.com/auth/token", "https://fhir-ehr.example.com:443/token"]) {
+      const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, allowedTokenEndpoints: [ALLOWED], smartConfig: { token_endpoint: endpoint } as never, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", fetch: fetchSpy });
+      expect(await auth.getAccessToken()).toBe("t");
+    }
+    expect(requests).toBe(4);
+  });
+
+  it("a stored token whose binding differs in any way (other base, other endpoint, trailing slash, case, missing parts) is never returned", async () => {
+    const mine = { fhirBase: FHIR, tokenEndpoint: ALLOWED };
+    const part = fc.oneof(fc.constantFrom(FHIR, ALLOWED, `${FHIR}/`, FHIR.toUpperCase(), `${ALLOWED}/`, "https://fhir-ehr.example.com/r4/t2"), fc.webUrl());
+    const bindings = fc.oneof(
+      fc.record({ fhirBase: part, tokenEndpoint: part }),
+      fc.constantFrom(undefined, null, "x", 42, {}, { fhirBase: FHIR }, { tokenEndpoint: ALLOWED }, [FHIR, ALLOWED]),
+    );
+    await fc.assert(
+      fc.asyncProperty(bindings, async (binding) => {
+        fc.pre(!(typeof binding === "object" && binding !== null && (binding as { fhirBase?: unknown }).fhirBase === FHIR && (binding as { tokenEndpoint?: unknown }).tokenEndpoint === ALLOWED));
+        const inner = new InMemoryTokenStore();
+        await inner.set("k", { access_token: "foreign", token_type: "Bearer", [BINDING_FIELD]: binding });
+        const reports: SmartAuthError[] = [];
+        expect(await tenantBoundStore(inner, mine, (e) => reports.push(e)).get("k")).toBeUndefined();
+        expect(reports.map((e) => e.code)).toEqual(["token_store_error"]);
+        expect(reports[0]!.message).not.toContain("foreign");
+      }),
+      { numRuns: RUNS },
+    );
+    const inner = new InMemoryTokenStore();
+    await inner.set("k", { access_token: "mine", token_type: "Bearer", [BINDING_FIELD]: mine });
+    expect((await tenantBoundStore(inner, mine, () => undefined).get("k"))?.access_token).toBe("mine");
   });
 });
