@@ -24,7 +24,7 @@ export interface KmsCallStats {
   generateDataKey: number;
   decrypt: number;
   encrypt: number;
-  /** Lookups of configured aliases and key ids (SECURITY.md F12); never for a key named by a stored value. */
+  /** DescribeKey lookups of `decryptKeyIds` aliases and key ids (SECURITY.md F12); never of a key a stored value names. */
   describeKey: number;
 }
 

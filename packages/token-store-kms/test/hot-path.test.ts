@@ -25,7 +25,10 @@ class CountingStore extends InMemoryTokenStore {
 }
 
 describe("hot path with @fhir-dsl/smart BackendServicesAuth (checklist E24)", () => {
-  it("1,000 FHIR requests in each of two processes cost 1 GenerateDataKey and at most 1 Decrypt in total", async () => {
+  // by key ARN: 1 GenerateDataKey in all; by alias: the second process looks the alias up once (SECURITY.md F12)
+  for (const [how, lookups] of [["a key ARN", 0], ["an alias", 1]] as const) {
+    it(`1,000 FHIR requests in each of two processes cost 1 GenerateDataKey (+${lookups} alias lookup) and at most 1 Decrypt in total, key named by ${how}`, async () => {
+    const keyId = how === "an alias" ? "alias/tokens" : kms.createKey();
     const { privateKey } = await generateKeyPair("RS384");
     let tokenRequests = 0;
     const fetchToken: typeof fetch = async (input) => {
@@ -45,7 +48,7 @@ describe("hot path with @fhir-dsl/smart BackendServicesAuth (checklist E24)", ()
         privateKey,
         alg: "RS384",
         fetch: fetchToken,
-        tokenStore: new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: "alias/tokens", store: inner }),
+        tokenStore: new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId, store: inner }),
       });
     kms.resetCounts();
     for (const auth of [provider(), provider()]) {
@@ -54,8 +57,9 @@ describe("hot path with @fhir-dsl/smart BackendServicesAuth (checklist E24)", ()
       }
     }
     expect(tokenRequests).toBe(1);
-    expect(kms.calls.GenerateDataKey).toBe(1);
+    expect(kms.calls.GenerateDataKey).toBe(1 + lookups);
     expect(kms.calls.Decrypt).toBeLessThanOrEqual(1);
     expect(inner.reads).toBeLessThanOrEqual(10);
-  });
+    });
+  }
 });
