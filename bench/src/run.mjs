@@ -75,7 +75,7 @@ const summary = [
   ["cold start, 1,000 concurrent callers", `${fixed(st.oursMs, 1)} ms`, `oauth4webapi + jose ${fixed(st.directMs, 1)} ms`, `${fixed(st.ratio, 2)}x`, "<= 1.1x", verdict(st.ratio <= 1.1)],
   ["cold start: token requests served", `max ${st.maxTokenRequests} (of ${st.repeats} runs)`, "", "", "1", verdict(st.maxTokenRequests === 1)],
   [`cross-process, ${fleet.processes} processes: token requests per expiry`, `${perExpiry.join(", ")} (cold start ${fleet.coldStart})`, `${fleet.perExpiry.length} expiries of ${fleet.lifetimeSeconds} s tokens`, "", "1", verdict(fleet.coldStart === 1 && perExpiry.length > 0 && perExpiry.every((n) => n === 1) && fleet.errors === 0)],
-  ["KMS calls per 1,000 writes / reads", `${kc.writes.total} / ${kc.readsManyKeys.total}`, "default caches", "", "reads <= 1", verdict(kc.readsManyKeys.total <= 1 && kc.readsSameKey.total <= 1)],
+  ["KMS calls per 1,000 writes / reads", `${kc.writes.total} / ${kc.readsManyKeys.total}`, "default caches", "", "reads <= 2", verdict(kc.readsManyKeys.total <= 2 && kc.readsSameKey.total <= 2 && kc.readsSameKey.Decrypt <= 1)],
   ["core entry bundle (brotli)", kB(core.brotliBytes), `fhirclient ${kB(fhirclient.brotliBytes)}`, `${fixed(core.brotliBytes / fhirclient.brotliBytes, 2)}x`, "<= ~19 kB", verdict(core.brotliBytes <= 19_500)],
   ["install: @fhir-dsl/smart / smart-scopes", `${fp("@fhir-dsl/smart").packages} / ${fp("@fhir-dsl/smart-scopes").packages} packages`, `fhirclient ${fp("fhirclient").packages} packages`, "", "", ""],
 ];
@@ -186,7 +186,8 @@ if (mdOut) {
 // Only the deterministic counts fail the run; speed and size targets are reported, not enforced here.
 if (st.maxTokenRequests !== 1) violations.push("cold stampede made more than one token request");
 if (hotCalls !== 0 || hot.redisCommands !== 0 || hot.kmsCalls !== 0) violations.push("the hot path touched the store");
-if (kc.readsManyKeys.total > 1 || kc.readsSameKey.total > 1) violations.push("more than 1 KMS call per 1,000 reads");
+// a new instance configured by alias looks its key up once (SECURITY.md F12), then at most 1 Decrypt
+if (kc.readsManyKeys.total > 2 || kc.readsSameKey.total > 2 || kc.readsSameKey.Decrypt > 1) violations.push("more than 2 KMS calls (1 Decrypt) per 1,000 reads");
 if (fleet.coldStart !== 1 || !perExpiry.every((n) => n === 1)) violations.push("cross-process stampede: not 1 token request per expiry");
 if (violations.length) {
   console.error(`\nCount budgets violated: ${violations.join("; ")}`);

@@ -110,7 +110,7 @@ export async function startKms() {
   const { startLocalKms } = await import(pathToFileURL(outfile).href);
   const kms = await startLocalKms();
   const client = new KMSClient({ ...kms.clientConfig(), maxAttempts: 1 });
-  const calls = () => kms.calls.GenerateDataKey + kms.calls.Decrypt + kms.calls.Encrypt;
+  const calls = () => kms.calls.GenerateDataKey + kms.calls.Decrypt + kms.calls.Encrypt + (kms.calls.DescribeKey ?? 0);
   return { kms, client, calls, close: async () => (client.destroy(), await kms.close()) };
 }
 

@@ -9,6 +9,7 @@ import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { singleFlight } from "./single-flight.js";
+import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { TokenManager } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 
@@ -18,8 +19,15 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   fhirBaseUrl?: string;
   /** A configuration already discovered; skips discovery. */
   smartConfig?: SmartConfiguration;
-  /** The token endpoint, to skip discovery entirely. */
+  /** The token endpoint, to skip discovery entirely (a pin: it is always allowed). */
   tokenEndpoint?: string;
+  /**
+   * Token endpoints on another origin than the FHIR base that this FHIR base may name (exact URLs).
+   * A discovered (or `smartConfig`) token endpoint must be on the FHIR base's origin, pinned with
+   * `tokenEndpoint`, or listed here; anything else is refused (`untrusted_token_endpoint`) before an
+   * assertion is signed, so a tenant cannot make the app fetch another tenant's token (SECURITY.md F11).
+   */
+  allowedTokenEndpoints?: readonly string[];
   clientId: string;
   /** Space-separated `system/` scopes, e.g. `system/Patient.rs`. */
   scope: string;
@@ -32,7 +40,10 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   clientAuth?: ClientAuthentication;
   /** Where tokens are kept; default a new InMemoryTokenStore. */
   tokenStore?: TokenStore;
-  /** Store key; default derived from token endpoint, client id and scope set (checklist E24). */
+  /**
+   * Store key; default derived from the FHIR base, token endpoint, client id and scope set, length-prefixed
+   * (checklist E24). Whatever the key, a stored token of another FHIR base or token endpoint is never used.
+   */
   storeKey?: string;
   /** Renew this long before expiry (default 60 s, at most a quarter of the lifetime). */
   refreshMarginMs?: number;
@@ -52,8 +63,8 @@ export interface BackendServicesAuthOptions extends TransportOptions {
 
 /**
  * SMART Backend Services (client_credentials + private_key_jwt), as an AuthProvider: a token per
- * (token endpoint, client, scope set), cached in memory, renewed ahead of expiry, one request for all
- * concurrent callers, and with a locking store one request for a whole fleet.
+ * (FHIR base, token endpoint, client, scope set), bound to its tenant, cached in memory, renewed ahead of
+ * expiry, one request for all concurrent callers, and with a locking store one request for a whole fleet.
  * https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
 export class BackendServicesAuth implements AuthProvider {
@@ -62,6 +73,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly scope: string;
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
+  readonly #checkTokenEndpoint: (endpoint: string) => void;
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
@@ -77,6 +89,7 @@ export class BackendServicesAuth implements AuthProvider {
     this.fhirBaseUrl = base.replace(/\/+$/, "");
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
+    this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
     this.#smartConfig = options.smartConfig;
   }
 
@@ -129,16 +142,21 @@ export class BackendServicesAuth implements AuthProvider {
     const smartConfig = (this.#smartConfig ??= o.tokenEndpoint
       ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
       : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
+    // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
+    this.#checkTokenEndpoint(smartConfig.token_endpoint);
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
+    const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
+    const store = o.tokenStore ?? new InMemoryTokenStore();
     return (this.#manager = new TokenManager({
       ...o,
-      store: o.tokenStore ?? new InMemoryTokenStore(),
-      key: o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`,
+      // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
+      store: o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store,
+      key: o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" ")),
       now,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
-      obtain: () => client.request({ grantType: "client_credentials", scope: this.scope }),
+      obtain: async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding),
       storeRequired: false,
     }));
   }

@@ -20,6 +20,8 @@ export const SmartAuthErrorCode = {
   InvalidCallback: "invalid_callback",
   /** An EHR launch `iss` is not on the allow-list (E15). */
   UntrustedIssuer: "untrusted_issuer",
+  /** A discovered token endpoint is neither on the FHIR base's origin nor allowed (`allowedTokenEndpoints`); nothing was signed (SECURITY.md F11). */
+  UntrustedTokenEndpoint: "untrusted_token_endpoint",
   /** A plain-http URL on a non-loopback host, without `allowInsecureRequests` (checklist 2.1). */
   InsecureUrl: "insecure_url",
   /** The id_token failed verification (signature, iss, aud, exp, nonce) (checklist 4.x, E18). */

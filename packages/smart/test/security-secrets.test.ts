@@ -193,13 +193,15 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
     await provoke("backend: private JWK for the wrong alg (misuse)", () => backend({ privateKey: jwk, alg: "RS384" }).getAccessToken());
     await provoke("backend: PEM string (misuse)", () => backend({ privateKey: PEM }).getAccessToken());
     await provoke("backend: public key as privateKey (misuse)", () => backend({ privateKey: key.publicKey }).getAccessToken());
-    await provoke("backend: echo server 400 echoing the assertion", () => backend({ smartConfig: echo.config }).getAccessToken());
+    await provoke("backend: echo server 400 echoing the assertion", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
     echo.setMode("json-401");
-    await provoke("backend: echo server 401 + WWW-Authenticate", () => backend({ smartConfig: echo.config }).getAccessToken());
+    await provoke("backend: echo server 401 + WWW-Authenticate", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
     echo.setMode("html-500");
-    await provoke("backend: echo server HTML 500", () => backend({ smartConfig: echo.config }).getAccessToken());
+    await provoke("backend: echo server HTML 500", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
     echo.setMode("junk-200");
-    await provoke("backend: echo server 200 junk echoing the assertion", () => backend({ smartConfig: echo.config }).getAccessToken());
+    await provoke("backend: echo server 200 junk echoing the assertion", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
+    // F11: a discovered token endpoint on another origin, not allowed: refused before signing
+    await provoke("backend: token endpoint of another origin (untrusted_token_endpoint)", () => backend({ smartConfig: { ...smartConfig, token_endpoint: `${echo.origin}/token` } }).getAccessToken());
     const brokenStore: TokenStore = {
       get: async () => {
         throw new TokenStoreError('Redis token store get of key "k" failed: Redis error', { code: "store_unavailable", key: "k" });

@@ -1,4 +1,4 @@
-import { DecryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
+import { DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import {
   hasLock,
   TokenStoreError,
@@ -9,6 +9,7 @@ import {
 } from "@fhir-dsl/token-store";
 import { toBase64Url } from "./base64url.js";
 import { additionalData, formatEnvelope, importDataKey, open, parseEnvelope, seal, type Envelope } from "./envelope.js";
+import { KeyAllowList, keyNotAllowed } from "./key-allow-list.js";
 import { DataKeyCache, DecryptedKeyCache, type DataKey } from "./key-caches.js";
 import { keyServiceError, malformedKmsResponse, type KmsOperationName } from "./kms-errors.js";
 import { resolveOptions, validateKeyId, type KmsEncryptedTokenStoreOptions, type ResolvedOptions } from "./options.js";
@@ -23,6 +24,8 @@ export interface KmsCallStats {
   generateDataKey: number;
   decrypt: number;
   encrypt: number;
+  /** DescribeKey lookups of `decryptKeyIds` aliases and key ids (SECURITY.md F12); never of a key a stored value names. */
+  describeKey: number;
 }
 
 /** A KMS failure inside a shared (single-flight) call; mapped per caller to an error naming its key. */
@@ -51,9 +54,10 @@ export class KmsEncryptedTokenStore implements TokenStore {
   declare lock?: (key: string, leaseMs: number) => Promise<TokenLock | undefined>;
 
   readonly #options: ResolvedOptions;
-  readonly #stats: KmsCallStats = { generateDataKey: 0, decrypt: 0, encrypt: 0 };
+  readonly #stats: KmsCallStats = { generateDataKey: 0, decrypt: 0, encrypt: 0, describeKey: 0 };
   readonly #dataKeys: DataKeyCache | undefined;
   readonly #decryptedKeys: DecryptedKeyCache | undefined;
+  readonly #allowList: KeyAllowList;
   #keyId: string;
 
   constructor(options: KmsEncryptedTokenStoreOptions) {
@@ -62,6 +66,7 @@ export class KmsEncryptedTokenStore implements TokenStore {
     const { dataKeyCache, decryptedKeyCache, now, store } = this.#options;
     this.#dataKeys = dataKeyCache && new DataKeyCache(dataKeyCache, now);
     this.#decryptedKeys = decryptedKeyCache && new DecryptedKeyCache(decryptedKeyCache, now);
+    this.#allowList = new KeyAllowList([this.#keyId, ...this.#options.decryptKeyIds], (name) => this.#describeKey(name), now);
     if (hasLock(store)) this.lock = (key, leaseMs) => store.lock(key, leaseMs);
   }
 
@@ -78,6 +83,7 @@ export class KmsEncryptedTokenStore implements TokenStore {
   /** Use `keyId` for new writes from now on; values written under earlier keys still read. */
   rotate(keyId: string): void {
     this.#keyId = validateKeyId(keyId);
+    this.#allowList.add(keyId);
     this.#dataKeys?.clear();
   }
 
@@ -92,6 +98,8 @@ export class KmsEncryptedTokenStore implements TokenStore {
       });
     }
     const envelope = parseEnvelope(stored.__kms, key);
+    // SECURITY.md F12: only keys we configured; whoever can write the store cannot pick the key
+    if (!this.#allowList.has(envelope.keyId)) await this.#assertAllowed(envelope.keyId, key);
     const dataKey = await this.#dataKeyFor(envelope, key);
     const aad = additionalData(key, envelope.keyId, envelope.encryptedDataKey, this.#options.encryptionContext);
     const plaintext = await open(dataKey, envelope, aad, key);
@@ -124,11 +132,12 @@ export class KmsEncryptedTokenStore implements TokenStore {
     await this.#options.store.delete(key);
   }
 
-  async #callKms<T>(operation: KmsOperationName, command: GenerateDataKeyCommand | DecryptCommand): Promise<T> {
+  async #callKms<T>(operation: KmsOperationName, command: GenerateDataKeyCommand | DecryptCommand | DescribeKeyCommand): Promise<T> {
     const { kms, timeoutMs } = this.#options;
     const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     if (operation === "GenerateDataKey") this.#stats.generateDataKey++;
-    else this.#stats.decrypt++;
+    else if (operation === "Decrypt") this.#stats.decrypt++;
+    else this.#stats.describeKey++;
     try {
       return (await kms.send(command as never, signal ? { abortSignal: signal } : undefined)) as T;
     } catch (error) {
@@ -153,13 +162,38 @@ export class KmsEncryptedTokenStore implements TokenStore {
     // The ARN KMS reports, not an alias: an alias may later point at another key.
     const dataKey: DataKey = { cryptoKey, encryptedDataKey: CiphertextBlob, keyId: typeof output.KeyId === "string" && output.KeyId !== "" ? output.KeyId : keyId };
     this.#decryptedKeys?.put(toBase64Url(CiphertextBlob), cryptoKey);
+    this.#allowList.learn(dataKey.keyId);
     return dataKey;
+  }
+
+  async #assertAllowed(keyId: string, key: string): Promise<void> {
+    let allowed: boolean;
+    try {
+      allowed = await this.#allowList.allows(keyId);
+    } catch (error) {
+      throw error instanceof KmsCallFailure ? error.toError(key) : error;
+    }
+    if (!allowed) throw keyNotAllowed(key, keyId);
+  }
+
+  /**
+   * The key ARN a configured alias, alias ARN or key id names now. The write key is looked up with
+   * GenerateDataKey (its KeyId), which the app may already call, so upgrading needs no new permission;
+   * other keys with DescribeKey (https://docs.aws.amazon.com/kms/latest/APIReference/API_DescribeKey.html).
+   */
+  async #describeKey(name: string): Promise<string> {
+    if (name === this.#keyId) return (await this.#generateDataKey(name)).keyId;
+    const output = await this.#callKms<{ KeyMetadata?: { Arn?: unknown } } | undefined>("DescribeKey", new DescribeKeyCommand({ KeyId: name }));
+    const arn = output?.KeyMetadata?.Arn;
+    if (typeof arn !== "string" || arn === "") throw new KmsCallFailure("DescribeKey", undefined, false, true);
+    return arn;
   }
 
   async #dataKeyFor(envelope: Envelope, key: string): Promise<CryptoKey> {
     const decrypt = async (): Promise<CryptoKey> => {
       const command = new DecryptCommand({
         CiphertextBlob: envelope.encryptedDataKey,
+        // an allowed key (F12); KMS itself then refuses a data key that another key wrapped (IncorrectKeyException)
         KeyId: envelope.keyId,
         EncryptionContext: { ...this.#options.encryptionContext },
       });

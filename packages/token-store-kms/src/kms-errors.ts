@@ -1,7 +1,7 @@
 import { TokenStoreError, TokenStoreErrorCode } from "@fhir-dsl/token-store";
 
 /** The KMS operations this store calls. */
-export type KmsOperationName = "GenerateDataKey" | "Decrypt";
+export type KmsOperationName = "GenerateDataKey" | "Decrypt" | "DescribeKey";
 
 // https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html#API_Decrypt_Errors
 const RETRYABLE = new Set([
@@ -80,7 +80,7 @@ export function keyServiceError(error: unknown, operation: KmsOperationName, key
 
 /** A KMS answer without the fields this store needs. */
 export function malformedKmsResponse(operation: KmsOperationName, key: string): TokenStoreError {
-  return new TokenStoreError(`KMS ${operation} for key "${key}" answered without a usable 256-bit data key`, {
+  return new TokenStoreError(`KMS ${operation} for key "${key}" answered without ${operation === "DescribeKey" ? "a key ARN" : "a usable 256-bit data key"}`, {
     code: TokenStoreErrorCode.KeyService,
     key,
     retryable: false,

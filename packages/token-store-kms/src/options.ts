@@ -4,8 +4,14 @@ import type { TokenStore } from "@fhir-dsl/token-store";
 export interface KmsEncryptedTokenStoreOptions {
   /** Your KMS client (`new KMSClient({ region })`); its retries, credentials and endpoint apply. */
   kms: KMSClient;
-  /** Key id, key ARN, alias name or alias ARN of the KMS key for NEW writes. */
+  /** Key id, key ARN, alias name or alias ARN of the KMS key for NEW writes; values under it also read. */
   keyId: string;
+  /**
+   * Other KMS keys whose values this store still reads (keys you rotated from): key ARNs (no lookup),
+   * or key ids, aliases and alias ARNs (resolved with DescribeKey; `keyId` itself with GenerateDataKey). A value wrapped by any key not named
+   * here or in `keyId` is refused before any KMS call (SECURITY.md F12).
+   */
+  decryptKeyIds?: readonly string[];
   /** The store that keeps the encrypted values: in-memory, Redis or your own. */
   store: TokenStore;
   /** Extra KMS EncryptionContext pairs (audit trail, key policy conditions); the same on every read. */
@@ -32,6 +38,7 @@ const MAX_MESSAGES_PER_KEY = 2 ** 32;
 export interface ResolvedOptions {
   kms: KMSClient;
   keyId: string;
+  decryptKeyIds: readonly string[];
   store: TokenStore;
   encryptionContext: Readonly<Record<string, string>>;
   dataKeyCache: { maxAgeMs: number; maxMessages: number } | undefined;
@@ -73,6 +80,9 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
     throw new TypeError("KmsEncryptedTokenStore: pass kms, a KMSClient from @aws-sdk/client-kms");
   }
   const keyId = validateKeyId(options.keyId);
+  const { decryptKeyIds = [] } = options;
+  if (!Array.isArray(decryptKeyIds)) throw new TypeError("KmsEncryptedTokenStore: pass decryptKeyIds as an array of KMS key ARNs, key ids or aliases");
+  decryptKeyIds.forEach(validateKeyId);
   if (
     typeof store !== "object" ||
     store === null ||
@@ -98,6 +108,7 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
   return {
     kms,
     keyId,
+    decryptKeyIds: [...decryptKeyIds],
     store,
     encryptionContext: Object.freeze({ ...context, [CONTEXT_PURPOSE.name]: CONTEXT_PURPOSE.value }),
     dataKeyCache:

@@ -8,6 +8,9 @@ import { expectNoSecrets, secretToken } from "./helpers.js";
 
 const DATA_KEY = new Uint8Array(32).fill(0x5a);
 const DATA_KEY_SECRETS = ["5a".repeat(32), Buffer.from(DATA_KEY).toString("base64")];
+// KMS never hands out one encrypted data key twice; a mock that does would let a new store's key lookup (F12) fill its decrypted-key cache
+let blobs = 0;
+const freshBlob = () => new Uint8Array([9, ++blobs % 256, blobs >> 8]);
 
 function mocked() {
   const client = new KMSClient({ region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" } });
@@ -42,7 +45,7 @@ describe("malformed KMS answers and unknown SDK errors (via aws-sdk-client-mock)
 
   it("Decrypt without Plaintext: store_key_service; the data key never appears in errors", async () => {
     const { mock, store, newStore } = mocked();
-    mock.on(GenerateDataKeyCommand).callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: new Uint8Array([9, 9]), KeyId: "arn:k" }));
+    mock.on(GenerateDataKeyCommand).callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: freshBlob(), KeyId: "arn:k" }));
     await store.set("k", secretToken());
     mock.on(DecryptCommand).resolves({});
     expect((await failure(newStore().get("k"))).code).toBe(TokenStoreErrorCode.KeyService);
@@ -77,7 +80,7 @@ describe("malformed KMS answers and unknown SDK errors (via aws-sdk-client-mock)
     expect((await failure(store.set("k", secretToken()))).code).toBe(TokenStoreErrorCode.KeyService);
     expect(inner.size).toBe(0);
     mock.reset();
-    mock.on(GenerateDataKeyCommand).callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: new Uint8Array([3]), KeyId: "arn:k" }));
+    mock.on(GenerateDataKeyCommand).callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: freshBlob(), KeyId: "arn:k" }));
     await store.set("k", secretToken());
     mock.on(DecryptCommand).resolves(undefined as never);
     expect((await failure(newStore().get("k"))).code).toBe(TokenStoreErrorCode.KeyService);

@@ -62,7 +62,7 @@ describe("moved and tampered ciphertexts are refused (AAD binds the storage key)
     return parseEnvelope((await inner.get("probe"))?.__kms, "probe").keyId;
   };
 
-  it("an envelope naming a key that does not exist is a typed error and yields no token", async () => {
+  it("an envelope naming a key that does not exist is a typed error and yields no token, before any Decrypt (F12)", async () => {
     const inner = new InMemoryTokenStore();
     const { store } = encryptedStore(kms, { store: inner });
     const key = uniqueKey("nokey");
@@ -72,8 +72,9 @@ describe("moved and tampered ciphertexts are refused (AAD binds the storage key)
     await inner.set(key, { ...stored, __kms: formatEnvelope({ ...envelope, keyId: "arn:aws:kms:us-east-1:111122223333:key/missing" }) });
     const [warm, cold] = await refusals(inner, store, key);
     expect(warm?.code).toBe(TokenStoreErrorCode.DecryptFailed);
-    expect(cold?.code).toBe(TokenStoreErrorCode.KeyService);
+    expect(cold?.code).toBe(TokenStoreErrorCode.DecryptFailed);
     expect(cold?.retryable).toBe(false);
+    expect(kms.requests.filter((r) => r.op === "Decrypt" && r.body.KeyId === "arn:aws:kms:us-east-1:111122223333:key/missing")).toEqual([]);
   });
 
   const fields = ["keyId", "encryptedDataKey", "iv", "ciphertext"] as const;
