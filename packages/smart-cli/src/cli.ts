@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+import { spawn } from "node:child_process";
+import { runCli } from "./main.js";
+
+/** Opens a URL in the system browser (xdg-open, open, start); any failure is ignored: the URL is printed anyway. */
+function openUrl(url: string): void {
+  const [cmd, args] = process.platform === "darwin" ? ["open", [url]] : process.platform === "win32" ? ["cmd", ["/c", "start", '""', url]] : ["xdg-open", [url]];
+  try {
+    const child = spawn(cmd as string, args as string[], { stdio: "ignore", detached: true });
+    child.on("error", () => {});
+    child.unref();
+  } catch {
+    // no browser: the URL is on the terminal
+  }
+}
+
+const controller = new AbortController();
+process.once("SIGINT", () => controller.abort());
+runCli(process.argv.slice(2), { openUrl, signal: controller.signal }).then((code) => {
+  process.exitCode = code;
+});
