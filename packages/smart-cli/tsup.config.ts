@@ -11,4 +11,6 @@ export default defineConfig({
   target: "node20",
   treeshake: true,
   define: { __VERSION__: JSON.stringify(version) },
+  // schema/output.schema.json ships as dist/output.schema.json (exports "./output.schema.json")
+  publicDir: "schema",
 });

@@ -47,7 +47,7 @@ export const GLOBAL_OPTIONS: Options = {
 };
 
 export const GLOBAL_HELP = `Options of every command:
-  --json                  machine-readable output on stdout (schema/output.schema.json)
+  --json                  machine-readable output on stdout (output.schema.json in the package)
   --timeout <ms>          per-request timeout (default 10000)
   --allow-insecure-http   allow plain http to hosts other than loopback (never for real data)
   --no-color              no colours (also: NO_COLOR set, or output not a terminal)
