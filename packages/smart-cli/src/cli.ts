@@ -15,7 +15,11 @@ function openUrl(url: string): void {
 }
 
 const controller = new AbortController();
-process.once("SIGINT", () => controller.abort());
+process.once("SIGINT", () => {
+  // a waiting launch closes its listener on abort; anything else still running is stopped shortly after
+  controller.abort();
+  setTimeout(() => process.exit(130), 500).unref();
+});
 runCli(process.argv.slice(2), { openUrl, signal: controller.signal }).then((code) => {
   process.exitCode = code;
 });

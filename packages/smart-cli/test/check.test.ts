@@ -162,6 +162,16 @@ describe("smart check: the right FAIL for each broken configuration", () => {
     }
   });
 
+  it("a plain-http FHIR base on a non-loopback host: https FAIL without any request (checklist 2.1)", async () => {
+    for (const base of ["http://ehr.example.com/fhir", "http://10.1.2.3:8080/r4", "http://[2001:db8::2]/fhir"]) {
+      const r = await run(["check", base, "--json"]);
+      expect(r.code, base).toBe(1);
+      const checks = checksOf(json(r));
+      expect(checks.get("discovery")?.reason, base).toMatch(/discovery_insecure_url/);
+      expect(checks.get("https"), base).toMatchObject({ status: "FAIL", reason: expect.stringMatching(/plain http/) });
+    }
+  });
+
   it("nothing listening at all: discovery FAIL, the rest SKIP, exit 1", async () => {
     const port = await closedPort();
     const r = await run(["check", `http://127.0.0.1:${port}/fhir`, "--json"]);

@@ -31,7 +31,11 @@ async function runChecks(fhirBaseUrl: string, transport: { timeoutMs: number; al
   else add("discovery", "smart-configuration accepted", "PASS", `${fetched.url} is valid JSON the library accepts`, SPEC.wellKnown);
   const raw = fetched.raw;
   if (!isRecord(raw)) {
-    for (const [id, title] of CHECK_TITLES.slice(1)) add(id, title, "SKIP", "no smart-configuration document", SPEC.metadata);
+    for (const [id, title] of CHECK_TITLES.slice(1)) {
+      // app-launch.html#app-protection: a plain-http FHIR base is refused before any request; that is the https check failing
+      if (id === "https" && transportOf(fhirBaseUrl, fhirBaseUrl) === "http") add(id, title, "FAIL", `the FHIR base ${fhirBaseUrl} is plain http on a host that is not loopback`, SPEC.tls);
+      else add(id, title, "SKIP", "no smart-configuration document", SPEC.metadata);
+    }
     return results;
   }
   const lint = lintDocument(raw, fhirBaseUrl);
