@@ -2,7 +2,8 @@ import { writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
-import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { exportJWK, exportPKCS8, generateKeyPair, SignJWT } from "jose";
+import { brokenServer } from "./support/broken-server.js";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { json, run } from "./support/cli.js";
 
@@ -134,5 +135,32 @@ describe("smart token: Backend Services against the sandbox", () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/holds no usable private key/);
     expect(bad.stderr).not.toMatch(/not a key/);
+  });
+
+  it("a JWT access token: its header and claims are shown (times in words), the token and the assertion are not", async () => {
+    const { privateKey } = await generateKeyPair("ES256");
+    const exp = Math.floor(Date.now() / 1000) + 3600;
+    const accessToken = await new SignJWT({ scope: "system/Patient.rs", client_id: "cli-es384" }).setProtectedHeader({ alg: "ES256", kid: "as-1", typ: "at+jwt" }).setIssuer("https://as.example").setExpirationTime(exp).sign(privateKey);
+    const bodies: string[] = [];
+    const server = await brokenServer({
+      smart: (o) => ({ token_endpoint: `${o}/auth/token`, capabilities: ["client-confidential-asymmetric"], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"], token_endpoint_auth_signing_alg_values_supported: ["ES384"] }),
+      token: { response: { access_token: accessToken, token_type: "Bearer", expires_in: 3600, scope: "system/Patient.rs" }, bodies },
+    });
+    try {
+      const r = await run(["token", "--fhir-base", server.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "es-1", "--scope", "system/Patient.rs"]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/access token \(JWT\) header\n.*alg +ES256/);
+      expect(r.stdout).toMatch(/typ +at\+jwt/);
+      expect(r.stdout).toMatch(/iss +https:\/\/as\.example/);
+      expect(r.stdout).toMatch(/exp +\d+ {2}\S+ \(in 1 hour\)/);
+      const assertion = new URLSearchParams(bodies[0]).get("client_assertion") ?? "";
+      expect(assertion.split(".")).toHaveLength(3);
+      for (const secret of [accessToken, ...accessToken.split(".").slice(1), assertion, ...assertion.split(".")]) expect(r.stdout + r.stderr).not.toContain(secret);
+      const out = json(await run(["token", "--fhir-base", server.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "es-1", "--scope", "system/Patient.rs", "--json"]));
+      expect(out).toMatchObject({ accessTokenFormat: "jwt", accessTokenJwt: { header: { alg: "ES256" }, claims: { iss: "https://as.example", exp } } });
+      expect(JSON.stringify(out)).not.toContain(accessToken);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -19,6 +19,8 @@ export async function brokenServer(routes: {
   jwks?: Doc;
   metadata?: (origin: string) => Doc;
   cors?: boolean;
+  /** Answers POST /auth/token with this JSON, and records each request body. */
+  token?: { response: Doc; bodies: string[] };
 }): Promise<BrokenServer> {
   const server: Server = createServer((req, res) => {
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -27,6 +29,15 @@ export async function brokenServer(routes: {
     if (req.method === "OPTIONS" && path === "/auth/token") {
       if (routes.cors) res.setHeader("access-control-allow-origin", String(req.headers.origin)).setHeader("access-control-allow-methods", "POST");
       return res.writeHead(204).end();
+    }
+    if (req.method === "POST" && path === "/auth/token" && routes.token) {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        routes.token?.bodies.push(Buffer.concat(chunks).toString());
+        send(routes.token?.response);
+      });
+      return;
     }
     if (path === "/fhir/.well-known/smart-configuration") return send(routes.smart(origin));
     if (path === "/auth/.well-known/openid-configuration" && routes.openid) return send(routes.openid(origin));
