@@ -1,16 +1,20 @@
-import { readFileSync } from "node:fs";
 import { defineConfig } from "tsup";
 
-const { version } = JSON.parse(readFileSync("package.json", "utf8")) as { version: string };
-
-export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  target: "node20",
-  treeshake: true,
-  define: { __VERSION__: JSON.stringify(version) },
-  // schema/output.schema.json ships as dist/output.schema.json (exports "./output.schema.json")
-  publicDir: "schema",
-});
+export default defineConfig([
+  {
+    entry: ["src/index.ts"],
+    format: ["esm", "cjs"],
+    dts: true,
+    target: "node20",
+    treeshake: true,
+    // schema/output.schema.json ships as dist/output.schema.json (exports "./output.schema.json")
+    publicDir: "schema",
+  },
+  {
+    // the bin is ESM only
+    entry: ["src/cli.ts"],
+    format: ["esm"],
+    target: "node20",
+    treeshake: true,
+  },
+]);

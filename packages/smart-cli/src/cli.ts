@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { runCli } from "./main.js";
 
 /** Opens a URL in the system browser (xdg-open, open, start); any failure is ignored: the URL is printed anyway. */
@@ -20,6 +21,8 @@ process.once("SIGINT", () => {
   controller.abort();
   setTimeout(() => process.exit(130), 500).unref();
 });
-runCli(process.argv.slice(2), { openUrl, signal: controller.signal }).then((code) => {
+// read at run time, so the version printed is the installed package's
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+runCli(process.argv.slice(2), { openUrl, signal: controller.signal, version }).then((code) => {
   process.exitCode = code;
 });

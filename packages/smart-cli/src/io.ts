@@ -12,6 +12,8 @@ export interface CliIo {
   openUrl: (url: string) => void;
   /** Clock in epoch ms (default Date.now), for "expires in 4 minutes". */
   now: () => number;
+  /** What `--version` prints (the bin reads it from package.json). */
+  version?: string;
   /** Aborts a waiting `launch` (Ctrl-C). */
   signal?: AbortSignal;
 }

@@ -10,8 +10,6 @@ import { tokenCommand } from "./commands/token.js";
 import { CliError, ExitCode, UsageError, type CliIo } from "./io.js";
 import { painter, withSpinner } from "./style.js";
 
-declare const __VERSION__: string | undefined;
-export const VERSION = typeof __VERSION__ === "string" ? __VERSION__ : "0.0.0-dev";
 /** Version of the `--json` envelope; raised only on a breaking change of the documented output. */
 export const JSON_SCHEMA_VERSION = 1;
 
@@ -20,6 +18,7 @@ export const COMMANDS: readonly Command[] = [discoverCommand, checkCommand, toke
 const MAIN_HELP = `smart: ask a SMART on FHIR server from a terminal (SMART App Launch 2.2)
 
 Usage: smart <command> [options]
+       smart --version
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join("\n")}
@@ -54,7 +53,7 @@ export async function runCli(argv: readonly string[], ioOverrides: Partial<CliIo
     return name === undefined ? ExitCode.Usage : ExitCode.Ok;
   }
   if (name === "--version" || name === "-v") {
-    io.stdout(VERSION);
+    io.stdout(io.version ?? "unknown");
     return ExitCode.Ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
