@@ -11,9 +11,10 @@ export default defineConfig([
     publicDir: "schema",
   },
   {
-    // the bin is ESM only
+    // the bin is ESM only and imports the entry above rather than bundling a second copy
     entry: ["src/cli.ts"],
     format: ["esm"],
+    external: ["./index.js"],
     target: "node20",
     treeshake: true,
   },

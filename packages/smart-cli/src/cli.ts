@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { runCli } from "./main.js";
+import { runCli } from "./index.js";
 
 /** Opens a URL in the system browser (xdg-open, open, start); any failure is ignored: the URL is printed anyway. */
 function openUrl(url: string): void {
