@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
@@ -76,6 +76,11 @@ describe("smart: what users expect of a CLI", () => {
   });
 
   describe.runIf(existsSync(BIN))("the built binary", () => {
+    it("ships schema/output.schema.json unchanged as dist/output.schema.json (exports ./output.schema.json)", () => {
+      const read = (path: string) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), "utf8");
+      expect(read("../dist/output.schema.json")).toBe(read("../schema/output.schema.json"));
+    });
+
     it("smart --help and --version from dist/cli.js exit 0", async () => {
       const help = await exec(process.execPath, [BIN, "--help"]);
       expect(help.stdout).toMatch(/^smart: ask a SMART on FHIR server/);
