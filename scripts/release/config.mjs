@@ -69,6 +69,13 @@ export const CONSUMERS = [
     steps: [node("readme-exports.mjs"), node("cjs.cjs"), node("backend-services.mjs"), node("app-launch.mjs"), ...typeChecks],
   },
   {
+    id: "cli",
+    title: "only @fhir-dsl/smart-cli (the smart binary)",
+    packages: ["@fhir-dsl/smart-cli"],
+    files: ["cli"],
+    steps: [node("cli.mjs")],
+  },
+  {
     id: "smart-redis",
     title: "@fhir-dsl/smart + @fhir-dsl/token-store-redis + ioredis",
     packages: ["@fhir-dsl/smart", "@fhir-dsl/token-store-redis"],
