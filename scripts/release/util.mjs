@@ -31,6 +31,8 @@ export function run(cmd, args, { cwd, env, timeoutMs = 120_000, input } = {}) {
       clearTimeout(timer);
       resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr, ms: performance.now() - started });
     });
+    // a child that exits before reading its input must not crash the run with EPIPE
+    child.stdin.on("error", () => {});
     child.stdin.end(input ?? "");
   });
 }
