@@ -108,7 +108,6 @@ describe("example app sessions (issue 15 §7, SECURITY.md F19)", () => {
         attacker.cookies.set("app_session", value);
         expect((await attacker.get(`${running.url}${path}`)).status).toBe(404);
       }
-      // an id the server signed but that was rotated away is as useless
     } finally {
       await running.close();
     }
