@@ -67,7 +67,7 @@ describe("the library's own id_token algorithm list, never the server's, never n
       { kty: "oct", k: base64url.encode(hmacKey), kid: "hs", alg: "HS256" },
     ];
     const fetch = (async () => new Response(JSON.stringify({ keys }), { headers: { "content-type": "application/json" } })) as typeof globalThis.fetch;
-    const smartConfig = { issuer: ISS, jwks_uri: JWKS, token_endpoint: `${ISS}/token`, id_token_signing_alg_values_supported: ["none", "HS256", "EdDSA", "RS256"] } as SmartConfiguration;
+    const smartConfig = { issuer: ISS, jwks_uri: JWKS, token_endpoint: `${ISS}/token`, id_token_signing_alg_values_supported: ["none", "HS256", "EdDSA", "RS256"] } as unknown as SmartConfiguration;
     const sign = (alg: string, kid: string, key: CryptoKey | Uint8Array) =>
       new SignJWT({}).setProtectedHeader({ alg, kid }).setIssuer(ISS).setSubject("u").setAudience(CLIENT).setIssuedAt().setExpirationTime("5m").sign(key);
     const now = Math.floor(Date.now() / 1000);

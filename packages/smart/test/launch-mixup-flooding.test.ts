@@ -126,7 +126,7 @@ describe("launch-state flooding: pending launches of other sessions are never ev
       codeVerifier: "v",
       redirectUri: REDIRECT,
       fhirBaseUrl: "https://ehr.example/fhir",
-      smartConfig: { capabilities: [], authorization_endpoint: "https://ehr.example/a", token_endpoint: "https://ehr.example/t" },
+      smartConfig: { capabilities: [], authorization_endpoint: "https://ehr.example/a", token_endpoint: "https://ehr.example/t", grant_types_supported: ["authorization_code"], code_challenge_methods_supported: ["S256"] },
       clientId: "app",
       scope: "openid",
       createdAt: 0,
