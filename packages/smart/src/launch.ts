@@ -162,9 +162,9 @@ export class SmartLaunch {
   }
 
   async #start(fhirBaseUrl: string, launch: string | undefined, session: string | undefined): Promise<LaunchStart> {
+    if (!(await this.#trusted(fhirBaseUrl))) throw fail(SmartAuthErrorCode.UntrustedIssuer, "The FHIR server is not on the allow-list of trusted issuers");
     // checklist 2.33: a state not tied to the browser that started it is an explicit choice, never a default
     if (typeof session === "string" ? session.length === 0 : this.#o.allowUnboundState !== true) needs("SmartLaunch", "session (the browser session the launch belongs to), or allowUnboundState: true");
-    if (!(await this.#trusted(fhirBaseUrl))) throw fail(SmartAuthErrorCode.UntrustedIssuer, "The FHIR server is not on the allow-list of trusted issuers");
     const o = this.#o;
     assertSecureUrl(fhirBaseUrl, o.allowInsecureRequests);
     const smartConfig = await discoverSmartConfiguration(fhirBaseUrl, { ...o.discovery, ...transportOf(o) });

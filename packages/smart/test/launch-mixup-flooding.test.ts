@@ -193,6 +193,8 @@ describe("the state is bound to the browser session by default (checklist 2.33, 
     await expect(app.standaloneLaunch({ fhirBaseUrl: server.FHIR })).rejects.toThrow(TypeError);
     await expect(app.ehrLaunch({ iss: server.FHIR, launch: "l" })).rejects.toThrow(TypeError);
     await expect(app.standaloneLaunch({ fhirBaseUrl: server.FHIR, session: "" })).rejects.toThrow(TypeError);
+    // the allow-list is still checked first: an untrusted iss says so, session or not (E15)
+    expect(await rejection(app.ehrLaunch({ iss: "https://evil.example/fhir", launch: "l" }))).toMatchObject({ code: "untrusted_issuer" });
     expect(server.requests).toEqual([]);
     const unbound = launcherFor([server], { allowUnboundState: true });
     const start = await unbound.standaloneLaunch({ fhirBaseUrl: server.FHIR });
