@@ -5,7 +5,8 @@ import type { Sandbox } from "@fhir-dsl/smart-sandbox";
 import { Hono, type Context } from "hono";
 import { FhirError, loadPatientChart } from "./fhir.js";
 import { errorPage, patientPage, startPage } from "./pages.js";
-import { bindLaunch, launchBinding, Launches, randomId, sessionId } from "./sessions.js";
+import { RateLimit } from "./rate-limit.js";
+import { Launches, randomId, Sessions, type SessionCookieOptions } from "./sessions.js";
 
 export interface AppOptions {
   /** Port on 127.0.0.1; default 0 (a free one). */
@@ -19,6 +20,14 @@ export interface AppOptions {
   tokenStore?: TokenStore;
   /** Default: patient context, identity, refresh, and read access to Patient and Observation. */
   scope?: string;
+  /** Session cookie settings: the HMAC secret (share it between instances) and `secure` behind a TLS proxy. */
+  session?: SessionCookieOptions;
+  /** Launch starts per client address and window (default 20 a minute); over it the answer is 429 (F18). */
+  launchRateLimit?: { max: number; windowMs: number };
+  /** The client a launch start is counted for (default the socket's address; behind a proxy, its forwarded address). */
+  clientAddress?: (c: Context) => string;
+  /** Most pages one FHIR search follows through `next` links (default 100). */
+  maxPages?: number;
 }
 
 export interface RunningApp {
@@ -53,6 +62,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
 
   const tokenStore = options.tokenStore ?? new InMemoryTokenStore();
   const launches = new Launches({ tokenStore, clientId, fhirBaseUrl });
+  const sessions = new Sessions(options.session);
+  const limit = options.launchRateLimit ?? { max: 20, windowMs: 60_000 };
+  const starts = new RateLimit(limit.max, limit.windowMs);
+  const clientAddress = options.clientAddress ?? ((c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming?.socket?.remoteAddress ?? "unknown");
   const smart = new SmartLaunch({
     clientId,
     redirectUri,
@@ -70,43 +83,58 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     c.header("cache-control", "no-store");
   });
 
-  app.get("/", (c) => c.html(startPage(fhirBaseUrl, launches.list(sessionId(c)))));
+  app.get("/", (c) => c.html(startPage(fhirBaseUrl, launches.list(sessions.current(c)))));
+
+  // F18: a launch start costs the server a pending record for 10 minutes and needs no login
+  const rateLimited = async (c: Context, next: () => Promise<void>) => {
+    const wait = starts.take(clientAddress(c));
+    if (wait === 0) return next();
+    c.header("retry-after", String(wait));
+    return c.html(errorPage("Too many sign-ins", "This browser started too many launches. Wait a minute and try again."), 429);
+  };
+  app.use("/standalone", rateLimited);
+  app.use("/launch", rateLimited);
 
   // SMART 2.2 app-launch.html#launch-app-standalone-launch
-  app.post("/standalone", (c) => begin(c, (binding) => smart.standaloneLaunch({ session: binding })));
+  app.post("/standalone", (c) => begin(c, sessions, (binding) => smart.standaloneLaunch({ session: binding })));
 
   // SMART 2.2 app-launch.html#launch-app-ehr-launch: iss is checked against the allow-list before any request (E15)
-  app.get("/launch", (c) => begin(c, (binding) => smart.ehrLaunch(new URL(c.req.url), { session: binding })));
+  app.get("/launch", (c) => begin(c, sessions, (binding) => smart.ehrLaunch(new URL(c.req.url), { session: binding })));
 
   // SMART 2.2 app-launch.html#response-4: state first (bound to this browser), then code or error
   app.get("/callback", async (c) => {
-    const binding = launchBinding(c);
-    const session = sessionId(c);
+    const binding = sessions.launchBinding(c);
+    // login: a new session id (OWASP session fixation), the old session's launches move to it
+    const previous = sessions.current(c);
+    const session = randomId();
     const ctx = randomId();
-    const client = await smart.handleCallback(new URL(c.req.url), { ...(binding ? { session: binding } : {}), storeKey: launches.storeKey(session, ctx) });
+    // no binding cookie: an empty one never matches a launch's binding, so this is invalid_state, never unbound
+    const client = await smart.handleCallback(new URL(c.req.url), { session: binding ?? "", storeKey: launches.storeKey(session, ctx) });
+    sessions.issue(c, session);
+    await launches.move(previous, session);
     launches.add(session, ctx, client, client.patientId ? `Patient/${client.patientId}` : "no patient in context");
     return c.redirect(`/patient/${ctx}`, 303);
   });
 
   app.get("/patient", (c) => {
-    const last = launches.list(sessionId(c)).at(-1);
+    const last = launches.list(sessions.current(c)).at(-1);
     return c.redirect(last ? `/patient/${last.ctx}` : "/", 303);
   });
 
   app.get("/patient/:ctx", async (c) => {
-    const session = sessionId(c);
+    const session = sessions.current(c);
     const ctx = c.req.param("ctx");
     const client = await launches.get(session, ctx);
     if (!client) return c.html(errorPage("No such launch", "This launch is not part of your browser session. Launch the app again."), 404);
     const patientId = client.patientId;
     if (!patientId) return c.html(errorPage("No patient selected", "The server did not give this launch a patient context."), 400);
     try {
-      const chart = await loadPatientChart(client.fetch, client.fhirBaseUrl, patientId);
+      const chart = await loadPatientChart(client.fetch, client.fhirBaseUrl, patientId, options.maxPages);
       return c.html(
         patientPage({ ...chart, showBanner: client.needPatientBanner === true, user: client.fhirUser, expiresAt: client.token?.expires_at }),
       );
     } catch (error) {
-      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) launches.drop(session, ctx);
+      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) launches.drop(session!, ctx);
       throw error;
     }
   });
@@ -134,17 +162,16 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
  * Start a launch bound to this browser, then send the browser to the authorization server: a redirect,
  * or an auto-submitted form when the request must be a POST.
  */
-async function begin(c: Context, start: (binding: string) => Promise<LaunchStart>): Promise<Response> {
-  sessionId(c); // set the session cookie now, so it is settled when the callback arrives
+async function begin(c: Context, sessions: Sessions, start: (binding: string) => Promise<LaunchStart>): Promise<Response> {
   const binding = randomId();
   const launch = await start(binding);
-  bindLaunch(c, launch.state, binding);
+  sessions.bindLaunch(c, launch.state, binding);
   if (launch.method === "GET") return c.redirect(launch.url, 302);
   return c.html(renderAuthorizeForm(launch));
 }
 
 /** Status and readable page for a failure; messages carry codes and URLs, never tokens. */
-function explain(error: unknown): [400 | 403 | 404 | 401 | 502 | 500, ReturnType<typeof errorPage>] {
+function explain(error: unknown): [400 | 403 | 404 | 401 | 429 | 502 | 500, ReturnType<typeof errorPage>] {
   if (SmartAuthError.is(error)) {
     switch (error.code) {
       case SmartAuthErrorCode.AuthorizationDenied:
@@ -155,6 +182,8 @@ function explain(error: unknown): [400 | 403 | 404 | 401 | 502 | 500, ReturnType
         return [400, errorPage("Unknown EHR", "This app is not configured for the FHIR server that launched it.")];
       case SmartAuthErrorCode.InvalidCallback:
         return [400, errorPage("Incomplete launch", error.message)];
+      case SmartAuthErrorCode.LaunchLimit:
+        return [429, errorPage("Too many sign-ins", "Too many launches are waiting for their sign-in. Finish one, or try again in a few minutes.")];
       case SmartAuthErrorCode.ReauthorizationRequired:
         return [401, errorPage("Session ended", "The server no longer accepts this session. Launch the app again.")];
       default:

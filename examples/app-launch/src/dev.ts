@@ -7,6 +7,8 @@ const port = Number(process.env.PORT ?? 3000);
 const sandbox = process.env.FHIR_BASE_URL ? undefined : await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0) });
 const app = await startApp({
   port,
+  // SESSION_SECRET (32+ bytes) keeps sessions valid across restarts and instances; SECURE_COOKIES=1 behind a TLS proxy
+  session: { ...(process.env.SESSION_SECRET ? { secret: process.env.SESSION_SECRET } : {}), ...(process.env.SECURE_COOKIES === "1" ? { secure: true } : {}) },
   ...(sandbox ? { sandbox } : { fhirBaseUrl: process.env.FHIR_BASE_URL!, clientId: process.env.CLIENT_ID ?? "" }),
 }).catch((error: Error) => {
   console.error(`app-launch: ${error.message}`);

@@ -22,11 +22,11 @@ interface Bundle<T> {
   link?: { relation: string; url: string }[];
 }
 
-/** A FHIR read or search that did not succeed; the page shows the status. */
+/** A FHIR read or search that did not succeed; the page shows the status (or why paging stopped). */
 export class FhirError extends Error {
   override name = "FhirError";
-  constructor(readonly status: number, what: string) {
-    super(`${what} answered HTTP ${status}`);
+  constructor(readonly status: number | undefined, what: string, why?: string) {
+    super(`${what} ${why ?? `answered HTTP ${status}`}`);
   }
 }
 
@@ -40,20 +40,30 @@ async function getJson<T>(fetch: typeof globalThis.fetch, url: string, what: str
 }
 
 /** The launch patient and their Observations (every page), newest first, through the session's authorized fetch. */
-export async function loadPatientChart(fetch: typeof globalThis.fetch, fhirBaseUrl: string, patientId: string) {
+export async function loadPatientChart(fetch: typeof globalThis.fetch, fhirBaseUrl: string, patientId: string, maxPages = MAX_PAGES) {
   const base = fhirBaseUrl.replace(/\/+$/, "");
   const [patient, observations] = await Promise.all([
     getJson<Patient>(fetch, `${base}/Patient/${encodeURIComponent(patientId)}`, "Patient read"),
-    searchAll<Observation>(fetch, `${base}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`, "Observation search"),
+    searchAll<Observation>(fetch, `${base}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`, "Observation search", maxPages),
   ]);
   observations.sort((a, b) => (b.effectiveDateTime ?? "").localeCompare(a.effectiveDateTime ?? ""));
   return { patient, observations };
 }
 
-/** Every resource of a search, following `next` links (the authorized fetch keeps the token to the FHIR base, E21). */
-async function searchAll<T>(fetch: typeof globalThis.fetch, url: string, what: string): Promise<T[]> {
+/** Default cap on the pages a search follows: the server decides how many `next` links there are. */
+export const MAX_PAGES = 100;
+
+/**
+ * Every resource of a search, following `next` links (the authorized fetch keeps the token to the FHIR base,
+ * E21), at most `maxPages` pages and never one page twice (a self-link would spin the request forever).
+ */
+export async function searchAll<T>(fetch: typeof globalThis.fetch, url: string, what: string, maxPages = MAX_PAGES): Promise<T[]> {
   const found: T[] = [];
+  const seen = new Set<string>();
   for (let next: string | undefined = url; next; ) {
+    if (seen.has(next)) throw new FhirError(undefined, what, "links back to a page already read");
+    if (seen.size >= maxPages) throw new FhirError(undefined, what, `has more than ${maxPages} pages`);
+    seen.add(next);
     const bundle: Bundle<T> = await getJson<Bundle<T>>(fetch, next, what);
     for (const entry of bundle.entry ?? []) if (entry.resource) found.push(entry.resource);
     next = bundle.link?.find((l) => l.relation === "next")?.url;

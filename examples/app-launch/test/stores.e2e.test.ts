@@ -20,6 +20,7 @@ let kmsClient: KMSClient;
 let context: BrowserContext;
 let page: Page;
 const apps: RunningApp[] = [];
+const SESSION_SECRET = "stores-e2e-session-secret-0123456789abcdef";
 
 beforeAll(async () => {
   [sandbox, browser, redisServer, kms] = await Promise.all([startSandbox({ port: 0 }), launchBrowser(), redisForTests(), startLocalKms()]);
@@ -54,7 +55,8 @@ const prefix = () => {
 const grants = (type: string) => sandbox.stats.tokenRequestsByGrant[type] ?? 0;
 
 async function start(tokenStore: TokenStore, clientId?: string): Promise<RunningApp> {
-  const app = await startApp({ port: 0, sandbox, tokenStore, ...(clientId ? { clientId } : {}) });
+  // instances that serve the same browsers share the session secret (the cookie is signed: issue 15 §7)
+  const app = await startApp({ port: 0, sandbox, tokenStore, session: { secret: SESSION_SECRET }, ...(clientId ? { clientId } : {}) });
   apps.push(app);
   return app;
 }

@@ -1,10 +1,10 @@
 import { DiscoveryError, DiscoveryErrorCode, SmartAuthError, SmartAuthErrorCode } from "@fhir-dsl/smart";
 import { UsageError } from "./config.js";
-import { FhirRequestError } from "./fhir.js";
+import { FhirRequestError, PagingError } from "./fhir.js";
 
 /** One line a person can act on, for any failure of a run. Never a token or key: only codes and URLs. */
 export function describeFailure(error: unknown): string {
-  if (error instanceof UsageError || error instanceof FhirRequestError) return error.message;
+  if (error instanceof UsageError || error instanceof FhirRequestError || error instanceof PagingError) return error.message;
   if (DiscoveryError.is(error)) {
     const server = error.url.replace(/\/\.well-known\/smart-configuration$/, "");
     if (error.code === DiscoveryErrorCode.Network) return `cannot reach the FHIR server at ${server} (${networkReason(error)})`;

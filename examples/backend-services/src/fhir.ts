@@ -25,14 +25,33 @@ export class FhirRequestError extends Error {
   }
 }
 
+/** A search whose `next` links do not end: a page seen before (a self-link) or more than `maxPages` pages. */
+export class PagingError extends Error {
+  override name = "PagingError";
+  constructor(
+    readonly url: string,
+    why: string,
+  ) {
+    super(`GET ${url.split("?")[0]}: ${why}`);
+  }
+}
+
+/** Default cap on the pages one search follows: a server (or a man in the middle) decides how many `next` links there are. */
+export const MAX_PAGES = 1_000;
+
 /**
- * Every resource of a search, following `next` links page by page. The authorized fetch decides per
- * URL whether the token goes along, so a `next` link to another origin never gets it (checklist E21).
+ * Every resource of a search, following `next` links page by page, at most `maxPages` pages and never the
+ * same page twice (a self-link would spin forever). The authorized fetch decides per URL whether the token
+ * goes along, so a `next` link to another origin never gets it (checklist E21).
  */
-export async function searchAll<T extends FhirResource>(fetch: typeof globalThis.fetch, url: string): Promise<{ resources: T[]; pages: number }> {
+export async function searchAll<T extends FhirResource>(fetch: typeof globalThis.fetch, url: string, maxPages = MAX_PAGES): Promise<{ resources: T[]; pages: number }> {
   const resources: T[] = [];
+  const seen = new Set<string>();
   let pages = 0;
   for (let next: string | undefined = url; next !== undefined; pages++) {
+    if (seen.has(next)) throw new PagingError(next, "the next link points to a page already read");
+    if (pages >= maxPages) throw new PagingError(url, `the search has more than ${maxPages} pages`);
+    seen.add(next);
     const response = await fetch(next, { headers: { accept: "application/fhir+json" } });
     if (!response.ok) {
       await response.body?.cancel();

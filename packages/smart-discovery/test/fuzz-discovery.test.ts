@@ -126,3 +126,51 @@ describe(`fuzz: smart-configuration documents (${RUNS} cases per target)`, () =>
     );
   });
 });
+
+// Issue 15 §6: an implementation that refuses everything must fail. Documents that follow SMART 2.2
+// conformance.html#using-well-known (any https endpoints, any subset of the known capabilities, extra members)
+// are accepted, strict or not, through the validator and through a 200 answer; every case counts.
+// plain segments: what a URL policy could fairly refuse (`;`, dot segments, encoded dots) stays out of "valid"
+const segments = fc.array(fc.stringMatching(/^[A-Za-z0-9_~-]{1,12}$/), { maxLength: 4 }).map((parts) => parts.map((p) => `/${p}`).join(""));
+const origin = fc.tuple(fc.domain(), fc.option(fc.integer({ min: 1, max: 65_535 }), { nil: undefined })).map(([host, port]) => `https://${host}${port ? `:${port}` : ""}`);
+const fhirBaseValid = fc.tuple(origin, segments, fc.boolean()).map(([o, path, slash]) => `${o}${path}${slash ? "/" : ""}`);
+const httpsUrl = fc.tuple(origin, segments, fc.option(fc.stringMatching(/^[a-z]{1,8}=[\w-]{1,8}$/), { nil: undefined })).map(([o, path, query]) => `${o}${path}${query ? `?${query}` : ""}`);
+const validDocument = fc
+  .record({
+    endpoints: fc.record({ issuer: httpsUrl, jwks_uri: httpsUrl, authorization_endpoint: httpsUrl, token_endpoint: httpsUrl, introspection_endpoint: httpsUrl, revocation_endpoint: httpsUrl }, { requiredKeys: ["issuer", "jwks_uri", "authorization_endpoint", "token_endpoint"] }),
+    capabilities: fc.subarray(["launch-ehr", "launch-standalone", "client-public", "client-confidential-symmetric", "client-confidential-asymmetric", "sso-openid-connect", "context-ehr-patient", "permission-offline", "permission-v2", "authorize-post"]),
+    grants: fc.subarray(["refresh_token", "client_credentials"]),
+    scopes: fc.array(fc.stringMatching(/^[\w/.*?=-]{1,30}$/), { maxLength: 5 }),
+    extra: fc.dictionary(fc.stringMatching(/^x_[a-z]{1,10}$/), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }),
+  })
+  .map(({ endpoints, capabilities, grants, scopes, extra }) => ({ ...extra, ...endpoints, capabilities, code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code", ...grants], scopes_supported: scopes }));
+
+describe(`fuzz: valid smart-configuration documents are accepted (${RUNS} cases per target)`, () => {
+  it("validateSmartConfiguration accepts every conformant document, strict or not, and keeps its endpoints", { timeout: testTimeout }, () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(validDocument, fhirBaseValid, fc.boolean(), (document, base, strict) => {
+        const config = validateSmartConfiguration(structuredClone(document), base, { strict });
+        expectUsable(config);
+        expect(new URL(config.token_endpoint).href).toBe(new URL(document.token_endpoint).href);
+        expect(new URL(config.authorization_endpoint!).href).toBe(new URL(document.authorization_endpoint).href);
+        accepted++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(accepted).toBe(RUNS);
+  });
+
+  it("discoverSmartConfiguration accepts every conformant document served with 200 and a JSON content type", { timeout: testTimeout }, async () => {
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(validDocument, fc.constantFrom("application/json", "application/json; charset=utf-8", "application/json;charset=UTF-8"), async (document, type) => {
+        const fetchImpl = (async () => new Response(JSON.stringify(document), { status: 200, headers: { "content-type": type } })) as typeof fetch;
+        expectUsable(await discoverSmartConfiguration("https://fhir.example/r4", { fetch: fetchImpl, cache: false, timeoutMs: 1_000 }));
+        accepted++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(accepted).toBe(RUNS);
+  });
+});

@@ -109,3 +109,59 @@ describe(`fuzz: scope strings (${RUNS} cases per target)`, () => {
     expect(performance.now() - started).toBeLessThan(1_000);
   });
 });
+
+// Issue 15 §6: valid grants must be understood, so a parser that calls everything "unknown" (or allows
+// nothing) fails. SMART 2.2 scopes-and-launch-context.html: context/Type.cruds (letters in order), v1
+// read/write/*, granular `?param=value`, and the OpenID and launch scopes.
+const LETTERS = ["c", "r", "u", "d", "s"] as const;
+const INTERACTION: Record<(typeof LETTERS)[number], Interaction> = { c: "create", r: "read", u: "update", d: "delete", s: "search" };
+const validResource = fc
+  .record({
+    context: fc.constantFrom<ScopeContext>("patient", "user", "system"),
+    type: fc.oneof(fc.constantFrom("Observation", "Patient", "MedicationRequest", "*"), fc.stringMatching(/^[A-Z][a-zA-Z]{1,20}$/)),
+    letters: fc.subarray([...LETTERS], { minLength: 1 }),
+    query: fc.option(fc.stringMatching(/^[a-z][a-z-]{0,10}=[\w.:|-]{1,20}$/), { nil: undefined }),
+  })
+  .map((r) => ({ ...r, scope: `${r.context}/${r.type}.${r.letters.join("")}${r.query ? `?${r.query}` : ""}` }));
+const validOther = fc.constantFrom("openid", "fhirUser", "profile", "offline_access", "online_access", "launch", "launch/patient", "launch/encounter");
+
+describe(`fuzz: valid scope strings are understood (${RUNS} cases)`, () => {
+  it("every valid scope parses to its kind, is covered by its grant, and its interactions are allowed (counted)", { timeout: testTimeout }, () => {
+    let understood = 0;
+    fc.assert(
+      fc.property(fc.array(validResource, { minLength: 1, maxLength: 12 }), fc.subarray(["openid", "fhirUser", "profile", "offline_access", "online_access", "launch", "launch/patient", "launch/encounter"]), validOther, (resources, others, extra) => {
+        const granted = [...resources.map((r) => r.scope), ...others, extra].join(" ");
+        const set = timed(() => parseScope(granted));
+        expect(set.scopes.some((s) => s.kind === "unknown")).toBe(false);
+        expect(set.covers(granted)).toBe(true);
+        expect(diffScopes(granted, granted).unchanged).toBe(true);
+        for (const r of resources) {
+          expect(set.has(r.scope)).toBe(true);
+          const type = r.type === "*" ? "Observation" : r.type;
+          for (const letter of r.letters) expect(set.allows(INTERACTION[letter], type, r.context)).toBe(true);
+          if (r.query === undefined) for (const letter of r.letters) expect(set.allowsUnrestricted(INTERACTION[letter], type, r.context)).toBe(true);
+        }
+        if (others.includes("openid")) expect(set.openid).toBe(true);
+        if (others.includes("offline_access")) expect(set.offlineAccess).toBe(true);
+        understood++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(understood).toBe(RUNS);
+  });
+
+  it("v1 scopes: .read allows read and search, .write create/update/delete, .* all five (counted)", { timeout: testTimeout }, () => {
+    let understood = 0;
+    const v1 = { read: ["read", "search"], write: ["create", "update", "delete"], "*": ["create", "read", "update", "delete", "search"] } as const;
+    fc.assert(
+      fc.property(fc.constantFrom<ScopeContext>("patient", "user", "system"), fc.stringMatching(/^[A-Z][a-zA-Z]{1,20}$/), fc.constantFrom("read", "write", "*") as fc.Arbitrary<keyof typeof v1>, (ctx, type, perm) => {
+        const set = parseScope(`${ctx}/${type}.${perm}`);
+        expect(set.scopes[0]?.kind).toBe("resource");
+        for (const what of v1[perm]) expect(set.allows(what, type, ctx)).toBe(true);
+        understood++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(understood).toBe(RUNS);
+  });
+});

@@ -33,6 +33,8 @@ export const SmartAuthErrorCode = {
   Revocation: "revocation_error",
   /** The token store failed; the store's error is the `cause`. */
   TokenStore: "token_store_error",
+  /** A launch start was refused: its session has too many pending launches, or the state store is full (F18). */
+  LaunchLimit: "launch_limit",
   /** Another process held the refresh lock and no fresh token appeared within the lease. */
   RefreshLockTimeout: "refresh_lock_timeout",
 } as const;

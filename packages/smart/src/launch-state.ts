@@ -1,4 +1,5 @@
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { fail, SmartAuthError, SmartAuthErrorCode } from "./errors.js";
 
 /**
  * What a launch must remember between the redirect to the server and the callback, per `state`
@@ -35,19 +36,28 @@ export interface LaunchStateStore {
 export interface InMemoryLaunchStateStoreOptions {
   /** Clock in epoch ms (default Date.now). */
   now?: () => number;
-  /** Most records kept; the oldest are dropped first (default 10 000). */
+  /** Most records kept overall (default 10 000); when full, new starts are refused, waiting ones stay (F18). */
   maxEntries?: number;
+  /** Most pending launches of one session (default 16); the session's next start is refused (F18). */
+  maxPerSession?: number;
 }
 
-/** A process-local LaunchStateStore: records expire, and the oldest go first when it is full. */
+/**
+ * A process-local LaunchStateStore with bounded memory. It never evicts a waiting launch to make room
+ * (that would let unauthenticated launch starts cancel real users' logins, SECURITY.md F18): a session
+ * over its bound, or any start while the store is full, gets `SmartAuthError` `launch_limit` instead.
+ */
 export class InMemoryLaunchStateStore implements LaunchStateStore {
   readonly #records = new Map<string, { record: LaunchRecord; until: number }>();
+  readonly #perSession = new Map<string, number>();
   readonly #now: () => number;
   readonly #max: number;
+  readonly #maxPerSession: number;
 
   constructor(options: InMemoryLaunchStateStoreOptions = {}) {
     this.#now = options.now ?? Date.now;
-    this.#max = options.maxEntries ?? 10_000;
+    this.#max = limit(options.maxEntries, 10_000, "maxEntries");
+    this.#maxPerSession = limit(options.maxPerSession, 16, "maxPerSession");
   }
 
   async put(state: string, record: LaunchRecord, ttlMs: number): Promise<void> {
@@ -56,15 +66,25 @@ export class InMemoryLaunchStateStore implements LaunchStateStore {
     // the front only, so a put costs no scan of every waiting record during a launch storm.
     for (const [key, entry] of this.#records) {
       if (entry.until > now) break;
-      this.#records.delete(key);
+      this.#delete(key);
     }
-    while (this.#records.size >= this.#max) this.#records.delete(this.#records.keys().next().value!);
+    if (this.#records.has(state)) this.#delete(state);
+    const session = record.session;
+    if (session !== undefined && (this.#perSession.get(session) ?? 0) >= this.#maxPerSession) {
+      throw fail(SmartAuthErrorCode.LaunchLimit, `This session has ${this.#maxPerSession} launches waiting for their callback: finish or let them expire first`);
+    }
+    // full: records with other TTLs may have expired behind a longer one; one sweep (only when full) finds them
+    if (this.#records.size >= this.#max) for (const [key, entry] of this.#records) if (entry.until <= now) this.#delete(key);
+    if (this.#records.size >= this.#max) {
+      throw new SmartAuthError(`The launch state store is full (${this.#max} launches waiting): try again later`, { code: SmartAuthErrorCode.LaunchLimit, retryable: true });
+    }
     this.#records.set(state, { record: structuredClone(record), until: now + ttlMs });
+    if (session !== undefined) this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);
   }
 
   async take(state: string): Promise<LaunchRecord | undefined> {
     const entry = this.#records.get(state);
-    this.#records.delete(state);
+    this.#delete(state);
     return entry && entry.until > this.#now() ? entry.record : undefined;
   }
 
@@ -72,4 +92,23 @@ export class InMemoryLaunchStateStore implements LaunchStateStore {
   get size(): number {
     return this.#records.size;
   }
+
+  /** Sessions with launches waiting (bounded by `size`). */
+  get sessions(): number {
+    return this.#perSession.size;
+  }
+
+  #delete(state: string): void {
+    const session = this.#records.get(state)?.record.session;
+    if (!this.#records.delete(state) || session === undefined) return;
+    const left = (this.#perSession.get(session) ?? 1) - 1;
+    if (left > 0) this.#perSession.set(session, left);
+    else this.#perSession.delete(session);
+  }
+}
+
+function limit(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 1) throw new TypeError(`InMemoryLaunchStateStore needs ${name} as a positive integer`);
+  return value;
 }

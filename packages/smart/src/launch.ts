@@ -24,8 +24,13 @@ export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOption
    * normalised, E6) or a predicate. Without it, only `fhirBaseUrl` is trusted.
    */
   trustedIssuers?: readonly string[] | ((iss: string) => boolean | Promise<boolean>);
-  /** Where per-state launch records wait (default an InMemoryLaunchStateStore). */
+  /** Where per-state launch records wait (default an InMemoryLaunchStateStore, bounded per session: F18). */
   stateStore?: LaunchStateStore;
+  /**
+   * Opt out of binding each `state` to the browser session (checklist 2.33): launches may then start and
+   * finish without `session`. Only for apps with one user per process (a desktop or CLI app).
+   */
+  allowUnboundState?: boolean;
   /** How long a launch may take from redirect to callback (default 10 minutes). */
   stateTtlMs?: number;
   /** Session store for the resulting SmartClient; needs `storeKey` here or in each `handleCallback`. */
@@ -50,7 +55,7 @@ export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOption
 export type LaunchStart = AuthorizeRequest & { state: string };
 
 export interface CallbackOptions {
-  /** The session the launch was started in, when it was bound to one (checklist 2.33). */
+  /** The session the launch was started in (checklist 2.33); required unless `allowUnboundState` is set. */
   session?: string;
   /** Store key for this session (overrides the `storeKey` option). */
   storeKey?: string;
@@ -125,11 +130,10 @@ export class SmartLaunch {
     if (!record || record.state !== state || record.createdAt + (o.stateTtlMs ?? 600_000) <= this.#now()) {
       throw badState("is unknown, expired or already used: start the launch again");
     }
-    if (record.session !== options.session) throw badState("belongs to another session");
-    // RFC 9207: when the server names itself in the redirect it must be the server this state went to (mix-up defence)
+    if (!sameSession(record.session, options.session, o.allowUnboundState === true)) throw badState("belongs to another browser session");
     const { smartConfig, clientId } = record;
-    const iss = params.get("iss");
-    if (iss !== null && typeof smartConfig.issuer === "string" && iss !== smartConfig.issuer) throw badCallback("names another authorization server (iss)");
+    const mixUp = issuerMismatch(params.get("iss"), smartConfig);
+    if (mixUp) throw badCallback(mixUp);
     const error = params.get("error");
     if (error !== null) {
       const description = params.get("error_description") || undefined;
@@ -159,6 +163,8 @@ export class SmartLaunch {
 
   async #start(fhirBaseUrl: string, launch: string | undefined, session: string | undefined): Promise<LaunchStart> {
     if (!(await this.#trusted(fhirBaseUrl))) throw fail(SmartAuthErrorCode.UntrustedIssuer, "The FHIR server is not on the allow-list of trusted issuers");
+    // checklist 2.33: a state not tied to the browser that started it is an explicit choice, never a default
+    if (typeof session === "string" ? session.length === 0 : this.#o.allowUnboundState !== true) needs("SmartLaunch", "session (the browser session the launch belongs to), or allowUnboundState: true");
     const o = this.#o;
     assertSecureUrl(fhirBaseUrl, o.allowInsecureRequests);
     const smartConfig = await discoverSmartConfiguration(fhirBaseUrl, { ...o.discovery, ...transportOf(o) });
@@ -182,6 +188,26 @@ export class SmartLaunch {
     await this.#states.put(state, record, o.stateTtlMs ?? 600_000);
     return { ...request, state };
   }
+}
+
+/** Checklist 2.33: a bound state needs the same session; an unbound one exists only when the app opted out. */
+function sameSession(bound: string | undefined, presented: string | undefined, unboundAllowed: boolean): boolean {
+  if (bound === undefined) return unboundAllowed && presented === undefined;
+  if (typeof presented !== "string" || presented.length !== bound.length) return false;
+  let diff = 0; // constant time in the length: the binding is a secret of the browser
+  for (let i = 0; i < bound.length; i++) diff |= bound.charCodeAt(i) ^ presented.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * RFC 9207 §2.4 (mix-up defence): an `iss` in the redirect must equal the issuer of the server this state went
+ * to, which must be known; a server advertising `authorization_response_iss_parameter_supported` must send it.
+ */
+function issuerMismatch(iss: string | null, config: LaunchRecord["smartConfig"]): string | undefined {
+  const issuer = typeof config.issuer === "string" && config.issuer.length > 0 ? config.issuer : undefined;
+  if (iss === null) return config.authorization_response_iss_parameter_supported === true ? "lacks iss, which this authorization server promises (RFC 9207)" : undefined;
+  if (issuer === undefined) return "names an issuer (iss), but this authorization server published none to check it against (RFC 9207)";
+  return iss === issuer ? undefined : "names another authorization server (iss, RFC 9207)";
 }
 
 function toParams(input: string | URL | URLSearchParams | { iss: string; launch: string }): URLSearchParams {

@@ -101,7 +101,7 @@ describe("no secret in any error (STYLE.md errors; DESIGN.md invariants)", () =>
     note(await provoke(smart.getToken()));
 
     // launch / callback errors
-    const launch = new SmartLaunch({ clientId: "app", redirectUri: REDIRECT, scope: "openid fhirUser launch/patient", trustedIssuers: [sandbox.fhirBaseUrl], fetch: harvest });
+    const launch = new SmartLaunch({ clientId: "app", redirectUri: REDIRECT, scope: "openid fhirUser launch/patient", trustedIssuers: [sandbox.fhirBaseUrl], fetch: harvest, allowUnboundState: true });
     note(await provoke(launch.ehrLaunch({ iss: "https://evil.example/fhir", launch: "x" })));
     const start = await launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch() });
     const redirect = await sandbox.authorize(start.url);

@@ -55,7 +55,7 @@ const CLIENTS: [string, ClientAuthShorthand][] = [
 ];
 
 const launcher = (clientId = "public-app", extra: Partial<SmartLaunchOptions> = {}) =>
-  new SmartLaunch({ clientId, redirectUri: REDIRECT, scope: SCOPE, trustedIssuers: [sandbox.fhirBaseUrl], ...extra });
+  new SmartLaunch({ clientId, redirectUri: REDIRECT, scope: SCOPE, trustedIssuers: [sandbox.fhirBaseUrl], allowUnboundState: true, ...extra });
 
 /** The EHR side: GET the simulator, follow its 302 to the app's launch URL. */
 async function ehrLaunchParams(context?: Parameters<Sandbox["createLaunch"]>[0]): Promise<URL> {

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DiscoveryError, SmartAuthError, SmartClient, SmartLaunch, type LaunchStart } from "../src/index.js";
+import { DiscoveryError, SmartAuthError, SmartClient, SmartLaunch, type LaunchRecord, type LaunchStart, type LaunchStateStore } from "../src/index.js";
 import { createFakeServer, type FakeServer } from "./support/fake-smart-server.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -16,11 +16,28 @@ const REDIRECT = "https://app.example.com/callback";
 const tally = { clients: 0, refused: 0, tokenRequestsForBadState: 0 };
 afterAll(() => console.log(`fuzz handleCallback/ehrLaunch: ${tally.clients} sessions, ${tally.refused} refused with SmartAuthError`));
 
+/**
+ * `pnpm fuzz` leaves ~100,000 launches pending (damaged redirects never complete). The default store refuses
+ * new starts when full (F18); this one drops the oldest instead, so memory stays small and every case runs.
+ */
+class ForgetfulStore implements LaunchStateStore {
+  readonly #records = new Map<string, LaunchRecord>();
+  async put(state: string, record: LaunchRecord): Promise<void> {
+    if (this.#records.size >= 5_000) this.#records.delete(this.#records.keys().next().value!);
+    this.#records.set(state, structuredClone(record));
+  }
+  async take(state: string): Promise<LaunchRecord | undefined> {
+    const record = this.#records.get(state);
+    this.#records.delete(state);
+    return record;
+  }
+}
+
 let server: FakeServer;
 let launch: SmartLaunch;
 beforeAll(async () => {
   server = await createFakeServer();
-  launch = new SmartLaunch({ clientId: "my-app", redirectUri: REDIRECT, scope: "patient/Observation.rs offline_access", trustedIssuers: [server.FHIR], fetch: server.fetch });
+  launch = new SmartLaunch({ clientId: "my-app", redirectUri: REDIRECT, scope: "patient/Observation.rs offline_access", trustedIssuers: [server.FHIR], fetch: server.fetch, allowUnboundState: true, stateStore: new ForgetfulStore() });
 });
 
 const junk = fc.oneof(fc.string({ maxLength: 40 }), fc.string({ unit: "binary", maxLength: 40 }), fc.constantFrom("", "%", "%zz", "a&b=c", "\u0000", "?state=", "#code=x"));
@@ -115,5 +132,44 @@ describe(`fuzz: redirect and launch URLs (${RUNS} cases per target)`, () => {
       }),
       { numRuns: RUNS, timeout: 5_000 },
     );
+  });
+
+  // Issue 15 §6: a callback that refuses everything must fail. Every well-formed redirect for a live state
+  // (any form the app may pass, the server's own iss or none, extra parameters such as session_state) is a
+  // SmartClient; every EHR launch from the trusted server (any spelling E6 allows, any launch id) starts.
+  it("handleCallback accepts every well-formed redirect for a live state (counted)", { timeout: testTimeout }, async () => {
+    let accepted = 0;
+    const extras = fc.array(fc.tuple(fc.constantFrom("session_state", "x", "scope", "utm_source"), fc.string({ maxLength: 20 })), { maxLength: 3 });
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom("url", "href", "query", "params"), fc.boolean(), extras, async (form, withIss, extra) => {
+        const { redirect } = await goodRedirect();
+        if (withIss) redirect.searchParams.set("iss", server.issuer);
+        for (const [name, value] of extra) redirect.searchParams.append(name, value);
+        const input = form === "url" ? redirect : form === "href" ? redirect.href : form === "query" ? redirect.search : redirect.searchParams;
+        const client = await launch.handleCallback(input);
+        expect(client.token?.access_token).toMatch(/^at-/);
+        accepted++;
+      }),
+      { numRuns: RUNS, timeout: 5_000 },
+    );
+    expect(accepted).toBe(RUNS);
+  });
+
+  it("ehrLaunch starts for every spelling of the trusted iss and any launch id; aud is the iss byte for byte (counted)", { timeout: testTimeout }, async () => {
+    let started = 0;
+    const host = new URL(server.FHIR).host;
+    const spelling = fc.constantFrom(server.FHIR, `${server.FHIR}/`, server.FHIR.replace(host, host.toUpperCase()), server.FHIR.replace("https://", "HTTPS://"), server.FHIR.replace(host, `${host}:443`));
+    await fc.assert(
+      fc.asyncProperty(spelling, fc.string({ minLength: 1, maxLength: 60 }), fc.constantFrom("object", "url", "query"), async (iss, launchId, form) => {
+        const input = form === "object" ? { iss, launch: launchId } : form === "url" ? `https://app.example.com/launch?${new URLSearchParams({ iss, launch: launchId })}` : `iss=${encodeURIComponent(iss)}&launch=${encodeURIComponent(launchId)}`;
+        const start = await launch.ehrLaunch(input);
+        const params = start.method === "GET" ? new URL(start.url).searchParams : new URLSearchParams(start.form);
+        expect(params.get("aud")).toBe(iss);
+        expect(params.get("launch")).toBe(launchId);
+        started++;
+      }),
+      { numRuns: RUNS, timeout: 5_000 },
+    );
+    expect(started).toBe(RUNS);
   });
 });

@@ -119,6 +119,36 @@ describe(`fuzz: id_tokens (${RUNS} cases per target)`, () => {
     );
   });
 
+  // Issue 15 §6: a verifier that refuses everything must fail. Tokens the server signed with valid claims
+  // (any sub, aud as string or array with azp, exp ahead, iat within a minute, extra claims) are accepted.
+  it("every token the server signed with valid claims is accepted, and its claims come back (counted)", { timeout: testTimeout }, async () => {
+    let accepted = 0;
+    const valid = fc.record({
+      typ: fc.constantFrom("JWT", undefined),
+      sub: fc.string({ minLength: 1, maxLength: 40 }),
+      aud: fc.constantFrom<"one" | "array" | "array+other">("one", "array", "array+other"),
+      exp: fc.integer({ min: 120, max: 86_400 }),
+      iat: fc.integer({ min: 0, max: 60 }),
+      fhirUser: fc.option(fc.stringMatching(/^(Practitioner|Patient|RelatedPerson)\/[\w-]{1,20}$/), { nil: undefined }),
+      extra: fc.dictionary(fc.stringMatching(/^x_[a-z]{1,8}$/), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(valid, async (v) => {
+        const aud = v.aud === "one" ? CLIENT : v.aud === "array" ? [CLIENT] : [CLIENT, "other-app"];
+        const body = { ...v.extra, iss: ISS, sub: v.sub, aud, ...(v.aud === "array+other" ? { azp: CLIENT } : {}), exp: nowS + v.exp, iat: nowS - v.iat, nonce: NONCE, ...(v.fhirUser ? { fhirUser: v.fhirUser } : {}) };
+        const signingInput = `${b64json({ alg: "ES256", kid: "k1", ...(v.typ ? { typ: v.typ } : {}) })}.${b64json(body)}`;
+        const token = `${signingInput}.${await es256(server.privateKey, signingInput)}`;
+        const verified = await verifyIdToken(token, { smartConfig, clientId: CLIENT, nonce: NONCE, fetch: jwksFetch, now: () => NOW });
+        expect(verified.sub).toBe(v.sub);
+        expect(verified.nonce).toBe(NONCE);
+        if (v.fhirUser) expect(verified.fhirUser).toBe(v.fhirUser);
+        accepted++;
+      }),
+      { numRuns: RUNS, timeout: 2_000 },
+    );
+    expect(accepted).toBe(RUNS);
+  });
+
   it("a hostile JWKS endpoint (any status, body or key set, or no answer) is a SmartAuthError within the timeout", { timeout: testTimeout }, async () => {
     const signingInput = `${b64json({ alg: "ES256", kid: "k1" })}.${b64json({ iss: ISS, sub: "u", aud: CLIENT, exp: nowS + 300, iat: nowS, nonce: NONCE })}`;
     const token = `${signingInput}.${await es256(server.privateKey, signingInput)}`;

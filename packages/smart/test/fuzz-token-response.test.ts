@@ -113,3 +113,42 @@ describe(`fuzz: token responses (${RUNS} cases)`, () => {
     );
   });
 });
+
+// Issue 15 §6: a parser that refuses everything must fail. RFC 6749 §5.1 answers (any access token, Bearer in
+// any case, expires_in a non-negative integer or absent, optional scope, refresh token, id_token and SMART
+// launch context) with 200 and a JSON content type are accepted, and keep what they said.
+const validBody = fc.record(
+  {
+    access_token: fc.stringMatching(/^[\w.~+/-]{1,200}=*$/),
+    token_type: fc.constantFrom("Bearer", "bearer", "BEARER", "bEaReR"),
+    expires_in: fc.option(fc.integer({ min: 0, max: 10 * 365 * 86_400 }), { nil: undefined }),
+    scope: fc.option(fc.constantFrom("patient/*.rs openid fhirUser", "launch/patient patient/Observation.rs offline_access", "system/*.rs"), { nil: undefined }),
+    refresh_token: fc.option(fc.stringMatching(/^[\w.~+/-]{1,100}$/), { nil: undefined }),
+    patient: fc.option(fc.stringMatching(/^[A-Za-z0-9.-]{1,64}$/), { nil: undefined }),
+    encounter: fc.option(fc.stringMatching(/^[A-Za-z0-9.-]{1,64}$/), { nil: undefined }),
+    need_patient_banner: fc.option(fc.boolean(), { nil: undefined }),
+    fhirContext: fc.option(fc.array(fc.oneof(fc.record({ reference: fc.constantFrom("Patient/1", "DiagnosticReport/7") }), fc.record({ canonical: fc.constant("http://x.example/Questionnaire/q"), role: fc.constant("launch") })), { maxLength: 3 }), { nil: undefined }),
+  },
+  { requiredKeys: ["access_token", "token_type"] },
+);
+
+describe(`fuzz: valid token responses are accepted (${RUNS} cases)`, () => {
+  it("processTokenResponse accepts every RFC 6749 §5.1 answer and keeps its token, expiry and context (counted)", { timeout: testTimeout }, async () => {
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(validBody, fc.constantFrom("application/json", "application/json;charset=UTF-8", "application/json; charset=utf-8"), async (body, type) => {
+        const response = new Response(JSON.stringify(body), { status: 200, headers: { "content-type": type } });
+        const token = await processTokenResponse(response, ENDPOINT, RECEIVED_AT);
+        expectUsable(token);
+        expect(token.access_token).toBe(body.access_token);
+        if (body.expires_in !== undefined) expect(token.expires_at).toBe(RECEIVED_AT + body.expires_in * 1000);
+        if (body.refresh_token !== undefined) expect(token.refresh_token).toBe(body.refresh_token);
+        if (body.patient !== undefined) expect(token.patient).toBe(body.patient);
+        if (body.need_patient_banner !== undefined) expect(token.need_patient_banner).toBe(body.need_patient_banner);
+        accepted++;
+      }),
+      { numRuns: RUNS },
+    );
+    expect(accepted).toBe(RUNS);
+  });
+});

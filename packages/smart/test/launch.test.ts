@@ -16,6 +16,7 @@ const launcher = (extra: Partial<SmartLaunchOptions> = {}) =>
     scope: "openid fhirUser patient/Observation.rs offline_access",
     trustedIssuers: [server.FHIR],
     fetch: server.fetch,
+    allowUnboundState: true, // these tests are about other things; checklist 2.33 has its own below
     ...extra,
   });
 
@@ -126,7 +127,9 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" });
     now += 1001;
     expect(await launch.handleCallback(server.authorize(start.url)).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
-    for (let i = 0; i < 3; i++) await launch.ehrLaunch({ iss: server.FHIR, launch: `l${i}` });
+    for (let i = 0; i < 2; i++) await launch.ehrLaunch({ iss: server.FHIR, launch: `l${i}` });
+    // full: the next start is refused, the waiting ones stay (F18)
+    expect(await launch.ehrLaunch({ iss: server.FHIR, launch: "l2" }).catch((e) => recordError(e))).toMatchObject({ code: "launch_limit", retryable: true });
     expect(store.size).toBe(2);
   });
 

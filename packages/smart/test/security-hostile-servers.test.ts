@@ -165,7 +165,7 @@ describe("id_tokens through the whole callback: a bad one fails the launch, fhir
 
   async function callback(make: (nonce: string) => Promise<string>) {
     idTokenFor = make;
-    const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", fhirBaseUrl: `${ehr.origin}/fhir` });
+    const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", fhirBaseUrl: `${ehr.origin}/fhir`, allowUnboundState: true });
     const start = await launch.standaloneLaunch();
     const params = new URL(start.url).searchParams;
     lastNonce = params.get("nonce")!;
@@ -271,7 +271,7 @@ describe("slow endpoints: every timeout is honoured and typed", () => {
 
   it("discovery of an EHR launch iss that never answers: DiscoveryError timeout within timeoutMs", async () => {
     clearDiscoveryCache();
-    const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [`${tarpit.origin}/fhir`], timeoutMs: 300 });
+    const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [`${tarpit.origin}/fhir`], timeoutMs: 300, allowUnboundState: true });
     const started = Date.now();
     const error = await rejection(launch.ehrLaunch({ iss: `${tarpit.origin}/fhir`, launch: "l-1" }));
     expect(DiscoveryError.is(error) && error.code).toBe("discovery_timeout");
@@ -307,8 +307,8 @@ describe("plain http to a non-loopback host is refused before any request (check
     const http = "http://ehr.example/fhir";
     const attempts: Promise<unknown>[] = [
       discoverSmartConfiguration(http, { fetch: spy }),
-      new SmartLaunch({ clientId: "a", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [http], fetch: spy }).ehrLaunch({ iss: http, launch: "x" }),
-      new SmartLaunch({ clientId: "a", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", fhirBaseUrl: http, fetch: spy }).standaloneLaunch(),
+      new SmartLaunch({ clientId: "a", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [http], fetch: spy, allowUnboundState: true }).ehrLaunch({ iss: http, launch: "x" }),
+      new SmartLaunch({ clientId: "a", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", fhirBaseUrl: http, fetch: spy, allowUnboundState: true }).standaloneLaunch(),
       exchangeCode({ smartConfig: config("http://ehr.example"), clientId: "a", redirectUri: "http://127.0.0.1/cb", code: "c-123456", codeVerifier: "v".repeat(43), fetch: spy }),
       Promise.resolve().then(() => new BackendServicesAuth({ issuer: http, clientId: "a", scope: "system/*.rs", clientAuth: { method: "client_secret_post", clientSecret: "s" }, fetch: spy })),
       Promise.resolve().then(() => new SmartClient({ smartConfig: config("https://ehr.example"), clientId: "a", fhirBaseUrl: http, tokens: { access_token: "at", token_type: "Bearer" }, fetch: spy })),
@@ -361,7 +361,7 @@ describe("an authorization server that sends the redirect somewhere else (a stol
   it("narrower scopes from the server are what the session can do (E1)", async () => {
     sandbox.faults.narrowScope("patient/Patient.rs");
     try {
-      const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/Patient.rs patient/Observation.rs", trustedIssuers: [sandbox.fhirBaseUrl] });
+      const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/Patient.rs patient/Observation.rs", trustedIssuers: [sandbox.fhirBaseUrl], allowUnboundState: true });
       const start = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
       const smart = await launch.handleCallback(await sandbox.authorize(start.url));
       expect(smart.scopes.allows("read", "Patient")).toBe(true);

@@ -22,6 +22,7 @@ import {
   DiscoveryError,
   discoverSmartConfiguration,
   exchangeCode,
+  InMemoryLaunchStateStore,
   introspectToken,
   revokeToken,
   SmartAuthError,
@@ -260,7 +261,7 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
     await provoke("id_token: misuse (empty)", () => verifyIdToken("", { smartConfig, clientId: "conf" }));
 
     // Launch and callback
-    const launch = new SmartLaunch({ clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", trustedIssuers: [sandbox.fhirBaseUrl], clientSecret: CLIENT_SECRET });
+    const launch = new SmartLaunch({ clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", trustedIssuers: [sandbox.fhirBaseUrl], clientSecret: CLIENT_SECRET, allowUnboundState: true });
     await provoke("launch: untrusted iss", () => launch.ehrLaunch({ iss: "https://evil.example/fhir", launch: CODE }));
     await provoke("callback: unknown state with a code", () => launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(30)}`));
     await provoke("callback: no state", () => launch.handleCallback(`?code=${CODE}`));
@@ -268,6 +269,9 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
     await provoke("callback: error=access_denied", () => launch.handleCallback(`?state=${denied.state}&error=access_denied&error_description=no`));
     const empty = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
     await provoke("callback: neither code nor error", () => launch.handleCallback(`?state=${empty.state}`));
+    const crowded = new SmartLaunch({ clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", fhirBaseUrl: sandbox.fhirBaseUrl, clientSecret: CLIENT_SECRET, stateStore: new InMemoryLaunchStateStore({ maxPerSession: 1 }) });
+    await crowded.standaloneLaunch({ session: CODE });
+    await provoke("launch: session over its pending-launch bound (F18)", () => crowded.standaloneLaunch({ session: CODE }));
     const lockedOut: TokenStore & { lock: () => Promise<undefined> } = {
       get: async () => ({ ...tokens, expires_at: Date.now() - 1_000 }),
       set: async () => undefined,

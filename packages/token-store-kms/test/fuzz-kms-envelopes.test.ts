@@ -100,4 +100,32 @@ describe(`fuzz: KMS envelopes read back from the wrapped store (${RUNS} cases)`,
       { numRuns: RUNS, timeout: 5_000 },
     );
   });
+
+  // Issue 15 §6: a store that refuses everything must fail. Every token written under any key, its envelope
+  // passed through JSON as a Redis or database store does, reads back exactly (counted).
+  it("get of any envelope this store wrote (after a JSON round trip) is the token written, exactly (counted)", { timeout: testTimeout }, async () => {
+    let read = 0;
+    const token = fc.record(
+      {
+        access_token: fc.string({ minLength: 1, maxLength: 200 }),
+        token_type: fc.constant("Bearer"),
+        expires_at: fc.integer({ min: 0, max: 8_640_000_000_000 }),
+        refresh_token: fc.string({ minLength: 1, maxLength: 100 }),
+        scope: fc.constantFrom("patient/*.rs openid fhirUser", "system/*.rs", ""),
+        patient: fc.stringMatching(/^[A-Za-z0-9.-]{1,64}$/),
+      },
+      { requiredKeys: ["access_token", "token_type"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(token, fc.stringMatching(/^[\w:.-]{1,60}$/), async (value, key) => {
+        await store.set(key, value);
+        await inner.set(key, JSON.parse(JSON.stringify(await inner.get(key))) as StoredToken);
+        expect(await store.get(key)).toEqual(value);
+        read++;
+      }),
+      { numRuns: RUNS, timeout: 5_000 },
+    );
+    expect(read).toBe(RUNS);
+  });
 });
+

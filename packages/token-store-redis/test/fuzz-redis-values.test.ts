@@ -75,4 +75,35 @@ describe(`fuzz: raw values in Redis (${RUNS} cases)`, () => {
       { numRuns: RUNS, timeout: 5_000 },
     );
   });
+
+  // Issue 15 §6: a store that refuses everything must fail. Any value in the store's own format (what set()
+  // writes, or another process of this release) reads back as exactly the token it holds.
+  it("get of any value in the store's format is that token, exactly (counted)", { timeout: testTimeout }, async () => {
+    let read = 0;
+    const token = fc.record(
+      {
+        access_token: fc.string({ minLength: 1, maxLength: 200 }),
+        token_type: fc.constant("Bearer"),
+        expires_at: fc.integer({ min: 0, max: 8_640_000_000_000 }),
+        expires_in: fc.integer({ min: 0, max: 10 * 365 * 86_400 }),
+        refresh_token: fc.string({ minLength: 1, maxLength: 100 }),
+        scope: fc.constantFrom("patient/*.rs openid fhirUser", "system/*.rs", ""),
+        patient: fc.stringMatching(/^[A-Za-z0-9.-]{1,64}$/),
+        need_patient_banner: fc.boolean(),
+      },
+      { requiredKeys: ["access_token", "token_type"] },
+    );
+    await fc.assert(
+      fc.asyncProperty(token, fc.boolean(), async (value, viaSet) => {
+        const key = "valid";
+        if (viaSet) await store.set(key, value);
+        else await client.set(store.rawKey(key), JSON.stringify({ v: 1, token: value }));
+        expect(await store.get(key)).toEqual(value);
+        read++;
+      }),
+      { numRuns: RUNS, timeout: 5_000 },
+    );
+    expect(read).toBe(RUNS);
+  });
 });
+
