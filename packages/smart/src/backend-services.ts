@@ -9,6 +9,7 @@ import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { singleFlight } from "./single-flight.js";
+import { resolveLeaseMs } from "./lease.js";
 import { TokenManager } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 
@@ -36,7 +37,11 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   storeKey?: string;
   /** Renew this long before expiry (default 60 s, at most a quarter of the lifetime). */
   refreshMarginMs?: number;
-  /** Cross-process lock lease (default 30 s). */
+  /**
+   * Cross-process lock lease, extended while a token request runs (default: the worst-case request plus
+   * 5 s, at least 30 s). Shorter than the worst-case request, timeoutMs x (maxRetries + 1) + backoff, is
+   * refused with a TypeError (SECURITY.md F10).
+   */
   leaseMs?: number;
   /** Clock in epoch ms (default Date.now). */
   now?: () => number;
@@ -62,6 +67,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly scope: string;
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
+  readonly #leaseMs: number;
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
@@ -77,6 +83,7 @@ export class BackendServicesAuth implements AuthProvider {
     this.fhirBaseUrl = base.replace(/\/+$/, "");
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
+    this.#leaseMs = resolveLeaseMs(who, options);
     this.#smartConfig = options.smartConfig;
   }
 
@@ -136,6 +143,7 @@ export class BackendServicesAuth implements AuthProvider {
       store: o.tokenStore ?? new InMemoryTokenStore(),
       key: o.storeKey ?? `smart:backend:${smartConfig.token_endpoint}:${o.clientId}:${[...new Set(this.scope.split(" "))].sort().join(" ")}`,
       now,
+      leaseMs: this.#leaseMs,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
       obtain: () => client.request({ grantType: "client_credentials", scope: this.scope }),
