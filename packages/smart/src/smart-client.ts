@@ -43,6 +43,11 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   leaseMs?: number;
   /** Retries of a refresh answered 503/429 (default 2). */
   maxRetries?: number;
+  /**
+   * Sees what the token store could not do without failing the call, e.g. `refresh_lease_lost` when a refresh
+   * outlived its lease and another process's newer token was used instead (SECURITY.md F10). No token in it.
+   */
+  onStoreError?: (error: SmartAuthError) => void;
   /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
   clockToleranceSeconds?: number;
 }
