@@ -120,6 +120,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     throw new SandboxError(SANDBOX_START_FAILED, "the OAuth provider could not be configured", { cause });
   }
   provider.use(smartMiddleware(setup, layer));
+  // rotateRefreshToken is on: a rotated refresh token presented again revokes its grant (RFC 9700 4.14.2)
+  (provider.on as (name: string, listener: (ctx: { oidc?: { route?: string; params?: { grant_type?: unknown } } }) => void) => void).call(
+    provider,
+    "grant.revoked",
+    (ctx) => {
+      if (ctx.oidc?.route === "token" && ctx.oidc.params?.grant_type === "refresh_token") stats.grantsRevokedByReuse += 1;
+    },
+  );
   const providerCallback = provider.callback();
   const fhir = new FhirServer({
     provider,

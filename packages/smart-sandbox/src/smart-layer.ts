@@ -79,6 +79,8 @@ export function smartMiddleware(setup: ProviderSetup, layer: SmartLayer) {
     if (route === "token") {
       const grantType = ctx.oidc.params?.grant_type ?? (ctx.oidc.body as Body | undefined)?.grant_type;
       countGrant(layer.stats, grantType);
+      // processed already (the presented refresh token is spent); only the answer is late
+      if (grantType === "refresh_token" && setup.faults.refreshDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, setup.faults.refreshDelayMs));
       const body = ctx.body as Body | undefined;
       if (ctx.status !== 200 || !body || typeof body.access_token !== "string") return;
       if (grantType === "refresh_token" && setup.faults.invalidGrantNextRefresh) {

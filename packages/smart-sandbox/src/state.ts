@@ -17,6 +17,7 @@ function httpStatus(name: string, value: number): number {
 /** Mutable fault switches; methods are bound so they can be passed around. */
 export class FaultState implements SandboxFaults {
   delayMs = 0;
+  refreshDelayMs = 0;
   failCount = 0;
   failStatus = 503;
   htmlCount = 0;
@@ -37,6 +38,9 @@ export class FaultState implements SandboxFaults {
 
   delayTokenMs = (ms: number): void => {
     this.delayMs = count("delayTokenMs(ms)", ms);
+  };
+  delayRefreshMs = (ms: number): void => {
+    this.refreshDelayMs = count("delayRefreshMs(ms)", ms);
   };
   failTokenRequests = (n: number, status = 503): void => {
     this.failCount = count("failTokenRequests(count)", n);
@@ -87,6 +91,7 @@ export class FaultState implements SandboxFaults {
   };
   reset = (): void => {
     this.delayMs = 0;
+    this.refreshDelayMs = 0;
     this.failCount = 0;
     this.failStatus = 503;
     this.htmlCount = 0;
@@ -117,6 +122,7 @@ export function createStats(): SandboxStats {
     fhirRequests: 0,
     introspections: 0,
     revocations: 0,
+    grantsRevokedByReuse: 0,
     reset() {
       stats.tokenRequests = 0;
       stats.tokenRequestsByGrant = {};
@@ -124,6 +130,7 @@ export function createStats(): SandboxStats {
       stats.fhirRequests = 0;
       stats.introspections = 0;
       stats.revocations = 0;
+      stats.grantsRevokedByReuse = 0;
     },
   };
   return stats;

@@ -88,6 +88,11 @@ export interface ClientRegistration {
 export interface SandboxFaults {
   /** Every token response is delayed by `ms`. */
   delayTokenMs(ms: number): void;
+  /**
+   * Every `refresh_token` grant is processed at once (the refresh token presented is spent and a rotated
+   * one issued) and its response held for `ms`: a token endpoint slower than a client's refresh lease.
+   */
+  delayRefreshMs(ms: number): void;
   /** The next `count` token requests fail with an OAuth JSON error body (default status 503). */
   failTokenRequests(count: number, status?: number): void;
   /** The next `count` token requests get an HTML error page (checklist E8), default status 502. */
@@ -126,6 +131,11 @@ export interface SandboxStats {
   fhirRequests: number;
   introspections: number;
   revocations: number;
+  /**
+   * Grants revoked because a refresh token already rotated away was presented again (oidc-provider's
+   * reuse detection, RFC 9700 section 4.14.2): the whole grant, every token of it, ends.
+   */
+  grantsRevokedByReuse: number;
   reset(): void;
 }
 

@@ -71,6 +71,47 @@ describe("fault switches", () => {
     expect((await refresh(second.refresh_token!)).status).toBe(200);
   });
 
+  it("delayRefreshMs holds refresh responses only, after the refresh token was spent (issue 14: an endpoint slower than the lease)", async () => {
+    const { refresh_token } = await login();
+    sandbox.faults.delayRefreshMs(300);
+    const started = performance.now();
+    const pending = refresh(refresh_token!);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // while the first answer is held, the refresh token it presented is already spent: presenting it again is reuse
+    const reuse = await refresh(refresh_token!);
+    expect(reuse.status).toBe(400);
+    expect(reuse.body.error).toBe("invalid_grant");
+    const first = await pending;
+    expect(first.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    // a login (authorization_code) is not delayed
+    const loginStarted = performance.now();
+    await login();
+    expect(performance.now() - loginStarted).toBeLessThan(290);
+    expect(() => sandbox.faults.delayRefreshMs(-1)).toThrow(TypeError);
+  });
+
+  it("refresh tokens rotate, and a rotated one presented again revokes the whole grant (reuse detection, RFC 9700 4.14.2)", async () => {
+    const first = await login();
+    const rotated = await refresh(first.refresh_token!);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.refresh_token).toBeTypeOf("string");
+    expect(rotated.body.refresh_token).not.toBe(first.refresh_token);
+    expect(sandbox.stats.grantsRevokedByReuse).toBe(0);
+    const reuse = await refresh(first.refresh_token!);
+    expect(reuse).toMatchObject({ status: 400, body: { error: "invalid_grant" } });
+    expect(sandbox.stats.grantsRevokedByReuse).toBe(1);
+    // the grant is gone: the rotated refresh token and the access token of the grant are dead too
+    expect((await refresh(rotated.body.refresh_token as string)).status).toBe(400);
+    const fhir = await fetch(`${sandbox.fhirBaseUrl}/Patient/patient-1`, { headers: { authorization: `Bearer ${rotated.body.access_token as string}` } });
+    expect(fhir.status).toBe(401);
+    // an unknown refresh token is refused without counting as reuse
+    expect((await refresh("never-issued")).status).toBe(400);
+    expect(sandbox.stats.grantsRevokedByReuse).toBe(1);
+    sandbox.stats.reset();
+    expect(sandbox.stats.grantsRevokedByReuse).toBe(0);
+  });
+
   it("narrowScope grants requested ∩ narrow scope (E1)", async () => {
     sandbox.faults.narrowScope("launch/patient patient/Observation.rs");
     const tokens = await login();

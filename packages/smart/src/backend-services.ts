@@ -10,6 +10,7 @@ import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { singleFlight } from "./single-flight.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
+import { resolveLeaseMs } from "./lease.js";
 import { TokenManager } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 
@@ -47,7 +48,11 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   storeKey?: string;
   /** Renew this long before expiry (default 60 s, at most a quarter of the lifetime). */
   refreshMarginMs?: number;
-  /** Cross-process lock lease (default 30 s). */
+  /**
+   * Cross-process lock lease, extended while a token request runs (default: the worst-case request plus
+   * 5 s, at least 30 s). Shorter than the worst-case request, timeoutMs x (maxRetries + 1) + backoff, is
+   * refused with a TypeError (SECURITY.md F10).
+   */
   leaseMs?: number;
   /** Clock in epoch ms (default Date.now). */
   now?: () => number;
@@ -74,6 +79,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
   readonly #checkTokenEndpoint: (endpoint: string) => void;
+  readonly #leaseMs: number;
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
@@ -90,6 +96,7 @@ export class BackendServicesAuth implements AuthProvider {
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
     this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
+    this.#leaseMs = resolveLeaseMs(who, options);
     this.#smartConfig = options.smartConfig;
   }
 
@@ -154,6 +161,7 @@ export class BackendServicesAuth implements AuthProvider {
       store: o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store,
       key: o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" ")),
       now,
+      leaseMs: this.#leaseMs,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
       obtain: async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding),

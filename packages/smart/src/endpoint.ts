@@ -15,6 +15,9 @@ export interface TransportOptions {
   allowInsecureRequests?: boolean;
 }
 
+/** Per-request timeout when `timeoutMs` is not given. */
+export const DEFAULT_TIMEOUT_MS = 10_000;
+
 const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/i;
 
 /** Refuse plain http to a non-loopback host unless the user opted in (checklist 2.1). */
@@ -41,7 +44,7 @@ export const transportOf = ({ fetch, timeoutMs, allowInsecureRequests }: Transpo
  */
 export function requestOptions(url: string, transport: TransportOptions) {
   return {
-    signal: AbortSignal.timeout(transport.timeoutMs ?? 10_000),
+    signal: AbortSignal.timeout(transport.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     [oauth.allowInsecureRequests]: assertSecureUrl(url, transport.allowInsecureRequests).protocol === "http:",
     [oauth.customFetch]: transport.fetch,
   };

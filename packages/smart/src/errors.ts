@@ -37,6 +37,8 @@ export const SmartAuthErrorCode = {
   LaunchLimit: "launch_limit",
   /** Another process held the refresh lock and no fresh token appeared within the lease. */
   RefreshLockTimeout: "refresh_lock_timeout",
+  /** The refresh lease was lost before the refreshed token was stored; the token is kept in memory (SECURITY.md F10). */
+  RefreshLeaseLost: "refresh_lease_lost",
 } as const;
 export type SmartAuthErrorCode = (typeof SmartAuthErrorCode)[keyof typeof SmartAuthErrorCode];
 

@@ -13,6 +13,7 @@ import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.j
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { revokeToken } from "./revocation.js";
 import { singleFlight } from "./single-flight.js";
+import { resolveLeaseMs } from "./lease.js";
 import { TokenManager, storeError } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
@@ -34,10 +35,19 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   now?: () => number;
   /** Refresh this long before expiry (default 60 s, at most a quarter of the lifetime). */
   refreshMarginMs?: number;
-  /** Cross-process refresh lock lease (default 30 s). */
+  /**
+   * Cross-process refresh lock lease, extended while a refresh runs (default: the worst-case refresh plus
+   * 5 s, at least 30 s). Shorter than the worst-case refresh, timeoutMs x (maxRetries + 1) + backoff, is
+   * refused with a TypeError (SECURITY.md F10).
+   */
   leaseMs?: number;
   /** Retries of a refresh answered 503/429 (default 2). */
   maxRetries?: number;
+  /**
+   * Sees what the token store could not do without failing the call, e.g. `refresh_lease_lost` when a refresh
+   * outlived its lease and another process's newer token was used instead (SECURITY.md F10). No token in it.
+   */
+  onStoreError?: (error: SmartAuthError) => void;
   /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
   clockToleranceSeconds?: number;
 }
@@ -91,12 +101,14 @@ export class SmartClient implements AuthProvider {
     const token = normaliseLaunchContext(typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()));
     this.#claims = verifiedClaimsOf(tokens);
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
+    const leaseMs = resolveLeaseMs(who, options);
     const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
     const manager: TokenManager = (this.#manager = new TokenManager({
       ...options,
       store: tokenStore ?? new InMemoryTokenStore(),
       key: storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`,
       now,
+      leaseMs,
       // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
       obtain: async (current) => {
         const previous = current ?? manager.token!;

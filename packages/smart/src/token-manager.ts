@@ -8,7 +8,10 @@ export interface TokenManagerOptions {
   now: () => number;
   /** Renew this long before expiry (default 60 s), capped at a quarter of the token's lifetime. */
   refreshMarginMs?: number;
-  /** Lease on the cross-process refresh lock, and the longest a waiter waits for another process (default 30 s). */
+  /**
+   * Lease on the cross-process refresh lock, and the longest a waiter waits for another process (default
+   * 30 s). The holder extends it every `leaseMs / 3` while its refresh runs (SECURITY.md F10).
+   */
   leaseMs?: number;
   /** Gets a new token; `current` is the latest stored one (re-read under the lock), if any. */
   obtain(current: StoredToken | undefined): Promise<StoredToken>;
@@ -39,6 +42,9 @@ export class TokenManager {
   #inflight: Promise<StoredToken> | undefined;
   #rejected: string | undefined;
   #unsaved = false;
+  // Set when a refreshed token could not be written through its lease: the token it was refreshed from.
+  // It is then written only where the store still holds that one (SECURITY.md F10).
+  #pendingBase: { base: StoredToken | undefined } | undefined;
   // Calls that may skip reading the clock. Reading it costs about as much as the rest of the hot path,
   // so with the default clock a timer at renewAt forces the next check, and every 64th call checks anyway
   // (a timer can fire late after a suspend; a token used late meets a 401, which renews it).
@@ -100,12 +106,18 @@ export class TokenManager {
 
   /** Forget the token here and in the store (logout, invalid_grant). */
   async clear(): Promise<void> {
+    this.#forget();
+    await this.#call("delete", () => this.#o.store.delete(this.#o.key));
+  }
+
+  #forget(): void {
     clearTimeout(this.#saveTimer);
     this.#token = undefined;
     this.#header = undefined;
     this.#renewAt = 0;
     this.#skipClockChecks = 0;
-    await this.#call("delete", () => this.#o.store.delete(this.#o.key));
+    this.#pendingBase = undefined;
+    this.#unsaved = false;
   }
 
   /** Put a token into memory only (it came from the store). */
@@ -140,6 +152,7 @@ export class TokenManager {
 
   async #renew(): Promise<StoredToken> {
     if (this.#unsaved && this.#usable(this.#token)) {
+      if (this.#pendingBase && hasLock(this.#o.store)) return this.#storeUnlessSuperseded(this.#token, this.#pendingBase.base);
       await this.#save(this.#token);
       return this.#token;
     }
@@ -170,7 +183,12 @@ export class TokenManager {
       const lock: TokenLock | undefined = await this.#call("lock", () => store.lock(key, leaseMs));
       if (lock) {
         try {
-          return (await loadFresh()) ?? (await this.#obtainAndSave(stored ?? this.#token));
+          fenced(lock);
+          if ((found = await loadFresh())) return found;
+          // our own refreshed token, not yet stored, is newer than the one it was refreshed from
+          const pending = this.#pendingBase;
+          const current = pending && this.#token && (stored === undefined || sameToken(stored, pending.base)) ? this.#token : (stored ?? this.#token);
+          return await this.#refreshUnderLease(lock, current);
         } finally {
           await lock.release().catch(() => undefined);
         }
@@ -188,16 +206,144 @@ export class TokenManager {
   }
 
   async #obtainAndSave(current: StoredToken | undefined): Promise<StoredToken> {
+    const result = await this.#obtain(current, undefined);
+    if ("stored" in result) return result.stored;
+    this.remember(result.fresh);
+    await this.#save(result.fresh);
+    return result.fresh;
+  }
+
+  /**
+   * Renew holding the lease: the lease is extended every leaseMs / 3 while the token request runs, and the
+   * result is written through the lease (fenced), so it lands only if this process still holds it.
+   */
+  async #refreshUnderLease(lock: TokenLock, current: StoredToken | undefined): Promise<StoredToken> {
+    const result = await this.#whileHeld(lock, () => this.#obtain(current, lock));
+    if ("stored" in result) return result.stored;
+    const { fresh } = result;
+    this.remember(fresh);
+    this.#unsaved = true;
+    this.#skipClockChecks = 0;
+    let written: boolean;
+    try {
+      written = await this.#call("set", () => lock.set(fresh));
+    } catch (error) {
+      if (this.#bypassable(error)) {
+        this.#report(error);
+        this.#saveLater(fresh, 500);
+        this.#unsaved = false;
+        return fresh;
+      }
+      // kept in memory (it may hold the only copy of a rotated refresh token); stored on the next call
+      this.#pendingBase = { base: current };
+      throw error;
+    }
+    if (written) {
+      this.#unsaved = false;
+      return fresh;
+    }
+    // The lease was lost before the write (a stall longer than the lease): never overwrite blindly.
+    this.#report(
+      new SmartAuthError("The refresh lease was lost before the refreshed token was stored: it is stored only if no newer token is there", {
+        code: SmartAuthErrorCode.RefreshLeaseLost,
+        retryable: true,
+      }),
+    );
+    if (this.#o.storeRequired === false) {
+      // no refresh token to lose (Backend Services): a newer stored token is shared, else ours is served unstored
+      this.#unsaved = false;
+      const stored = await this.#o.store.get(this.#o.key).catch(() => undefined);
+      return stored !== undefined && !sameToken(stored, current) && this.#usable(stored) ? this.remember(stored) : fresh;
+    }
+    await lock.release().catch(() => undefined); // it is not ours any more; a second release is harmless
+    return this.#storeUnlessSuperseded(fresh, current);
+  }
+
+  /**
+   * Store `fresh` (refreshed from `base`) through a new lease, unless another process stored a newer token
+   * meanwhile: then that one is used. Until stored, `fresh` stays in memory, the only copy of its refresh
+   * token, and every call retries; the failure is typed (refresh_lease_lost, retryable).
+   */
+  async #storeUnlessSuperseded(fresh: StoredToken, base: StoredToken | undefined): Promise<StoredToken> {
+    const { store, key, leaseMs = 30_000 } = this.#o;
+    if (!hasLock(store)) throw new TypeError("unreachable: a fenced write needs a locking store");
+    this.#unsaved = true;
+    this.#skipClockChecks = 0;
+    this.#pendingBase = { base };
+    const deadline = this.#o.now() + leaseMs * 2;
+    for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
+      const lock = await this.#call("lock", () => store.lock(key, leaseMs));
+      if (lock) {
+        try {
+          fenced(lock);
+          const stored = await this.#call("get", () => store.get(key));
+          if (stored !== undefined && !sameToken(stored, base) && !sameToken(stored, fresh)) {
+            this.#settled();
+            return this.remember(stored);
+          }
+          if (await this.#call("set", () => lock.set(fresh))) {
+            this.#settled();
+            return fresh;
+          }
+        } finally {
+          await lock.release().catch(() => undefined);
+        }
+      }
+      if (this.#o.now() > deadline) {
+        throw new SmartAuthError("The refreshed token could not be stored: the refresh lease stayed taken; it is kept in memory and stored on the next call", {
+          code: SmartAuthErrorCode.RefreshLeaseLost,
+          retryable: true,
+        });
+      }
+      await sleep(wait);
+    }
+  }
+
+  #settled(): void {
+    this.#unsaved = false;
+    this.#pendingBase = undefined;
+  }
+
+  /** Run `request` while extending `lock` every leaseMs / 3 (a lost lease shows in the fenced write). */
+  async #whileHeld<T>(lock: TokenLock, request: () => Promise<T>): Promise<T> {
+    const leaseMs = this.#o.leaseMs ?? 30_000;
+    const timer = setInterval(() => {
+      lock.extend(leaseMs).catch((cause: unknown) => this.#report(storeError("extend lock", this.#o.key, cause)));
+    }, Math.max(1, Math.floor(leaseMs / 3)));
+    (timer as { unref?: () => void }).unref?.();
+    try {
+      return await request();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
+   * The token request. On reauthorization_required (invalid_grant) the store is read again first: a newer
+   * token another process stored is used; the stored token is deleted only if it is the one this refresh
+   * was made from (never a token this process did not read), and under a lease only while it is still held.
+   */
+  async #obtain(current: StoredToken | undefined, lock: TokenLock | undefined): Promise<{ fresh: StoredToken } | { stored: StoredToken }> {
     if (this.#o.canObtain?.(current) === false) {
       throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The access token expired and there is no refresh token: authorize again");
     }
-    const fresh = await this.#o.obtain(current).catch(async (error) => {
-      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) await this.clear().catch(() => undefined);
+    const used = current ?? this.#token; // what the request was made from (SmartClient refreshes from the same)
+    try {
+      return { fresh: await this.#o.obtain(current) };
+    } catch (error) {
+      if (!SmartAuthError.is(error) || error.code !== SmartAuthErrorCode.ReauthorizationRequired) throw error;
+      const stored = await this.#o.store.get(this.#o.key).catch(() => undefined);
+      if (stored !== undefined && !sameToken(stored, used) && stored.access_token !== this.#rejected) {
+        this.#settled();
+        return { stored: this.remember(stored) };
+      }
+      this.#forget();
+      const held = lock === undefined || (await lock.extend(this.#o.leaseMs ?? 30_000).catch(() => false));
+      if (held && sameToken(stored, used)) {
+        await this.#o.store.delete(this.#o.key).catch(() => undefined);
+      }
       throw error;
-    });
-    this.remember(fresh);
-    await this.#save(fresh);
-    return fresh;
+    }
   }
 
   // A token that could not be stored is kept in memory (it may be the only copy of a rotated refresh
@@ -253,6 +399,18 @@ export class TokenManager {
     } catch (cause) {
       throw storeError(operation, this.#o.key, cause);
     }
+  }
+}
+
+/** Whether two stored tokens are the same grant state (same access and refresh token). */
+export function sameToken(a: StoredToken | undefined, b: StoredToken | undefined): boolean {
+  return a !== undefined && b !== undefined && a.access_token === b.access_token && a.refresh_token === b.refresh_token;
+}
+
+/** TypeError unless `lock` implements fencing (token-store contract: `extend` and `set`). */
+function fenced(lock: TokenLock): void {
+  if (typeof lock.extend !== "function" || typeof lock.set !== "function") {
+    throw new TypeError("The token store's lock() must return a TokenLock with extend() and set() (fencing, see @fhir-dsl/token-store)");
   }
 }
 

@@ -83,7 +83,7 @@ export function tokenClient(ctx: TokenClientContext) {
           error.retryable &&
           (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
         if (attempt >= (ctx.maxRetries ?? 2) || !retry) throw error;
-        await sleep(Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        await sleep(backoffCeilingMs(attempt) * (0.5 + Math.random() / 2));
       }
     }
   }
@@ -92,6 +92,9 @@ export function tokenClient(ctx: TokenClientContext) {
 }
 
 export type TokenClient = ReturnType<typeof tokenClient>;
+
+/** The longest wait before retry `attempt + 1` (exponential, capped at 2 s; jittered down to half). */
+export const backoffCeilingMs = (attempt: number): number => Math.min(2_000, 100 * 2 ** attempt);
 
 /** Map a fetch failure to a typed error; the cause is kept, nothing of the request is printed. */
 export function transportError(cause: unknown, url: string): Error {

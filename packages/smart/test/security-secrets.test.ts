@@ -279,7 +279,22 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
       lock: async () => undefined,
     };
     await provoke("session: refresh lock never free", () =>
-      session({ tokens: { ...tokens, expires_at: Date.now() - 1_000 }, tokenStore: lockedOut, storeKey: "k", leaseMs: 40 }).getAccessToken(),
+      session({ tokens: { ...tokens, expires_at: Date.now() - 1_000 }, tokenStore: lockedOut, storeKey: "k", leaseMs: 40, timeoutMs: 40 }).getAccessToken(),
+    );
+    // F10: the refreshed token can never be written through the lease (a holder that keeps losing it)
+    const ROTATED = secret("rt-SECRET-rotated-refresh-token-5555");
+    const fencedOut: TokenStore & { lock: NonNullable<TokenStore["lock"]> } = {
+      get: async () => ({ ...tokens, expires_at: Date.now() - 1_000 }),
+      set: async () => undefined,
+      delete: async () => undefined,
+      lock: async () => ({ release: async () => undefined, extend: async () => false, set: async () => false }),
+    };
+    const refreshed = async () =>
+      new Response(JSON.stringify({ access_token: secret("at-SECRET-refreshed-6666"), refresh_token: ROTATED, token_type: "Bearer", expires_in: 300 }), {
+        headers: { "content-type": "application/json" },
+      });
+    await provoke("session: refresh lease lost before the write", () =>
+      session({ tokens: { ...tokens, expires_at: Date.now() - 1_000 }, tokenStore: fencedOut, storeKey: "k", leaseMs: 40, timeoutMs: 40, fetch: refreshed }).getAccessToken(),
     );
     await provoke("authorize: misuse (plain challenge)", () => buildAuthorizeUrl({ smartConfig, clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", state: "s".repeat(20), codeChallenge: VERIFIER, aud: sandbox.fhirBaseUrl }));
 

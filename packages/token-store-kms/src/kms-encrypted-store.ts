@@ -2,6 +2,7 @@ import { DecryptCommand, DescribeKeyCommand, GenerateDataKeyCommand } from "@aws
 import {
   hasLock,
   TokenStoreError,
+  type LockingTokenStore,
   TokenStoreErrorCode,
   type StoredToken,
   type TokenLock,
@@ -50,7 +51,10 @@ const utf8 = new TextEncoder();
  * storage key is bound as additional data, and decrypted data keys are cached so reads cost no KMS call.
  */
 export class KmsEncryptedTokenStore implements TokenStore {
-  /** Present exactly when the wrapped store offers it; leases pass through unchanged. */
+  /**
+   * Present exactly when the wrapped store offers it: the wrapped store's lease, whose fenced `set()`
+   * encrypts first, then writes through the wrapped lock (the lease check stays the wrapped store's).
+   */
   declare lock?: (key: string, leaseMs: number) => Promise<TokenLock | undefined>;
 
   readonly #options: ResolvedOptions;
@@ -67,7 +71,7 @@ export class KmsEncryptedTokenStore implements TokenStore {
     this.#dataKeys = dataKeyCache && new DataKeyCache(dataKeyCache, now);
     this.#decryptedKeys = decryptedKeyCache && new DecryptedKeyCache(decryptedKeyCache, now);
     this.#allowList = new KeyAllowList([this.#keyId, ...this.#options.decryptKeyIds], (name) => this.#describeKey(name), now);
-    if (hasLock(store)) this.lock = (key, leaseMs) => store.lock(key, leaseMs);
+    if (hasLock(store)) this.lock = (key, leaseMs) => this.#lock(store, key, leaseMs);
   }
 
   /** KMS calls made so far (a snapshot). */
@@ -108,6 +112,24 @@ export class KmsEncryptedTokenStore implements TokenStore {
 
   async set(key: string, value: StoredToken): Promise<void> {
     assertKey(key);
+    await this.#options.store.set(key, await this.#seal(key, value));
+  }
+
+  // The wrapped store's lease, its fenced write fed the sealed placeholder: encrypted before the write,
+  // so the fence (the lease check) stays in the wrapped store's one atomic step.
+  async #lock(store: LockingTokenStore, key: string, leaseMs: number): Promise<TokenLock | undefined> {
+    assertKey(key);
+    const inner = await store.lock(key, leaseMs);
+    if (inner === undefined) return undefined;
+    return {
+      release: () => inner.release(),
+      extend: (ms) => inner.extend(ms),
+      set: async (value) => inner.set(await this.#seal(key, value)),
+    };
+  }
+
+  /** The placeholder the wrapped store keeps for `value`: the token sealed under a KMS data key. */
+  async #seal(key: string, value: StoredToken): Promise<StoredToken> {
     const plaintext = serialiseToken(value, key);
     let dataKey: DataKey;
     try {
@@ -124,7 +146,7 @@ export class KmsEncryptedTokenStore implements TokenStore {
     const placeholder: StoredToken = { access_token: REDACTED, token_type: ENVELOPE_TOKEN_TYPE, __kms: envelope };
     if (typeof value.expires_at === "number" && Number.isFinite(value.expires_at)) placeholder.expires_at = value.expires_at;
     if (value.refresh_token !== undefined && value.refresh_token !== null) placeholder.refresh_token = REDACTED;
-    await this.#options.store.set(key, placeholder);
+    return placeholder;
   }
 
   async delete(key: string): Promise<void> {

@@ -1,9 +1,23 @@
-import type { TokenLock } from "@fhir-dsl/token-store";
+import type { StoredToken, TokenLock } from "@fhir-dsl/token-store";
 import { bounded, type RedisClientLike } from "./bounded.js";
 
 /** Compare-and-delete: only the holder of the lease token may free it (https://redis.io/docs/latest/develop/use/patterns/distributed-locks/). */
 export const RELEASE_SCRIPT =
   'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end';
+
+/** Extend only our own lease: compare the lock value, then PEXPIRE, in one step. */
+export const EXTEND_SCRIPT =
+  'if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end';
+
+/**
+ * The fenced write: the value lands (with its TTL) only while the lock key holds our lease token, checked
+ * and written in one script. KEYS[1] = lock key, KEYS[2] = value key: one hash tag, hence one Cluster slot.
+ */
+export const FENCED_SET_SCRIPT =
+  'if redis.call("get", KEYS[1]) == ARGV[1] then redis.call("set", KEYS[2], ARGV[2], "PX", ARGV[3]) return 1 else return 0 end';
+
+/** How the lock writes a value: its Redis key, text and TTL, computed as `RedisTokenStore.set` does. */
+export type EncodeValue = (value: StoredToken) => { redisKey: string; text: string; ttlMs: number };
 
 /** 128 random bits naming this holder of the lease. */
 export function leaseToken(): string {
@@ -15,9 +29,9 @@ export function leaseToken(): string {
 }
 
 /** TypeError unless `leaseMs` is a positive finite number. */
-export function checkLeaseMs(leaseMs: unknown): asserts leaseMs is number {
+export function checkLeaseMs(leaseMs: unknown, method = "lock"): asserts leaseMs is number {
   if (typeof leaseMs !== "number" || !Number.isFinite(leaseMs) || leaseMs <= 0) {
-    throw new TypeError("RedisTokenStore.lock: leaseMs must be a positive number of milliseconds, e.g. 10000");
+    throw new TypeError(`RedisTokenStore.${method}: leaseMs must be a positive number of milliseconds, e.g. 10000`);
   }
 }
 
@@ -31,6 +45,7 @@ export async function acquireLease(
   key: string,
   redisKey: string,
   leaseMs: number,
+  encode: EncodeValue,
 ): Promise<TokenLock | undefined> {
   const token = leaseToken();
   const reply = await bounded(client, timeoutMs, "lock", key, () =>
@@ -43,6 +58,22 @@ export async function acquireLease(
       if (released) return;
       await bounded(client, timeoutMs, "unlock", key, () => client.eval(RELEASE_SCRIPT, 1, redisKey, token));
       released = true;
+    },
+    async extend(ms: number): Promise<boolean> {
+      checkLeaseMs(ms, "extend");
+      if (released) return false;
+      const reply = await bounded(client, timeoutMs, "extend lock", key, () =>
+        client.eval(EXTEND_SCRIPT, 1, redisKey, token, String(Math.ceil(ms))),
+      );
+      return reply === 1;
+    },
+    async set(value: StoredToken): Promise<boolean> {
+      if (released) return false;
+      const { redisKey: valueKey, text, ttlMs } = encode(value);
+      const reply = await bounded(client, timeoutMs, "fenced set", key, () =>
+        client.eval(FENCED_SET_SCRIPT, 2, redisKey, valueKey, token, text, String(ttlMs)),
+      );
+      return reply === 1;
     },
   };
 }

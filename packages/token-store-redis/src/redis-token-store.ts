@@ -20,7 +20,8 @@ function isClient(value: unknown): value is RedisClientLike {
 /**
  * A TokenStore on Redis, shared by every process that uses the same client configuration and prefix.
  * Values are versioned JSON with a TTL that keeps refreshable tokens; `lock()` is a lease
- * (`SET NX PX` + compare-and-delete) so a fleet refreshes a grant once. Every call is bounded by
+ * (`SET NX PX` + compare-and-delete) so a fleet refreshes a grant once, with fencing: `extend()` and the
+ * lock's `set()` are Lua scripts that act only while the lock key still holds this holder's lease token. Every call is bounded by
  * `commandTimeoutMs` and fails with a retryable TokenStoreError while Redis is down. A write reported as
  * failed is never replayed later by ioredis (see connection.ts).
  */
@@ -59,12 +60,16 @@ export class RedisTokenStore implements TokenStore {
 
   async set(key: string, value: StoredToken): Promise<void> {
     checkKey(key, "set");
-    const text = encodeToken(key, value);
-    const ttl = ttlMs(value, Date.now(), this.#options);
-    const redisKey = valueKey(this.keyPrefix, key);
+    const { redisKey, text, ttlMs: ttl } = this.#encode(key, value);
     await bounded(this.#client, this.#options.commandTimeoutMs, "set", key, () =>
       this.#client.set(redisKey, text, "PX", ttl),
     );
+  }
+
+  // What set() and the lock's fenced write store: the same text and TTL.
+  #encode(key: string, value: StoredToken): { redisKey: string; text: string; ttlMs: number } {
+    const text = encodeToken(key, value);
+    return { redisKey: valueKey(this.keyPrefix, key), text, ttlMs: ttlMs(value, Date.now(), this.#options) };
   }
 
   async delete(key: string): Promise<void> {
@@ -76,6 +81,8 @@ export class RedisTokenStore implements TokenStore {
   async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
     checkKey(key, "lock");
     checkLeaseMs(leaseMs);
-    return acquireLease(this.#client, this.#options.commandTimeoutMs, key, lockKey(this.keyPrefix, key), leaseMs);
+    return acquireLease(this.#client, this.#options.commandTimeoutMs, key, lockKey(this.keyPrefix, key), leaseMs, (value) =>
+      this.#encode(key, value),
+    );
   }
 }

@@ -210,7 +210,7 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
       const tokens = await smart.exchangeCode({ smartConfig, clientId: "app", redirectUri: "http://127.0.0.1/cb", code, codeVerifier });
       const store = new RedisTokenStore(client, { keyPrefix: "rotate:", commandTimeoutMs: 300 });
       // a short lease: the lock taken for the refresh survives the crash (AOF) and holds other refreshes for leaseMs
-      const session = new smart.SmartClient({ smartConfig, clientId: "app", tokens, tokenStore: store, storeKey: "s", leaseMs: 1_000 });
+      const session = new smart.SmartClient({ smartConfig, clientId: "app", tokens, tokenStore: store, storeKey: "s", leaseMs: 2_000, timeoutMs: 2_000, maxRetries: 0 });
       await session.getToken();
       const before = (await store.get("s"))!.refresh_token;
 
@@ -228,7 +228,7 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
       await session.getToken(); // saves the token it kept
       expect((await store.get("s"))!.refresh_token).toBe(rotated);
       // a restarted process restores the session and can refresh with the stored (rotated) token
-      const restored = await smart.SmartClient.restore({ smartConfig, clientId: "app", tokenStore: store, storeKey: "s", fhirBaseUrl: sandbox.fhirBaseUrl, leaseMs: 1_000 });
+      const restored = await smart.SmartClient.restore({ smartConfig, clientId: "app", tokenStore: store, storeKey: "s", fhirBaseUrl: sandbox.fhirBaseUrl, leaseMs: 2_000, timeoutMs: 2_000, maxRetries: 0 });
       expect((await restored!.refresh()).access_token).toBeTruthy();
     } finally {
       client.disconnect();

@@ -285,6 +285,42 @@ describe("lock", () => {
     await next?.release();
   });
 
+  it("fencing (issue 14): extend and the fenced write are one EVAL each, comparing the lock value, on keys of one hash tag", async () => {
+    const store = newStore();
+    const lock = (await store.lock("grant", 5_000))!;
+    const monitor = await other.monitor();
+    const seen: string[][] = [];
+    const inScripts: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (!args.some((a) => a.startsWith(store.keyPrefix))) return;
+      if (source === "lua") inScripts.push(args[0]!.toLowerCase());
+      else seen.push(args);
+    });
+    expect(await lock.extend(8_000)).toBe(true);
+    expect(await lock.set(sampleToken({ access_token: "fenced", expires_at: Date.now() + 60_000 }))).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 150)); // let MONITOR deliver
+    monitor.disconnect();
+    expect(seen.map((args) => args[0]?.toLowerCase())).toEqual(["eval", "eval"]);
+    expect(inScripts).toEqual(["get", "pexpire", "get", "set"]); // compare, then act, inside each script
+    const [extend, fenced] = seen as [string[], string[]];
+    expect(extend.slice(2, 4)).toEqual(["1", store.lockKey("grant")]);
+    expect(fenced.slice(2, 5)).toEqual(["2", store.lockKey("grant"), store.rawKey("grant")]);
+    // one slot: both keys carry the same hash tag
+    const tag = (k: string) => k.slice(k.indexOf("{"), k.indexOf("}") + 1);
+    expect(tag(store.lockKey("grant"))).toBe(tag(store.rawKey("grant")));
+    expect(await client.pttl(store.lockKey("grant"))).toBeGreaterThan(7_000);
+    // the value is written with set()'s text and TTL
+    expect(JSON.parse((await client.get(store.rawKey("grant")))!)).toMatchObject({ v: FORMAT_VERSION, token: { access_token: "fenced" } });
+    expect(await client.pttl(store.rawKey("grant"))).toBeGreaterThan(25 * DAY_MS);
+    // the lease lost: our lock value replaced by another holder's, nothing is extended or written
+    await client.set(store.lockKey("grant"), "someone-else", "PX", 5_000);
+    expect(await lock.extend(60_000)).toBe(false);
+    expect(await lock.set(sampleToken({ access_token: "stale" }))).toBe(false);
+    expect(await client.pttl(store.lockKey("grant"))).toBeLessThanOrEqual(5_000);
+    expect((await store.get("grant"))?.access_token).toBe("fenced");
+    await expect(lock.extend(0)).rejects.toThrow(TypeError);
+  });
+
   it("a lock on key x is independent of a value stored under the key x:lock", async () => {
     const store = newStore();
     await store.set("x:lock", sampleToken({ access_token: "value" }));

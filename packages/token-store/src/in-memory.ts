@@ -34,13 +34,28 @@ export class InMemoryTokenStore implements TokenStore {
 
   async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
     const now = this.#now();
-    const held = this.#leases.get(key);
-    if (held !== undefined && held.until > now) return undefined;
+    const current = this.#leases.get(key);
+    if (current !== undefined && current.until > now) return undefined;
     const owner = Symbol(key);
     this.#leases.set(key, { owner, until: now + leaseMs });
+    // held only while the entry is ours and not lapsed, as Redis would see it (the key expired)
+    const held = () => {
+      const lease = this.#leases.get(key);
+      return lease !== undefined && lease.owner === owner && lease.until > this.#now() ? lease : undefined;
+    };
     return {
       release: async () => {
         if (this.#leases.get(key)?.owner === owner) this.#leases.delete(key);
+      },
+      extend: async (ms: number) => {
+        const lease = held();
+        if (lease) lease.until = this.#now() + ms;
+        return lease !== undefined;
+      },
+      set: async (value: StoredToken) => {
+        if (!held()) return false;
+        this.#values.set(key, structuredClone(value));
+        return true;
       },
     };
   }

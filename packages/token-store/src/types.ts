@@ -41,9 +41,26 @@ export interface StoredToken extends TokenResponse {
   expires_at?: number;
 }
 
-/** A held lease; `release()` frees it only if it is still ours (a lease that timed out is not released twice). */
+/**
+ * A held lease on one key. Every method acts only while the lease is still this holder's: a lease that
+ * lapsed, or that another holder has taken since, is never extended, written through or released.
+ * That is fencing: a holder that outlived its lease (a slow token request, a pause) cannot overwrite the
+ * token a newer holder stored (RFC 9700 4.14.2: a rotated refresh token presented twice revokes the grant).
+ */
 export interface TokenLock {
+  /** Free the lease if it is still ours (a lease that timed out is not released twice). */
   release(): Promise<void>;
+  /**
+   * Push the lease's end to `leaseMs` from now, if it is still ours. Resolves to `false`, changing
+   * nothing, when the lease was lost (lapsed, or taken by another holder).
+   */
+  extend(leaseMs: number): Promise<boolean>;
+  /**
+   * The fenced write: store `value` under the locked key, as `TokenStore.set` would, only if the lease is
+   * still ours, checked in the same atomic step as the write. Resolves to `true` when written, `false`
+   * (nothing written) when the lease was lost.
+   */
+  set(value: StoredToken): Promise<boolean>;
 }
 
 /**
@@ -56,7 +73,8 @@ export interface TokenStore {
   delete(key: string): Promise<void>;
   /**
    * Take a lease on `key` for at most `leaseMs`. Resolves to the lock, or to `undefined` when another
-   * holder has it. Used only to serialise refreshes; it never guards reads.
+   * holder has it. Used only to serialise refreshes; it never guards reads. A store that offers `lock`
+   * implements the whole TokenLock, fencing included (`extend`, `set`).
    */
   lock?(key: string, leaseMs: number): Promise<TokenLock | undefined>;
 }

@@ -48,4 +48,18 @@ describe("InMemoryTokenStore", () => {
     now = 100;
     expect(await store.lock("k", 100)).toBeDefined();
   });
+  it("fencing follows the injected clock: extend() moves the end, a lapsed lease neither extends nor writes (issue 14)", async () => {
+    let now = 0;
+    const store = new InMemoryTokenStore({ now: () => now });
+    const lock = (await store.lock("k", 100))!;
+    now = 99;
+    expect(await lock.extend(100)).toBe(true); // ends at 199 now
+    now = 150;
+    expect(await store.lock("k", 100)).toBeUndefined();
+    expect(await lock.set({ access_token: "a", token_type: "Bearer" })).toBe(true);
+    now = 199;
+    expect(await lock.extend(100)).toBe(false);
+    expect(await lock.set({ access_token: "late", token_type: "Bearer" })).toBe(false);
+    expect((await store.get("k"))?.access_token).toBe("a");
+  });
 });
