@@ -33,6 +33,8 @@ export const SmartAuthErrorCode = {
   TokenStore: "token_store_error",
   /** Another process held the refresh lock and no fresh token appeared within the lease. */
   RefreshLockTimeout: "refresh_lock_timeout",
+  /** An AssertionSigner (e.g. a KMS) failed or returned a malformed signature; its error is the `cause`. */
+  Signer: "signer_error",
 } as const;
 export type SmartAuthErrorCode = (typeof SmartAuthErrorCode)[keyof typeof SmartAuthErrorCode];
 
