@@ -95,7 +95,8 @@ export const CONSUMERS = [
     title: "only @fhir-dsl/smart-kms-signer + its peer @aws-sdk/client-kms",
     packages: ["@fhir-dsl/smart-kms-signer"],
     thirdParty: { "@aws-sdk/client-kms": "3.1164.0" },
-    devThirdParty: TS,
+    // Node-only (as the AWS SDK): its users compile with Node's types, which the SDK's own .d.ts need
+    devThirdParty: { ...TS, "@types/node": "20.19.25" },
     files: ["kms-signer"],
     steps: [node("esm.mjs"), node("cjs.cjs"), node("bin.mjs"), ...typeChecks],
   },

@@ -1,5 +1,5 @@
 import { GetPublicKeyCommand, SignCommand, type KMSClient } from "@aws-sdk/client-kms";
-import { base64url, calculateJwkThumbprint, type JWK } from "jose";
+import { base64url, calculateJwkThumbprint } from "jose";
 import { derToJoseSignature } from "./der.js";
 import { KmsSignerError, KmsSignerErrorCode, kmsCallError, type KmsSignerOperation } from "./errors.js";
 
@@ -19,11 +19,24 @@ export interface KmsSignerOptions {
   timeoutMs?: number;
 }
 
+/** A public JWK (RFC 7517) of a KMS signing key: EC P-384 (`crv`, `x`, `y`) or RSA (`n`, `e`). A type, not an interface, so it fits JWK types with an index signature. */
+export type KmsPublicJwk = {
+  kty: "EC" | "RSA";
+  crv?: string;
+  x?: string;
+  y?: string;
+  n?: string;
+  e?: string;
+  kid: string;
+  alg: KmsSignerAlg;
+  use: "sig";
+};
+
 /** The public half of a KMS key, as a JWK ready for a JWKS (`kid`, `alg`, `use: "sig"`). */
 export interface KmsPublicKey {
   /** The key's ARN, as KMS names it. */
   keyArn: string;
-  jwk: JWK & { kid: string; alg: KmsSignerAlg; use: "sig" };
+  jwk: KmsPublicJwk;
 }
 
 // https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html
@@ -83,7 +96,8 @@ export async function getKmsPublicKey(options: KmsSignerOptions): Promise<KmsPub
       cause,
     });
   }
-  const publicJwk: JWK = alg === "ES384" ? { kty: "EC", crv: jwk.crv, x: jwk.x, y: jwk.y } : { kty: "RSA", n: jwk.n, e: jwk.e };
+  const publicJwk = alg === "ES384" ? { kty: "EC" as const, crv: jwk.crv!, x: jwk.x!, y: jwk.y! } : { kty: "RSA" as const, n: jwk.n!, e: jwk.e! };
+  // RFC 7638 §3: SHA-256 over the required members only
   const kid = options.kid ?? (await calculateJwkThumbprint(publicJwk, "sha256"));
   return { keyArn: typeof answer.KeyId === "string" && answer.KeyId !== "" ? answer.KeyId : keyId, jwk: { ...publicJwk, kid, alg, use: "sig" } };
 }

@@ -1,3 +1,4 @@
+/// <reference types="node" />
 // Compiled with tsc --noEmit: the package's types as a TypeScript user sees them.
 import { KMSClient } from "@aws-sdk/client-kms";
 import { createKmsSigner, getKmsJwks, KmsSignerError, type KmsPublicKey, type KmsSigner, type KmsSignerOptions } from "@fhir-dsl/smart-kms-signer";
