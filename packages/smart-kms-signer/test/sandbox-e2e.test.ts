@@ -5,6 +5,7 @@
  */
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
 import { decodeJwt, decodeProtectedHeader } from "jose";
+import { KMSClient } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BackendServicesAuth,
@@ -113,5 +114,28 @@ describe("KMS-signed assertions accepted by the sandbox (issue 18)", () => {
     expect(err).toMatchObject({ code: "signer_error", retryable: true });
     expect(err.message).toContain(`kid "${es384.kid}", ES384`);
     expect((await smart.refresh()).access_token).toBeTypeOf("string");
+  });
+
+  it("the README's example runs as written (KMS client and issuer pointed at the local endpoint and the sandbox)", async () => {
+    const localKms = env.kms.clientConfig(); // in the README: { region: "eu-west-1" }
+    // --- the README's code ---
+    const signer = await createKmsSigner({
+      kms: new KMSClient(localKms),
+      keyId: "alias/smart-es384", // an asymmetric SIGN_VERIFY key, ECC_NIST_P384
+      alg: "ES384",
+    });
+    const jwks = JSON.stringify(signer.jwks()); // register this JWKS (or host it at your jku) with the server
+    await sandbox.registerClient({ clientId: "backend-client-id", jwks: JSON.parse(jwks) });
+
+    const auth = new BackendServicesAuth({
+      issuer: sandbox.fhirBaseUrl,
+      clientId: "backend-client-id",
+      scope: "system/Patient.rs",
+      privateKey: signer, // alg and kid come from the signer
+    });
+    const res = await auth.fetch(`${sandbox.fhirBaseUrl}/Patient?_count=10`);
+    // ---
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { resourceType: string }).resourceType).toBe("Bundle");
   });
 });
