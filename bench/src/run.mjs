@@ -10,6 +10,7 @@ import { measureFootprint } from "./footprint.mjs";
 import { fixed, kB, MB, table, verdict } from "./format.mjs";
 import { measureHotPath } from "./hot-path.mjs";
 import { measureKmsCalls } from "./kms-calls.mjs";
+import { kmsSignerTable, measureKmsSigner } from "./kms-signer.mjs";
 import { machine } from "./machine.mjs";
 import { benchRedis, clientKeys, sandboxProcess, startKms } from "./services.mjs";
 import { measureStampede } from "./stampede.mjs";
@@ -43,6 +44,8 @@ try {
   results.fleet = await measureFleet({ keys, redisUrl: redis.url, processes: 8, lifetimeSeconds: 3, expiries: quick ? 2 : 4 });
   progress("4/6 KMS calls");
   results.kmsCalls = await measureKmsCalls({ kms, ops: 1_000 });
+  progress("KMS signer cold start");
+  results.kmsSigner = await measureKmsSigner({ env, repeats: quick ? 5 : 61 });
 } finally {
   await bench.close();
   await kms.close();
@@ -54,7 +57,7 @@ progress("6/6 install footprint");
 results.footprint = measureFootprint();
 results.seconds = (performance.now() - started) / 1000;
 
-const { machine: m, hotPath: hot, stampede: st, fleet, kmsCalls: kc, bundles, footprint } = results;
+const { machine: m, hotPath: hot, stampede: st, fleet, kmsCalls: kc, kmsSigner: ks, bundles, footprint } = results;
 const core = bundles.rows.find((r) => r.name === "@fhir-dsl/smart");
 const fhirclient = bundles.rows.find((r) => r.name.startsWith("fhirclient"));
 const fp = (name) => footprint.find((f) => f.name === name);
@@ -76,6 +79,7 @@ const summary = [
   ["cold start: token requests served", `max ${st.maxTokenRequests} (of ${st.repeats} runs)`, "", "", "1", verdict(st.maxTokenRequests === 1)],
   [`cross-process, ${fleet.processes} processes: token requests per expiry`, `${perExpiry.join(", ")} (cold start ${fleet.coldStart})`, `${fleet.perExpiry.length} expiries of ${fleet.lifetimeSeconds} s tokens`, "", "1", verdict(fleet.coldStart === 1 && perExpiry.length > 0 && perExpiry.every((n) => n === 1) && fleet.errors === 0)],
   ["KMS calls per 1,000 writes / reads", `${kc.writes.total} / ${kc.readsManyKeys.total}`, "default caches", "", "reads <= 2", verdict(kc.readsManyKeys.total <= 2 && kc.readsSameKey.total <= 2 && kc.readsSameKey.Decrypt <= 1)],
+  ["cold start, token request signed by KMS (local endpoint)", `${fixed(ks.kmsMs, 1)} ms`, `local key ${fixed(ks.localMs, 1)} ms`, `${fixed(ks.ratio, 2)}x`, "1 Sign per request", verdict(ks.signCalls * 2 === ks.tokenRequests)],
   ["core entry bundle (brotli)", kB(core.brotliBytes), `fhirclient ${kB(fhirclient.brotliBytes)}`, `${fixed(core.brotliBytes / fhirclient.brotliBytes, 2)}x`, "<= ~19 kB", verdict(core.brotliBytes <= 19_500)],
   ["install: @fhir-dsl/smart / smart-scopes", `${fp("@fhir-dsl/smart").packages} / ${fp("@fhir-dsl/smart-scopes").packages} packages`, `fhirclient ${fp("fhirclient").packages} packages`, "", "", ""],
 ];
@@ -145,6 +149,11 @@ log(
 );
 log();
 
+log(`## 4b. Cold start with the key in KMS: @fhir-dsl/smart-kms-signer on the local KMS endpoint (${ks.repeats} paired runs, medians)`);
+log();
+log(kmsSignerTable(ks, table, fixed));
+log();
+
 log("## 5. Bundle sizes (esbuild 0.27.7: bundle, minify, tree-shaking, ESM, platform browser; brotli q11, gzip -9)");
 log();
 log(
@@ -188,6 +197,7 @@ if (st.maxTokenRequests !== 1) violations.push("cold stampede made more than one
 if (hotCalls !== 0 || hot.redisCommands !== 0 || hot.kmsCalls !== 0) violations.push("the hot path touched the store");
 // a new instance configured by alias looks its key up once (SECURITY.md F12), then at most 1 Decrypt
 if (kc.readsManyKeys.total > 2 || kc.readsSameKey.total > 2 || kc.readsSameKey.Decrypt > 1) violations.push("more than 2 KMS calls (1 Decrypt) per 1,000 reads");
+if (ks.signCalls * 2 !== ks.tokenRequests) violations.push("KMS signer: not 1 Sign per token request");
 if (fleet.coldStart !== 1 || !perExpiry.every((n) => n === 1)) violations.push("cross-process stampede: not 1 token request per expiry");
 if (violations.length) {
   console.error(`\nCount budgets violated: ${violations.join("; ")}`);

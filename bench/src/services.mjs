@@ -21,7 +21,7 @@ export async function clientKeys(kid = "bench") {
   return { privateKey, privateJwk, jwks, kid };
 }
 
-const registration = (clientId, keys) => ({ clientId, jwks: keys.jwks, grantTypes: ["client_credentials"] });
+const registration = (clientId, keys, jwks = keys.jwks) => ({ clientId, jwks, grantTypes: ["client_credentials"] });
 
 /** The sandbox in this process (for counts): `addClient` registers a backend client with `keys`. */
 export async function benchSandbox(keys, options = {}) {
@@ -30,9 +30,9 @@ export async function benchSandbox(keys, options = {}) {
   return {
     sandbox,
     fhirBaseUrl: sandbox.fhirBaseUrl,
-    async addClient(prefix = "bench") {
+    async addClient(prefix = "bench", jwks = undefined) {
       const clientId = `${prefix}-${process.pid}-${++n}`;
-      await sandbox.registerClient(registration(clientId, keys));
+      await sandbox.registerClient(registration(clientId, keys, jwks));
       return clientId;
     },
     tokenRequests: async () => sandbox.stats.tokenRequests,
@@ -63,9 +63,9 @@ export async function sandboxProcess(keys, options = {}) {
   let n = 0;
   return {
     fhirBaseUrl: ready.fhirBaseUrl,
-    async addClient(prefix = "bench") {
+    async addClient(prefix = "bench", jwks = undefined) {
       const clientId = `${prefix}-${process.pid}-${++n}`;
-      await call("register", { client: registration(clientId, keys) });
+      await call("register", { client: registration(clientId, keys, jwks) });
       return clientId;
     },
     tokenRequests: async () => (await call("stats")).tokenRequests,
@@ -106,7 +106,8 @@ export async function startKms() {
   const source = join(repoRoot, "packages/token-store-kms/test/fixtures/local-kms.ts");
   const outfile = join(benchDir, "node_modules/.cache/bench/local-kms.mjs");
   mkdirSync(dirname(outfile), { recursive: true });
-  await build({ entryPoints: [source], outfile, format: "esm", platform: "node", target: "node20", logLevel: "silent" });
+  // bundled: the fixture imports its signing half (local-kms-signing.ts)
+  await build({ entryPoints: [source], outfile, bundle: true, packages: "external", format: "esm", platform: "node", target: "node20", logLevel: "silent" });
   const { startLocalKms } = await import(pathToFileURL(outfile).href);
   const kms = await startLocalKms();
   const client = new KMSClient({ ...kms.clientConfig(), maxAttempts: 1 });

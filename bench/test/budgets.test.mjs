@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { measureHotPath } from "../src/hot-path.mjs";
 import { measureKmsCalls } from "../src/kms-calls.mjs";
+import { measureKmsSigner } from "../src/kms-signer.mjs";
 import { benchRedis, benchSandbox, clientKeys, startKms } from "../src/services.mjs";
 import { coldStampede } from "../src/stampede.mjs";
 
@@ -57,5 +58,13 @@ describe("KmsEncryptedTokenStore with the default caches", () => {
     expect(kms.readsManyKeys.Decrypt).toBeLessThanOrEqual(1);
     expect(kms.writes.total).toBeLessThanOrEqual(1);
     expect(kms.writes.GenerateDataKey).toBe(1);
+  });
+});
+
+describe("token requests signed by AWS KMS (issue 18)", () => {
+  it("one KMS Sign per token request, cold start after cold start", async () => {
+    const ks = await measureKmsSigner({ env, repeats: 3, warmup: 0 });
+    expect(ks.tokenRequests).toBe(6);
+    expect(ks.signCalls).toBe(3);
   });
 });

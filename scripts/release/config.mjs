@@ -7,6 +7,7 @@ export const ZERO_DEP = ["@fhir-dsl/smart-scopes", "@fhir-dsl/smart-pkce", "@fhi
 export const PEER_CLIENTS = {
   "@fhir-dsl/token-store-redis": ["ioredis"],
   "@fhir-dsl/token-store-kms": ["@aws-sdk/client-kms"],
+  "@fhir-dsl/smart-kms-signer": ["@aws-sdk/client-kms"],
 };
 
 /** Heavy families a consumer gets only if it asked for the key package itself (directly, as a production dependency). */
@@ -95,6 +96,16 @@ export const CONSUMERS = [
     files: ["shared", "kms"],
     steps: [node("kms-store.mjs")],
     adapter: "@fhir-dsl/token-store-kms",
+  },
+  {
+    id: "kms-signer",
+    title: "only @fhir-dsl/smart-kms-signer + its peer @aws-sdk/client-kms",
+    packages: ["@fhir-dsl/smart-kms-signer"],
+    thirdParty: { "@aws-sdk/client-kms": "3.1164.0" },
+    // Node-only (as the AWS SDK): its users compile with Node's types, which the SDK's own .d.ts need
+    devThirdParty: { ...TS, "@types/node": "20.19.25" },
+    files: ["kms-signer"],
+    steps: [node("esm.mjs"), node("cjs.cjs"), node("bin.mjs"), ...typeChecks],
   },
 ];
 

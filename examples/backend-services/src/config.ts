@@ -16,6 +16,8 @@ export interface Config {
   tokenStore: StoreKind;
   redisUrl?: string;
   kms?: { keyId: string; endpoint?: string; region: string };
+  /** SIGNER=kms: sign assertions with AWS KMS; no keyId = a local KMS endpoint started in-process (embedded only). */
+  kmsSigner?: { keyId?: string; endpoint?: string; region: string };
   allowInsecureRequests: boolean;
 }
 
@@ -43,6 +45,13 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
   const kmsKeyId = value("KMS_KEY_ID");
   if (tokenStore === "kms" && !kmsKeyId) throw new UsageError("TOKEN_STORE=kms needs KMS_KEY_ID (a key id, ARN or alias/...)");
 
+  const signer = value("SIGNER") ?? "key";
+  if (signer !== "key" && signer !== "kms") throw new UsageError(`SIGNER must be key or kms, got "${signer}"`);
+  const signingKeyId = value("KMS_SIGNING_KEY_ID");
+  if (signer === "kms" && value("FHIR_BASE_URL") && !signingKeyId) {
+    throw new UsageError("SIGNER=kms with FHIR_BASE_URL needs KMS_SIGNING_KEY_ID (the KMS key whose public key the server holds)");
+  }
+
   const pageSize = Number(value("PAGE_SIZE") ?? (value("FHIR_BASE_URL") ? 100 : 2));
   if (!Number.isInteger(pageSize) || pageSize < 1) throw new UsageError("PAGE_SIZE must be a positive integer");
 
@@ -53,7 +62,7 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     if (!URL.canParse(fhirBaseUrl)) throw new UsageError(`FHIR_BASE_URL is not an absolute URL: "${fhirBaseUrl}"`);
     const clientId = value("CLIENT_ID");
     if (!clientId) throw new UsageError("FHIR_BASE_URL needs CLIENT_ID (the client id registered at that server)");
-    if (!privateKeyPem) throw new UsageError("FHIR_BASE_URL needs PRIVATE_KEY (PKCS#8 PEM) or PRIVATE_KEY_FILE");
+    if (!privateKeyPem && signer !== "kms") throw new UsageError("FHIR_BASE_URL needs PRIVATE_KEY (PKCS#8 PEM) or PRIVATE_KEY_FILE");
     server = { fhirBaseUrl, clientId };
   }
 
@@ -68,6 +77,15 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     ...(redisUrl ? { redisUrl } : {}),
     ...(tokenStore === "kms"
       ? { kms: { keyId: kmsKeyId!, region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1", ...(value("KMS_ENDPOINT") ? { endpoint: value("KMS_ENDPOINT")! } : {}) } }
+      : {}),
+    ...(signer === "kms"
+      ? {
+          kmsSigner: {
+            region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1",
+            ...(signingKeyId ? { keyId: signingKeyId } : {}),
+            ...(value("KMS_ENDPOINT") ? { endpoint: value("KMS_ENDPOINT")! } : {}),
+          },
+        }
       : {}),
     allowInsecureRequests: value("ALLOW_INSECURE_HTTP") === "1",
   };

@@ -15,11 +15,14 @@ export interface Embedded {
  * The in-process sandbox with one backend client registered: its public key is the one given in
  * PRIVATE_KEY(_FILE), or a freshly generated pair's.
  */
-export async function startEmbedded(options: { alg: KeyAlg; kid?: string; privateKeyPem?: string; scope: string }): Promise<Embedded> {
-  const kid = options.kid ?? "demo-key-1";
+export async function startEmbedded(options: { alg: KeyAlg; kid?: string; privateKeyPem?: string; scope: string; signerJwk?: JWK & { kid: string } }): Promise<Embedded> {
+  let kid = options.kid ?? "demo-key-1";
   let publicJwk: JWK;
   let privateKey: CryptoKey | undefined;
-  if (options.privateKeyPem) {
+  if (options.signerJwk) {
+    // SIGNER=kms: the public half KMS gave, under the signer's kid
+    ({ kid, ...publicJwk } = options.signerJwk);
+  } else if (options.privateKeyPem) {
     publicJwk = createPublicKey(options.privateKeyPem).export({ format: "jwk" }) as JWK;
   } else {
     const pair = await generateKeyPair(options.alg, { extractable: true });

@@ -1,4 +1,5 @@
 import { DiscoveryError, DiscoveryErrorCode, SmartAuthError, SmartAuthErrorCode } from "@fhir-dsl/smart";
+import { KmsSignerError } from "@fhir-dsl/smart-kms-signer";
 import { UsageError } from "./config.js";
 import { FhirRequestError, PagingError } from "./fhir.js";
 
@@ -18,12 +19,14 @@ export function describeFailure(error: unknown): string {
     if (error.code === SmartAuthErrorCode.TokenStore) {
       return `the token store failed: ${error.cause instanceof Error ? error.cause.message : error.message}`;
     }
+    if (error.code === SmartAuthErrorCode.Signer) return `${error.message}; check KMS_SIGNING_KEY_ID, its key policy (kms:Sign) and the AWS settings`;
     if (error.code === SmartAuthErrorCode.Network) return `cannot reach the token endpoint (${networkReason(error)})`;
     if (error.code === SmartAuthErrorCode.TokenEndpoint) {
       return `the token endpoint refused the request (${error.error ?? `HTTP ${error.status}`}${error.errorDescription ? `: ${error.errorDescription}` : ""})`;
     }
     return error.message;
   }
+  if (KmsSignerError.is(error)) return `the KMS signing key failed: ${error.message}`;
   if (error instanceof Error && error.name === "TokenStoreError") return `the token store failed: ${error.message}`;
   return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }

@@ -17,6 +17,7 @@ export function formatReport(s: RunSummary): string[] {
     `  token endpoint ${s.tokenEndpoint}`,
     "Token",
     `  client         ${s.clientId}, private_key_jwt with ${s.alg}${s.kid ? ` key "${s.kid}"` : ""}`,
+    ...(s.signer ? [`  signer         ${s.signer}`] : []),
     `  obtained       ${token === 0 ? "from the token store, no token request" : `${plural(token, "token request")} in ${ms(s.timings.token)}`}`,
     `  granted scope  ${s.grantedScope ?? `not stated (requested "${s.requestedScope}")`}`,
     `  lifetime       ${s.expiresInSeconds === undefined ? "not stated" : `expires in ${s.expiresInSeconds} s`}`,

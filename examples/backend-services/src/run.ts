@@ -3,6 +3,7 @@ import { importPKCS8 } from "jose";
 import { UsageError, type Config } from "./config.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
 import { mapLimit, searchAll, type FhirResource, type Patient } from "./fhir.js";
+import { openKmsSigner } from "./signer.js";
 import { openTokenStore } from "./stores.js";
 
 /** What a run did, for the report. No token in here. */
@@ -15,6 +16,8 @@ export interface RunSummary {
   clientId: string;
   alg: string;
   kid: string | undefined;
+  /** SIGNER=kms: where the key is (no key material). */
+  signer?: string;
   store: string;
   requestedScope: string;
   grantedScope: string | undefined;
@@ -35,12 +38,15 @@ export async function run(config: Config): Promise<RunSummary> {
   const started = performance.now();
   let embedded: Embedded | undefined;
   const tokenStore = await openTokenStore(config);
+  let kmsSigner: Awaited<ReturnType<typeof openKmsSigner>>;
   try {
-    if (!config.server) embedded = await startEmbedded(config);
+    kmsSigner = await openKmsSigner(config);
+    if (!config.server) embedded = await startEmbedded({ ...config, ...(kmsSigner ? { signerJwk: kmsSigner.signer.publicJwk } : {}) });
     const fhirBaseUrl = config.server?.fhirBaseUrl ?? embedded!.sandbox.fhirBaseUrl;
     const clientId = config.server?.clientId ?? embedded!.clientId;
-    const kid = config.kid ?? embedded?.kid;
-    const privateKey = embedded?.privateKey ?? (await importKey(config));
+    const kid = kmsSigner?.signer.kid ?? config.kid ?? embedded?.kid;
+    // SIGNER=kms: the signer stands where a key would (alg and kid come with it)
+    const privateKey = kmsSigner?.signer ?? embedded?.privateKey ?? (await importKey(config));
 
     const requests = { discovery: 0, token: 0, fhir: 0 };
     const counted = countingFetch(requests);
@@ -56,8 +62,7 @@ export async function run(config: Config): Promise<RunSummary> {
       clientId,
       scope: config.scope,
       privateKey,
-      alg: config.alg,
-      ...(kid ? { kid } : {}),
+      ...(kmsSigner ? {} : { alg: config.alg, ...(kid ? { kid } : {}) }),
       tokenStore: tokenStore.store,
       // a store outage does not stop the job (it fetches its own token); say so once per failure
       onStoreError: (error) => console.error(`backend-services: token store unavailable, continuing without it: ${error.message}`),
@@ -101,6 +106,7 @@ export async function run(config: Config): Promise<RunSummary> {
       clientId,
       alg: config.alg,
       kid,
+      ...(kmsSigner ? { signer: kmsSigner.label } : {}),
       store: tokenStore.label,
       requestedScope: config.scope,
       grantedScope: token.scope,
@@ -113,6 +119,7 @@ export async function run(config: Config): Promise<RunSummary> {
     };
   } finally {
     await embedded?.sandbox.close();
+    await kmsSigner?.close();
     await tokenStore.close();
   }
 }

@@ -6,7 +6,7 @@ const exampleDir = fileURLToPath(new URL("..", import.meta.url));
 const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 
 /** Settings of ours that must not leak in from the developer's shell or CI. */
-const OURS = ["FHIR_BASE_URL", "CLIENT_ID", "PRIVATE_KEY", "PRIVATE_KEY_FILE", "KID", "ALG", "SCOPE", "TOKEN_STORE", "KMS_ENDPOINT", "KMS_KEY_ID", "PAGE_SIZE", "DEBUG"];
+const OURS = ["FHIR_BASE_URL", "CLIENT_ID", "PRIVATE_KEY", "PRIVATE_KEY_FILE", "KID", "ALG", "SCOPE", "TOKEN_STORE", "KMS_ENDPOINT", "KMS_KEY_ID", "PAGE_SIZE", "DEBUG", "SIGNER", "KMS_SIGNING_KEY_ID"];
 
 export interface MainResult {
   code: number | null;

@@ -3,7 +3,7 @@ import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
-import { resolveClientAuth, type AssertionAlg, type ClientAuthentication } from "./client-auth.js";
+import { resolveClientAuth, type AssertionAlg, type ClientAuthentication, type PrivateKeyInput } from "./client-auth.js";
 import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
@@ -32,8 +32,8 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   clientId: string;
   /** Space-separated `system/` scopes, e.g. `system/Patient.rs`. */
   scope: string;
-  /** Private key for the client assertion: a CryptoKey (e.g. jose's `importPKCS8(pem, alg)`) or a private JWK. */
-  privateKey?: CryptoKey | JsonWebKey;
+  /** The client assertion's key: a CryptoKey, a private JWK, a PKCS#8 PEM string (with `alg`), or an AssertionSigner (e.g. KMS). */
+  privateKey?: PrivateKeyInput;
   alg?: AssertionAlg;
   kid?: string;
   jku?: string;

@@ -1,7 +1,14 @@
 import * as oauth from "oauth4webapi";
+import { checkSigner, isAssertionSigner, pkcs8Der, signerClientAuth, type AssertionSigner } from "./signer.js";
 
 /** Signing algorithms SMART asymmetric clients use (client-confidential-asymmetric.html#signature-verification). */
 export type AssertionAlg = "RS384" | "ES384";
+
+/**
+ * The client's signing key: a WebCrypto private key, a private JWK, a PKCS#8 PEM string (all three
+ * with `alg`), or an AssertionSigner whose key stays elsewhere (a KMS; its own `alg` and `kid`).
+ */
+export type PrivateKeyInput = CryptoKey | JsonWebKey | string | AssertionSigner;
 
 /** How the client authenticates at the token endpoint: the same method for code exchange and refresh. */
 export type ClientAuthentication =
@@ -19,9 +26,10 @@ export type ClientAuthentication =
   | { method: "client_secret_post"; clientSecret: string }
   | {
       method: "private_key_jwt";
-      /** A WebCrypto private key (e.g. from jose's `importPKCS8(pem, alg)`) or a private JWK. */
-      privateKey: CryptoKey | JsonWebKey;
-      alg: AssertionAlg;
+      /** A WebCrypto private key, a private JWK, a PKCS#8 PEM string, or an AssertionSigner. */
+      privateKey: PrivateKeyInput;
+      /** Required with a key; with a signer it defaults to (and must equal) the signer's alg. */
+      alg?: AssertionAlg;
       /** `kid` header: must match the key registered in the client's JWKS (E17). */
       kid?: string;
       /** `jku` header: the registered JWKS URL, exactly (client-confidential-asymmetric.html). */
@@ -34,7 +42,7 @@ export type ClientAuthentication =
 export interface ClientAuthShorthand {
   clientAuth?: ClientAuthentication;
   clientSecret?: string;
-  privateKey?: CryptoKey | JsonWebKey;
+  privateKey?: PrivateKeyInput;
   alg?: AssertionAlg;
   kid?: string;
   jku?: string;
@@ -44,6 +52,7 @@ export interface ClientAuthShorthand {
 export function resolveClientAuth({ clientAuth, privateKey, alg, kid, jku, clientSecret }: ClientAuthShorthand): ClientAuthentication {
   if (clientAuth) return clientAuth;
   if (privateKey !== undefined) {
+    if (isAssertionSigner(privateKey)) return { method: "private_key_jwt", privateKey: checkSigner(privateKey, alg, kid), jku };
     if (alg !== "RS384" && alg !== "ES384") throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
     return { method: "private_key_jwt", privateKey, alg, kid, jku };
   }
@@ -55,9 +64,19 @@ const IMPORT_PARAMS = {
   RS384: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
 } as const;
 
-async function importSigningKey(key: CryptoKey | JsonWebKey, alg: AssertionAlg): Promise<CryptoKey> {
+async function importSigningKey(key: CryptoKey | JsonWebKey | string, alg: AssertionAlg): Promise<CryptoKey> {
   const misuse = (why: string, cause?: unknown) =>
-    new TypeError(`privateKey ${why}: pass a private ${alg} CryptoKey (for a PEM, \`await importPKCS8(pem, "${alg}")\` from jose) or JWK`, { cause });
+    new TypeError(`privateKey ${why}: pass a private ${alg} CryptoKey, JWK or PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----")`, { cause });
+  if (typeof key === "string") {
+    // RFC 7468 §10 PKCS#8, imported by WebCrypto alone (no Node API): the curve or hash must match alg
+    const der = pkcs8Der(key);
+    if (!der) throw misuse("is not a PKCS#8 PEM");
+    try {
+      key = await crypto.subtle.importKey("pkcs8", der, IMPORT_PARAMS[alg], false, ["sign"]);
+    } catch (cause) {
+      throw misuse(`is not a PKCS#8 ${alg} private key`, cause);
+    }
+  }
   if (typeof key !== "object" || key === null) throw misuse("is not a key");
   let cryptoKey = key as CryptoKey;
   if (!("algorithm" in key && "usages" in key && "type" in key)) {
@@ -106,6 +125,11 @@ export async function toOAuthClientAuth(auth: ClientAuthentication, tokenEndpoin
     case "private_key_jwt": {
       const lifetime = auth.assertionLifetimeSeconds ?? 240;
       if (!(lifetime > 0 && lifetime <= 300)) throw new TypeError("assertionLifetimeSeconds must be in (0, 300]");
+      if (isAssertionSigner(auth.privateKey)) {
+        const signer = checkSigner(auth.privateKey, auth.alg, auth.kid);
+        return signerClientAuth(signer, { tokenEndpoint, jku: auth.jku, lifetimeSeconds: lifetime, now });
+      }
+      if (auth.alg !== "RS384" && auth.alg !== "ES384") throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
       const key = await importSigningKey(auth.privateKey, auth.alg);
       return oauth.PrivateKeyJwt(auth.kid ? { key, kid: auth.kid } : key, {
         [oauth.modifyAssertion]: (header, payload) => {

@@ -39,6 +39,8 @@ export const SmartAuthErrorCode = {
   RefreshLockTimeout: "refresh_lock_timeout",
   /** The refresh lease was lost before the refreshed token was stored; the token is kept in memory (SECURITY.md F10). */
   RefreshLeaseLost: "refresh_lease_lost",
+  /** An AssertionSigner (e.g. a KMS) failed or returned a malformed signature; its error is the `cause`. */
+  Signer: "signer_error",
 } as const;
 export type SmartAuthErrorCode = (typeof SmartAuthErrorCode)[keyof typeof SmartAuthErrorCode];
 

@@ -34,7 +34,8 @@ export { discoverSmartConfiguration, fhirBaseOf } from "./discovery.js";
 export { SmartAuthError, SmartAuthErrorCode, type SmartAuthErrorOptions } from "./errors.js";
 export type { AuthProvider, AuthRequest } from "./auth-provider.js";
 export { createAuthorizedFetch, type AuthorizedFetchOptions } from "./authorized-fetch.js";
-export type { AssertionAlg, ClientAuthentication, ClientAuthShorthand } from "./client-auth.js";
+export type { AssertionAlg, ClientAuthentication, ClientAuthShorthand, PrivateKeyInput } from "./client-auth.js";
+export type { AssertionSigner } from "./signer.js";
 export type { TransportOptions } from "./endpoint.js";
 export { BackendServicesAuth, type BackendServicesAuthOptions } from "./backend-services.js";
 export {

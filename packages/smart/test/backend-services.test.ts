@@ -62,6 +62,27 @@ describe("seed README: Backend Services example, against the sandbox", () => {
   });
 });
 
+describe("README: Backend Services with a PEM string, no jose in user code (issue 18)", () => {
+  it("runs as written: privateKey is the PKCS#8 PEM from the environment", async () => {
+    process.env.PRIVATE_KEY = es384Pem;
+    // --- the README's code, with the sandbox's URL ---
+    const auth = new BackendServicesAuth({
+      issuer: sandbox.fhirBaseUrl,
+      clientId: "backend-client-id",
+      scope: "system/Patient.rs system/Observation.rs",
+      privateKey: process.env.PRIVATE_KEY!, // "-----BEGIN PRIVATE KEY-----…" (PKCS#8), a CryptoKey, a private JWK or a signer
+      alg: "ES384", // or "RS384"
+      kid: "key-1",
+    });
+
+    const fhir = createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth });
+    const patients = await fhir.search("Patient").count(100).execute();
+    // ---
+    expect(patients.entry!.length).toBeGreaterThan(1);
+    expect(sandbox.stats.tokenRequests).toBe(1);
+  });
+});
+
 describe("BackendServicesAuth against the sandbox (backend-services.html)", () => {
   const make = (extra: Partial<ConstructorParameters<typeof BackendServicesAuth>[0]> = {}) =>
     new BackendServicesAuth({

@@ -192,7 +192,12 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
     await provoke("backend: timeout", () => backend({ timeoutMs: 100 }).getAccessToken());
     sandbox.faults.reset();
     await provoke("backend: private JWK for the wrong alg (misuse)", () => backend({ privateKey: jwk, alg: "RS384" }).getAccessToken());
-    await provoke("backend: PEM string (misuse)", () => backend({ privateKey: PEM }).getAccessToken());
+    await provoke("backend: PEM string for the wrong alg (misuse)", () => backend({ privateKey: PEM, alg: "RS384" }).getAccessToken());
+    await provoke("backend: PEM string cut short (misuse)", () => backend({ privateKey: PEM.slice(0, 120) + PEM.slice(-30) }).getAccessToken());
+    const failing = { alg: "ES384", kid: "k1", sign: async () => Promise.reject(Object.assign(new Error("KMS said no"), { name: "AccessDeniedException" })) } as const;
+    await provoke("backend: signer that throws (issue 18)", () => backend({ privateKey: failing }).getAccessToken());
+    const short = { alg: "ES384", kid: "k1", sign: async (data: Uint8Array) => data.subarray(0, 40) } as const;
+    await provoke("backend: signer returning a malformed signature (issue 18)", () => backend({ privateKey: short }).getAccessToken());
     await provoke("backend: public key as privateKey (misuse)", () => backend({ privateKey: key.publicKey }).getAccessToken());
     await provoke("backend: echo server 400 echoing the assertion", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
     echo.setMode("json-401");

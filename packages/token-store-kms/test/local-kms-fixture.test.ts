@@ -50,7 +50,7 @@ describe("the local KMS fixture is a faithful enough KMS", () => {
     const encrypted = await client.send(new EncryptCommand({ KeyId: "alias/tokens", Plaintext: new Uint8Array([1, 2, 3]) }));
     const decrypted = await client.send(new DecryptCommand({ CiphertextBlob: encrypted.CiphertextBlob }));
     expect(Array.from(decrypted.Plaintext ?? [])).toEqual([1, 2, 3]);
-    expect(kms.calls).toEqual({ GenerateDataKey: 1, Decrypt: 4, Encrypt: 1, DescribeKey: 0 });
+    expect(kms.calls).toEqual({ GenerateDataKey: 1, Decrypt: 4, Encrypt: 1, DescribeKey: 0, Sign: 0, GetPublicKey: 0 });
     expect(kms.unsignedRefused).toBe(0);
   });
 
