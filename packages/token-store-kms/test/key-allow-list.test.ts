@@ -50,7 +50,7 @@ describe("decrypt only with configured keys (F12)", () => {
       expect(error!.message).toContain("decryptKeyIds");
       expectNoSecrets(error, ["AT-PLANTED-555"]);
     }
-    expect(kms.calls).toEqual({ GenerateDataKey: 0, Decrypt: 0, Encrypt: 0, DescribeKey: 0 });
+    expect(kms.calls).toEqual({ GenerateDataKey: 0, Decrypt: 0, Encrypt: 0, DescribeKey: 0, Sign: 0, GetPublicKey: 0 });
   });
 
   it("configured by alias: one lookup (GenerateDataKey of the write key, DescribeKey of others) resolves the configuration, never the planted key; still 0 Decrypt", async () => {
