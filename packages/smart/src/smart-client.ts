@@ -41,6 +41,8 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   maxRetries?: number;
   /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
   clockToleranceSeconds?: number;
+  /** How long ago an id_token's `iat` may be, in seconds (default 3600, checklist 7.1). */
+  maxIatAgeSeconds?: number;
 }
 
 export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
