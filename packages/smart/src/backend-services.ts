@@ -79,11 +79,11 @@ export class BackendServicesAuth implements AuthProvider {
     this.scope = text(who, options.scope?.trim?.(), 'scope, e.g. "system/Patient.rs"').split(/\s+/).join(" ");
     const method = resolveClientAuth(options).method;
     if (method === "none") needs(who, "privateKey and alg (RS384 or ES384), or clientAuth");
+    assertSecureUrl(base, options.allowInsecureRequests);
     // SMART 2.2 client-confidential-symmetric.html: "not intended for SMART Backend Services clients" (checklist 4.4, 6.1)
     if ((method === "client_secret_basic" || method === "client_secret_post") && options.allowSymmetricClientAuth !== true) {
       throw new TypeError(`${who}: ${method} is symmetric client authentication; Backend Services uses private_key_jwt (pass privateKey and alg), or set allowSymmetricClientAuth: true`);
     }
-    assertSecureUrl(base, options.allowInsecureRequests);
     this.fhirBaseUrl = base.replace(/\/+$/, "");
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
