@@ -56,7 +56,7 @@ describe("client-side MUSTs (issue 15 section 5)", () => {
 
   it("E7: a configuration changed after discovery uses its own token_endpoint", async () => {
     const { fetch, seen } = server("unused");
-    const smartConfig = { token_endpoint: "https://other.example/token", capabilities: [], code_challenge_methods_supported: ["S256"] } as SmartConfiguration;
+    const smartConfig = { token_endpoint: "https://other.example/token", capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code", "client_credentials"] } as SmartConfiguration;
     await new BackendServicesAuth({ fhirBaseUrl: "https://ehr.example/fhir", smartConfig, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", fetch }).getAccessToken();
     expect(decodeJwt(seen[0]!.body.get("client_assertion")!).aud).toBe("https://other.example/token");
   });
@@ -65,7 +65,7 @@ describe("client-side MUSTs (issue 15 section 5)", () => {
   it("2.41: an asymmetric client sends the assertion and no client_id in the body, in every grant; clientIdInBody adds it", async () => {
     const { fhir, fetch, seen } = server("https://ehr.example/auth/token", { access_token: "at", token_type: "bearer", expires_in: 300, scope: "launch/patient", refresh_token: "rt" });
     await new BackendServicesAuth({ fhirBaseUrl: fhir, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", fetch }).getAccessToken();
-    const smartConfig = { token_endpoint: "https://ehr.example/auth/token", capabilities: [], code_challenge_methods_supported: ["S256"] } as SmartConfiguration;
+    const smartConfig = { token_endpoint: "https://ehr.example/auth/token", capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code", "client_credentials"] } as SmartConfiguration;
     const app = { smartConfig, clientId: "app", privateKey, alg: "ES384" as const, fetch };
     const tokens = await exchangeCode({ ...app, redirectUri: "https://app.example/cb", code: "c", codeVerifier: "v".repeat(43), verifyIdToken: false });
     await new SmartClient({ ...app, fhirBaseUrl: "https://ehr.example/fhir", tokens }).refresh();
@@ -114,7 +114,7 @@ describe("client-side MUSTs (issue 15 section 5)", () => {
     expect(backend.scopesConfirmed).toBe(false);
 
     const app = new SmartClient({
-      smartConfig: { token_endpoint: "https://ehr.example/auth/token", capabilities: [], code_challenge_methods_supported: ["S256"] } as SmartConfiguration,
+      smartConfig: { token_endpoint: "https://ehr.example/auth/token", capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code", "client_credentials"] } as SmartConfiguration,
       clientId: "app",
       fhirBaseUrl: "https://ehr.example/fhir",
       requestedScope: "system/Patient.rs system/Observation.rs",
