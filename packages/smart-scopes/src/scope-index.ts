@@ -135,8 +135,8 @@ export class ScopeIndex {
   /** Union of the permissions of the groups whose restrictions are a subset of `params`; stops once `done`. */
   #subsetUnion(target: Target, params: readonly string[], done: (mask: number) => boolean): number {
     const k = params.length;
-    // a subset's key costs about k/4 lookups' worth of work
-    const enumerate = k < 20 ? 2 ** k * (1 + (k >> 2)) : Number.POSITIVE_INFINITY;
+    // building a subset's key costs about k lookups' worth of work
+    const enumerate = k < 20 ? 2 ** k * (k || 1) : Number.POSITIVE_INFINITY;
     let union = 0;
     if (enumerate <= target.scanCost) {
       this.#spend(enumerate);
