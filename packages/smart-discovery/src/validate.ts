@@ -9,6 +9,13 @@ const LIST_FIELDS =
 
 const isString = (value: unknown): value is string => typeof value === "string";
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
+const isAbsolute = (value: string): boolean => {
+  try {
+    return !!new URL(value);
+  } catch {
+    return false;
+  }
+};
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
 
 // Each optional member with the check its value must pass, in the order they are checked
@@ -79,9 +86,13 @@ export function validateSmartConfiguration(document: unknown, fhirBaseUrl: strin
     config.grant_types_supported = grants;
   }
 
+  const written = config.token_endpoint as string;
   for (const field of URL_FIELDS) {
     if (config[field] !== undefined) config[field] = resolve(config[field] as string, field);
   }
+  // checklist E7: an assertion's aud is the token endpoint exactly as written, so an absolute one is kept byte for
+  // byte (it passed the checks above); compare endpoints in normalised form (`new URL(x).href`)
+  if (isAbsolute(written)) config.token_endpoint = written;
   config.associated_endpoints &&= (config.associated_endpoints as unknown[]).map((entry, i) => {
     const field = `associated_endpoints[${i}]`;
     if (!isObject(entry)) return fail(field, "must be an object");

@@ -1,5 +1,7 @@
 import { fhirUser, type Interaction, launch, offlineAccess, onlineAccess, openid, type ScopeContext } from "./constants.js";
 import { keyOf, parseToken, splitScopes } from "./grammar.js";
+import { budgetOf, type ComparisonOptions } from "./limits.js";
+import { ScopeIndex } from "./scope-index.js";
 import type { ParsedResourceScope, ParsedScope } from "./types.js";
 
 const INTERACTIONS: readonly string[] = ["create", "read", "update", "delete", "search"];
@@ -7,66 +9,6 @@ const INTERACTIONS: readonly string[] = ["create", "read", "update", "delete", "
 const unique = <T>(items: T[]): T[] => [...new Set(items)];
 
 const isResource = (s: ParsedScope): s is ParsedResourceScope => s.kind === "resource";
-
-const subsetParams = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
-  a.params.every(([k, v]) => b.params.some(([k2, v2]) => k === k2 && v === v2));
-
-/** Same context, and `g` reaches every resource `r` reaches with no more restrictions. */
-const atLeastAsBroad = (g: ParsedResourceScope, r: ParsedResourceScope): boolean =>
-  g.context === r.context && (g.resource === "*" || g.resource === r.resource) && subsetParams(g, r);
-
-/** Two resource scopes allowing some interaction on some resource in common. */
-const overlaps = (a: ParsedResourceScope, b: ParsedResourceScope): boolean =>
-  (subsetParams(a, b) || subsetParams(b, a)) && a.permissions.some((p) => b.permissions.includes(p));
-
-const add = (map: Map<string, ParsedResourceScope[]>, key: string, s: ParsedResourceScope) => {
-  const list = map.get(key);
-  if (list) list.push(s);
-  else map.set(key, [s]);
-};
-
-/**
- * The scopes of a set grouped by what they reach, so that a coverage or overlap question looks only at
- * the scopes of the same context and type (or `*`), not at every token of the set: comparing grants of
- * thousands of tokens stays linear unless thousands share one context and type (SECURITY.md F7).
- */
-export class ScopeIndex {
-  readonly #keys = new Set<string>();
-  /** Resource scopes by `context/resource` (resource may be `*`). */
-  readonly #byTarget = new Map<string, ParsedResourceScope[]>();
-  /** Resource scopes by context. */
-  readonly #byContext = new Map<string, ParsedResourceScope[]>();
-
-  constructor(scopes: readonly ParsedScope[]) {
-    for (const s of scopes) {
-      if (!isResource(s)) this.#keys.add(keyOf(s));
-      else {
-        add(this.#byTarget, `${s.context}/${s.resource}`, s);
-        add(this.#byContext, s.context, s);
-      }
-    }
-  }
-
-  #target(context: string, resource: string): ParsedResourceScope[] {
-    return this.#byTarget.get(`${context}/${resource}`) ?? [];
-  }
-
-  // SMART 2.2 scopes-and-launch-context.html#scope-equivalence: scopes are unions, so .rs + .cud covers .cruds
-  /** True when the union of the indexed scopes grants everything `p` grants. */
-  covers(p: ParsedScope): boolean {
-    if (!isResource(p)) return this.#keys.has(keyOf(p));
-    const candidates = p.resource === "*" ? this.#target(p.context, "*") : [...this.#target(p.context, p.resource), ...this.#target(p.context, "*")];
-    const granted = candidates.flatMap((s) => (atLeastAsBroad(s, p) ? s.permissions : []));
-    return p.permissions.every((l) => granted.includes(l));
-  }
-
-  /** True when some indexed resource scope allows an interaction `p` allows, on a resource in common. */
-  overlaps(p: ParsedScope): boolean {
-    if (!isResource(p)) return false;
-    const candidates = p.resource === "*" ? (this.#byContext.get(p.context) ?? []) : [...this.#target(p.context, p.resource), ...this.#target(p.context, "*")];
-    return candidates.some((q) => overlaps(p, q));
-  }
-}
 
 /** A parsed scope string: what `parseScope` returns. Entries keep the order (and repeats) written. */
 export class ScopeSet {
@@ -84,10 +26,14 @@ export class ScopeSet {
     return tokens.length > 0 && tokens.every((t) => keys.has(keyOf(parseToken(t))));
   }
 
-  /** Every scope of `scope` is granted by this set, counting unions (`.rs` + `.cud`) and wildcards. */
-  covers(scope: string | ScopeSet): boolean {
-    const index = new ScopeIndex(this.scopes);
-    return toScopeSet(scope, "covers").scopes.every((p) => index.covers(p));
+  /**
+   * Every scope of `scope` is granted by this set, counting unions (`.rs` + `.cud`) and wildcards.
+   * Throws ScopeComparisonError when the sets would cost more than `options.budget` to compare (SECURITY.md F15).
+   */
+  covers(scope: string | ScopeSet, options?: ComparisonOptions): boolean {
+    const wanted = toScopeSet(scope, "covers").scopes;
+    const index = new ScopeIndex(this.scopes, budgetOf(options, "covers", this.scopes.length + wanted.length));
+    return wanted.every((p) => index.covers(p));
   }
 
   /** The resource scopes permitting `interaction` on `resourceType`, granular ones included. */

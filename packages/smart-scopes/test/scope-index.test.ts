@@ -40,6 +40,18 @@ const token = fc.oneof(
 );
 const scopeString = fc.array(token, { maxLength: 12 }).map((tokens) => tokens.join(" "));
 
+// granular-heavy (SECURITY.md F15): many scopes of one context and type, restriction sets drawn from a few
+// names and values so that they nest, repeat (in any order, with duplicates) and overlap
+const granular = fc
+  .tuple(
+    fc.constantFrom("patient", "user"),
+    fc.constantFrom("Observation", "Observation", "Observation", "*", "Condition"),
+    fc.constantFrom("r", "s", "rs", "cud", "cruds", "c", "ds"),
+    fc.array(fc.tuple(fc.constantFrom("category", "code", "status", "a=b"), fc.constantFrom("x", "y", "z", "x=1")), { maxLength: 4 }),
+  )
+  .map(([c, r, p, params]) => `${c}/${r}.${p}${params.length ? `?${params.map(([k, v]) => `${k.replace("=", "")}=${v}`).join("&")}` : ""}`);
+const granularString = fc.array(fc.oneof({ weight: 9, arbitrary: granular }, { weight: 1, arbitrary: token }), { maxLength: 40 }).map((t) => t.join(" "));
+
 describe("ScopeIndex: diffScopes and covers look only at candidate scopes (SECURITY.md F7, checklist 3.12, E1)", () => {
   it("gives the same missing / added / narrowed / widened as comparing every pair", () => {
     fc.assert(
@@ -53,6 +65,26 @@ describe("ScopeIndex: diffScopes and covers look only at candidate scopes (SECUR
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("gives the same answers as comparing every pair on granular-heavy sets (SECURITY.md F15)", () => {
+    let withParams = 0;
+    fc.assert(
+      fc.property(granularString, granularString, (requested, granted) => {
+        const d = diffScopes(requested, granted);
+        const req = parseScope(requested).scopes;
+        const got = parseScope(granted).scopes;
+        if ([...req, ...got].some((s) => isResource(s) && s.params.length > 1)) withParams++;
+        expect([d.missing, d.narrowed]).toEqual(naiveCompare(req, got));
+        expect([d.added, d.widened]).toEqual(naiveCompare(got, req));
+        expect(parseScope(granted).covers(requested)).toBe(req.every((p) => naiveCovered(got, p)));
+        // coverage one scope at a time, so that answers other than "false at the first one" are checked too
+        for (const p of req) expect(parseScope(granted).covers(p.raw)).toBe(naiveCovered(got, p));
+      }),
+      { numRuns: 1500 },
+    );
+    // the generator reaches multi-restriction scopes in most runs
+    expect(withParams).toBeGreaterThan(1000);
   });
 
   it("compares grants of 20,000 tokens in linear time", () => {

@@ -39,6 +39,11 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   jku?: string;
   /** Instead of privateKey/alg/kid (SMART Backend Services requires private_key_jwt). */
   clientAuth?: ClientAuthentication;
+  /**
+   * Allow `client_secret_basic` / `client_secret_post` in `clientAuth` (default false): Backend Services is for
+   * asymmetric clients only (checklist 4.4, 6.1); an opt-in for servers that offer nothing else.
+   */
+  allowSymmetricClientAuth?: boolean;
   /** Where tokens are kept; default a new InMemoryTokenStore. */
   tokenStore?: TokenStore;
   /**
@@ -90,8 +95,13 @@ export class BackendServicesAuth implements AuthProvider {
     const base = text(who, requireOptions(who, options).fhirBaseUrl ?? options.issuer, "issuer (the FHIR base URL)");
     this.clientId = text(who, options.clientId, "clientId");
     this.scope = text(who, options.scope?.trim?.(), 'scope, e.g. "system/Patient.rs"').split(/\s+/).join(" ");
-    if (resolveClientAuth(options).method === "none") needs(who, "privateKey and alg (RS384 or ES384), or clientAuth");
+    const method = resolveClientAuth(options).method;
+    if (method === "none") needs(who, "privateKey and alg (RS384 or ES384), or clientAuth");
     assertSecureUrl(base, options.allowInsecureRequests);
+    // SMART 2.2 client-confidential-symmetric.html: "not intended for SMART Backend Services clients" (checklist 4.4, 6.1)
+    if ((method === "client_secret_basic" || method === "client_secret_post") && options.allowSymmetricClientAuth !== true) {
+      throw new TypeError(`${who}: ${method} is symmetric client authentication; Backend Services uses private_key_jwt (pass privateKey and alg), or set allowSymmetricClientAuth: true`);
+    }
     this.fhirBaseUrl = base.replace(/\/+$/, "");
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
@@ -121,10 +131,18 @@ export class BackendServicesAuth implements AuthProvider {
     return (await this.#start()).get();
   }
 
-  /** The scopes the server granted (checklist E1), or undefined before the first token. */
+  /** The scopes the server granted (checklist E1); without `scope` in the response, the requested ones (see scopesConfirmed); undefined before the first token. */
   get grantedScopes(): ScopeSet | undefined {
     const token = this.#manager?.token;
     return token ? parseScope(token.scope ?? this.scope) : undefined;
+  }
+
+  /**
+   * False when `grantedScopes` is the requested scope standing in for a token response without `scope`
+   * (RFC 6749 §5.1, checklist E1), or before the first token; as `SmartClient.scopesConfirmed`.
+   */
+  get scopesConfirmed(): boolean {
+    return typeof this.#manager?.token?.scope === "string";
   }
 
   /** A fetch that carries this provider's token (see createAuthorizedFetch). */

@@ -36,6 +36,11 @@ export type ClientAuthentication =
       jku?: string;
       /** Assertion lifetime in seconds, at most 300 (default 240, leaving room for clock skew, E4). */
       assertionLifetimeSeconds?: number;
+      /**
+       * Also send `client_id` in the body (default false: the IG omits it for confidential clients,
+       * checklist 2.41; RFC 7523 §3 allows it, for servers that want it, E16).
+       */
+      clientIdInBody?: boolean;
     };
 
 /** The shorthand options flows accept besides `clientAuth`. */

@@ -24,6 +24,8 @@ export interface ExchangeCodeOptions extends ClientAuthShorthand, TransportOptio
   verifyIdToken?: boolean;
   /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
   clockToleranceSeconds?: number;
+  /** How long ago an id_token's `iat` may be, in seconds (default 3600, checklist 7.1). */
+  maxIatAgeSeconds?: number;
   /** Clock in epoch ms (default Date.now): `expires_at` is computed from the receipt time. */
   now?: () => number;
 }

@@ -25,8 +25,10 @@ export interface VerifyIdTokenOptions extends TransportOptions {
   clientId: string;
   /** The nonce sent in the authorization request; when given, the claim must equal it, else it must be absent. */
   nonce?: string;
-  /** Leeway for `exp`/`nbf`, in seconds (default 60, as Inferno). */
+  /** Leeway for `exp`/`nbf`, and how far in the future `iat` may be, in seconds (default 60, as Inferno). */
   clockToleranceSeconds?: number;
+  /** How long ago `iat` may be, in seconds (default 3600): an older id_token is refused (checklist 7.1). */
+  maxIatAgeSeconds?: number;
   /** Accepted signature algorithms; default RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 (never none or HS*). */
   algorithms?: string[];
   /** Clock in epoch ms (default Date.now). */
@@ -91,6 +93,13 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   }
   if (!claims || typeof claims.sub !== "string" || claims.sub === "") throw invalid('"sub" is missing');
   if (claims.azp !== undefined && claims.azp !== clientId) throw invalid('"azp" is not the client id');
+  // OIDC Core §3.1.3.7 (10), checklist 7.1: "iat must be reasonable"; a stored id_token (ignoreExpiry) is old by design
+  if (!options.ignoreExpiry) {
+    const iat = claims.iat as unknown;
+    if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalid('"iat" is missing or not a number');
+    if (iat > now + (options.clockToleranceSeconds ?? 60)) throw invalid('"iat" is in the future');
+    if (iat < now - (options.maxIatAgeSeconds ?? 3600)) throw invalid('"iat" is too far in the past');
+  }
   // OIDC Core §3.1.3.7 (11): the nonce sent, or none when none was sent; a stored id_token re-checked
   // without an expected nonce keeps its login nonce unchecked
   if (options.nonce !== undefined ? claims.nonce !== options.nonce : !options.ignoreExpiry && claims.nonce !== undefined) {

@@ -1,5 +1,5 @@
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { diffScopes, parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
+import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
@@ -9,6 +9,7 @@ import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
+import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { revokeToken } from "./revocation.js";
@@ -50,6 +51,8 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   onStoreError?: (error: SmartAuthError) => void;
   /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
   clockToleranceSeconds?: number;
+  /** How long ago an id_token's `iat` may be, in seconds (default 3600, checklist 7.1). */
+  maxIatAgeSeconds?: number;
 }
 
 export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
@@ -79,7 +82,8 @@ export class SmartClient implements AuthProvider {
   #ready: Promise<void> | undefined;
   #claims: IdTokenClaims | undefined;
   #scopeCache: [string, ScopeSet] | undefined;
-  #widenedOnRefresh: string[] = [];
+  /** The last grant check: original scope, current scope, widened tokens (undefined: not compared). */
+  #grantCheck: [string, string, string[] | undefined] | undefined;
   readonly #pendingHeader = singleFlight(async () => {
     await this.#settle();
     return this.#manager.header();
@@ -99,6 +103,9 @@ export class SmartClient implements AuthProvider {
     const now = (this.#now = options.now ?? Date.now);
 
     const token = normaliseLaunchContext(typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()));
+    // checklist 2.56, E1: refreshes are compared with the original grant, kept with the token (a token stored before it: its scope)
+    const original = [token[ORIGINAL_SCOPE], token.scope, options.requestedScope].find((s) => typeof s === "string");
+    if (original !== undefined) token[ORIGINAL_SCOPE] = original;
     this.#claims = verifiedClaimsOf(tokens);
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
     const leaseMs = resolveLeaseMs(who, options);
@@ -287,12 +294,15 @@ export class SmartClient implements AuthProvider {
   }
   /**
    * What is wrong with the grant as the server gave it (checklist E1): `patient/` scopes without a
-   * `patient` in context, and scopes a refresh returned beyond the original grant (a server bug).
+   * `patient` in context, and scopes a refresh returned beyond the original grant (a server bug,
+   * checklist 2.56), compared with the original grant even after refreshes and a restore.
    */
   get grantIssues(): string[] {
     const issues: string[] = [];
     if (this.scopes.contexts.includes("patient") && this.patientId === undefined) issues.push("patient scopes granted without a patient in context");
-    if (this.#widenedOnRefresh.length > 0) issues.push(`refresh widened the grant: ${this.#widenedOnRefresh.join(" ")}`);
+    const widened = this.#widenedOf(this.token);
+    if (widened === undefined) issues.push("refreshed grant not compared with the original grant: too large to compare");
+    else if (widened.length > 0) issues.push(`refresh widened the grant: ${widened.join(" ")}`);
     return issues;
   }
 
@@ -304,6 +314,16 @@ export class SmartClient implements AuthProvider {
   /** A summary safe to log: no token. */
   toJSON(): Record<string, unknown> {
     return { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl, patient: this.patientId, scope: this.token?.scope };
+  }
+
+  /** The tokens of `token.scope` beyond its original grant, computed once per pair of strings. */
+  #widenedOf(token: StoredToken | undefined): string[] | undefined {
+    const original = token?.[ORIGINAL_SCOPE];
+    const scope = token?.scope;
+    if (typeof original !== "string" || typeof scope !== "string") return [];
+    const check = this.#grantCheck;
+    if (check?.[0] === original && check[1] === scope) return check[2];
+    return (this.#grantCheck = [original, scope, widenedBeyond(original, scope)])[2];
   }
 
   #text(key: string): string | undefined {
@@ -324,7 +344,10 @@ export class SmartClient implements AuthProvider {
   // The refreshed token; SMART 2.2 app-launch.html#response-7: a refreshed scope is the original or a subset, never wider.
   async #refreshed(previous: StoredToken, fresh: StoredToken): Promise<StoredToken> {
     const merged = mergeRefreshed(previous, fresh);
-    if (typeof fresh.scope === "string" && typeof previous.scope === "string") this.#widenedOnRefresh = diffScopes(previous.scope, fresh.scope).added;
+    // the original grant comes from the session, never from a server's response
+    if (previous[ORIGINAL_SCOPE] === undefined) delete merged[ORIGINAL_SCOPE];
+    else merged[ORIGINAL_SCOPE] = previous[ORIGINAL_SCOPE];
+    this.#widenedOf(merged); // checked on the refresh path, bounded (SECURITY.md F15)
     const idToken = fresh.id_token;
     if (typeof idToken !== "string" || idToken === previous.id_token) return merged;
     // A refreshed id_token that fails verification or names another user must not end the session:

@@ -29,7 +29,8 @@ export function tokenClient(ctx: TokenClientContext) {
   const endpoint = ctx.smartConfig.token_endpoint;
   const as = authorizationServer(ctx.smartConfig);
   const client: oauth.Client = { client_id: ctx.clientId };
-  const getAuth = clientAuthFactory(ctx.clientAuth, endpoint, now);
+  const factory = clientAuthFactory(ctx.clientAuth, endpoint, now);
+  const getAuth = ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async () => withoutClientId(await factory()) : factory;
 
   /**
    * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
@@ -112,6 +113,17 @@ export function transportError(cause: unknown, url: string): Error {
       cause,
     },
   );
+}
+
+/**
+ * Checklist 2.41: a confidential client authenticates, and the IG omits `client_id` from its body (app-launch.html
+ * #request-4, backend-services.html example); the assertion's `iss`/`sub` name the client (RFC 7523 §3).
+ */
+function withoutClientId(auth: oauth.ClientAuth): oauth.ClientAuth {
+  return async (as, client, body, headers) => {
+    await auth(as, client, body, headers);
+    body.delete("client_id");
+  };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

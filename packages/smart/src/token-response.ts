@@ -74,6 +74,8 @@ export async function processTokenResponse(response: Response, endpoint: string,
   const { id_token: idToken, expires_in: expiresIn, ...rest } = body;
   // E1: servers send null (or "") for members they lack; absent, not a failed login.
   if (rest.scope === null) delete rest.scope;
+  // the client's own record of the original grant (SmartClient, checklist 2.56) is never a server's to set
+  delete rest.original_scope;
   if (rest.refresh_token === null || rest.refresh_token === "") delete rest.refresh_token;
   let checked: oauth.TokenEndpointResponse;
   try {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { InMemoryTokenStore } from "@fhir-dsl/token-store";
 import { SmartClient } from "../src/index.js";
 import { createFakeServer } from "./support/fake-smart-server.js";
 
@@ -32,5 +33,75 @@ describe("SmartClient.grantIssues (checklist E1)", () => {
     server.next.push(() => json({ access_token: "c", token_type: "bearer", expires_in: 300, scope: "user/Observation.rs" }));
     await smart.refresh();
     expect(smart.grantIssues).toEqual([]);
+  });
+
+  it("compares every refresh with the ORIGINAL grant: a second refresh repeating the widened scope keeps the flag (checklist 2.56, E1)", async () => {
+    const server = await createFakeServer();
+    const smart = new SmartClient({
+      smartConfig: server.config,
+      clientId: "my-app",
+      fhirBaseUrl: server.FHIR,
+      fetch: server.fetch,
+      tokens: { access_token: "a", token_type: "Bearer", scope: "user/Observation.rs", refresh_token: "rt", expires_in: 300 },
+    });
+    const widened = "user/Observation.rs user/Condition.rs user/*.cruds";
+    for (const access of ["b", "c", "d"]) {
+      server.next.push(() => json({ access_token: access, token_type: "bearer", expires_in: 300, scope: widened }));
+      await smart.refresh();
+      expect(smart.grantIssues).toEqual(["refresh widened the grant: user/Condition.rs user/*.cruds"]);
+    }
+    // a refresh that leaves scope out repeats the last grant (RFC 6749 §5.1): still wider than the original
+    server.next.push(() => json({ access_token: "e", token_type: "bearer", expires_in: 300 }));
+    await smart.refresh();
+    expect(smart.grantIssues).toEqual(["refresh widened the grant: user/Condition.rs user/*.cruds"]);
+  });
+
+  it("keeps the original grant with the stored token, so the flag survives a restore (checklist 2.56)", async () => {
+    const server = await createFakeServer();
+    const tokenStore = new InMemoryTokenStore();
+    const options = { smartConfig: server.config, clientId: "my-app", fhirBaseUrl: server.FHIR, fetch: server.fetch, tokenStore, storeKey: "smart:u1" };
+    const smart = new SmartClient({ ...options, tokens: { access_token: "a", token_type: "Bearer", scope: "user/Observation.rs", refresh_token: "rt", expires_in: 300 } });
+    server.next.push(() => json({ access_token: "b", token_type: "bearer", expires_in: 300, scope: "user/Observation.cruds" }));
+    await smart.refresh();
+    expect((await tokenStore.get("smart:u1"))?.original_scope).toBe("user/Observation.rs");
+
+    const restored = (await SmartClient.restore({ ...options, verifyIdToken: false }))!;
+    expect(restored.grantIssues).toEqual(["refresh widened the grant: user/Observation.cruds"]);
+    server.next.push(() => json({ access_token: "c", token_type: "bearer", expires_in: 300, scope: "user/Observation.cruds" }));
+    await restored.refresh();
+    expect(restored.grantIssues).toEqual(["refresh widened the grant: user/Observation.cruds"]);
+    expect((await tokenStore.get("smart:u1"))?.original_scope).toBe("user/Observation.rs");
+  });
+
+  it("never lets a server set the original grant: original_scope in a token response is dropped (checklist 2.56)", async () => {
+    const server = await createFakeServer();
+    const smart = new SmartClient({
+      smartConfig: server.config,
+      clientId: "my-app",
+      fhirBaseUrl: server.FHIR,
+      fetch: server.fetch,
+      tokens: { access_token: "a", token_type: "Bearer", scope: "user/Observation.rs", refresh_token: "rt", expires_in: 300 },
+    });
+    server.next.push(() => json({ access_token: "b", token_type: "bearer", expires_in: 300, scope: "user/*.cruds", original_scope: "user/*.cruds" }));
+    await smart.refresh();
+    expect(smart.token?.original_scope).toBe("user/Observation.rs");
+    expect(smart.grantIssues).toEqual(["refresh widened the grant: user/*.cruds"]);
+  });
+
+  it("takes the requested scope as the original grant when the first response had no scope (RFC 6749 §5.1, E1)", async () => {
+    const server = await createFakeServer();
+    const smart = new SmartClient({
+      smartConfig: server.config,
+      clientId: "my-app",
+      fhirBaseUrl: server.FHIR,
+      fetch: server.fetch,
+      requestedScope: "user/Observation.rs",
+      tokens: { access_token: "a", token_type: "Bearer", refresh_token: "rt", expires_in: 300 },
+    });
+    expect(smart.scopesConfirmed).toBe(false);
+    server.next.push(() => json({ access_token: "b", token_type: "bearer", expires_in: 300, scope: "user/Observation.rs user/Patient.rs" }));
+    await smart.refresh();
+    expect(smart.scopesConfirmed).toBe(true);
+    expect(smart.grantIssues).toEqual(["refresh widened the grant: user/Patient.rs"]);
   });
 });
