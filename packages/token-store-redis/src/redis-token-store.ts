@@ -1,6 +1,7 @@
 import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import type { Cluster, Redis } from "ioredis";
 import { bounded, type RedisClientLike } from "./bounded.js";
+import { afterLease, afterWrite, resolveDurability, type Durability } from "./durability.js";
 import { decodeToken, encodeToken } from "./envelope.js";
 import { connectionWithoutResend } from "./connection.js";
 import { checkKey, lockKey, valueKey } from "./keys.js";
@@ -28,13 +29,15 @@ export class RedisTokenStore implements TokenStore {
   readonly keyPrefix: string;
   readonly #client: RedisClientLike;
   readonly #options: ResolvedOptions;
+  readonly #durability: Durability | undefined;
 
   constructor(client: Redis | Cluster, options?: RedisTokenStoreOptions) {
     if (!isClient(client)) {
       throw new TypeError("RedisTokenStore: pass an ioredis client, e.g. new RedisTokenStore(new Redis(url)) or a Cluster");
     }
-    this.#client = connectionWithoutResend(client);
     this.#options = resolveOptions(options);
+    this.#durability = resolveDurability(options?.durability, client, this.#options.commandTimeoutMs);
+    this.#client = connectionWithoutResend(client);
     this.keyPrefix = this.#options.keyPrefix;
   }
 
@@ -65,17 +68,21 @@ export class RedisTokenStore implements TokenStore {
     await bounded(this.#client, this.#options.commandTimeoutMs, "set", key, () =>
       this.#client.set(redisKey, text, "PX", ttl),
     );
+    await afterWrite(this.#client, this.#durability, "set", key, redisKey);
   }
 
   async delete(key: string): Promise<void> {
     checkKey(key, "delete");
     const redisKey = valueKey(this.keyPrefix, key);
     await bounded(this.#client, this.#options.commandTimeoutMs, "delete", key, () => this.#client.del(redisKey));
+    await afterWrite(this.#client, this.#durability, "delete", key, redisKey);
   }
 
   async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
     checkKey(key, "lock");
     checkLeaseMs(leaseMs);
-    return acquireLease(this.#client, this.#options.commandTimeoutMs, key, lockKey(this.keyPrefix, key), leaseMs);
+    const redisKey = lockKey(this.keyPrefix, key);
+    const lease = await acquireLease(this.#client, this.#options.commandTimeoutMs, key, redisKey, leaseMs);
+    return afterLease(this.#client, this.#durability, key, redisKey, lease);
   }
 }
