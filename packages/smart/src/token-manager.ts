@@ -139,9 +139,11 @@ export class TokenManager {
   }
 
   async #renew(): Promise<StoredToken> {
-    if (this.#unsaved && this.#usable(this.#token)) {
+    // An unsaved token may hold the only copy of a rotated refresh token: store it first even when its access
+    // token is stale, or the renewal below would read the store's older, already rotated one (SECURITY.md F20).
+    if (this.#unsaved && this.#token !== undefined) {
       await this.#save(this.#token);
-      return this.#token;
+      if (this.#usable(this.#token)) return this.#token;
     }
     try {
       return await this.#renewThroughStore();
