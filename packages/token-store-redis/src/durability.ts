@@ -1,4 +1,4 @@
-import { TokenStoreError, TokenStoreErrorCode, type TokenLock } from "@fhir-dsl/token-store";
+import { TokenStoreError, TokenStoreErrorCode } from "@fhir-dsl/token-store";
 import { bounded, type RedisClientLike } from "./bounded.js";
 
 /**
@@ -22,12 +22,9 @@ export interface Durability {
 
 export const DEFAULT_DURABILITY_TIMEOUT_MS = 1_000;
 
-interface PipelineLike {
-  wait(replicas: number, timeoutMs: number): PipelineLike;
-  exists(key: string): PipelineLike;
-  exec(): Promise<[Error | null, unknown][] | null>;
-}
-type Pipelined = RedisClientLike & { pipeline?: () => PipelineLike };
+type Pipelined = RedisClientLike & {
+  pipeline?: (commands: (string | number)[][]) => { exec(): Promise<[Error | null, unknown][] | null> };
+};
 
 /** Validate `options.durability` (TypeError on misuse); undefined when it is off. */
 export function resolveDurability(value: unknown, client: unknown, commandTimeoutMs: number): Durability | undefined {
@@ -46,56 +43,60 @@ export function resolveDurability(value: unknown, client: unknown, commandTimeou
 }
 
 /**
- * Call after every write of `redisKey` (SET, a Lua script that writes, DEL), on the client that wrote it:
- * resolves once `durability.replicas` replicas have it, else throws a retryable TokenStoreError (the write
- * is on the primary, but a failover now could lose it). No-op when durability is off.
- * WAIT has no key: it is pipelined with `EXISTS redisKey` so that a Cluster client sends it to the node
- * owning the key's slot, on the connection that wrote (https://redis.io/docs/latest/commands/wait/).
+ * Send one write: `plain()` when durability is off; otherwise `command` and `WAIT replicas timeoutMs` in one
+ * pipeline, so both go down one connection to the node that owns the key's slot (WAIT counts the writes of
+ * its connection: https://redis.io/docs/latest/commands/wait/). Resolves with the write's reply once enough
+ * replicas have it; a write they did not acknowledge is on the primary only and fails with a retryable
+ * TokenStoreError. WAIT is never sent on its own: ioredis Cluster resends a command whose connection closed
+ * to whichever node owns the slot next, where a lone WAIT would count nothing and "acknowledge" a write the
+ * failover lost. A pipeline is resent whole, the write with it.
  */
-export async function afterWrite(
+export function writeCommand<T>(
   client: RedisClientLike,
+  timeoutMs: number,
   durability: Durability | undefined,
   operation: string,
   key: string,
-  redisKey: string,
-): Promise<void> {
-  if (durability === undefined) return;
-  const { replicas, timeoutMs, boundMs } = durability;
-  const replies = await bounded(client, boundMs, operation, key, () =>
-    (client as Pipelined).pipeline!().wait(replicas, timeoutMs).exists(redisKey).exec(),
-  );
-  const [waitError, acked] = replies?.[0] ?? [new Error("no WAIT reply"), 0];
+  command: (string | number)[],
+  plain: () => Promise<T>,
+): Promise<T> {
+  if (durability === undefined) return bounded(client, timeoutMs, operation, key, plain);
+  return durableWrite(client, durability, operation, key, command) as Promise<T>;
+}
+
+async function durableWrite(
+  client: RedisClientLike,
+  { replicas, timeoutMs, boundMs }: Durability,
+  operation: string,
+  key: string,
+  command: (string | number)[],
+): Promise<unknown> {
+  const [write, wait] = await bounded(client, boundMs, operation, key, async () => {
+    const replies = await (client as Pipelined).pipeline!([command, ["wait", replicas, timeoutMs]]).exec();
+    if (!replies || replies.length !== 2) throw new Error("no pipeline reply");
+    const writeError = replies[0]?.[0];
+    if (writeError) throw writeError; // the write failed (mapped like any command error)
+    return replies;
+  });
+  const [waitError, acked] = wait!;
   if (waitError) throw unacknowledged(operation, key, `WAIT failed (${waitError.message})`);
   if (typeof acked !== "number" || acked < replicas) {
     throw unacknowledged(operation, key, `${Number(acked) || 0} of ${replicas} replica(s) acknowledged within ${timeoutMs} ms`);
   }
+  return write![1];
 }
 
-/**
- * A lease taken while replication lags is not taken: after a failover the new primary would not know it,
- * and another process could refresh with the refresh token this holder is about to rotate. So under
- * durability the lease must reach the replicas too; if it does not, it is released and the call fails.
- */
-export async function afterLease(
-  client: RedisClientLike,
-  durability: Durability | undefined,
-  key: string,
-  redisKey: string,
-  lease: TokenLock | undefined,
-): Promise<TokenLock | undefined> {
-  if (lease === undefined || durability === undefined) return lease;
-  try {
-    await afterWrite(client, durability, "lock", key, redisKey);
-  } catch (error) {
-    await lease.release().catch(() => undefined);
-    throw error;
-  }
-  return lease;
+/** Whether `error` is a write that landed on the primary but that too few replicas acknowledged. */
+export function isUnacknowledged(error: unknown): boolean {
+  return TokenStoreError.is(error) && (error as { [UNACKED]?: true })[UNACKED] === true;
 }
+const UNACKED = Symbol("unacknowledged");
 
 function unacknowledged(operation: string, key: string, reason: string): TokenStoreError {
-  return new TokenStoreError(
+  const error = new TokenStoreError(
     `Redis token store ${operation} of key "${key}" is on the primary but not durable: ${reason}; a failover now could lose it`,
     { code: TokenStoreErrorCode.Unavailable, key, retryable: true },
   );
+  Object.defineProperty(error, UNACKED, { value: true });
+  return error;
 }

@@ -1,5 +1,6 @@
 import type { TokenLock } from "@fhir-dsl/token-store";
 import { bounded, type RedisClientLike } from "./bounded.js";
+import { isUnacknowledged, writeCommand, type Durability } from "./durability.js";
 
 /** Compare-and-delete: only the holder of the lease token may free it (https://redis.io/docs/latest/develop/use/patterns/distributed-locks/). */
 export const RELEASE_SCRIPT =
@@ -31,11 +32,17 @@ export async function acquireLease(
   key: string,
   redisKey: string,
   leaseMs: number,
+  durability?: Durability,
 ): Promise<TokenLock | undefined> {
   const token = leaseToken();
-  const reply = await bounded(client, timeoutMs, "lock", key, () =>
-    client.set(redisKey, token, "PX", Math.ceil(leaseMs), "NX"),
-  );
+  const ms = Math.ceil(leaseMs);
+  const reply = await writeCommand(client, timeoutMs, durability, "lock", key, ["set", redisKey, token, "PX", ms, "NX"], () =>
+    client.set(redisKey, token, "PX", ms, "NX"),
+  ).catch(async (error: unknown) => {
+    // a lease its replicas do not have is not held: a failover would hand it to another process (F20)
+    if (isUnacknowledged(error)) await client.eval(RELEASE_SCRIPT, 1, redisKey, token).catch(() => undefined);
+    throw error;
+  });
   if (reply !== "OK") return undefined;
   let released = false;
   return {

@@ -1,7 +1,7 @@
 import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import type { Cluster, Redis } from "ioredis";
 import { bounded, type RedisClientLike } from "./bounded.js";
-import { afterLease, afterWrite, resolveDurability, type Durability } from "./durability.js";
+import { resolveDurability, writeCommand, type Durability } from "./durability.js";
 import { decodeToken, encodeToken } from "./envelope.js";
 import { connectionWithoutResend } from "./connection.js";
 import { checkKey, lockKey, valueKey } from "./keys.js";
@@ -65,24 +65,22 @@ export class RedisTokenStore implements TokenStore {
     const text = encodeToken(key, value);
     const ttl = ttlMs(value, Date.now(), this.#options);
     const redisKey = valueKey(this.keyPrefix, key);
-    await bounded(this.#client, this.#options.commandTimeoutMs, "set", key, () =>
+    await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "set", key, ["set", redisKey, text, "PX", ttl], () =>
       this.#client.set(redisKey, text, "PX", ttl),
     );
-    await afterWrite(this.#client, this.#durability, "set", key, redisKey);
   }
 
   async delete(key: string): Promise<void> {
     checkKey(key, "delete");
     const redisKey = valueKey(this.keyPrefix, key);
-    await bounded(this.#client, this.#options.commandTimeoutMs, "delete", key, () => this.#client.del(redisKey));
-    await afterWrite(this.#client, this.#durability, "delete", key, redisKey);
+    await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "delete", key, ["del", redisKey], () =>
+      this.#client.del(redisKey),
+    );
   }
 
   async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
     checkKey(key, "lock");
     checkLeaseMs(leaseMs);
-    const redisKey = lockKey(this.keyPrefix, key);
-    const lease = await acquireLease(this.#client, this.#options.commandTimeoutMs, key, redisKey, leaseMs);
-    return afterLease(this.#client, this.#durability, key, redisKey, lease);
+    return acquireLease(this.#client, this.#options.commandTimeoutMs, key, lockKey(this.keyPrefix, key), leaseMs, this.#durability);
   }
 }
