@@ -24,6 +24,7 @@ export const DEFAULT_DURABILITY_TIMEOUT_MS = 1_000;
 
 type Pipelined = RedisClientLike & {
   pipeline?: (commands: (string | number)[][]) => { exec(): Promise<[Error | null, unknown][] | null> };
+  refreshSlotsCache?: (callback: () => void) => void;
 };
 
 /** Validate `options.durability` (TypeError on misuse); undefined when it is off. */
@@ -71,12 +72,20 @@ async function durableWrite(
   key: string,
   command: (string | number)[],
 ): Promise<unknown> {
+  const c = client as Pipelined;
   const [write, wait] = await bounded(client, boundMs, operation, key, async () => {
-    const replies = await (client as Pipelined).pipeline!([command, ["wait", replicas, timeoutMs]]).exec();
-    if (!replies || replies.length !== 2) throw new Error("no pipeline reply");
-    const writeError = replies[0]?.[0];
-    if (writeError) throw writeError; // the write failed (mapped like any command error)
-    return replies;
+    for (let attempt = 1; ; attempt++) {
+      const replies = await c.pipeline!([command, ["wait", replicas, timeoutMs]]).exec();
+      if (!replies || replies.length !== 2) throw new Error("no pipeline reply");
+      const writeError = replies[0]?.[0];
+      if (!writeError) return replies;
+      // ioredis retries a pipeline only when every command failed alike; here WAIT answered, so a slot that
+      // moved (failover) or a cluster still electing is retried here: the node refused the write, resending is safe
+      const redirected = /^(MOVED|CLUSTERDOWN|TRYAGAIN) /.test(writeError.message);
+      if (!redirected || attempt === 5) throw writeError; // mapped like any command error
+      if (typeof c.refreshSlotsCache === "function") await new Promise<void>((resolve) => c.refreshSlotsCache!(() => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+    }
   });
   const [waitError, acked] = wait!;
   if (waitError) throw unacknowledged(operation, key, `WAIT failed (${waitError.message})`);

@@ -10,27 +10,7 @@ import { pollAuthorization } from "./poll.mjs";
 const config = JSON.parse(process.env.WORKER_CONFIG);
 const cluster = new Cluster(config.startupNodes);
 cluster.on("error", () => {}); // a killed node is expected; failures surface as TokenStoreError
-const realStore = new RedisTokenStore(cluster, { keyPrefix: config.keyPrefix, ...config.storeOptions });
-const ops = [];
-const tokenStore = process.env.DEBUG_FAILOVER
-  ? new Proxy(realStore, {
-      get(target, name) {
-        const v = target[name];
-        if (typeof v !== "function") return v;
-        return async (...args) => {
-          const t = Date.now();
-          try {
-            const r = await v.apply(target, args);
-            ops.push(`${t} ${String(name)} ${Date.now() - t}ms ${name === "lock" ? (r ? "won" : "busy") : name === "get" ? (r?.refresh_token ?? "").slice(-6) : name === "set" ? args[1].refresh_token.slice(-6) : ""}`);
-            return r;
-          } catch (e) {
-            ops.push(`${t} ${String(name)} ${Date.now() - t}ms ERR ${e.message.slice(0, 80)}`);
-            throw e;
-          }
-        };
-      },
-    })
-  : realStore;
+const tokenStore = new RedisTokenStore(cluster, { keyPrefix: config.keyPrefix, ...config.storeOptions });
 
 const provider =
   config.mode === "backend"
@@ -95,4 +75,4 @@ const pollConfig = {
 };
 const { seen, errors, calls } = await pollAuthorization(timed, pollConfig, config.mode === "backend" ? undefined : "reauthorization_required");
 cluster.disconnect();
-process.stdout.write(`${JSON.stringify({ seen, errors, calls, firstOkAt, lastOkAt, trace, ops: ops.filter((o) => !o.includes(" get ") || true).slice(0, 60) })}\n`);
+process.stdout.write(`${JSON.stringify({ seen, errors, calls, firstOkAt, lastOkAt, trace })}\n`);
