@@ -50,7 +50,8 @@ export function resolveDurability(value: unknown, client: unknown, commandTimeou
  * replicas have it; a write they did not acknowledge is on the primary only and fails with a retryable
  * TokenStoreError. WAIT is never sent on its own: ioredis Cluster resends a command whose connection closed
  * to whichever node owns the slot next, where a lone WAIT would count nothing and "acknowledge" a write the
- * failover lost. A pipeline is resent whole, the write with it.
+ * failover lost. A pipeline is resent whole, the write with it. `wrote(reply)` says whether the command
+ * wrote anything (e.g. `SET NX` that found the key taken did not): if not, its WAIT count does not matter.
  */
 export function writeCommand<T>(
   client: RedisClientLike,
@@ -60,9 +61,10 @@ export function writeCommand<T>(
   key: string,
   command: (string | number)[],
   plain: () => Promise<T>,
+  wrote: (reply: T) => boolean = () => true,
 ): Promise<T> {
   if (durability === undefined) return bounded(client, timeoutMs, operation, key, plain);
-  return durableWrite(client, durability, operation, key, command) as Promise<T>;
+  return durableWrite(client, durability, operation, key, command, wrote as (reply: unknown) => boolean) as Promise<T>;
 }
 
 async function durableWrite(
@@ -71,6 +73,7 @@ async function durableWrite(
   operation: string,
   key: string,
   command: (string | number)[],
+  wrote: (reply: unknown) => boolean,
 ): Promise<unknown> {
   const c = client as Pipelined;
   const [write, wait] = await bounded(client, boundMs, operation, key, async () => {
@@ -87,6 +90,7 @@ async function durableWrite(
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   });
+  if (!wrote(write![1])) return write![1]; // nothing was written (a lease another holder has): nothing to wait for
   const [waitError, acked] = wait!;
   if (waitError) throw unacknowledged(operation, key, `WAIT failed (${waitError.message})`);
   if (typeof acked !== "number" || acked < replicas) {

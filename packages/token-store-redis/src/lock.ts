@@ -36,8 +36,10 @@ export async function acquireLease(
 ): Promise<TokenLock | undefined> {
   const token = leaseToken();
   const ms = Math.ceil(leaseMs);
-  const reply = await writeCommand(client, timeoutMs, durability, "lock", key, ["set", redisKey, token, "PX", ms, "NX"], () =>
-    client.set(redisKey, token, "PX", ms, "NX"),
+  const reply = await writeCommand(
+    client, timeoutMs, durability, "lock", key, ["set", redisKey, token, "PX", ms, "NX"],
+    () => client.set(redisKey, token, "PX", ms, "NX"),
+    (taken) => taken === "OK",
   ).catch(async (error: unknown) => {
     // a lease its replicas do not have is not held: a failover would hand it to another process (F20)
     if (isUnacknowledged(error)) await client.eval(RELEASE_SCRIPT, 1, redisKey, token).catch(() => undefined);
