@@ -38,3 +38,16 @@ export interface RedisClusterOptions {
 }
 export function redisCli(args: string[], options?: { timeoutMs?: number }): Promise<string>;
 export function startRedisCluster(options?: RedisClusterOptions): Promise<RedisClusterForTests>;
+export interface SentinelGroupForTests {
+  readonly name: string;
+  /** The data nodes: the first one starts as the primary, the others as its replicas. */
+  readonly nodes: readonly RedisNode[];
+  readonly sentinels: readonly RedisNode[];
+  readonly sentinelAddresses: { host: string; port: number }[];
+  node(port: number | string): RedisNode;
+  primaryPort(): Promise<number>;
+  /** Until every sentinel names one primary other than `oldPort` and it reports role master; resolves with its port. */
+  waitPrimaryOtherThan(oldPort: number, timeoutMs?: number): Promise<number>;
+  stop(): Promise<void>;
+}
+export function startSentinelGroup(options?: { replicas?: number; sentinels?: number; name?: string; downAfterMs?: number }): Promise<SentinelGroupForTests>;

@@ -204,3 +204,106 @@ async function waitClusterOk(nodes, known, timeoutMs = 20_000) {
     await sleep(100);
   }
 }
+
+/**
+ * A Sentinel-managed group on free 127.0.0.1 ports: one primary, `replicas` replicas and `sentinels` sentinels
+ * (`redis-server <conf> --sentinel`, quorum 2, down-after 1 s), no persistence, all files in a tmp dir.
+ */
+export async function startSentinelGroup({ replicas = 2, sentinels = 3, name = "tokens", downAfterMs = 1000 } = {}) {
+  const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const dir = await mkdtemp(join(tmpdir(), "redis-sentinel-"));
+  const ports = await freePorts(1 + replicas + sentinels);
+  const [primaryPort, ...rest] = ports;
+  const dataArgs = (port) => [
+    "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir,
+    "--dbfilename", `dump-${port}.rdb`, "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
+    "--repl-ping-replica-period", "1",
+  ];
+  const nodes = [
+    serverProcess(primaryPort, dataArgs(primaryPort), "primary"),
+    ...rest.slice(0, replicas).map((port, i) =>
+      serverProcess(port, [...dataArgs(port), "--replicaof", "127.0.0.1", String(primaryPort)], `replica ${i}`),
+    ),
+  ];
+  const sentinelNodes = [];
+  for (const port of rest.slice(replicas)) {
+    const conf = join(dir, `sentinel-${port}.conf`);
+    await writeFile(
+      conf,
+      [
+        `port ${port}`, "bind 127.0.0.1", `dir ${dir}`,
+        `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
+        `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
+        `sentinel failover-timeout ${name} 10000`,
+        `sentinel parallel-syncs ${name} ${replicas}`,
+        "",
+      ].join("\n"),
+    );
+    sentinelNodes.push(serverProcess(port, [conf, "--sentinel"], `sentinel on ${port}`));
+  }
+  const group = {
+    name,
+    nodes,
+    sentinels: sentinelNodes,
+    /** For `new Redis({ sentinels, name })`. */
+    sentinelAddresses: sentinelNodes.map((s) => ({ host: s.host, port: s.port })),
+    node(port) {
+      const found = nodes.find((n) => n.port === Number(port));
+      if (!found) throw new Error(`no data node on port ${port}`);
+      return found;
+    },
+    /** The primary's port as the first answering sentinel sees it. */
+    async primaryPort() {
+      for (const s of sentinelNodes.filter((x) => x.running)) {
+        const out = await redisCli(["-p", String(s.port), "sentinel", "get-master-addr-by-name", name]).catch(() => "");
+        const port = Number(out.trim().split("\n")[1]);
+        if (port) return port;
+      }
+      throw new Error("no sentinel answered");
+    },
+    /** Until every sentinel agrees on a primary other than `oldPort` that reports role master with its replicas. */
+    async waitPrimaryOtherThan(oldPort, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const seen = await Promise.all(
+          sentinelNodes.map((s) => redisCli(["-p", String(s.port), "sentinel", "get-master-addr-by-name", name]).catch(() => "")),
+        );
+        const ports = new Set(seen.map((out) => Number(out.trim().split("\n")[1])));
+        const [port] = ports;
+        if (ports.size === 1 && port && port !== oldPort) {
+          const role = await redisCli(["-p", String(port), "role"]).catch(() => "");
+          if (role.startsWith("master")) return port;
+        }
+        if (Date.now() > deadline) throw new Error(`no failover away from ${oldPort} within ${timeoutMs} ms`);
+        await sleep(100);
+      }
+    },
+    async stop() {
+      await Promise.all([...sentinelNodes, ...nodes].map((n) => n.kill()));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    for (const n of nodes) await n.start();
+    await Promise.all(sentinelNodes.map((s) => s.start()));
+    // ready: each sentinel knows every replica and the other sentinels
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const ok = await Promise.all(
+        sentinelNodes.map(async (s) => {
+          const info = await redisCli(["-p", String(s.port), "info", "sentinel"]).catch(() => "");
+          return new RegExp(`status=ok,address=127\\.0\\.0\\.1:${primaryPort},slaves=${replicas},sentinels=${sentinels}\\b`).test(info);
+        }),
+      );
+      if (ok.every(Boolean)) break;
+      if (Date.now() > deadline) throw new Error("Sentinel group not ready within 20 s");
+      await sleep(100);
+    }
+  } catch (error) {
+    await group.stop();
+    throw error;
+  }
+  return group;
+}
