@@ -2,9 +2,9 @@ import { TokenStoreError, TokenStoreErrorCode } from "@fhir-dsl/token-store";
 import { bounded, type RedisClientLike } from "./bounded.js";
 
 /**
- * Durable writes: after each write, `WAIT replicas timeoutMs` (https://redis.io/docs/latest/commands/wait/)
- * on the connection that wrote, so a write is reported done only once `replicas` replicas have it and a
- * failover cannot lose it (SECURITY.md F20).
+ * Durable writes: each write goes with `WAIT replicas timeoutMs` (https://redis.io/docs/latest/commands/wait/)
+ * in one pipeline, so a write is reported done only once `replicas` replicas have it and a failover of its
+ * primary cannot lose it (SECURITY.md F20).
  */
 export interface DurabilityOptions {
   /** How many replicas must acknowledge each write (>= 1; 0 turns the option off). */
@@ -76,6 +76,7 @@ async function durableWrite(
   wrote: (reply: unknown) => boolean,
 ): Promise<unknown> {
   const c = client as Pipelined;
+  const deadline = Date.now() + boundMs;
   const [write, wait] = await bounded(client, boundMs, operation, key, async () => {
     for (let attempt = 1; ; attempt++) {
       const replies = await c.pipeline!([command, ["wait", replicas, timeoutMs]]).exec();
@@ -85,7 +86,8 @@ async function durableWrite(
       // ioredis retries a pipeline only when every command failed alike; here WAIT answered, so a slot that
       // moved (failover) or a cluster still electing is retried here: the node refused the write, resending is safe
       const redirected = /^(MOVED|CLUSTERDOWN|TRYAGAIN) /.test(writeError.message);
-      if (!redirected || attempt === 5) throw writeError; // mapped like any command error
+      // never resend once the call may have been reported failed: a late write could land over a newer token (F2)
+      if (!redirected || attempt === 5 || Date.now() + 50 * attempt >= deadline - timeoutMs) throw writeError;
       if (typeof c.refreshSlotsCache === "function") await new Promise<void>((resolve) => c.refreshSlotsCache!(() => resolve()));
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }

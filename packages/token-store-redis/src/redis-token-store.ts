@@ -75,6 +75,7 @@ export class RedisTokenStore implements TokenStore {
     const redisKey = valueKey(this.keyPrefix, key);
     await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "delete", key, ["del", redisKey], () =>
       this.#client.del(redisKey),
+      (deleted) => deleted > 0,
     );
   }
 
