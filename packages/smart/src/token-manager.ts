@@ -151,10 +151,17 @@ export class TokenManager {
   }
 
   async #renew(): Promise<StoredToken> {
-    if (this.#unsaved && this.#usable(this.#token)) {
-      if (this.#pendingBase && hasLock(this.#o.store)) return this.#storeUnlessSuperseded(this.#token, this.#pendingBase.base);
-      await this.#save(this.#token);
-      return this.#token;
+    // An unsaved token may hold the only copy of a rotated refresh token: store it first even when its access
+    // token is stale, or the renewal below would read the store's older, already rotated one (SECURITY.md F20).
+    if (this.#unsaved && this.#token !== undefined) {
+      if (this.#pendingBase && hasLock(this.#o.store)) {
+        // a refreshed token whose fenced write was refused: stored unless another process stored a newer one (F10)
+        const kept = await this.#storeUnlessSuperseded(this.#token, this.#pendingBase.base);
+        if (this.#usable(kept)) return kept;
+      } else {
+        await this.#save(this.#token);
+        if (this.#usable(this.#token)) return this.#token;
+      }
     }
     try {
       return await this.#renewThroughStore();

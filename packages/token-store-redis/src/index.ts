@@ -7,4 +7,5 @@ export {
   type RedisTokenStoreOptions,
 } from "./options.js";
 export { FORMAT_VERSION } from "./envelope.js";
+export { DEFAULT_DURABILITY_TIMEOUT_MS, type DurabilityOptions } from "./durability.js";
 export { TokenStoreError, TokenStoreErrorCode } from "@fhir-dsl/token-store";

@@ -1,5 +1,6 @@
 import type { StoredToken, TokenLock } from "@fhir-dsl/token-store";
 import { bounded, type RedisClientLike } from "./bounded.js";
+import { isUnacknowledged, writeCommand, type Durability } from "./durability.js";
 
 /** Compare-and-delete: only the holder of the lease token may free it (https://redis.io/docs/latest/develop/use/patterns/distributed-locks/). */
 export const RELEASE_SCRIPT =
@@ -46,11 +47,19 @@ export async function acquireLease(
   redisKey: string,
   leaseMs: number,
   encode: EncodeValue,
+  durability?: Durability,
 ): Promise<TokenLock | undefined> {
   const token = leaseToken();
-  const reply = await bounded(client, timeoutMs, "lock", key, () =>
-    client.set(redisKey, token, "PX", Math.ceil(leaseMs), "NX"),
-  );
+  const ms = Math.ceil(leaseMs);
+  const reply = await writeCommand(
+    client, timeoutMs, durability, "lock", key, ["set", redisKey, token, "PX", ms, "NX"],
+    () => client.set(redisKey, token, "PX", ms, "NX"),
+    (taken) => taken === "OK",
+  ).catch(async (error: unknown) => {
+    // a lease its replicas do not have is not held: a failover would hand it to another process (F20)
+    if (isUnacknowledged(error)) await client.eval(RELEASE_SCRIPT, 1, redisKey, token).catch(() => undefined);
+    throw error;
+  });
   if (reply !== "OK") return undefined;
   let released = false;
   return {
@@ -62,17 +71,16 @@ export async function acquireLease(
     async extend(ms: number): Promise<boolean> {
       checkLeaseMs(ms, "extend");
       if (released) return false;
-      const reply = await bounded(client, timeoutMs, "extend lock", key, () =>
-        client.eval(EXTEND_SCRIPT, 1, redisKey, token, String(Math.ceil(ms))),
-      );
+      const args = [EXTEND_SCRIPT, 1, redisKey, token, String(Math.ceil(ms))] as const;
+      // with durability, the script and its WAIT go down one connection together (never WAIT alone: F20)
+      const reply = await writeCommand(client, timeoutMs, durability, "extend lock", key, ["eval", ...args], () => client.eval(...args), (n) => n === 1);
       return reply === 1;
     },
     async set(value: StoredToken): Promise<boolean> {
       if (released) return false;
       const { redisKey: valueKey, text, ttlMs } = encode(value);
-      const reply = await bounded(client, timeoutMs, "fenced set", key, () =>
-        client.eval(FENCED_SET_SCRIPT, 2, redisKey, valueKey, token, text, String(ttlMs)),
-      );
+      const args = [FENCED_SET_SCRIPT, 2, redisKey, valueKey, token, text, String(ttlMs)] as const;
+      const reply = await writeCommand(client, timeoutMs, durability, "fenced set", key, ["eval", ...args], () => client.eval(...args), (landed) => landed === 1);
       return reply === 1;
     },
   };

@@ -1,3 +1,5 @@
+import type { DurabilityOptions } from "./durability.js";
+
 /** Options of RedisTokenStore; every field has a documented default. */
 export interface RedisTokenStoreOptions {
   /** Prepended to every Redis key (default `"smart:token:"`). Do not put `{` or `}` in it: keys carry a Cluster hash tag. */
@@ -8,6 +10,8 @@ export interface RedisTokenStoreOptions {
   graceSeconds?: number;
   /** Upper bound of every Redis call, waiting for a connection included, in ms (default 2000). */
   commandTimeoutMs?: number;
+  /** Wait for replicas after each write (Redis `WAIT`), so a failover cannot lose it (default off; README "Operating"). */
+  durability?: DurabilityOptions;
   /** Not supported: `lock()` never waits; the core does the waiting (and reads the winner's token). */
   lockRetryMs?: never;
 }

@@ -1,6 +1,7 @@
 import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import type { Cluster, Redis } from "ioredis";
 import { bounded, type RedisClientLike } from "./bounded.js";
+import { resolveDurability, writeCommand, type Durability } from "./durability.js";
 import { decodeToken, encodeToken } from "./envelope.js";
 import { connectionWithoutResend } from "./connection.js";
 import { checkKey, lockKey, valueKey } from "./keys.js";
@@ -29,13 +30,15 @@ export class RedisTokenStore implements TokenStore {
   readonly keyPrefix: string;
   readonly #client: RedisClientLike;
   readonly #options: ResolvedOptions;
+  readonly #durability: Durability | undefined;
 
   constructor(client: Redis | Cluster, options?: RedisTokenStoreOptions) {
     if (!isClient(client)) {
       throw new TypeError("RedisTokenStore: pass an ioredis client, e.g. new RedisTokenStore(new Redis(url)) or a Cluster");
     }
-    this.#client = connectionWithoutResend(client);
     this.#options = resolveOptions(options);
+    this.#durability = resolveDurability(options?.durability, client, this.#options.commandTimeoutMs);
+    this.#client = connectionWithoutResend(client);
     this.keyPrefix = this.#options.keyPrefix;
   }
 
@@ -61,7 +64,7 @@ export class RedisTokenStore implements TokenStore {
   async set(key: string, value: StoredToken): Promise<void> {
     checkKey(key, "set");
     const { redisKey, text, ttlMs: ttl } = this.#encode(key, value);
-    await bounded(this.#client, this.#options.commandTimeoutMs, "set", key, () =>
+    await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "set", key, ["set", redisKey, text, "PX", ttl], () =>
       this.#client.set(redisKey, text, "PX", ttl),
     );
   }
@@ -75,14 +78,23 @@ export class RedisTokenStore implements TokenStore {
   async delete(key: string): Promise<void> {
     checkKey(key, "delete");
     const redisKey = valueKey(this.keyPrefix, key);
-    await bounded(this.#client, this.#options.commandTimeoutMs, "delete", key, () => this.#client.del(redisKey));
+    await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "delete", key, ["del", redisKey], () =>
+      this.#client.del(redisKey),
+      (deleted) => deleted > 0,
+    );
   }
 
   async lock(key: string, leaseMs: number): Promise<TokenLock | undefined> {
     checkKey(key, "lock");
     checkLeaseMs(leaseMs);
-    return acquireLease(this.#client, this.#options.commandTimeoutMs, key, lockKey(this.keyPrefix, key), leaseMs, (value) =>
-      this.#encode(key, value),
+    return acquireLease(
+      this.#client,
+      this.#options.commandTimeoutMs,
+      key,
+      lockKey(this.keyPrefix, key),
+      leaseMs,
+      (value) => this.#encode(key, value),
+      this.#durability,
     );
   }
 }
