@@ -1,4 +1,4 @@
-import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
@@ -74,7 +74,7 @@ export class BackendServicesAuth implements AuthProvider {
     this.scope = text(who, options.scope?.trim?.(), 'scope, e.g. "system/Patient.rs"').split(/\s+/).join(" ");
     if (resolveClientAuth(options).method === "none") needs(who, "privateKey and alg (RS384 or ES384), or clientAuth");
     assertSecureUrl(base, options.allowInsecureRequests);
-    this.fhirBaseUrl = base.replace(/\/+$/, "");
+    this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
     this.#smartConfig = options.smartConfig;

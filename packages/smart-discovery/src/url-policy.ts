@@ -1,0 +1,144 @@
+/**
+ * The one URL policy of every @fhir-dsl package: what a FHIR base is, which URLs are under it (so a token
+ * may go there, SMART 2.2 app-launch.html#app-protection, checklist E21) and when plain http is allowed.
+ * Everything here runs in time linear in its input (no backtracking regular expression sees outside input)
+ * and is browser-safe.
+ */
+
+/** Longest `iss`, callback or FHIR base URL accepted (8 KiB); longer ones are refused before any other step. */
+export const MAX_URL_LENGTH = 8192;
+
+/** A FHIR base in comparison form: lower-case scheme and host, no default port, no trailing slash. */
+export interface FhirBase {
+  /** `https://ehr.example.com` */
+  origin: string;
+  /** `/r4` (no trailing slash; `""` for a base at the host root). */
+  path: string;
+  /** origin + path */
+  href: string;
+}
+
+/** `text` without its trailing `/` characters, in one linear pass (a `/\/+$/` replace is quadratic). */
+export function trimTrailingSlashes(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x2f) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/** `text` without its leading `/` characters. */
+export function trimLeadingSlashes(text: string): string {
+  let start = 0;
+  while (start < text.length && text.charCodeAt(start) === 0x2f) start++;
+  return start === 0 ? text : text.slice(start);
+}
+
+const isDigits = (part: string): boolean => {
+  if (part.length === 0 || part.length > 3) return false;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
+};
+
+/**
+ * `localhost`, `[::1]` or 127.0.0.0/8, given a hostname as the URL parser returns it (lower case, IPv4 in
+ * dotted decimal): RFC 8252 §8.3 loopback, where plain http cannot be intercepted off the machine.
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  if (host === "localhost" || host === "[::1]") return true;
+  const parts = host.split(".", 5);
+  return parts.length === 4 && parts[0] === "127" && parts.every(isDigits);
+}
+
+/**
+ * Whether `url` may carry tokens or secrets: https always; plain http only to a loopback host or when the
+ * user opted in with `allowInsecureRequests` (checklist 2.1); any other scheme never.
+ */
+export function isTransportAllowed(url: URL, allowInsecureRequests?: boolean): boolean {
+  if (url.protocol === "https:") return true;
+  return url.protocol === "http:" && (allowInsecureRequests === true || isLoopbackHost(url.hostname));
+}
+
+/** Plain http to a host that is not loopback, and not opted in: the one "insecure" rule. */
+export function isPlainHttpRefused(url: URL, allowInsecureRequests?: boolean): boolean {
+  return url.protocol === "http:" && !isTransportAllowed(url, allowInsecureRequests);
+}
+
+/** The URL, parsed, when it is a string or URL of at most MAX_URL_LENGTH characters that parses. */
+export function parseUrl(value: unknown): URL | undefined {
+  if (value instanceof URL) return value.href.length <= MAX_URL_LENGTH ? value : undefined;
+  if (typeof value !== "string" || value.length > MAX_URL_LENGTH) return undefined;
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A FHIR base in comparison form (E6: scheme/host case, default port, trailing slash); undefined when unusable. */
+export function parseFhirBase(value: string | URL): FhirBase | undefined {
+  const u = parseUrl(value);
+  if (!u || (u.protocol !== "https:" && u.protocol !== "http:")) return undefined;
+  const path = trimTrailingSlashes(u.pathname);
+  return { origin: u.origin, path, href: u.origin + path };
+}
+
+/**
+ * Compare FHIR bases as E6 asks for internal comparisons: scheme/host case, default port, trailing slash
+ * (the query is kept). Undefined for a value that is not an absolute URL or is longer than MAX_URL_LENGTH.
+ */
+export function normaliseBaseUrl(value: string): string | undefined {
+  const u = parseUrl(value);
+  return u && `${u.origin}${trimTrailingSlashes(u.pathname)}${u.search}`;
+}
+
+const SLASH = 0x2f;
+const DOT = 0x2e;
+const SEMICOLON = 0x3b;
+const PERCENT = 0x25;
+const BACKSLASH = 0x5c;
+// %2e (dot), %2f (slash), %5c (backslash): an encoded character that a server may decode before resolving the path
+const ENCODED = new Set(["2e", "2f", "5c"]);
+
+/**
+ * True when a server could resolve `pathname` to another place than the URL parser did: a backslash, an
+ * encoded dot, slash or backslash, or a dot segment carrying path parameters (`..;x`, `.;`), which servlet
+ * containers (Tomcat, Jetty) strip before resolving `..` (so `<base>/..;/admin` leaves the base there).
+ */
+export function hasAmbiguousPath(pathname: string): boolean {
+  let segmentStart = 0;
+  for (let i = 0; i <= pathname.length; i++) {
+    const c = i < pathname.length ? pathname.charCodeAt(i) : SLASH;
+    if (c === BACKSLASH) return true;
+    if (c === PERCENT && ENCODED.has(pathname.slice(i + 1, i + 3).toLowerCase())) return true;
+    if (c !== SLASH) continue;
+    // the segment's stem is what comes before its first `;`
+    let stemEnd = segmentStart;
+    while (stemEnd < i && pathname.charCodeAt(stemEnd) !== SEMICOLON) stemEnd++;
+    const stem = stemEnd - segmentStart;
+    if ((stem === 1 || stem === 2) && pathname.charCodeAt(segmentStart) === DOT && pathname.charCodeAt(stemEnd - 1) === DOT) return true;
+    segmentStart = i + 1;
+  }
+  return false;
+}
+
+/**
+ * Whether `url` is the FHIR base or under it: same origin, the base path followed by nothing, `/` or a
+ * query, and no ambiguous path (see hasAmbiguousPath). This is the exact rule; fhirBaseMatcher in
+ * @fhir-dsl/smart answers the same faster for common URLs.
+ */
+export function isUnderFhirBase(url: string | URL, base: string | URL | FhirBase): boolean {
+  const b = typeof base === "object" && !(base instanceof URL) ? base : parseFhirBase(base);
+  if (!b) return false;
+  let u: URL;
+  try {
+    u = url instanceof URL ? url : new URL(url);
+  } catch {
+    return false;
+  }
+  if (u.origin !== b.origin || hasAmbiguousPath(u.pathname)) return false;
+  const path = u.pathname;
+  return path === b.path || (b.path === "" && path === "/") || (path.startsWith(b.path) && path.charCodeAt(b.path.length) === SLASH);
+}
