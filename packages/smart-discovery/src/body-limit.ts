@@ -7,16 +7,10 @@ export type BodyFailure = "too_large" | "timeout" | "network";
 /** Builds the typed error a capped body fails with (SmartAuthError, DiscoveryError, ...). */
 export type BodyErrorFactory = (failure: BodyFailure, response: Response, cause?: unknown) => Error;
 
-// Statuses whose Response cannot have a body (Fetch standard "null body status")
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
 /** Whether `maxResponseBytes` is usable: a number > 0 (Infinity turns the cap off). */
 export const isByteCap = (value: unknown): value is number => typeof value === "number" && value > 0;
 
-const failureOf = (cause: unknown): BodyFailure => {
-  const name = (cause as { name?: unknown } | null)?.name;
-  return name === "TimeoutError" || name === "AbortError" ? "timeout" : "network";
-};
+const failureOf = (cause: unknown): BodyFailure => (/^(Timeout|Abort)Error$/.test(String((cause as Error | null)?.name)) ? "timeout" : "network");
 
 /**
  * The same response with a body that yields at most `maxBytes` bytes (after content decoding, so a
@@ -27,7 +21,8 @@ const failureOf = (cause: unknown): BodyFailure => {
  */
 export function limitResponse(response: Response, maxBytes: number, toError: BodyErrorFactory): Response {
   const source = response.body;
-  if (source === null || NULL_BODY.has(response.status) || response.status < 200 || response.status > 599) return response;
+  // a null-body status (204, 304) has no body; a Response outside 200-599 cannot be rebuilt
+  if (source === null || !(response.status >= 200 && response.status <= 599)) return response;
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   let total = 0;
