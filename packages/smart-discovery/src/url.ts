@@ -10,7 +10,8 @@ export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
   const invalid = (problem: string, url: string, cause?: unknown, code: DiscoveryErrorCode = DiscoveryErrorCode.InvalidUrl) =>
     new DiscoveryError(`FHIR base URL ${problem}`, { code, url, cause });
   // Checked before parsing: an `iss` is outside input (issue 15)
-  if (given.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`, given.slice(0, 64), undefined, DiscoveryErrorCode.UrlTooLong);
+  // (only its start is kept for the error, and nothing of it when it may hold credentials)
+  if (given.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`, given.includes("@") ? "(too long)" : `${given.slice(0, 64)}…`, undefined, DiscoveryErrorCode.UrlTooLong);
   let url: URL;
   try {
     url = new URL(given);

@@ -63,6 +63,8 @@ describe("length cap: MAX_URL_LENGTH (8 KiB) before any other step (issue 15)", 
     expect(error).toMatchObject({ code: DiscoveryErrorCode.UrlTooLong });
     expect((error as DiscoveryError).url.length).toBeLessThan(100);
     expect(requests).toBe(0);
+    const withCredentials = await discoverSmartConfiguration(`https://user:${"s".repeat(MAX_URL_LENGTH)}@ehr.example.com/fhir`, { fetch }).catch((e: unknown) => e);
+    expect(JSON.stringify(withCredentials)).not.toContain("sssssss");
   });
 });
 
