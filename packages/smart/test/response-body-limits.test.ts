@@ -14,6 +14,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   BackendServicesAuth,
   DEFAULT_MAX_RESPONSE_BYTES,
+  DiscoveryError,
+  DiscoveryErrorCode,
   SmartAuthError,
   SmartAuthErrorCode,
   exchangeCode,
@@ -165,6 +167,15 @@ describe("response bodies are capped (issue 15 §2)", () => {
     expect(token.access_token.length).toBeGreaterThan(MiB);
     expect((await rejection(exchange({ maxResponseBytes: 1_000 }))).code).toBe(SmartAuthErrorCode.ResponseTooLarge);
     await expect(exchange({ maxResponseBytes: -1 })).rejects.toThrow(TypeError);
+  });
+
+  it("maxResponseBytes of a flow reaches its discovery request (BackendServicesAuth without tokenEndpoint)", async () => {
+    handlers.push(hugeJson(4_000));
+    const error = await backend({ tokenEndpoint: undefined, fhirBaseUrl: `${origin}/small-cap`, maxResponseBytes: 1_000 })
+      .getAccessToken()
+      .catch((e: unknown) => e);
+    expect(DiscoveryError.is(error), String(error)).toBe(true);
+    expect(error).toMatchObject({ code: DiscoveryErrorCode.ResponseTooLarge, retryable: false });
   });
 
   it("introspection, revocation error bodies and JWKS are capped too", async () => {
