@@ -87,8 +87,8 @@ export function normaliseBaseUrl(value: string): string | undefined {
 
 const SLASH = 0x2f;
 // A backslash; %2e, %2f or %5c (an encoded `.`, `/` or `\` a server may decode before resolving the path); or a
-// segment that is `.` or `..`, alone or before `;params`. Linear: no quantifier but `?` on one character.
-const AMBIGUOUS = /\\|%(?:2[ef]|5c)|(?:^|\/)\.\.?(?:[;/]|$)/i;
+// segment that is `.` or `..`, alone or before `;params` (`;` or `%3b`, for a proxy that decodes first). Linear: no quantifier but `?` on one character.
+const AMBIGUOUS = /\\|%(?:2[ef]|5c)|(?:^|\/)\.\.?(?:[;/]|%3b|$)/i;
 
 /**
  * True when a server could resolve `pathname` to another place than the URL parser did: a backslash, an

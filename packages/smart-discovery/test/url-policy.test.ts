@@ -20,28 +20,43 @@ import {
   trimTrailingSlashes,
 } from "../src/index.js";
 
+/** Milliseconds of `run`: the smaller of wall-clock and CPU time (a shared CI machine also makes the wall clock wait for a core). */
+function ms(run: () => void): number {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  run();
+  const wall = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return Math.min(wall, (used.user + used.system) / 1000);
+}
+
 describe("trims are linear (issue 15: a `/+$` replace on 16 KB of slashes blocked the event loop ~0.3 s)", () => {
   it("trimTrailingSlashes / trimLeadingSlashes", () => {
     expect(trimTrailingSlashes("https://h/fhir///")).toBe("https://h/fhir");
     expect(trimTrailingSlashes("///")).toBe("");
     expect(trimTrailingSlashes("a/b")).toBe("a/b");
     expect(trimLeadingSlashes("//Patient/1")).toBe("Patient/1");
-    for (const n of [16_384, 65_536, 1_000_000]) {
+    // the `/\/+$/` replace took ~0.3 s on 16 KiB and seconds on 64 KiB
+    for (const n of [16_384, 65_536]) {
       const hostile = `${"/".repeat(n)}x`;
-      const start = performance.now();
-      expect(trimTrailingSlashes(hostile)).toBe(hostile);
-      expect(trimTrailingSlashes(`${hostile}${"/".repeat(n)}`)).toBe(hostile);
-      expect(performance.now() - start, `${n} slashes`).toBeLessThan(50);
+      expect(
+        ms(() => {
+          expect(trimTrailingSlashes(hostile)).toBe(hostile);
+          expect(trimTrailingSlashes(`${hostile}${"/".repeat(n)}`)).toBe(hostile);
+        }),
+        `${n} slashes`,
+      ).toBeLessThan(50);
     }
   });
 
   it("normaliseBaseUrl, parseFhirBase and smartConfigurationUrl on an `iss` of slashes answer at once", () => {
     const iss = `https://ehr.example.com/${"/".repeat(8_000)}x`;
-    const start = performance.now();
-    expect(normaliseBaseUrl(iss)).toBe(`https://ehr.example.com/${"/".repeat(8_000)}x`);
-    expect(parseFhirBase(iss)?.path).toBe(`/${"/".repeat(8_000)}x`);
-    expect(smartConfigurationUrl(iss)).toContain("x/.well-known");
-    expect(performance.now() - start).toBeLessThan(50);
+    const elapsed = ms(() => {
+      expect(normaliseBaseUrl(iss)).toBe(`https://ehr.example.com/${"/".repeat(8_000)}x`);
+      expect(parseFhirBase(iss)?.path).toBe(`/${"/".repeat(8_000)}x`);
+      expect(smartConfigurationUrl(iss)).toContain("x/.well-known");
+    });
+    expect(elapsed).toBeLessThan(30);
   });
 });
 
@@ -96,7 +111,7 @@ describe("under the base: dot segments beside path parameters and encoded separa
   const base = "https://ehr.example.com/r4";
   // Tomcat and Jetty strip `;params` before resolving `..`; proxies may decode %2e, %2f, %5c first
   const stems = ["..", "."];
-  const params = [";", ";x", ";a=b", ";jsessionid=1"];
+  const params = [";", ";x", ";a=b", ";jsessionid=1", "%3b", "%3Bx"];
   const encoded = ["%2e%2e", "%2E%2E", ".%2e", "%2e.", "%2e", "..%2f", "..%2F", "..%5c", "%5C", "%2f"];
 
   it("refuses every `<stem><param>` segment and every encoded separator, anywhere after the base", () => {
