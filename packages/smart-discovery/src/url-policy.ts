@@ -113,7 +113,8 @@ export function isUnderFhirBase(url: string | URL, base: string | URL | FhirBase
   } catch {
     return false;
   }
-  if (u.origin !== b.origin || hasAmbiguousPath(u.pathname)) return false;
+  if (u.origin !== b.origin) return false;
   const path = u.pathname;
-  return path === b.path || (b.path === "" && path === "/") || (path.startsWith(b.path) && path.charCodeAt(b.path.length) === SLASH);
+  const under = path === b.path || (b.path === "" && path === "/") || (path.startsWith(b.path) && path.charCodeAt(b.path.length) === SLASH);
+  return under && !hasAmbiguousPath(path);
 }
