@@ -1,3 +1,5 @@
+import { trimTrailingSlashes } from "@fhir-dsl/smart";
+
 /** The FHIR R4 shapes the patient page shows. */
 export interface Patient {
   resourceType: "Patient";
@@ -41,7 +43,7 @@ async function getJson<T>(fetch: typeof globalThis.fetch, url: string, what: str
 
 /** The launch patient and their Observations (every page), newest first, through the session's authorized fetch. */
 export async function loadPatientChart(fetch: typeof globalThis.fetch, fhirBaseUrl: string, patientId: string, maxPages = MAX_PAGES) {
-  const base = fhirBaseUrl.replace(/\/+$/, "");
+  const base = trimTrailingSlashes(fhirBaseUrl);
   const [patient, observations] = await Promise.all([
     getJson<Patient>(fetch, `${base}/Patient/${encodeURIComponent(patientId)}`, "Patient read"),
     searchAll<Observation>(fetch, `${base}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`, "Observation search", maxPages),

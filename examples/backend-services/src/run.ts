@@ -1,4 +1,4 @@
-import { BackendServicesAuth, discoverSmartConfiguration, parseScope, type StoredToken } from "@fhir-dsl/smart";
+import { BackendServicesAuth, discoverSmartConfiguration, parseScope, trimTrailingSlashes, type StoredToken } from "@fhir-dsl/smart";
 import { importPKCS8 } from "jose";
 import { UsageError, type Config } from "./config.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
@@ -82,7 +82,7 @@ export async function run(config: Config): Promise<RunSummary> {
     const readObservations = granted.allows("search", "Observation", "system");
 
     mark = performance.now();
-    const base = fhirBaseUrl.replace(/\/+$/, "");
+    const base = trimTrailingSlashes(fhirBaseUrl);
     const { resources: patients, pages: patientPages } = await searchAll<Patient>(auth.fetch, `${base}/Patient?_count=${config.pageSize}`);
     const patientsMs = performance.now() - mark;
 

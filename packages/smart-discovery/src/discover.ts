@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_RESPONSE_BYTES, isByteCap, limitResponse } from "./body-limit.js";
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import type { DiscoveryOptions, SmartConfiguration } from "./types.js";
 import { isInsecure, smartConfigurationUrl } from "./url.js";
@@ -39,6 +40,7 @@ export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, opti
   if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) misuse("timeoutMs > 0");
   if (typeof ttlMs !== "number" || !(ttlMs >= 0)) misuse("ttlMs >= 0");
   if (typeof now !== "function") misuse("now as a function");
+  if (options.maxResponseBytes !== undefined && !isByteCap(options.maxResponseBytes)) misuse("maxResponseBytes > 0");
 
   const url = smartConfigurationUrl(fhirBaseUrl);
   // SMART 2.2 app-launch.html#app-protection: endpoints (and so secrets) come from this document, so it needs TLS
@@ -47,7 +49,7 @@ export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, opti
   }
   signal?.throwIfAborted();
 
-  const key = String([options.strict === true, allowInsecureRequests === true, url]);
+  const key = String([options.strict === true, allowInsecureRequests === true, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url]);
   const useCache = options.cache !== false;
   const hit = useCache && cache.get(key);
   if (hit && now() - hit[0] < ttlMs) return structuredClone(hit[1]);
@@ -123,7 +125,23 @@ async function fetchConfiguration(
   }
   if (response.url && isInsecure(new URL(response.url), options.allowInsecureRequests)) fail(DiscoveryErrorCode.InsecureUrl, "redirected to plain http");
   if (!response.ok) fail(DiscoveryErrorCode.HttpStatus, `answered HTTP ${response.status}`);
-  const text = await response.text().catch((cause: unknown) => fail(DiscoveryErrorCode.Network, "broke off", cause));
+  // Issue 15: a capped, streamed read; past the cap the connection is dropped
+  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const capped = limitResponse(response, maxBytes, (failure, _response, cause) =>
+    failure === "too_large"
+      ? new DiscoveryError(`${url} sent a body over ${maxBytes} bytes (see maxResponseBytes)`, { code: DiscoveryErrorCode.ResponseTooLarge, url, status: response?.status })
+      : new DiscoveryError(`${url} ${failure === "timeout" ? "timed out" : "broke off"} while sending its body`, {
+          code: failure === "timeout" ? DiscoveryErrorCode.Timeout : DiscoveryErrorCode.Network,
+          url,
+          status: response?.status,
+          retryable: true,
+          cause,
+        }),
+  );
+  const text = await capped.text().catch((cause: unknown) => {
+    if (DiscoveryError.is(cause)) throw cause;
+    return fail(DiscoveryErrorCode.Network, "broke off", cause);
+  });
   let document: unknown;
   try {
     // Checklist E23: tolerate a UTF-8 BOM and any content type, as long as the body is JSON

@@ -16,6 +16,10 @@ export const DiscoveryErrorCode = {
   InsecureUrl: "discovery_insecure_url",
   /** The FHIR base URL cannot be used: unparseable, not http(s), or with a query, fragment or credentials. */
   InvalidUrl: "discovery_invalid_url",
+  /** The FHIR base URL is longer than MAX_URL_LENGTH (8 KiB): refused before parsing it. */
+  UrlTooLong: "discovery_url_too_long",
+  /** The body is larger than `maxResponseBytes` (default 1 MiB): the connection was dropped. */
+  ResponseTooLarge: "discovery_response_too_large",
 } as const;
 export type DiscoveryErrorCode = (typeof DiscoveryErrorCode)[keyof typeof DiscoveryErrorCode];
 
@@ -27,6 +31,8 @@ export interface DiscoveryErrorOptions {
   field?: string;
   response?: Response;
   cause?: unknown;
+  /** Default true for `discovery_network`, `discovery_timeout` and HTTP 5xx/429. */
+  retryable?: boolean;
 }
 
 /**
@@ -40,10 +46,13 @@ export class DiscoveryError extends Error {
   declare readonly status?: number;
   declare readonly field?: string;
   declare readonly response?: Response;
+  /** Whether the same request may succeed later (no answer, a broken-off body, a timeout, 5xx or 429). */
+  declare readonly retryable: boolean;
 
-  constructor(message: string, { code, url, status, field, response, cause }: DiscoveryErrorOptions) {
+  constructor(message: string, { code, url, status, field, response, cause, retryable }: DiscoveryErrorOptions) {
     super(message, cause === undefined ? undefined : { cause });
-    Object.assign(this, { code, url, status, field });
+    retryable ??= code === DiscoveryErrorCode.Network || code === DiscoveryErrorCode.Timeout || (code === DiscoveryErrorCode.HttpStatus && (status! >= 500 || status === 429));
+    Object.assign(this, { code, url, status, field, retryable });
     // Not enumerable, so the body never reaches a log or JSON
     Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
   }

@@ -79,4 +79,6 @@ export interface DiscoveryOptions extends ValidateOptions {
   ttlMs?: number;
   /** Clock for the TTL, default `Date.now`. */
   now?: () => number;
+  /** Largest body read, in bytes (default 1 MiB; Infinity for none): a larger one is a `discovery_response_too_large` DiscoveryError. */
+  maxResponseBytes?: number;
 }

@@ -1,4 +1,5 @@
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
+import { MAX_URL_LENGTH, isPlainHttpRefused, trimTrailingSlashes } from "./url-policy.js";
 
 /** Parses the FHIR base and returns it with every trailing slash removed (`https://h/fhir`). */
 export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
@@ -6,8 +7,11 @@ export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
     throw new TypeError("pass the FHIR base URL as a string or URL");
   }
   const given = String(fhirBaseUrl);
-  const invalid = (problem: string, url: string, cause?: unknown) =>
-    new DiscoveryError(`FHIR base URL ${problem}`, { code: DiscoveryErrorCode.InvalidUrl, url, cause });
+  const invalid = (problem: string, url: string, cause?: unknown, code: DiscoveryErrorCode = DiscoveryErrorCode.InvalidUrl) =>
+    new DiscoveryError(`FHIR base URL ${problem}`, { code, url, cause });
+  // Checked before parsing: an `iss` is outside input (issue 15)
+  // (only its start is kept for the error, and nothing of it when it may hold credentials)
+  if (given.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`, given.includes("@") ? "(too long)" : `${given.slice(0, 64)}…`, undefined, DiscoveryErrorCode.UrlTooLong);
   let url: URL;
   try {
     url = new URL(given);
@@ -20,7 +24,7 @@ export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
   if (credentials) throw invalid("has credentials", url.href);
   // SMART 2.2 conformance.html#using-well-known: the document sits under the base path, so a query or fragment has no place
   if (/[?#]/.test(url.href)) throw invalid("has a query or fragment", given);
-  return url.origin + url.pathname.replace(/\/+$/, "");
+  return url.origin + trimTrailingSlashes(url.pathname);
 }
 
 /**
@@ -31,8 +35,7 @@ export function smartConfigurationUrl(fhirBaseUrl: string | URL): string {
   return `${normalizeFhirBase(fhirBaseUrl)}/.well-known/smart-configuration`;
 }
 
-export const isHttp = (url: URL): boolean => /^https?:$/.test(url.protocol);
+export const isHttp = (url: URL): boolean => url.protocol === "https:" || url.protocol === "http:";
 
-/** Plain http to a host other than 127.0.0.0/8, `localhost` or `[::1]`, not allowed by `allowInsecureRequests`. */
-export const isInsecure = (url: URL, allowInsecureRequests: boolean | undefined): boolean =>
-  url.protocol === "http:" && !/^(localhost|\[::1\]|127\.\d+\.\d+\.\d+)$/.test(url.hostname) && allowInsecureRequests !== true;
+/** Plain http to a host other than 127.0.0.0/8, `localhost` or `[::1]`, not allowed by `allowInsecureRequests` (url-policy.ts). */
+export const isInsecure = (url: URL, allowInsecureRequests: boolean | undefined): boolean => isPlainHttpRefused(url, allowInsecureRequests);

@@ -28,6 +28,7 @@ describe("DiscoveryError", () => {
       code: "discovery_http_status",
       url: "https://h/fhir/.well-known/smart-configuration",
       status: 500,
+      retryable: true,
       message: "https://h/fhir/.well-known/smart-configuration answered HTTP 500",
     });
   });
@@ -50,6 +51,8 @@ describe("DiscoveryError", () => {
       InvalidDocument: "discovery_invalid_document",
       InsecureUrl: "discovery_insecure_url",
       InvalidUrl: "discovery_invalid_url",
+      UrlTooLong: "discovery_url_too_long",
+      ResponseTooLarge: "discovery_response_too_large",
     });
   });
 });

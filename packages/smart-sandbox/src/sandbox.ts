@@ -33,7 +33,9 @@ function checkOptions(options: SandboxOptions): { fhirBasePath: string; port: nu
   }
   const port = options.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError("options.port must be an integer 0-65535");
-  const fhirBasePath = (options.fhirBasePath ?? "/fhir").replace(/\/+$/, "");
+  // trailing slashes cut by a linear loop, not a `/+$` regex (issue 15; the one URL policy lives in smart-discovery)
+  let fhirBasePath = options.fhirBasePath ?? "/fhir";
+  while (fhirBasePath.endsWith("/")) fhirBasePath = fhirBasePath.slice(0, -1);
   if (!/^\/[A-Za-z0-9._~\-/]+$/.test(fhirBasePath) || fhirBasePath === AUTH_PATH || fhirBasePath.startsWith(`${AUTH_PATH}/`)) {
     throw new TypeError("options.fhirBasePath must be a path such as \"/fhir\" or \"/r4\" (not under /auth)");
   }

@@ -1,4 +1,4 @@
-import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
@@ -102,7 +102,7 @@ export class BackendServicesAuth implements AuthProvider {
     if ((method === "client_secret_basic" || method === "client_secret_post") && options.allowSymmetricClientAuth !== true) {
       throw new TypeError(`${who}: ${method} is symmetric client authentication; Backend Services uses private_key_jwt (pass privateKey and alg), or set allowSymmetricClientAuth: true`);
     }
-    this.fhirBaseUrl = base.replace(/\/+$/, "");
+    this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
     this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);

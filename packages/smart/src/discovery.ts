@@ -1,5 +1,6 @@
 import {
   discoverSmartConfiguration as discover,
+  trimTrailingSlashes,
   type DiscoveryOptions,
   type SmartConfiguration,
 } from "@fhir-dsl/smart-discovery";
@@ -17,7 +18,7 @@ export async function discoverSmartConfiguration(
   options?: DiscoveryOptions,
 ): Promise<SmartConfiguration> {
   const config = await discover(fhirBaseUrl, options);
-  discoveredFrom.set(config, String(fhirBaseUrl).replace(/\/+$/, ""));
+  discoveredFrom.set(config, trimTrailingSlashes(String(fhirBaseUrl)));
   return config;
 }
 

@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
-import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { SmartAuthErrorCode, fail, printableUrl } from "./errors.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, isTransportAllowed, limitedFetch, type BodyFailure, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { SmartAuthError, SmartAuthErrorCode, fail, printableUrl } from "./errors.js";
 
 /** Transport options every flow accepts. */
 export interface TransportOptions {
@@ -13,12 +13,15 @@ export interface TransportOptions {
    * TLS servers (SMART 2.2 app-launch.html#app-protection); loopback http (the sandbox) is always allowed.
    */
   allowInsecureRequests?: boolean;
+  /**
+   * Largest response body read (token, introspection, revocation, JWKS, discovery), in bytes; default
+   * 1 MiB, Infinity for none. A larger body is a `response_too_large` SmartAuthError and the connection is dropped.
+   */
+  maxResponseBytes?: number;
 }
 
 /** Per-request timeout when `timeoutMs` is not given. */
 export const DEFAULT_TIMEOUT_MS = 10_000;
-
-const LOOPBACK = /^(127(\.\d{1,3}){3}|localhost|\[::1\])$/i;
 
 /** Refuse plain http to a non-loopback host unless the user opted in (checklist 2.1). */
 export function assertSecureUrl(url: string | URL, allowInsecure?: boolean): URL {
@@ -28,25 +31,54 @@ export function assertSecureUrl(url: string | URL, allowInsecure?: boolean): URL
   } catch (cause) {
     throw new TypeError("Expected an absolute URL", { cause });
   }
-  const { protocol } = parsed;
-  if (protocol !== "https:" && (protocol !== "http:" || !(allowInsecure || LOOPBACK.test(parsed.hostname)))) {
+  if (!isTransportAllowed(parsed, allowInsecure)) {
     throw fail(SmartAuthErrorCode.InsecureUrl, `Refusing ${printableUrl(parsed)}: use https (plain http only to loopback or with allowInsecureRequests: true)`);
   }
   return parsed;
 }
 
 /** The transport options discovery takes from a flow's options. */
-export const transportOf = ({ fetch, timeoutMs, allowInsecureRequests }: TransportOptions): TransportOptions => ({ fetch, timeoutMs, allowInsecureRequests });
+export const transportOf = ({ fetch, timeoutMs, allowInsecureRequests, maxResponseBytes }: TransportOptions): TransportOptions => ({ fetch, timeoutMs, allowInsecureRequests, maxResponseBytes });
+
+// Body errors made here are recognised wherever a library wrapped them (oauth4webapi's `cause`)
+const bodyErrors = new WeakSet<object>();
+
+/** A body that could not be read (issue 15): over the cap (not retryable), or a timeout / reset mid-body (retryable). */
+function bodyError(url: string, maxBytes: number, failure: BodyFailure, response: Response, cause?: unknown): SmartAuthError {
+  const tooLarge = failure === "too_large";
+  const error = new SmartAuthError(
+    `Response of ${printableUrl(url)} ${tooLarge ? `is over ${maxBytes} bytes (see maxResponseBytes)` : failure === "timeout" ? "timed out mid-body" : "broke off mid-body"}`,
+    {
+      code: tooLarge ? SmartAuthErrorCode.ResponseTooLarge : failure === "timeout" ? SmartAuthErrorCode.Timeout : SmartAuthErrorCode.Network,
+      status: response.status,
+      retryable: !tooLarge,
+      cause,
+    },
+  );
+  bodyErrors.add(error);
+  return error;
+}
+
+/** The body error (see bodyError) in `error`'s cause chain, if any. */
+export function bodyFailureIn(error: unknown): SmartAuthError | undefined {
+  for (let e = error, depth = 0; e !== null && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (bodyErrors.has(e)) return e as SmartAuthError;
+  }
+  return undefined;
+}
 
 /**
  * The oauth4webapi request options for one endpoint: our fetch, a timeout, and http allowed only for
  * an endpoint that passed `assertSecureUrl`.
  */
 export function requestOptions(url: string, transport: TransportOptions) {
+  const maxBytes = transport.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (typeof maxBytes !== "number" || !(maxBytes > 0)) throw new TypeError("maxResponseBytes must be a number of bytes > 0 (Infinity for no cap)");
   return {
     signal: AbortSignal.timeout(transport.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     [oauth.allowInsecureRequests]: assertSecureUrl(url, transport.allowInsecureRequests).protocol === "http:",
-    [oauth.customFetch]: transport.fetch,
+    // oauth4webapi reads bodies itself: hand it responses whose bodies are capped and fail typed
+    [oauth.customFetch]: limitedFetch(transport.fetch, maxBytes, (failure, response, cause) => bodyError(url, maxBytes, failure, response, cause)),
   };
 }
 

@@ -24,6 +24,10 @@ export const SmartAuthErrorCode = {
   UntrustedTokenEndpoint: "untrusted_token_endpoint",
   /** A plain-http URL on a non-loopback host, without `allowInsecureRequests` (checklist 2.1). */
   InsecureUrl: "insecure_url",
+  /** An `iss` or redirect URL longer than 8 KiB (MAX_URL_LENGTH), refused before any other check (issue 15). */
+  UrlTooLong: "url_too_long",
+  /** A response body over `maxResponseBytes` (default 1 MiB); the connection was dropped (issue 15). */
+  ResponseTooLarge: "response_too_large",
   /** The id_token failed verification (signature, iss, aud, exp, nonce) (checklist 4.x, E18). */
   InvalidIdToken: "invalid_id_token",
   /** The server lacks what the operation needs (e.g. no introspection_endpoint, no jwks_uri). */

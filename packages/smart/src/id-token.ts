@@ -1,6 +1,6 @@
 import * as oauth from "oauth4webapi";
-import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { assertSecureUrl, requestOptions, type TransportOptions } from "./endpoint.js";
+import { trimLeadingSlashes, trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { assertSecureUrl, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthErrorCode, fail, text } from "./errors.js";
 import { ParsedJsonResponse } from "./token-response.js";
 
@@ -86,6 +86,9 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
     await oauth.validateApplicationLevelSignature(as, response, requestOptions(jwksUri, options));
     claims = oauth.getValidatedIdTokenClaims(result);
   } catch (error) {
+    // a JWKS body over the cap or broken off (issue 15) is a transport failure, not a bad id_token
+    const body = bodyFailureIn(error);
+    if (body) throw body;
     // oauth4webapi errors carry the token and its claims in `cause`: report only the code and the claim name
     const e = error as { code?: unknown; cause?: { claim?: unknown } } | undefined;
     const claim = typeof e?.cause?.claim === "string" ? ` (claim "${e.cause.claim}")` : "";
@@ -112,5 +115,5 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
 export function resolveFhirUser(claims: IdTokenClaims | undefined, fhirBaseUrl: string | undefined): string | undefined {
   const value = [claims?.fhirUser, claims?.profile].find((v) => typeof v === "string");
   if (value === undefined || /^[a-z][a-z0-9+.-]*:/i.test(value) || fhirBaseUrl === undefined) return value;
-  return new URL(value.replace(/^\/+/, ""), `${fhirBaseUrl.replace(/\/+$/, "")}/`).href;
+  return new URL(trimLeadingSlashes(value), `${trimTrailingSlashes(fhirBaseUrl)}/`).href;
 }

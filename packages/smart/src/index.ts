@@ -3,6 +3,15 @@
 export * from "@fhir-dsl/smart-scopes";
 export * from "@fhir-dsl/smart-pkce";
 export {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  MAX_URL_LENGTH,
+  isTransportAllowed,
+  isUnderFhirBase,
+  parseFhirBase,
+  trimTrailingSlashes,
+  type FhirBase,
+} from "@fhir-dsl/smart-discovery";
+export {
   DiscoveryError,
   DiscoveryErrorCode,
   capabilitySets,

@@ -1,4 +1,4 @@
-import type { DiscoveryOptions } from "@fhir-dsl/smart-discovery";
+import { MAX_URL_LENGTH, normaliseBaseUrl as normalisedBase, type DiscoveryOptions } from "@fhir-dsl/smart-discovery";
 import { codeChallengeS256, generateCodeVerifier, generateNonce, generateState } from "@fhir-dsl/smart-pkce";
 import type { StoredToken, TokenStore } from "@fhir-dsl/token-store";
 import { authorizeScope, buildAuthorizeRequest, type AuthorizeRequest } from "./authorize.js";
@@ -43,7 +43,7 @@ export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOption
   /** More authorization parameters; they cannot replace the protocol ones. */
   extraParams?: Record<string, string>;
   /** Discovery settings (cache, TTL); fetch, timeout and the insecure switch come from these options. */
-  discovery?: Omit<DiscoveryOptions, "fetch" | "timeoutMs" | "allowInsecureRequests">;
+  discovery?: Omit<DiscoveryOptions, "fetch" | "timeoutMs" | "allowInsecureRequests" | "maxResponseBytes">;
   /** Clock in epoch ms (default Date.now). */
   now?: () => number;
   refreshMarginMs?: number;
@@ -61,15 +61,8 @@ export interface CallbackOptions {
   storeKey?: string;
 }
 
-/** Compare FHIR bases as E6 asks for internal comparisons: scheme/host case, default port, trailing slash. */
-export function normaliseBaseUrl(value: string): string | undefined {
-  try {
-    const u = new URL(value);
-    return `${u.origin}${u.pathname.replace(/\/+$/, "")}${u.search}`;
-  } catch {
-    return undefined;
-  }
-}
+/** Compare FHIR bases as E6 asks for internal comparisons (the one URL policy, smart-discovery url-policy.ts). */
+export const normaliseBaseUrl: (value: string) => string | undefined = normalisedBase;
 
 /**
  * The safe App Launch flow (SMART 2.2 app-launch.html): EHR launch with an allow-listed `iss`, or
@@ -101,6 +94,8 @@ export class SmartLaunch {
     const iss = params.get("iss");
     const launch = params.get("launch");
     if (!iss || !launch) throw fail(SmartAuthErrorCode.InvalidCallback, "An EHR launch needs both iss and launch parameters");
+    // Issue 15: an outside `iss` is bounded before the allow-list or any network step
+    if (iss.length > MAX_URL_LENGTH) throw fail(SmartAuthErrorCode.UrlTooLong, `The launch iss is longer than ${MAX_URL_LENGTH} characters`);
     return this.#start(iss, launch, options.session);
   }
 
@@ -117,6 +112,8 @@ export class SmartLaunch {
    * refused (E9), the code is exchanged once and the id_token verified (nonce included).
    */
   async handleCallback(callback: string | URL | URLSearchParams, options: CallbackOptions = {}): Promise<SmartClient> {
+    // Issue 15: the redirect is outside input, bounded before it is parsed or its state looked up
+    if (callbackLength(callback) > MAX_URL_LENGTH) throw fail(SmartAuthErrorCode.UrlTooLong, `The authorization redirect is longer than ${MAX_URL_LENGTH} characters`);
     const params = toParams(callback);
     const state = params.get("state");
     const { storeKey: keyOf, ...o } = this.#o;
@@ -209,6 +206,9 @@ function issuerMismatch(iss: string | null, config: LaunchRecord["smartConfig"])
   if (issuer === undefined) return "names an issuer (iss), but this authorization server published none to check it against (RFC 9207)";
   return iss === issuer ? undefined : "names another authorization server (iss, RFC 9207)";
 }
+
+const callbackLength = (input: unknown): number =>
+  typeof input === "string" ? input.length : input instanceof URL ? input.href.length : input instanceof URLSearchParams ? input.toString().length : 0;
 
 function toParams(input: string | URL | URLSearchParams | { iss: string; launch: string }): URLSearchParams {
   if (input instanceof URLSearchParams) return input;

@@ -1,4 +1,4 @@
-import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
@@ -98,7 +98,7 @@ export class SmartClient implements AuthProvider {
     const base = text(who, options.fhirBaseUrl ?? fhirBaseOf(smartConfig), "fhirBaseUrl (or a smartConfig from discoverSmartConfiguration)");
     assertSecureUrl(base, allowInsecureRequests);
     this.smartConfig = smartConfig;
-    this.fhirBaseUrl = base.replace(/\/+$/, "");
+    this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
     const now = (this.#now = options.now ?? Date.now);
 

@@ -2,7 +2,7 @@ import * as oauth from "oauth4webapi";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
-import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
+import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
 import { processTokenResponse } from "./token-response.js";
@@ -50,7 +50,8 @@ export function tokenClient(ctx: TokenClientContext) {
       });
       return await process(response);
     } catch (error) {
-      throw withoutEcho(error, sent);
+      // a body that broke off or ran over the cap is that error, even where a library wrapped it (issue 15)
+      throw withoutEcho(bodyFailureIn(error) ?? error, sent);
     }
   }
 

@@ -238,6 +238,8 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
       await provoke(`exchange: echo ${mode} (post)`, () => exchange({ smartConfig: echo.config, clientAuth: { method: "client_secret_post", clientSecret: CLIENT_SECRET } }));
       await provoke(`exchange: echo ${mode} (private_key_jwt)`, () => exchange({ smartConfig: echo.config, clientSecret: undefined, privateKey: key.privateKey, alg: "ES384", kid: "k1" }));
     }
+    echo.setMode("junk-200");
+    await provoke("exchange: echoed body over maxResponseBytes (issue 15)", () => exchange({ smartConfig: echo.config, maxResponseBytes: 64 }));
     sandbox.faults.resetConnections(1);
     await provoke("exchange: reset", () => exchange({}));
     await provoke("exchange: misuse (no code verifier)", () => exchange({ codeVerifier: "" }));
@@ -268,6 +270,7 @@ describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () 
     // Launch and callback
     const launch = new SmartLaunch({ clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", trustedIssuers: [sandbox.fhirBaseUrl], clientSecret: CLIENT_SECRET, allowUnboundState: true });
     await provoke("launch: untrusted iss", () => launch.ehrLaunch({ iss: "https://evil.example/fhir", launch: CODE }));
+    await provoke("callback: over 8 KiB (issue 15)", () => launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(9000)}`));
     await provoke("callback: unknown state with a code", () => launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(30)}`));
     await provoke("callback: no state", () => launch.handleCallback(`?code=${CODE}`));
     const denied = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
