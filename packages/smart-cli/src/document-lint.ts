@@ -1,3 +1,4 @@
+import { trimTrailingSlashes } from "@fhir-dsl/smart";
 /** A problem of a smart-configuration document, with the spec section it breaks. */
 export interface Problem {
   severity: "error" | "warning";
@@ -44,7 +45,7 @@ export const isLoopback = (url: URL): boolean => /^(localhost|\[::1\]|127\.\d+\.
 export function transportOf(value: string, base: string): "https" | "loopback" | "http" | "invalid" {
   let url: URL;
   try {
-    url = new URL(value, `${base.replace(/\/+$/, "")}/`);
+    url = new URL(value, `${trimTrailingSlashes(base)}/`);
   } catch {
     return "invalid";
   }

@@ -1,5 +1,5 @@
 import { importJWK } from "jose";
-import type { SmartConfiguration } from "@fhir-dsl/smart";
+import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart";
 import type { Command } from "../command.js";
 import { lintDocument, requiredFields, SPEC, transportOf, URL_FIELDS } from "../document-lint.js";
 import { fetchConfiguration } from "../fetch-config.js";
@@ -105,7 +105,7 @@ async function checkIssuer(raw: Record<string, unknown>, config: SmartConfigurat
     return [["issuer", t1, caps(raw).includes("sso-openid-connect") ? "FAIL" : "SKIP", why, SPEC.openid], ["openid-consistent", t2, "SKIP", why, SPEC.openid]];
   }
   if (!fetchable(issuer, base)) return [["issuer", t1, "SKIP", "issuer is not https (see the https check)", SPEC.openid], ["openid-consistent", t2, "SKIP", "issuer not fetched", SPEC.openid]];
-  const url = `${issuer.replace(/\/+$/, "")}/.well-known/openid-configuration`;
+  const url = `${trimTrailingSlashes(issuer)}/.well-known/openid-configuration`;
   let openid: unknown;
   try {
     openid = await getJson(url, timeoutMs);
@@ -134,7 +134,7 @@ async function checkJwks(raw: Record<string, unknown>, base: string, timeoutMs: 
   const jwksUri = raw.jwks_uri;
   if (typeof jwksUri !== "string") return ["jwks", title, caps(raw).includes("sso-openid-connect") ? "FAIL" : "SKIP", "no jwks_uri", SPEC.metadata];
   if (!fetchable(jwksUri, base)) return ["jwks", title, "SKIP", "jwks_uri is not https (see the https check)", SPEC.metadata];
-  const url = new URL(jwksUri, `${base.replace(/\/+$/, "")}/`).href;
+  const url = new URL(jwksUri, `${trimTrailingSlashes(base)}/`).href;
   let jwks: unknown;
   try {
     jwks = await getJson(url, timeoutMs, "application/json, application/jwk-set+json");
@@ -170,7 +170,7 @@ async function checkCors(raw: Record<string, unknown>, config: SmartConfiguratio
   const origin = "https://app.example";
   let response: Response;
   try {
-    response = await probe(new URL(token, `${base.replace(/\/+$/, "")}/`).href, timeoutMs, {
+    response = await probe(new URL(token, `${trimTrailingSlashes(base)}/`).href, timeoutMs, {
       method: "OPTIONS",
       headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
     });
@@ -191,7 +191,7 @@ async function checkCors(raw: Record<string, unknown>, config: SmartConfiguratio
 async function checkCapabilityStatement(raw: Record<string, unknown>, base: string, timeoutMs: number): Promise<Row> {
   const title = "legacy CapabilityStatement oauth-uris";
   if (!fetchable(base, base)) return ["capability-statement", title, "SKIP", "the FHIR base is not https", SPEC.legacy];
-  const url = `${base.replace(/\/+$/, "")}/metadata`;
+  const url = `${trimTrailingSlashes(base)}/metadata`;
   let statement: unknown;
   try {
     statement = await getJson(url, timeoutMs, "application/fhir+json, application/json");
