@@ -57,7 +57,9 @@ describe("client-side MUSTs (issue 15 section 5)", () => {
   it("E7: a configuration changed after discovery uses its own token_endpoint", async () => {
     const { fetch, seen } = server("unused");
     const smartConfig = { token_endpoint: "https://other.example/token", capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code", "client_credentials"] } as SmartConfiguration;
-    await new BackendServicesAuth({ fhirBaseUrl: "https://ehr.example/fhir", smartConfig, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", fetch }).getAccessToken();
+    // another origin than the FHIR base: allowed explicitly (SECURITY.md F11), which does not change what aud carries
+    const allowedTokenEndpoints = ["https://other.example/token"];
+    await new BackendServicesAuth({ fhirBaseUrl: "https://ehr.example/fhir", smartConfig, allowedTokenEndpoints, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", fetch }).getAccessToken();
     expect(decodeJwt(seen[0]!.body.get("client_assertion")!).aud).toBe("https://other.example/token");
   });
 

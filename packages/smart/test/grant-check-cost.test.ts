@@ -44,6 +44,8 @@ async function refreshBlock(original: string, scope: string, extra: Record<strin
     clientId: "my-app",
     fhirBaseUrl: server.FHIR,
     fetch: server.fetch,
+    // a 1 MiB scope plus JSON is over the default 1 MiB response cap (SECURITY.md F14): raise it for this test
+    maxResponseBytes: 4 << 20,
     tokens: { access_token: "a", token_type: "Bearer", scope: original, refresh_token: "rt", expires_in: 300 },
   });
   let least = Number.POSITIVE_INFINITY;

@@ -79,7 +79,8 @@ describe("AssertionSigner (issue 18)", () => {
       await c.request({ grantType: "client_credentials", scope: "system/Patient.rs" });
       expect(inputs).toHaveLength(2);
       const [a, b] = seen.map((form) => form.get("client_assertion")!);
-      expect(seen[0]!.get("client_id")).toBe("backend-client");
+      // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (as with a private key)
+      expect(seen[0]!.get("client_id")).toBeNull();
       expect(seen[0]!.get("client_assertion_type")).toBe("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
       expect(decodeProtectedHeader(a!)).toEqual({ alg, typ: "JWT", kid: "kms-key-1", jku: "https://app.example.com/jwks.json" });
       const claims = decodeJwt(a!);

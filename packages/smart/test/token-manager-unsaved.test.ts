@@ -11,14 +11,27 @@ describe("TokenManager: an unsaved rotated refresh token outlives its access tok
       let now = 0;
       const inner = new InMemoryTokenStore();
       let down = false;
+      const outage = (k: string) => new TokenStoreError("down", { code: TokenStoreErrorCode.Unavailable, key: k, retryable: true });
       const store = {
         get: (k: string) => inner.get(k),
         delete: (k: string) => inner.delete(k),
         set: async (k: string, v: StoredToken) => {
-          if (down) throw new TokenStoreError("down", { code: TokenStoreErrorCode.Unavailable, key: k, retryable: true });
+          if (down) throw outage(k);
           return inner.set(k, v);
         },
-        lock: (k: string, ms: number) => inner.lock(k, ms),
+        // the fenced write after a refresh (F10) goes through the lease: it is down with the store
+        lock: async (k: string, ms: number) => {
+          const lease = await inner.lock(k, ms);
+          if (lease === undefined) return undefined;
+          return {
+            release: () => lease.release(),
+            extend: (leaseMs: number) => lease.extend(leaseMs),
+            set: async (v: StoredToken) => {
+              if (down) throw outage(k);
+              return lease.set(v);
+            },
+          };
+        },
       };
       let generation = 1;
       const presented: string[] = [];
