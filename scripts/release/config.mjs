@@ -1,6 +1,6 @@
 // What the release dry run expects of the packages, and the consumer projects it builds.
 
-/** Packages that must ship with zero runtime dependencies (DESIGN.md). */
+/** Packages that must ship with zero runtime dependencies (ARCHITECTURE.md, the package graph). */
 export const ZERO_DEP = ["@fhir-dsl/smart-scopes", "@fhir-dsl/smart-pkce", "@fhir-dsl/smart-discovery", "@fhir-dsl/token-store"];
 
 /** Adapters: the client library the user builds and passes in, so a peerDependency. */

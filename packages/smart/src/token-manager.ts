@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * Holds one grant's token: served from memory while fresh (no store read, no decryption, no network on
  * the hot path); renewed once per expiry, shared by concurrent callers in-process (single-flight) and,
  * with a store that has `lock`, across processes: take the lease, re-read, renew only if still stale,
- * store, release; the others wait for the stored result (DESIGN.md, token-store contract).
+ * store, release; the others wait for the stored result (ARCHITECTURE.md, flow 3).
  */
 export class TokenManager {
   readonly #o: TokenManagerOptions;

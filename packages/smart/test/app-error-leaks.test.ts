@@ -69,7 +69,7 @@ const provoke = async (p: Promise<unknown> | (() => unknown)) => {
   throw new Error("expected an error");
 };
 
-describe("no secret in any error (STYLE.md errors; DESIGN.md invariants)", () => {
+describe("no secret in any error (ARCHITECTURE.md invariants)", () => {
   it("provokes every App Launch error kind, then finds no token, code, verifier, secret or assertion in any of them", async () => {
     const codes = new Set<string>();
     const note = (e: unknown) => SmartAuthError.is(e) && codes.add(e.code);
