@@ -172,7 +172,7 @@ afterAll(async () => {
   await echo?.close();
 });
 
-describe("no secret in any view of any error (STYLE.md, DESIGN invariants)", () => {
+describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () => {
   it("provokes the error paths of Backend Services, discovery, code exchange, refresh, id_token, introspection, revocation, launch, stores and misuse; then scans them", { timeout: 60_000 }, async () => {
     const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
     const backend = (extra: Record<string, unknown> = {}) =>
