@@ -109,7 +109,7 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
     expect(sandbox.stats.tokenRequests).toBe(1);
   });
 
-  it("a cached token is served synchronously from memory: no store read over 10,000 calls (DESIGN hot path)", async () => {
+  it("a cached token is served synchronously from memory: no store read over 10,000 calls (ARCHITECTURE.md invariant: no store I/O on the hot path)", async () => {
     const inner = new InMemoryTokenStore();
     const calls = { get: 0, set: 0 };
     const store: TokenStore = { get: (k) => (calls.get++, inner.get(k)), set: (k, v) => (calls.set++, inner.set(k, v)), delete: (k) => inner.delete(k) };

@@ -72,7 +72,7 @@ const SECRET_AT = "at-LEAK-CANARY-0123456789";
 const config = (origin: string): SmartConfiguration =>
   ({ token_endpoint: `${origin}/auth/token`, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code"] }) as SmartConfiguration;
 
-describe("token leakage: the bearer token never leaves its FHIR base, on real sockets (checklist E21, DESIGN invariant)", () => {
+describe("token leakage: the bearer token never leaves its FHIR base, on real sockets (checklist E21, ARCHITECTURE.md invariant)", () => {
   let home: Served;
   let other: Served;
   beforeAll(async () => {

@@ -11,7 +11,7 @@ beforeAll(async () => {
 afterAll(() => kms.close());
 beforeEach(() => kms.resetCounts());
 
-describe("read path: decrypted data keys are cached (DESIGN: no KMS call per read)", () => {
+describe("read path: decrypted data keys are cached (ARCHITECTURE.md invariant: no KMS call per read)", () => {
   it("1,000 reads of one stored token by a fresh instance cost at most 1 Decrypt", async () => {
     const inner = new InMemoryTokenStore();
     const writer = encryptedStore(kms, { store: inner }).store;

@@ -6,7 +6,7 @@ import { KmsEncryptedTokenStore } from "../src/index.js";
 import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
 import { kmsClient } from "./helpers.js";
 
-// DESIGN invariant: a cached token is served from memory; an encrypted store is not decrypted per FHIR request.
+// ARCHITECTURE.md invariant: a cached token is served from memory; an encrypted store is not decrypted per FHIR request.
 let kms: LocalKms;
 beforeAll(async () => {
   kms = await startLocalKms();
