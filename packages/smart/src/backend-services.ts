@@ -7,7 +7,7 @@ import { resolveClientAuth, type AssertionAlg, type ClientAuthentication } from 
 import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
-import { fhirBaseMatcher } from "./fhir-base.js";
+import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { singleFlight } from "./single-flight.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { resolveLeaseMs } from "./lease.js";
@@ -83,7 +83,7 @@ export class BackendServicesAuth implements AuthProvider {
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
-  readonly #pendingHeader = singleFlight(async () => (await this.#start()).header());
+  #pendingHeader: (() => Promise<string>) | undefined; // built on first need (issue 22: memory per provider)
 
   constructor(options: BackendServicesAuthOptions) {
     const who = "BackendServicesAuth";
@@ -94,7 +94,7 @@ export class BackendServicesAuth implements AuthProvider {
     assertSecureUrl(base, options.allowInsecureRequests);
     this.fhirBaseUrl = base.replace(/\/+$/, "");
     this.#options = options;
-    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
+    this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl);
     this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
     this.#leaseMs = resolveLeaseMs(who, options);
     this.#smartConfig = options.smartConfig;
@@ -103,7 +103,7 @@ export class BackendServicesAuth implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager?.peek() ?? this.#pendingHeader();
+    return this.#manager?.peek() ?? (this.#pendingHeader ??= singleFlight(async () => (await this.#start()).header()))();
   }
 
   /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
@@ -155,8 +155,10 @@ export class BackendServicesAuth implements AuthProvider {
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
+    // a fixed-shape options object, not a copy of every option (issue 22: memory per provider)
     return (this.#manager = new TokenManager({
-      ...o,
+      refreshMarginMs: o.refreshMarginMs,
+      onStoreError: o.onStoreError,
       // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
       store: o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store,
       key: o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" ")),
