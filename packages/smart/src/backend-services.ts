@@ -78,7 +78,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly scope: string;
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
-  readonly #checkTokenEndpoint: (endpoint: string) => void;
+  #checkTokenEndpoint: ((endpoint: string) => void) | undefined; // dropped once the manager exists
   readonly #leaseMs: number;
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
@@ -138,10 +138,19 @@ export class BackendServicesAuth implements AuthProvider {
   }
 
   #start(): Promise<TokenManager> {
-    return (this.#starting ??= this.#create().catch((error) => {
-      this.#starting = undefined;
-      throw error;
-    }));
+    if (this.#manager) return Promise.resolve(this.#manager);
+    return (this.#starting ??= this.#create().then(
+      (manager) => {
+        // started: what only starting needed is dropped (issue 22: memory per provider)
+        this.#starting = undefined;
+        this.#checkTokenEndpoint = undefined;
+        return manager;
+      },
+      (error) => {
+        this.#starting = undefined;
+        throw error;
+      },
+    ));
   }
 
   async #create(): Promise<TokenManager> {
@@ -150,7 +159,7 @@ export class BackendServicesAuth implements AuthProvider {
       ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
       : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
-    this.#checkTokenEndpoint(smartConfig.token_endpoint);
+    this.#checkTokenEndpoint!(smartConfig.token_endpoint);
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
