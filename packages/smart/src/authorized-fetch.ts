@@ -10,16 +10,11 @@ export interface AuthorizedFetchOptions {
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
-/** One call, whichever path built it: what to send and how to build each hop's headers. */
-interface Call {
-  url: string;
-  method: string;
-  body: BodyInit | undefined;
-  redirect: RequestRedirect;
-  signal: AbortSignal | null | undefined;
-  /** The caller set an Authorization header: no token is asked for. */
-  explicit: boolean;
-  headers(url: string, authorization: string | undefined): HeadersInit | undefined;
+/** One call: a plain one (plain-call.ts), or a general one with the `Request` it was built from. */
+interface Call extends PlainCall {
+  request?: Request;
+  /** The caller's own Authorization header (general path only): sent to the request's own URL, no token asked for. */
+  explicit?: string | null;
 }
 
 /**
@@ -30,20 +25,16 @@ interface Call {
  */
 export function createAuthorizedFetch(auth: AuthProvider, options: AuthorizedFetchOptions = {}): typeof fetch {
   const maxRedirects = options.maxRedirects ?? 5;
-  return async (input, init) => {
+  return (input, init) => {
     const baseFetch = options.fetch ?? globalThis.fetch;
-    const plain = plainCall(input, init);
-    const call = plain === undefined ? await generalCall(input, init) : fastCall(plain);
-    return follow(auth, baseFetch, maxRedirects, call);
-  };
-}
-
-function fastCall(plain: PlainCall): Call {
-  const given = plain.headers;
-  return {
-    ...plain,
-    explicit: false,
-    headers: (_url, authorization) => (authorization === undefined ? given : { ...given, authorization }),
+    let plain: PlainCall | undefined;
+    try {
+      plain = plainCall(input, init);
+    } catch {
+      // an init whose getters throw: the general path rejects with the same error, as fetch would
+    }
+    if (plain !== undefined) return follow(auth, baseFetch, maxRedirects, plain);
+    return generalCall(input, init).then((call) => follow(auth, baseFetch, maxRedirects, call));
   };
 }
 
@@ -51,47 +42,41 @@ async function generalCall(input: RequestInfo | URL, init: RequestInit | undefin
   const request = new Request(input, init);
   // A streamed body cannot be sent twice: buffer it once so a 401 retry and 307/308 can resend it.
   const body = request.body === null ? undefined : await request.arrayBuffer();
-  const explicit = request.headers.get("authorization");
-  return {
-    url: request.url,
-    method: request.method,
-    body,
-    redirect: request.redirect,
-    signal: request.signal,
-    explicit: explicit !== null,
-    headers: (url, authorization) => {
-      const headers = new Headers(request.headers);
-      headers.delete("authorization");
-      // the caller's own Authorization goes to the URL it was set for, never to a redirect target
-      if (explicit !== null && url === request.url) headers.set("authorization", explicit);
-      else if (authorization !== undefined) headers.set("authorization", authorization);
-      return headers;
-    },
-  };
+  return { url: request.url, method: request.method, body, headers: undefined, redirect: request.redirect, signal: request.signal, request, explicit: request.headers.get("authorization") };
+}
+
+function headersFor(call: Call, url: string, authorization: string | undefined): HeadersInit | undefined {
+  const { request, explicit } = call;
+  // plain call: the caller's record (without Authorization, see plain-call.ts), plus the token if any
+  if (request === undefined) return authorization === undefined ? call.headers : { ...call.headers, authorization };
+  const headers = new Headers(request.headers);
+  headers.delete("authorization");
+  // the caller's own Authorization goes to the URL it was set for, never to a redirect target
+  if (explicit != null && url === request.url) headers.set("authorization", explicit);
+  else if (authorization !== undefined) headers.set("authorization", authorization);
+  return headers;
 }
 
 async function follow(auth: AuthProvider, baseFetch: typeof fetch, maxRedirects: number, call: Call): Promise<Response> {
-  const send = async (url: string, method: string, withBody: boolean, retried: boolean): Promise<Response> => {
-    const authorization = call.explicit ? undefined : await auth.getAuthorization({ url, method });
-    const response = await baseFetch(url, {
-      method,
-      headers: call.headers(url, authorization),
-      body: withBody ? call.body : undefined,
-      redirect: "manual",
-      signal: call.signal,
-    });
-    if (response.status === 401 && authorization !== undefined && !retried && auth.onUnauthorized) {
-      await response.body?.cancel();
-      await auth.onUnauthorized();
-      return send(url, method, withBody, true);
-    }
-    return response;
-  };
-
   let { url, method } = call;
   let withBody = call.body !== undefined;
   for (let hop = 0; ; hop++) {
-    const response = await send(url, method, withBody, false);
+    let response: Response;
+    for (let retried = false; ; retried = true) {
+      let authorization = call.explicit != null ? undefined : auth.getAuthorization({ url, method });
+      if (authorization !== undefined && typeof authorization !== "string") authorization = await authorization;
+      response = await baseFetch(url, {
+        method,
+        headers: headersFor(call, url, authorization),
+        body: withBody ? call.body : undefined,
+        redirect: "manual",
+        signal: call.signal,
+      });
+      // E20: one retry after onUnauthorized, never a loop
+      if (response.status !== 401 || authorization === undefined || retried || !auth.onUnauthorized) break;
+      await response.body?.cancel();
+      await auth.onUnauthorized();
+    }
     if (!REDIRECTS.has(response.status) || call.redirect === "manual") return response;
     const location = response.headers.get("location");
     if (location === null) return response;
