@@ -28,9 +28,9 @@ export function costSections(wholeRequest, sessionMemory) {
   out.push("");
   out.push(
     table(
-      ["", "requests per round", "auth.fetch p50 us", "plain fetch p50 us", "p50 ratio", "auth.fetch req/s", "plain fetch req/s", "throughput ratio (plain / ours)"],
-      wholeRequest.rows.map((r) => [r.name, int(r.requests), fixed(r.oursP50, 1), fixed(r.plainP50, 1), `${fixed(r.p50Ratio, 3)}x`, int(r.oursRps), int(r.plainRps), `${fixed(r.rpsRatio, 3)}x`]),
-      ["", "r", "r", "r", "r", "r", "r", "r"],
+      ["", "requests per round", "auth.fetch p50 us", "plain fetch p50 us", "p50 ratio", "auth.fetch req/s", "plain fetch req/s", "throughput ratio (plain / ours)", "client CPU us/req (ours / plain)", "CPU ratio"],
+      wholeRequest.rows.map((r) => [r.name, int(r.requests), fixed(r.oursP50, 1), fixed(r.plainP50, 1), `${fixed(r.p50Ratio, 3)}x`, int(r.oursRps), int(r.plainRps), `${fixed(r.rpsRatio, 3)}x`, `${fixed(r.oursCpuUs, 1)} / ${fixed(r.plainCpuUs, 1)}`, `${fixed(r.cpuRatio, 3)}x`]),
+      ["", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
     ),
   );
   out.push("");

@@ -26,9 +26,12 @@ async function run(send, total, inFlight) {
     }
   };
   const start = process.hrtime.bigint();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: inFlight }, worker));
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  return { p50: median([...latencies]), rps: total / seconds };
+  const used = process.cpuUsage(cpu);
+  // client CPU per request: what the wrapper costs, less sensitive than wall time to other load on the machine
+  return { p50: median([...latencies]), rps: total / seconds, cpuUs: (used.user + used.system) / total };
 }
 
 /**
@@ -36,7 +39,7 @@ async function run(send, total, inFlight) {
  * and the median of the per-round ratios (ours / plain for p50, plain / ours for throughput: > 1 is slower).
  * `authorizedFetch(auth)` may be given to time another implementation (e.g. an older one).
  */
-export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_400, rounds = 9, warmup = 2, authorizedFetch } = {}) {
+export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_400, rounds = 15, warmup = 2, authorizedFetch } = {}) {
   const server = await startServer();
   try {
     const base = `${server.url}/fhir`;
@@ -54,7 +57,7 @@ export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_4
     const rows = [];
     for (const [name, total, inFlight] of [["sequential", sequential, 1], ["64 in flight", concurrent, 64]]) {
       for (let w = 0; w < warmup; w++) for (const send of Object.values(sides)) await run(send, total, inFlight);
-      const r = { ours: [], plain: [], p50Ratio: [], rpsRatio: [] };
+      const r = { ours: [], plain: [], p50Ratio: [], rpsRatio: [], cpuRatio: [] };
       for (let i = 0; i < rounds; i++) {
         const order = i % 2 ? ["ours", "plain"] : ["plain", "ours"];
         const got = {};
@@ -63,6 +66,7 @@ export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_4
         r.plain.push(got.plain);
         r.p50Ratio.push(got.ours.p50 / got.plain.p50);
         r.rpsRatio.push(got.plain.rps / got.ours.rps);
+        r.cpuRatio.push(got.ours.cpuUs / got.plain.cpuUs);
       }
       rows.push({
         name,
@@ -74,6 +78,9 @@ export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_4
         plainRps: median(r.plain.map((x) => x.rps)),
         p50Ratio: median(r.p50Ratio),
         rpsRatio: median(r.rpsRatio),
+        oursCpuUs: median(r.ours.map((x) => x.cpuUs)),
+        plainCpuUs: median(r.plain.map((x) => x.cpuUs)),
+        cpuRatio: median(r.cpuRatio),
       });
     }
     return { rounds, rows };
