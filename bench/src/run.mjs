@@ -5,6 +5,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import { measureBundles } from "./bundles.mjs";
+import { costSections, costSummary } from "./cost-tables.mjs";
 import { measureFleet } from "./fleet.mjs";
 import { measureFootprint } from "./footprint.mjs";
 import { fixed, kB, MB, table, verdict } from "./format.mjs";
@@ -13,7 +14,9 @@ import { measureKmsCalls } from "./kms-calls.mjs";
 import { kmsSignerTable, measureKmsSigner } from "./kms-signer.mjs";
 import { machine } from "./machine.mjs";
 import { benchRedis, clientKeys, sandboxProcess, startKms } from "./services.mjs";
+import { measureSessionMemory } from "./session-memory.mjs";
 import { measureStampede } from "./stampede.mjs";
+import { measureWholeRequest } from "./whole-request.mjs";
 
 const quick = process.env.BENCH_QUICK === "1";
 const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -36,13 +39,13 @@ try {
   results.redis = { version: /redis_version:(\S+)/.exec(await probe.info("server"))?.[1], source: redis.shared ? "REDIS_URL" : "private redis-server" };
   probe.disconnect();
 
-  progress("1/6 hot path");
+  progress("1/8 hot path");
   results.hotPath = await measureHotPath({ env, calls: quick ? 20_000 : 200_000, rounds: quick ? 5 : 15 });
-  progress("2/6 cold start and stampede");
+  progress("2/8 cold start and stampede");
   results.stampede = await measureStampede({ env, concurrency: 1_000, repeats: quick ? 3 : 61, warmup: 5 });
-  progress("3/6 cross-process stampede");
+  progress("3/8 cross-process stampede");
   results.fleet = await measureFleet({ keys, redisUrl: redis.url, processes: 8, lifetimeSeconds: 3, expiries: quick ? 2 : 4 });
-  progress("4/6 KMS calls");
+  progress("4/8 KMS calls");
   results.kmsCalls = await measureKmsCalls({ kms, ops: 1_000 });
   progress("KMS signer cold start");
   results.kmsSigner = await measureKmsSigner({ env, repeats: quick ? 5 : 61 });
@@ -51,10 +54,14 @@ try {
   await kms.close();
   await redis.stop();
 }
-progress("5/6 bundles");
+progress("5/8 bundles");
 results.bundles = await measureBundles();
-progress("6/6 install footprint");
+progress("6/8 install footprint");
 results.footprint = measureFootprint();
+progress("7/8 whole request vs plain fetch");
+results.wholeRequest = await measureWholeRequest(quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {});
+progress("8/8 heap and timers per session");
+results.sessionMemory = await measureSessionMemory(quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {});
 results.seconds = (performance.now() - started) / 1000;
 
 const { machine: m, hotPath: hot, stampede: st, fleet, kmsCalls: kc, kmsSigner: ks, bundles, footprint } = results;
@@ -81,6 +88,7 @@ const summary = [
   ["KMS calls per 1,000 writes / reads", `${kc.writes.total} / ${kc.readsManyKeys.total}`, "default caches", "", "reads <= 2", verdict(kc.readsManyKeys.total <= 2 && kc.readsSameKey.total <= 2 && kc.readsSameKey.Decrypt <= 1)],
   ["cold start, token request signed by KMS (local endpoint)", `${fixed(ks.kmsMs, 1)} ms`, `local key ${fixed(ks.localMs, 1)} ms`, `${fixed(ks.ratio, 2)}x`, "1 Sign per request", verdict(ks.signCalls * 2 === ks.tokenRequests)],
   ["core entry bundle (brotli)", kB(core.brotliBytes), `fhirclient ${kB(fhirclient.brotliBytes)}`, `${fixed(core.brotliBytes / fhirclient.brotliBytes, 2)}x`, "<= ~19 kB", verdict(core.brotliBytes <= 19_500)],
+  ...costSummary(results.wholeRequest, results.sessionMemory),
   ["install: @fhir-dsl/smart / smart-scopes", `${fp("@fhir-dsl/smart").packages} / ${fp("@fhir-dsl/smart-scopes").packages} packages`, `fhirclient ${fp("fhirclient").packages} packages`, "", "", ""],
 ];
 log(table(["measure", "@fhir-dsl", "beside", "ratio", "target", ""], summary, ["", "r", "", "r", "", ""]));
@@ -179,6 +187,8 @@ log(
 );
 log();
 for (const f of footprint) if (f.packages <= 10) log(`- ${f.name}: ${f.list.join(", ")}`);
+log();
+for (const line of costSections(results.wholeRequest, results.sessionMemory)) log(line);
 
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);
 if (mdOut) {

@@ -7,7 +7,7 @@ import { resolveClientAuth, type AssertionAlg, type ClientAuthentication, type P
 import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
-import { fhirBaseMatcher } from "./fhir-base.js";
+import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { singleFlight } from "./single-flight.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { resolveLeaseMs } from "./lease.js";
@@ -83,12 +83,12 @@ export class BackendServicesAuth implements AuthProvider {
   readonly scope: string;
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
-  readonly #checkTokenEndpoint: (endpoint: string) => void;
+  #checkTokenEndpoint: ((endpoint: string) => void) | undefined; // dropped once the manager exists
   readonly #leaseMs: number;
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
-  readonly #pendingHeader = singleFlight(async () => (await this.#start()).header());
+  #pendingHeader: (() => Promise<string>) | undefined; // built on first need (issue 22: memory per provider)
 
   constructor(options: BackendServicesAuthOptions) {
     const who = "BackendServicesAuth";
@@ -104,7 +104,7 @@ export class BackendServicesAuth implements AuthProvider {
     }
     this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
-    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl);
+    this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl);
     this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
     this.#leaseMs = resolveLeaseMs(who, options);
     this.#smartConfig = options.smartConfig;
@@ -113,7 +113,7 @@ export class BackendServicesAuth implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager?.peek() ?? this.#pendingHeader();
+    return this.#manager?.peek() ?? (this.#pendingHeader ??= singleFlight(async () => (await this.#start()).header()))();
   }
 
   /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
@@ -156,10 +156,19 @@ export class BackendServicesAuth implements AuthProvider {
   }
 
   #start(): Promise<TokenManager> {
-    return (this.#starting ??= this.#create().catch((error) => {
-      this.#starting = undefined;
-      throw error;
-    }));
+    if (this.#manager) return Promise.resolve(this.#manager);
+    return (this.#starting ??= this.#create().then(
+      (manager) => {
+        // started: what only starting needed is dropped (issue 22: memory per provider)
+        this.#starting = undefined;
+        this.#checkTokenEndpoint = undefined;
+        return manager;
+      },
+      (error) => {
+        this.#starting = undefined;
+        throw error;
+      },
+    ));
   }
 
   async #create(): Promise<TokenManager> {
@@ -168,13 +177,15 @@ export class BackendServicesAuth implements AuthProvider {
       ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
       : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
-    this.#checkTokenEndpoint(smartConfig.token_endpoint);
+    this.#checkTokenEndpoint!(smartConfig.token_endpoint);
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
+    // a fixed-shape options object, not a copy of every option (issue 22: memory per provider)
     return (this.#manager = new TokenManager({
-      ...o,
+      refreshMarginMs: o.refreshMarginMs,
+      onStoreError: o.onStoreError,
       // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
       store: o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store,
       key: o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" ")),

@@ -8,11 +8,11 @@ import { fhirBaseOf } from "./discovery.js";
 import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
-import { fhirBaseMatcher } from "./fhir-base.js";
 import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { revokeToken } from "./revocation.js";
+import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager, storeError } from "./token-manager.js";
@@ -84,10 +84,9 @@ export class SmartClient implements AuthProvider {
   #scopeCache: [string, ScopeSet] | undefined;
   /** The last grant check: original scope, current scope, widened tokens (undefined: not compared). */
   #grantCheck: [string, string, string[] | undefined] | undefined;
-  readonly #pendingHeader = singleFlight(async () => {
-    await this.#settle();
-    return this.#manager.header();
-  });
+  // Built on first need, not per session up front (issue 22: memory per session).
+  #pendingHeader: (() => Promise<string>) | undefined;
+  #client: ReturnType<typeof tokenClient> | undefined;
 
   constructor(options: SmartClientOptions) {
     const who = "SmartClient";
@@ -107,35 +106,45 @@ export class SmartClient implements AuthProvider {
     const original = [token[ORIGINAL_SCOPE], token.scope, options.requestedScope].find((s) => typeof s === "string");
     if (original !== undefined) token[ORIGINAL_SCOPE] = original;
     this.#claims = verifiedClaimsOf(tokens);
-    this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
+    this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
     const leaseMs = resolveLeaseMs(who, options);
-    const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
-    const manager: TokenManager = (this.#manager = new TokenManager({
-      ...options,
+    // misconfigured client authentication fails here, at construction; the client kept is built on first refresh
+    tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
+    // a fixed-shape options object, not a copy of every option (issue 22: memory per session)
+    const manager = (this.#manager = new TokenManager({
       store: tokenStore ?? new InMemoryTokenStore(),
       key: storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`,
       now,
       leaseMs,
-      // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
-      obtain: async (current) => {
-        const previous = current ?? manager.token!;
-        const fresh = await client.request({ grantType: "refresh_token", refreshToken: previous.refresh_token! }).catch((error) => {
-          if (!SmartAuthError.is(error) || error.error !== "invalid_grant") throw error;
-          throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
-            ...error,
-            code: SmartAuthErrorCode.ReauthorizationRequired,
-            errorUri: undefined,
-            retryable: false,
-            cause: error,
-          });
-        });
-        return this.#refreshed(previous, fresh);
-      },
-      canObtain: (current) => typeof (current ?? manager.token)?.refresh_token === "string",
+      refreshMarginMs: options.refreshMarginMs,
+      onStoreError: options.onStoreError,
+      obtain: (current) => this.#refresh(current),
+      canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
     }));
     if ((options as { [RESTORED]?: boolean })[RESTORED]) manager.remember(token);
     else this.#ready = manager.adopt(token).catch(() => undefined); // a failed save is retried, and reported, on first use
   }
+
+  #tokenClient(): ReturnType<typeof tokenClient> {
+    return (this.#client ??= tokenClient({ ...this.#options, clientAuth: resolveClientAuth(this.#options), now: this.#now }));
+  }
+
+  // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
+  async #refresh(current: StoredToken | undefined): Promise<StoredToken> {
+    const previous = current ?? this.#manager.token!;
+    const fresh = await this.#tokenClient().request({ grantType: "refresh_token", refreshToken: previous.refresh_token! }).catch((error) => {
+      if (!SmartAuthError.is(error) || error.error !== "invalid_grant") throw error;
+      throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
+        ...error,
+        code: SmartAuthErrorCode.ReauthorizationRequired,
+        errorUri: undefined,
+        retryable: false,
+        cause: error,
+      });
+    });
+    return this.#refreshed(previous, fresh);
+  }
+
   /**
    * Load a session persisted in `tokenStore` (after a restart): the stored absolute `expires_at` is
    * kept, never re-dated. Resolves to undefined when nothing is stored under `storeKey`.
@@ -163,7 +172,10 @@ export class SmartClient implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager.peek() ?? this.#pendingHeader();
+    return this.#manager.peek() ?? (this.#pendingHeader ??= singleFlight(async () => {
+      await this.#settle();
+      return this.#manager.header();
+    }))();
   }
 
   /** Called on a 401: the next request refreshes once (E20). */

@@ -1,5 +1,6 @@
 import { hasLock, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
 import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
+import { RenewalScheduler } from "./renewal-scheduler.js";
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -49,7 +50,10 @@ export class TokenManager {
   // so with the default clock a timer at renewAt forces the next check, and every 64th call checks anyway
   // (a timer can fire late after a suspend; a token used late meets a 401, which renews it).
   #skipClockChecks = 0;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  // Renewal wake-ups share one process-wide timer (renewal-scheduler.ts), which holds managers weakly.
+  static readonly #renewals = new RenewalScheduler<TokenManager>((manager, now) => manager.#wake(now));
+  #self: WeakRef<TokenManager> | undefined;
+  #wakeAt = 0; // the time of this manager's entry in the scheduler, 0 when none
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #systemClock: boolean;
 
@@ -132,18 +136,24 @@ export class TokenManager {
   }
 
   #armTimer(): void {
-    clearTimeout(this.#timer);
-    const delay = this.#renewAt - this.#o.now();
-    if (!Number.isFinite(delay)) return;
-    // at most ~24.8 days per timer; an early fire only means one more clock check. The timer holds the
-    // manager weakly: a provider the app dropped (a finished session) is collected with its tokens now,
-    // not when its token would have been renewed.
-    const manager = new WeakRef(this);
-    this.#timer = setTimeout(() => {
-      const alive = manager.deref();
-      if (alive) alive.#skipClockChecks = 0;
-    }, Math.max(0, Math.min(delay, 2 ** 31 - 1)));
-    (this.#timer as { unref?: () => void }).unref?.();
+    // One entry per manager: an entry due no later than the new renewAt re-schedules itself when it fires.
+    if ((this.#wakeAt !== 0 && this.#wakeAt <= this.#renewAt) || !Number.isFinite(this.#renewAt)) return;
+    this.#wakeAt = this.#renewAt;
+    TokenManager.#renewals.schedule((this.#self ??= new WeakRef(this)), this.#renewAt);
+  }
+
+  // Called by the scheduler at (or after) the time it was given: the next peek reads the clock, unless the
+  // token was replaced by a later one meanwhile, then it comes back at that one's renewAt.
+  #wake(now: number): number | undefined {
+    if (now < this.#renewAt && Number.isFinite(this.#renewAt)) return (this.#wakeAt = this.#renewAt);
+    this.#wakeAt = 0;
+    this.#skipClockChecks = 0;
+    return undefined;
+  }
+
+  /** The process-wide renewal scheduler's entries and pending timers (0 or 1), for tests and the bench. */
+  static get renewalStats(): { entries: number; timers: number } {
+    return TokenManager.#renewals.stats;
   }
 
   #usable(token: StoredToken | undefined): token is StoredToken {
