@@ -11,6 +11,7 @@ import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
+import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { revokeToken } from "./revocation.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveLeaseMs } from "./lease.js";
@@ -102,6 +103,7 @@ export class SmartClient implements AuthProvider {
     this.#claims = verifiedClaimsOf(tokens);
     this.#inBase = fhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
     const leaseMs = resolveLeaseMs(who, options);
+    const refused = new RefusedRefreshTokens();
     const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
     const manager: TokenManager = (this.#manager = new TokenManager({
       ...options,
@@ -112,15 +114,12 @@ export class SmartClient implements AuthProvider {
       // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
       obtain: async (current) => {
         const previous = current ?? manager.token!;
-        const fresh = await client.request({ grantType: "refresh_token", refreshToken: previous.refresh_token! }).catch((error) => {
-          if (!SmartAuthError.is(error) || error.error !== "invalid_grant") throw error;
-          throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
-            ...error,
-            code: SmartAuthErrorCode.ReauthorizationRequired,
-            errorUri: undefined,
-            retryable: false,
-            cause: error,
-          });
+        const refreshToken = previous.refresh_token!;
+        if (refused.has(refreshToken)) throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The refresh token was refused before: the user must authorize again");
+        // any non-retryable 4xx ends the grant, whatever the body says (RFC 6749 §5.2)
+        const fresh = await client.request({ grantType: "refresh_token", refreshToken }).catch((error) => {
+          if (isRefusedRefresh(error)) refused.add(refreshToken);
+          throw refusedRefreshError(error);
         });
         return this.#refreshed(previous, fresh);
       },

@@ -1,0 +1,97 @@
+// Issue 19, "Strict servers": what independent authorization servers insist on.
+import { decodeJwt } from "jose";
+import { beforeEach, describe, expect, it } from "vitest";
+import {
+  buildAuthorizeUrl,
+  codeChallengeS256,
+  exchangeCode,
+  generateCodeVerifier,
+  generateState,
+  InMemoryTokenStore,
+  SmartClient,
+  type ClientAuthShorthand,
+  type StoredToken,
+} from "../src/index.js";
+import { createFakeServer, type FakeServer } from "./support/fake-smart-server.js";
+import { recordError } from "./support/provoked-errors.js";
+
+let server: FakeServer;
+beforeEach(async () => {
+  server = await createFakeServer();
+});
+
+const SCOPE = "launch/patient openid fhirUser patient/Observation.rs offline_access";
+
+async function login(auth: ClientAuthShorthand = {}) {
+  const codeVerifier = generateCodeVerifier();
+  const url = buildAuthorizeUrl({
+    smartConfig: server.config,
+    clientId: "my-app",
+    redirectUri: "https://app.example.com/cb",
+    scope: SCOPE,
+    state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    aud: server.FHIR,
+  });
+  const code = server.authorize(url, { patient: "123" }).searchParams.get("code")!;
+  return exchangeCode({ smartConfig: server.config, clientId: "my-app", redirectUri: "https://app.example.com/cb", code, codeVerifier, fetch: server.fetch, ...auth });
+}
+
+const client = (tokens: StoredToken, extra: Partial<ConstructorParameters<typeof SmartClient>[0]> = {}) =>
+  new SmartClient({ smartConfig: server.config, clientId: "my-app", tokens, fhirBaseUrl: server.FHIR, fetch: server.fetch, ...extra });
+
+const refreshRequests = () => server.tokenRequests().filter((r) => r.form.get("grant_type") === "refresh_token");
+
+// Refusals a strict server sends on a refresh grant: other codes than invalid_grant, no body, HTML, odd statuses.
+const REFUSALS: Array<[string, () => Response]> = [
+  ["invalid_client 401", () => Response.json({ error: "invalid_client" }, { status: 401 })],
+  ["unauthorized_client 400", () => Response.json({ error: "unauthorized_client" }, { status: 400 })],
+  ["invalid_request 400", () => Response.json({ error: "invalid_request", error_description: "token reused" }, { status: 400 })],
+  ["invalid_scope 400", () => Response.json({ error: "invalid_scope" }, { status: 400 })],
+  ["empty 400", () => new Response(null, { status: 400 })],
+  ["empty 401", () => new Response("", { status: 401 })],
+  ["HTML 403", () => new Response("<html>Forbidden</html>", { status: 403, headers: { "content-type": "text/html" } })],
+  ["text 404", () => new Response("gone", { status: 404 })],
+  ["JSON without error 410", () => Response.json({ message: "expired" }, { status: 410 })],
+];
+
+describe("a refused refresh is final whatever the body says (issue 19, E3, E8)", () => {
+  for (const [name, answer] of REFUSALS) {
+    it(`${name}: reauthorization_required, the session is cleared, the refresh token never sent again`, async () => {
+      const store = new InMemoryTokenStore();
+      const smart = client(await login(), { tokenStore: store, storeKey: "smart:s" });
+      await smart.getToken();
+      server.next.push(answer);
+      const error = await smart.refresh().catch((e) => recordError(e));
+      expect(error).toMatchObject({ code: "reauthorization_required", retryable: false });
+      expect(await store.get("smart:s")).toBeUndefined();
+      for (let i = 0; i < 3; i++) {
+        expect(await smart.getToken().catch((e) => recordError(e))).toMatchObject({ code: "reauthorization_required" });
+        expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({ code: "reauthorization_required" });
+      }
+      expect(refreshRequests()).toHaveLength(1);
+    });
+  }
+
+  it("the refused refresh token is not resent even when the store still holds it (its delete failed)", async () => {
+    const inner = new InMemoryTokenStore();
+    // a store whose delete does nothing: the dead token is read back on every call
+    const store = { get: (k: string) => inner.get(k), set: (k: string, v: StoredToken) => inner.set(k, v), delete: async () => undefined };
+    const smart = client(await login(), { tokenStore: store, storeKey: "smart:d" });
+    await smart.getToken();
+    server.next.push(() => new Response(null, { status: 400 }));
+    expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({ code: "reauthorization_required" });
+    const restored = await SmartClient.restore({ smartConfig: server.config, clientId: "my-app", fhirBaseUrl: server.FHIR, tokenStore: store, storeKey: "smart:d", fetch: server.fetch });
+    expect(restored).toBeDefined();
+    for (let i = 0; i < 3; i++) expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({ code: "reauthorization_required" });
+    expect(refreshRequests()).toHaveLength(1);
+  });
+
+  it("429 and 5xx on refresh stay retryable errors, not the end of the grant", async () => {
+    const smart = client(await login(), { maxRetries: 0 });
+    await smart.getToken();
+    server.next.push(() => Response.json({ error: "temporarily_unavailable" }, { status: 503 }));
+    expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({ code: "token_endpoint_error", retryable: true, status: 503 });
+    expect(await smart.refresh()).toMatchObject({ token_type: "Bearer" });
+  });
+});
