@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { withoutKidNoted } from "./assertion-kid.js";
 import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
 import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
@@ -43,13 +44,13 @@ export function tokenClient(ctx: TokenClientContext) {
   ): Promise<T> {
     const sent: RequestInit[] = [];
     try {
-      const auth = await getAuth();
+      const auth = await getAuth(url);
       const response = await send(auth, requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) })).catch((cause) => {
         throw transportError(cause, url);
       });
       return await process(response);
     } catch (error) {
-      throw withoutEcho(error, sent);
+      throw withoutKidNoted(withoutEcho(error, sent), ctx.clientAuth);
     }
   }
 

@@ -1,5 +1,5 @@
 // Issue 19, "Strict servers": what independent authorization servers insist on.
-import { decodeJwt } from "jose";
+import { decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
   buildAuthorizeUrl,
@@ -8,6 +8,8 @@ import {
   generateCodeVerifier,
   generateState,
   InMemoryTokenStore,
+  introspectToken,
+  revokeToken,
   SmartClient,
   type ClientAuthShorthand,
   type StoredToken,
@@ -93,5 +95,54 @@ describe("a refused refresh is final whatever the body says (issue 19, E3, E8)",
     server.next.push(() => Response.json({ error: "temporarily_unavailable" }, { status: 503 }));
     expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({ code: "token_endpoint_error", retryable: true, status: 503 });
     expect(await smart.refresh()).toMatchObject({ token_type: "Bearer" });
+  });
+});
+
+const assertionsSent = () => server.requests.filter((r) => r.form.has("client_assertion")).map((r) => ({ url: r.url, assertion: r.form.get("client_assertion")! }));
+
+describe("the client assertion carries kid whenever it can (issue 19, E17)", () => {
+  it("taken from the private JWK when no kid option is given; the option wins over the JWK's", async () => {
+    const { privateKey } = await generateKeyPair("ES384", { extractable: true });
+    const jwk = { ...(await exportJWK(privateKey)), kid: "jwk-kid-1" };
+    await login({ privateKey: jwk, alg: "ES384" });
+    await login({ privateKey: jwk, alg: "ES384", kid: "option-kid" });
+    await login({ privateKey, alg: "ES384", kid: "crypto-kid" });
+    expect(assertionsSent().map((a) => decodeProtectedHeader(a.assertion).kid)).toEqual(["jwk-kid-1", "option-kid", "crypto-kid"]);
+  });
+
+  it("with neither, the assertion is still sent, and a refused request's typed error says no kid was sent", async () => {
+    const { privateKey } = await generateKeyPair("ES384", { extractable: true });
+    const jwks = [privateKey, { ...(await exportJWK(privateKey)) }];
+    for (const key of jwks) {
+      server.next.push(() => Response.json({ error: "invalid_client", error_description: "unknown key" }, { status: 401 }));
+      const error = await login({ privateKey: key, alg: "ES384" }).catch((e) => recordError(e));
+      expect(error).toMatchObject({ code: "token_endpoint_error", error: "invalid_client", status: 401 });
+      expect((error as Error).message).toContain("no kid");
+    }
+    expect(assertionsSent().map((a) => decodeProtectedHeader(a.assertion).kid)).toEqual([undefined, undefined]);
+    // with a kid, the message does not blame it; a 5xx never does
+    server.next.push(() => Response.json({ error: "invalid_client" }, { status: 401 }));
+    expect(((await login({ privateKey, alg: "ES384", kid: "k" }).catch((e) => e)) as Error).message).not.toContain("kid");
+    server.next.push(() => new Response(null, { status: 502 }), () => new Response(null, { status: 502 }));
+    expect(((await login({ privateKey, alg: "ES384" }).catch((e) => e)) as Error).message).not.toContain("kid");
+  });
+});
+
+describe("assertions sent to introspection and revocation carry that endpoint as aud (issue 19, RFC 7523 §3)", () => {
+  it("token endpoint, introspection endpoint and revocation endpoint each get their own aud", async () => {
+    const { privateKey } = await generateKeyPair("ES384");
+    const auth = { privateKey, alg: "ES384", kid: "k" } as const;
+    const tokens = await login(auth);
+    const common = { smartConfig: server.config, clientId: "my-app", fetch: server.fetch, ...auth };
+    await introspectToken({ ...common, token: tokens.access_token });
+    await revokeToken({ ...common, token: tokens.access_token });
+    const smart = client(tokens, auth);
+    await smart.refresh();
+    await smart.introspect();
+    await smart.revoke();
+    const sent = assertionsSent().map(({ url, assertion }) => ({ url, aud: decodeJwt(assertion).aud }));
+    expect(sent.length).toBeGreaterThanOrEqual(6);
+    for (const { url, aud } of sent) expect(aud).toBe(url);
+    expect(new Set(sent.map((s) => s.aud))).toEqual(new Set([server.config.token_endpoint, server.config.introspection_endpoint, server.config.revocation_endpoint]));
   });
 });
