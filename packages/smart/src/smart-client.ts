@@ -212,10 +212,13 @@ export class SmartClient implements AuthProvider {
     if (failure !== undefined) throw failure;
   }
 
-  /** Introspect the current access token (checklist 8). */
-  async introspect(): Promise<IntrospectionResult> {
+  /**
+   * Introspect the current access token (checklist 8) with the client's own authentication, or with
+   * `bearerToken` where the introspection endpoint demands one (SMART 2.2 token-introspection.html).
+   */
+  async introspect(options: { bearerToken?: string } = {}): Promise<IntrospectionResult> {
     const token = await this.getToken();
-    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token" });
+    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken: options.bearerToken });
   }
 
   /**

@@ -8,6 +8,7 @@ import {
   generateCodeVerifier,
   generateState,
   InMemoryTokenStore,
+  discoverSmartConfiguration,
   introspectToken,
   revokeToken,
   SmartClient,
@@ -144,5 +145,44 @@ describe("assertions sent to introspection and revocation carry that endpoint as
     expect(sent.length).toBeGreaterThanOrEqual(6);
     for (const { url, aud } of sent) expect(aud).toBe(url);
     expect(new Set(sent.map((s) => s.aud))).toEqual(new Set([server.config.token_endpoint, server.config.introspection_endpoint, server.config.revocation_endpoint]));
+  });
+});
+
+describe("SmartClient.introspect authenticates with a bearer token where the endpoint demands one (issue 19, checklist 8.2)", () => {
+  it("sends the given bearer token to the introspection endpoint, and only there", async () => {
+    const smart = client(await login());
+    server.state.introspectionBearer = "introspection-bearer-1";
+    expect(await smart.introspect().catch((e) => recordError(e))).toMatchObject({ code: "introspection_error", status: 401 });
+    const result = await smart.introspect({ bearerToken: "introspection-bearer-1" });
+    expect(result).toMatchObject({ active: true, client_id: "my-app" });
+    const introspections = server.requests.filter((r) => r.url === server.config.introspection_endpoint);
+    expect(introspections.at(-1)!.headers.get("authorization")).toBe("Bearer introspection-bearer-1");
+    expect(server.tokenRequests().every((r) => r.headers.get("authorization") !== "Bearer introspection-bearer-1")).toBe(true);
+  });
+});
+
+describe("SmartClient.restore with a smartConfig copied by structuredClone or JSON (issue 19)", () => {
+  it("finds the FHIR base of a discovered configuration by content, not object identity", async () => {
+    const smartConfig = await discoverSmartConfiguration(server.FHIR, { fetch: server.fetch });
+    const store = new InMemoryTokenStore();
+    await new SmartClient({ smartConfig, clientId: "my-app", tokens: await login(), tokenStore: store, storeKey: "smart:c", fetch: server.fetch }).getToken();
+    for (const copy of [structuredClone(smartConfig), JSON.parse(JSON.stringify(smartConfig))]) {
+      const restored = await SmartClient.restore({ smartConfig: copy, clientId: "my-app", tokenStore: store, storeKey: "smart:c", fetch: server.fetch });
+      expect(restored?.fhirBaseUrl).toBe(server.FHIR);
+      expect(await restored!.getAuthorization({ url: `${server.FHIR}/Patient/123`, method: "GET" })).toMatch(/^Bearer at-/);
+      expect(await restored!.getAuthorization({ url: "https://other.example/fhir/Patient/1", method: "GET" })).toBeUndefined();
+    }
+  });
+
+  it("a document two FHIR bases served alike is not guessed: a TypeError asks for fhirBaseUrl", async () => {
+    const doc = JSON.stringify(server.config);
+    const fetch = (async () => new Response(doc, { headers: { "content-type": "application/json" } })) as typeof globalThis.fetch;
+    const a = await discoverSmartConfiguration("https://tenant-a.example/fhir", { fetch });
+    await discoverSmartConfiguration("https://tenant-b.example/fhir", { fetch });
+    const store = new InMemoryTokenStore();
+    await store.set("smart:t", await login());
+    const restore = () => SmartClient.restore({ smartConfig: structuredClone(a), clientId: "my-app", tokenStore: store, storeKey: "smart:t", fetch: server.fetch });
+    await expect(restore()).rejects.toThrow(TypeError);
+    await expect(restore()).rejects.toThrow(/fhirBaseUrl/);
   });
 });
