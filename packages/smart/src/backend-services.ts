@@ -58,6 +58,8 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   now?: () => number;
   /** Retries on 5xx/429/timeouts with backoff (default 2). */
   maxRetries?: number;
+  /** The longest `Retry-After` (429/503, seconds or HTTP-date) waited for before a retry (default 5 000 ms); longer is not retried. */
+  maxRetryAfterMs?: number;
   /**
    * Sees each failure of the token store (a `token_store_error` SmartAuthError, its cause the store's
    * error; no token in it). A store outage does not stop Backend Services: tokens are fetched and served

@@ -44,6 +44,8 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   leaseMs?: number;
   /** Retries of a refresh answered 503/429 (default 2). */
   maxRetries?: number;
+  /** The longest `Retry-After` (429/503, seconds or HTTP-date) waited for before a retry (default 5 000 ms); longer is not retried. */
+  maxRetryAfterMs?: number;
   /**
    * Sees what the token store could not do without failing the call, e.g. `refresh_lease_lost` when a refresh
    * outlived its lease and another process's newer token was used instead (SECURITY.md F10). No token in it.

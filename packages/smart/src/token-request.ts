@@ -6,6 +6,7 @@ import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
 import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
+import { resolveMaxRetryAfterMs, retryAfterMs } from "./retry-after.js";
 import { processTokenResponse } from "./token-response.js";
 
 /** Everything a token request needs about the client and the server. */
@@ -17,6 +18,11 @@ export interface TokenClientContext extends TransportOptions {
   now?: () => number;
   /** Retries after a 5xx/429, timeout or connection failure, where a retry is safe (default 2). */
   maxRetries?: number;
+  /**
+   * The longest `Retry-After` of a 429/503 that is waited for before a retry (default 5 000 ms); a server
+   * asking for longer gets no retry: its error is thrown at once. Without the header, the backoff applies.
+   */
+  maxRetryAfterMs?: number;
 }
 
 export type TokenGrant =
@@ -31,6 +37,7 @@ export function tokenClient(ctx: TokenClientContext) {
   const as = authorizationServer(ctx.smartConfig);
   const client: oauth.Client = { client_id: ctx.clientId };
   const getAuth = clientAuthFactory(ctx.clientAuth, endpoint, now);
+  const maxRetryAfter = resolveMaxRetryAfterMs(ctx.maxRetryAfterMs);
 
   /**
    * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
@@ -84,7 +91,9 @@ export function tokenClient(ctx: TokenClientContext) {
           error.retryable &&
           (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
         if (attempt >= (ctx.maxRetries ?? 2) || !retry) throw error;
-        await sleep(backoffCeilingMs(attempt) * (0.5 + Math.random() / 2));
+        const asked = retryAfterMs(error, now()); // RFC 9110 §10.2.3, RFC 6585 §4
+        if (asked !== undefined && asked > maxRetryAfter) throw error;
+        await sleep(asked ?? backoffCeilingMs(attempt) * (0.5 + Math.random() / 2));
       }
     }
   }
