@@ -1,3 +1,4 @@
+import { waitForAuthorization } from "./abort.js";
 import type { AuthProvider } from "./auth-provider.js";
 
 export interface AuthorizedFetchOptions {
@@ -25,7 +26,7 @@ export function createAuthorizedFetch(auth: AuthProvider, options: AuthorizedFet
       headers.delete("authorization");
       const authorization = request.headers.has("authorization")
         ? undefined
-        : await auth.getAuthorization({ url, method });
+        : await waitForAuthorization(auth.getAuthorization({ url, method, signal: request.signal }), request.signal);
       const explicit = request.headers.get("authorization");
       if (explicit !== null && url === request.url) headers.set("authorization", explicit);
       else if (authorization !== undefined) headers.set("authorization", authorization);

@@ -9,6 +9,7 @@ import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { singleFlight } from "./single-flight.js";
+import { untilAborted } from "./abort.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager } from "./token-manager.js";
@@ -105,7 +106,7 @@ export class BackendServicesAuth implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager?.peek() ?? this.#pendingHeader();
+    return this.#manager?.peek() ?? untilAborted(this.#pendingHeader(), req.signal);
   }
 
   /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
@@ -113,14 +114,17 @@ export class BackendServicesAuth implements AuthProvider {
     this.#manager?.invalidate();
   }
 
-  /** A fresh access token. */
-  async getAccessToken(): Promise<string> {
-    return (await this.getToken()).access_token;
+  /** A fresh access token; `signal` stops this caller's wait (code `aborted`). */
+  async getAccessToken(options: { signal?: AbortSignal | undefined } = {}): Promise<string> {
+    return (await this.getToken(options)).access_token;
   }
 
-  /** The whole stored token (scope, expires_at, ...), fresh. */
-  async getToken(): Promise<StoredToken> {
-    return (await this.#start()).get();
+  /** The whole stored token (scope, expires_at, ...), fresh; `signal` stops this caller's wait, not the shared request. */
+  async getToken(options: { signal?: AbortSignal | undefined } = {}): Promise<StoredToken> {
+    return untilAborted(
+      this.#start().then((manager) => manager.get()),
+      options.signal,
+    );
   }
 
   /** The scopes the server granted (checklist E1), or undefined before the first token. */

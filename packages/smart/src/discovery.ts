@@ -3,6 +3,7 @@ import {
   type DiscoveryOptions,
   type SmartConfiguration,
 } from "@fhir-dsl/smart-discovery";
+import { abortedError } from "./abort.js";
 
 // Which FHIR base a configuration was discovered from: SmartClient needs it to scope its token (E21)
 // and the seed README builds a SmartClient from `smartConfig` alone.
@@ -28,7 +29,11 @@ export async function discoverSmartConfiguration(
   fhirBaseUrl: string | URL,
   options?: DiscoveryOptions,
 ): Promise<SmartConfiguration> {
-  const config = await discover(fhirBaseUrl, options);
+  const signal = options?.signal;
+  const config = await discover(fhirBaseUrl, options).catch((error: unknown) => {
+    // the caller's abort as the typed error of every SMART call, its reason as the cause (issue 19)
+    throw signal?.aborted && error === signal.reason ? abortedError(signal) : error;
+  });
   const base = String(fhirBaseUrl).replace(/\/+$/, "");
   if (discoveredFrom.get(config) === base) return config; // a cached result, already remembered
   discoveredFrom.set(config, base);

@@ -48,7 +48,7 @@ export {
 } from "./authorize.js";
 export { exchangeCode, type ExchangeCodeOptions } from "./exchange.js";
 export { resolveFhirUser, verifyIdToken, type IdTokenClaims, type VerifyIdTokenOptions } from "./id-token.js";
-export { SmartClient, type SmartClientOptions, type SmartClientRestoreOptions } from "./smart-client.js";
+export { SmartClient, type CallOptions, type SmartClientOptions, type SmartClientRestoreOptions } from "./smart-client.js";
 export {
   InMemoryLaunchStateStore,
   type InMemoryLaunchStateStoreOptions,

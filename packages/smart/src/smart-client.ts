@@ -13,6 +13,7 @@ import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.j
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { revokeToken } from "./revocation.js";
+import { untilAborted } from "./abort.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager, storeError } from "./token-manager.js";
@@ -60,6 +61,11 @@ export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tok
   storeKey: string;
   /** Re-check the stored id_token's signature, iss and aud before exposing fhirUser (default true). */
   verifyIdToken?: boolean;
+}
+
+/** Per-call options: the caller's AbortSignal (issue 19: cancellation). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
 }
 
 const RESTORED = Symbol("restored");
@@ -157,7 +163,7 @@ export class SmartClient implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager.peek() ?? this.#pendingHeader();
+    return this.#manager.peek() ?? untilAborted(this.#pendingHeader(), req.signal);
   }
 
   /** Called on a 401: the next request refreshes once (E20). */
@@ -165,15 +171,20 @@ export class SmartClient implements AuthProvider {
     this.#manager.invalidate();
   }
 
-  /** A fresh access token (refreshed if needed). */
-  async getAccessToken(): Promise<string> {
-    return (await this.getToken()).access_token;
+  /** A fresh access token (refreshed if needed); `signal` stops this caller's wait (code `aborted`). */
+  async getAccessToken(options: CallOptions = {}): Promise<string> {
+    return (await this.getToken(options)).access_token;
   }
 
-  /** The whole current token, refreshed if needed. */
-  async getToken(): Promise<StoredToken> {
-    await this.#settle();
-    return this.#manager.get();
+  /** The whole current token, refreshed if needed; `signal` stops this caller's wait, not the shared refresh. */
+  async getToken(options: CallOptions = {}): Promise<StoredToken> {
+    return untilAborted(
+      (async () => {
+        await this.#settle();
+        return this.#manager.get();
+      })(),
+      options.signal,
+    );
   }
 
   /** Refresh now, whatever the expiry (needs a refresh token). */
@@ -187,12 +198,13 @@ export class SmartClient implements AuthProvider {
   }
 
   /** Revoke the refresh and access tokens at the server, then forget the session (memory and store). */
-  async revoke(): Promise<void> {
+  async revoke(options: CallOptions = {}): Promise<void> {
+    const { signal } = options;
     await this.#settle();
     const token = this.#manager.token;
     if (token) {
-      if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token" });
-      await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token" });
+      if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token", signal });
+      await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", signal });
     }
     await this.#manager.clear();
   }
@@ -218,9 +230,10 @@ export class SmartClient implements AuthProvider {
    * Introspect the current access token (checklist 8) with the client's own authentication, or with
    * `bearerToken` where the introspection endpoint demands one (SMART 2.2 token-introspection.html).
    */
-  async introspect(options: { bearerToken?: string } = {}): Promise<IntrospectionResult> {
-    const token = await this.getToken();
-    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken: options.bearerToken });
+  async introspect(options: { bearerToken?: string } & CallOptions = {}): Promise<IntrospectionResult> {
+    const { signal, bearerToken } = options;
+    const token = await this.getToken({ signal });
+    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken, signal });
   }
 
   /**

@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { abortableSleep, abortedError, withCallerSignal } from "./abort.js";
 import { withoutKidNoted } from "./assertion-kid.js";
 import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
 import { authorizationServer, requestOptions, type TransportOptions } from "./endpoint.js";
@@ -23,6 +24,8 @@ export interface TokenClientContext extends TransportOptions {
    * asking for longer gets no retry: its error is thrown at once. Without the header, the backoff applies.
    */
   maxRetryAfterMs?: number;
+  /** The caller's signal: aborts the request and any wait between attempts (error code `aborted`). */
+  signal?: AbortSignal | undefined;
 }
 
 export type TokenGrant =
@@ -50,10 +53,13 @@ export function tokenClient(ctx: TokenClientContext) {
     wrapFetch: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
   ): Promise<T> {
     const sent: RequestInit[] = [];
+    if (ctx.signal?.aborted) throw abortedError(ctx.signal); // nothing is sent for a caller who already gave up
     try {
       const auth = await getAuth(url);
-      const response = await send(auth, requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) })).catch((cause) => {
-        throw transportError(cause, url);
+      const options = requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) });
+      options.signal = withCallerSignal(options.signal, ctx.signal);
+      const response = await send(auth, options).catch((cause) => {
+        throw ctx.signal?.aborted ? abortedError(ctx.signal) : transportError(cause, url);
       });
       return await process(response);
     } catch (error) {
@@ -93,7 +99,7 @@ export function tokenClient(ctx: TokenClientContext) {
         if (attempt >= (ctx.maxRetries ?? 2) || !retry) throw error;
         const asked = retryAfterMs(error, now()); // RFC 9110 §10.2.3, RFC 6585 §4
         if (asked !== undefined && asked > maxRetryAfter) throw error;
-        await sleep(asked ?? backoffCeilingMs(attempt) * (0.5 + Math.random() / 2));
+        await abortableSleep(asked ?? backoffCeilingMs(attempt) * (0.5 + Math.random() / 2), ctx.signal);
       }
     }
   }
