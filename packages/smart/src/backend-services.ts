@@ -10,6 +10,7 @@ import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { fhirBaseMatcher } from "./fhir-base.js";
 import { singleFlight } from "./single-flight.js";
 import { untilAborted } from "./abort.js";
+import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager } from "./token-manager.js";
@@ -67,6 +68,8 @@ export interface BackendServicesAuthOptions extends TransportOptions {
    * without the store (one token request per process instead of per fleet) until it is back.
    */
   onStoreError?: (error: SmartAuthError) => void;
+  /** Lifecycle events (token obtained/renewed, refresh failed, store outage/recovery, discovery); never a token. */
+  onEvent?: SmartEventListener;
 }
 
 /**
@@ -152,25 +155,36 @@ export class BackendServicesAuth implements AuthProvider {
 
   async #create(): Promise<TokenManager> {
     const o = this.#options;
+    const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, o.now ?? Date.now);
+    const discover = async (): Promise<SmartConfiguration> => {
+      const started = performance.now();
+      const config = await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o));
+      events?.emit({ type: "discovery_refreshed", durationMs: performance.now() - started });
+      return config;
+    };
     const smartConfig = (this.#smartConfig ??= o.tokenEndpoint
       ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
-      : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
+      : await discover());
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
     this.#checkTokenEndpoint(smartConfig.token_endpoint);
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
+    const key = o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" "));
+    events?.setStoreKey(key);
+    // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
+    const bound = o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store;
+    const request = async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding);
     return (this.#manager = new TokenManager({
       ...o,
-      // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
-      store: o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store,
-      key: o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" ")),
+      store: events ? events.observeStore(bound) : bound,
+      key,
       now,
       leaseMs: this.#leaseMs,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
-      obtain: async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding),
+      obtain: events ? events.observeObtain(request) : request,
       storeRequired: false,
     }));
   }

@@ -58,3 +58,4 @@ export {
 export { normaliseBaseUrl, SmartLaunch, type CallbackOptions, type LaunchStart, type SmartLaunchOptions } from "./launch.js";
 export { introspectToken, type IntrospectionResult, type IntrospectTokenOptions, type TokenEndpointCallOptions } from "./introspection.js";
 export { revokeToken, type RevokeTokenOptions } from "./revocation.js";
+export type { SmartEventListener, SmartLifecycleEvent } from "./lifecycle-events.js";

@@ -14,6 +14,7 @@ import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { revokeToken } from "./revocation.js";
 import { untilAborted } from "./abort.js";
+import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager, storeError } from "./token-manager.js";
@@ -54,6 +55,8 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   onStoreError?: (error: SmartAuthError) => void;
   /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
   clockToleranceSeconds?: number;
+  /** Lifecycle events (token renewed, refresh failed, reauthorization required, store outage/recovery); never a token. */
+  onEvent?: SmartEventListener;
 }
 
 export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
@@ -113,14 +116,19 @@ export class SmartClient implements AuthProvider {
     const leaseMs = resolveLeaseMs(who, options);
     const refused = new RefusedRefreshTokens();
     const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
+    const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
+    const key = storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`;
+    events?.setStoreKey(key);
+    const store = tokenStore ?? new InMemoryTokenStore();
+    const observe = <A extends unknown[]>(f: (...args: A) => Promise<StoredToken>) => (events ? events.observeObtain(f, false) : f);
     const manager: TokenManager = (this.#manager = new TokenManager({
       ...options,
-      store: tokenStore ?? new InMemoryTokenStore(),
-      key: storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`,
+      store: events ? events.observeStore(store) : store,
+      key,
       now,
       leaseMs,
       // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
-      obtain: async (current) => {
+      obtain: observe(async (current: StoredToken | undefined) => {
         const previous = current ?? manager.token!;
         const refreshToken = previous.refresh_token!;
         if (refused.has(refreshToken)) throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The refresh token was refused before: the user must authorize again");
@@ -130,7 +138,7 @@ export class SmartClient implements AuthProvider {
           throw refusedRefreshError(error);
         });
         return this.#refreshed(previous, fresh);
-      },
+      }),
       canObtain: (current) => typeof (current ?? manager.token)?.refresh_token === "string",
     }));
     if ((options as { [RESTORED]?: boolean })[RESTORED]) manager.remember(token);
