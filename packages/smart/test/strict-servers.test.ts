@@ -90,6 +90,22 @@ describe("a refused refresh is final whatever the body says (issue 19, E3, E8)",
     expect(refreshRequests()).toHaveLength(1);
   });
 
+  it("a refusal with another code still re-reads the store first: a newer token another process stored is used", async () => {
+    const store = new InMemoryTokenStore();
+    const tokens = await login();
+    const smart = client(tokens, { tokenStore: store, storeKey: "smart:fleet" });
+    await smart.getToken();
+    const newer = { ...tokens, access_token: "at-from-another-process", refresh_token: "rt-from-another-process", expires_at: Date.now() + 300_000 };
+    // while this refresh is in flight, another process rotates the token and stores it; the server refuses ours
+    server.next.push(() => {
+      void store.set("smart:fleet", newer);
+      return new Response(JSON.stringify({ error: "invalid_request", error_description: "refresh token already used" }), { status: 400 });
+    });
+    const token = await smart.refresh();
+    expect(token.access_token).toBe("at-from-another-process");
+    expect(await store.get("smart:fleet")).toMatchObject({ access_token: "at-from-another-process" });
+  });
+
   it("429 and 5xx on refresh stay retryable errors, not the end of the grant", async () => {
     const smart = client(await login(), { maxRetries: 0 });
     await smart.getToken();
