@@ -13,12 +13,17 @@ export interface OpenStore {
 }
 
 export const REDIS_KEY_PREFIX = "example:backend:";
+/**
+ * Each TOKEN_STORE mode has its own prefix under REDIS_KEY_PREFIX: a plaintext token stored by a `redis`
+ * run is never read by a `kms` run (which expects an envelope), so switching modes on one Redis works.
+ */
+export const redisKeyPrefix = (mode: "redis" | "kms") => `${REDIS_KEY_PREFIX}${mode}:`;
 
 /** The TokenStore chosen by TOKEN_STORE: memory, Redis, or KMS envelope encryption over Redis (or memory). */
 export async function openTokenStore(config: Config): Promise<OpenStore> {
   const redis = config.tokenStore !== "memory" && config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const inner: OpenStore = redis
-    ? { store: new RedisTokenStore(redis, { keyPrefix: REDIS_KEY_PREFIX }), label: `redis ${printable(config.redisUrl!)}`, close: async () => void (await redis.quit()) }
+    ? { store: new RedisTokenStore(redis, { keyPrefix: redisKeyPrefix(config.tokenStore === "kms" ? "kms" : "redis") }), label: `redis ${printable(config.redisUrl!)}`, close: async () => void (await redis.quit()) }
     : { store: new InMemoryTokenStore(), label: "memory", close: async () => {} };
   if (config.tokenStore !== "kms" || !config.kms) return inner;
 

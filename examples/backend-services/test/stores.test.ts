@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startLocalKms, type LocalKms } from "../../../packages/token-store-kms/test/fixtures/local-kms.js";
-import { REDIS_KEY_PREFIX } from "../src/stores.js";
+import { REDIS_KEY_PREFIX, redisKeyPrefix } from "../src/stores.js";
 import { errorLines, redisForTests, runMain } from "./helpers.js";
 import { startRemoteServer, type RemoteServer } from "./sandbox.js";
 
@@ -92,13 +92,21 @@ describe("TOKEN_STORE swaps the token store", () => {
     expect(kms.calls.GenerateDataKey).toBe(before + 1);
   });
 
-  it("a plaintext token where the KMS store expects an envelope: a one-line token store failure", async () => {
-    expect((await runMain({ ...server.env, TOKEN_STORE: "redis", REDIS_URL: redisServer.url })).code).toBe(0);
-    const { code, stderr } = await runMain({ ...server.env, ...kmsEnv(), REDIS_URL: redisServer.url });
-    expect(code).toBe(1);
-    const lines = errorLines(stderr);
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^backend-services: the token store failed: /);
+  it("TOKEN_STORE=redis then kms then redis on one Redis: each mode has its own key prefix, every run exits 0 (issue 19)", async () => {
+    const env = { ...server.env, REDIS_URL: redisServer.url };
+    const plain = await runMain({ ...env, TOKEN_STORE: "redis" });
+    expect(plain.code).toBe(0);
+    const encrypted = await runMain({ ...env, ...kmsEnv() });
+    expect(errorLines(encrypted.stderr)).toEqual([]);
+    expect(encrypted.code).toBe(0);
+    expect(encrypted.stdout).toMatch(/obtained +1 token request/);
+    const again = await runMain({ ...env, TOKEN_STORE: "redis" });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/obtained +from the token store, no token request/);
+    const keys = (await redis.keys(`${REDIS_KEY_PREFIX}*`)).filter((k) => k.includes(server.sandbox.tokenEndpoint) && !k.endsWith(":lock"));
+    expect(keys.filter((k) => k.startsWith(redisKeyPrefix("redis")))).toHaveLength(1);
+    expect(keys.filter((k) => k.startsWith(redisKeyPrefix("kms")))).toHaveLength(1);
+    expect(await redis.get(keys.find((k) => k.startsWith(redisKeyPrefix("kms")))!)).toContain("kms-envelope");
   });
 
   it("a Redis that is down: one line, exit 1", async () => {

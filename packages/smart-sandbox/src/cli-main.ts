@@ -64,8 +64,8 @@ Example clients (redirect URIs: ${redirectUris.join(", ")})
   symmetric             client_id=confidential-app  client_secret=${secret}
   backend (ES384)       client_id=backend-service   kid=${kid}  scope e.g. "system/*.rs"
     private JWK: ${JSON.stringify(privateJwk)}
-    private key PEM:
-${privatePem.trim().replace(/^/gm, "      ")}
+    private key PEM (copy the lines from BEGIN to END as they are):
+${privatePem.trim()}
 
 Press Ctrl-C to stop.`);
   return sandbox;

@@ -1,4 +1,4 @@
-import { importJWK, SignJWT } from "jose";
+import { importJWK, importPKCS8, SignJWT } from "jose";
 import { describe, expect, it } from "vitest";
 import { CLI_USAGE, runCli } from "../src/cli-main.js";
 import { tokenPost } from "./helpers.js";
@@ -34,7 +34,21 @@ describe("smart-sandbox CLI", () => {
         client_assertion: assertion,
       });
       expect(res.status).toBe(200);
-      expect(text).toContain("-----BEGIN PRIVATE KEY-----");
+      // issue 19: the PEM as printed, copied from BEGIN to END, is a key that works (no indentation)
+      const pem = /^-----BEGIN PRIVATE KEY-----\n[\s\S]*?\n-----END PRIVATE KEY-----$/m.exec(text)![0];
+      const fromPem = await importPKCS8(pem, "ES384");
+      const pemAssertion = await new SignJWT({})
+        .setProtectedHeader({ alg: "ES384", kid: jwk.kid, typ: "JWT" })
+        .setIssuer("backend-service").setSubject("backend-service").setAudience(sandbox!.tokenEndpoint)
+        .setIssuedAt(now).setExpirationTime(now + 240).setJti(crypto.randomUUID())
+        .sign(fromPem);
+      const viaPem = await tokenPost(sandbox!, {
+        grant_type: "client_credentials",
+        scope: "system/*.rs",
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        client_assertion: pemAssertion,
+      });
+      expect(viaPem.status).toBe(200);
     } finally {
       await sandbox?.close();
     }

@@ -6,6 +6,8 @@
 export interface AuthRequest {
   url: string;
   method: string;
+  /** The caller's signal: a wait for a token stops (error code `aborted`) when it aborts; the shared token request goes on. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface AuthProvider {

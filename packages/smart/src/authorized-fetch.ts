@@ -1,3 +1,4 @@
+import { waitForAuthorization } from "./abort.js";
 import type { AuthProvider } from "./auth-provider.js";
 import { plainCall, type PlainCall } from "./plain-call.js";
 
@@ -63,8 +64,10 @@ async function follow(auth: AuthProvider, baseFetch: typeof fetch, maxRedirects:
   for (let hop = 0; ; hop++) {
     let response: Response;
     for (let retried = false; ; retried = true) {
-      let authorization = call.explicit != null ? undefined : auth.getAuthorization({ url, method });
-      if (authorization !== undefined && typeof authorization !== "string") authorization = await authorization;
+      const { signal } = call;
+      let authorization = call.explicit != null ? undefined : auth.getAuthorization(signal ? { url, method, signal } : { url, method });
+      // a caller that gives up stops waiting for a token; the shared token request goes on (issue 19)
+      if (authorization !== undefined && typeof authorization !== "string") authorization = await (signal ? waitForAuthorization(authorization, signal) : authorization);
       response = await baseFetch(url, {
         method,
         headers: headersFor(call, url, authorization),

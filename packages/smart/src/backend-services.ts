@@ -9,6 +9,8 @@ import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { singleFlight } from "./single-flight.js";
+import { untilAborted } from "./abort.js";
+import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager } from "./token-manager.js";
@@ -63,12 +65,16 @@ export interface BackendServicesAuthOptions extends TransportOptions {
   now?: () => number;
   /** Retries on 5xx/429/timeouts with backoff (default 2). */
   maxRetries?: number;
+  /** The longest `Retry-After` (429/503, seconds or HTTP-date) waited for before a retry (default 5 000 ms); longer is not retried. */
+  maxRetryAfterMs?: number;
   /**
    * Sees each failure of the token store (a `token_store_error` SmartAuthError, its cause the store's
    * error; no token in it). A store outage does not stop Backend Services: tokens are fetched and served
    * without the store (one token request per process instead of per fleet) until it is back.
    */
   onStoreError?: (error: SmartAuthError) => void;
+  /** Lifecycle events (token obtained/renewed, refresh failed, store outage/recovery, discovery); never a token. */
+  onEvent?: SmartEventListener;
 }
 
 /**
@@ -113,7 +119,7 @@ export class BackendServicesAuth implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager?.peek() ?? (this.#pendingHeader ??= singleFlight(async () => (await this.#start()).header()))();
+    return this.#manager?.peek() ?? untilAborted((this.#pendingHeader ??= singleFlight(async () => (await this.#start()).header()))(), req.signal);
   }
 
   /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
@@ -121,14 +127,17 @@ export class BackendServicesAuth implements AuthProvider {
     this.#manager?.invalidate();
   }
 
-  /** A fresh access token. */
-  async getAccessToken(): Promise<string> {
-    return (await this.getToken()).access_token;
+  /** A fresh access token; `signal` stops this caller's wait (code `aborted`). */
+  async getAccessToken(options: { signal?: AbortSignal | undefined } = {}): Promise<string> {
+    return (await this.getToken(options)).access_token;
   }
 
-  /** The whole stored token (scope, expires_at, ...), fresh. */
-  async getToken(): Promise<StoredToken> {
-    return (await this.#start()).get();
+  /** The whole stored token (scope, expires_at, ...), fresh; `signal` stops this caller's wait, not the shared request. */
+  async getToken(options: { signal?: AbortSignal | undefined } = {}): Promise<StoredToken> {
+    return untilAborted(
+      this.#start().then((manager) => manager.get()),
+      options.signal,
+    );
   }
 
   /** The scopes the server granted (checklist E1); without `scope` in the response, the requested ones (see scopesConfirmed); undefined before the first token. */
@@ -173,27 +182,38 @@ export class BackendServicesAuth implements AuthProvider {
 
   async #create(): Promise<TokenManager> {
     const o = this.#options;
+    const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, o.now ?? Date.now);
+    const discover = async (): Promise<SmartConfiguration> => {
+      const started = performance.now();
+      const config = await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o));
+      events?.emit({ type: "discovery_refreshed", durationMs: performance.now() - started });
+      return config;
+    };
     const smartConfig = (this.#smartConfig ??= o.tokenEndpoint
       ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
-      : await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o)));
+      : await discover());
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
     this.#checkTokenEndpoint!(smartConfig.token_endpoint);
     const now = o.now ?? Date.now;
     const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
+    const key = o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" "));
+    events?.setStoreKey(key);
+    // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
+    const bound = o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store;
+    const request = async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per provider)
     return (this.#manager = new TokenManager({
       refreshMarginMs: o.refreshMarginMs,
       onStoreError: o.onStoreError,
-      // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
-      store: o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store,
-      key: o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" ")),
+      store: events ? events.observeStore(bound) : bound,
+      key,
       now,
       leaseMs: this.#leaseMs,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
-      obtain: async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding),
+      obtain: events ? events.observeObtain(request) : request,
       storeRequired: false,
     }));
   }

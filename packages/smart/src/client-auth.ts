@@ -1,4 +1,5 @@
 import * as oauth from "oauth4webapi";
+import { assertionKid } from "./assertion-kid.js";
 import { checkSigner, isAssertionSigner, pkcs8Der, signerClientAuth, type AssertionSigner } from "./signer.js";
 
 /** Signing algorithms SMART asymmetric clients use (client-confidential-asymmetric.html#signature-verification). */
@@ -116,7 +117,7 @@ function rawBasic(clientSecret: string): oauth.ClientAuth {
 
 /**
  * The oauth4webapi ClientAuth for a SMART client. For private_key_jwt it fixes what SMART needs and
- * oauth4webapi's defaults lack: `typ: "JWT"`, `aud` = the token endpoint exactly (E7), `exp` <= 5 min
+ * oauth4webapi's defaults lack: `typ: "JWT"`, `aud` = the endpoint called, exactly (E7), `exp` <= 5 min
  * (backend-services.html#protocol-details); oauth4webapi draws a fresh `jti` per request (E5).
  */
 export async function toOAuthClientAuth(auth: ClientAuthentication, tokenEndpoint: string, now: () => number): Promise<oauth.ClientAuth> {
@@ -136,7 +137,8 @@ export async function toOAuthClientAuth(auth: ClientAuthentication, tokenEndpoin
       }
       if (auth.alg !== "RS384" && auth.alg !== "ES384") throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
       const key = await importSigningKey(auth.privateKey, auth.alg);
-      return oauth.PrivateKeyJwt(auth.kid ? { key, kid: auth.kid } : key, {
+      const kid = assertionKid(auth);
+      return oauth.PrivateKeyJwt(kid ? { key, kid } : key, {
         [oauth.modifyAssertion]: (header, payload) => {
           const iat = Math.floor(now() / 1000);
           header.typ = "JWT";
@@ -153,12 +155,22 @@ export async function toOAuthClientAuth(auth: ClientAuthentication, tokenEndpoin
   }
 }
 
-/** Key-import work is done once per client; this caches the ClientAuth by its options object. */
+/**
+ * Key-import work is done once per client and audience; this caches the ClientAuth by audience. An
+ * assertion's `aud` is the endpoint it is sent to: the token endpoint by default, the introspection or
+ * revocation endpoint for those calls (strict servers accept only the endpoint being called, RFC 7523 §3).
+ */
 export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: string, now: () => number) {
-  let pending: Promise<oauth.ClientAuth> | undefined;
-  return () =>
-    (pending ??= toOAuthClientAuth(auth, tokenEndpoint, now).catch((error) => {
-      pending = undefined;
-      throw error;
-    }));
+  const pending = new Map<string, Promise<oauth.ClientAuth>>();
+  return (audience: string = tokenEndpoint) => {
+    let p = pending.get(audience);
+    if (!p) {
+      p = toOAuthClientAuth(auth, audience, now).catch((error) => {
+        pending.delete(audience);
+        throw error;
+      });
+      pending.set(audience, p);
+    }
+    return p;
+  };
 }

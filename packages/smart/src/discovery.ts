@@ -4,10 +4,23 @@ import {
   type DiscoveryOptions,
   type SmartConfiguration,
 } from "@fhir-dsl/smart-discovery";
+import { abortedError } from "./abort.js";
 
 // Which FHIR base a configuration was discovered from: SmartClient needs it to scope its token (E21)
 // and the seed README builds a SmartClient from `smartConfig` alone.
 const discoveredFrom = new WeakMap<SmartConfiguration, string>();
+// The same by content, for a configuration that went through structuredClone or JSON (a persisted session):
+// its serialisation -> the FHIR base, or null when two bases served the same document (then it is not guessed).
+const byContent = new Map<string, string | null>();
+const MAX_REMEMBERED = 256;
+
+function remember(config: SmartConfiguration, base: string): void {
+  const key = JSON.stringify(config);
+  const known = byContent.get(key);
+  byContent.delete(key);
+  byContent.set(key, known === undefined || known === base ? base : null);
+  if (byContent.size > MAX_REMEMBERED) byContent.delete(byContent.keys().next().value!);
+}
 
 /**
  * `GET {fhirBase}/.well-known/smart-configuration`, validated and cached (see @fhir-dsl/smart-discovery);
@@ -17,12 +30,29 @@ export async function discoverSmartConfiguration(
   fhirBaseUrl: string | URL,
   options?: DiscoveryOptions,
 ): Promise<SmartConfiguration> {
-  const config = await discover(fhirBaseUrl, options);
-  discoveredFrom.set(config, trimTrailingSlashes(String(fhirBaseUrl)));
+  const signal = options?.signal;
+  const config = await discover(fhirBaseUrl, options).catch((error: unknown) => {
+    // the caller's abort as the typed error of every SMART call, its reason as the cause (issue 19)
+    throw signal?.aborted && error === signal.reason ? abortedError(signal) : error;
+  });
+  const base = trimTrailingSlashes(String(fhirBaseUrl));
+  if (discoveredFrom.get(config) === base) return config; // a cached result, already remembered
+  discoveredFrom.set(config, base);
+  remember(config, base);
   return config;
 }
 
-/** The FHIR base `config` was discovered from, if it came from discoverSmartConfiguration. */
+/**
+ * The FHIR base `config` was discovered from in this process, if it came from discoverSmartConfiguration,
+ * also when it is a copy (structuredClone, JSON) of such a configuration; undefined when two FHIR bases
+ * served the same document (pass `fhirBaseUrl` then).
+ */
 export function fhirBaseOf(config: SmartConfiguration): string | undefined {
-  return discoveredFrom.get(config);
+  const base = discoveredFrom.get(config);
+  if (base !== undefined || typeof config !== "object" || config === null) return base;
+  try {
+    return byContent.get(JSON.stringify(config)) ?? undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -8,8 +8,10 @@ export const SmartAuthErrorCode = {
   InvalidTokenResponse: "invalid_token_response",
   /** The request never got an HTTP answer (connection refused/reset, DNS). */
   Network: "network_error",
-  /** The request timed out (`timeoutMs`) or was aborted. */
+  /** The request timed out (`timeoutMs`). */
   Timeout: "timeout",
+  /** The caller's AbortSignal aborted the call or its wait; the signal's `reason` is the `cause`. */
+  Aborted: "aborted",
   /** The grant is gone (`invalid_grant` on refresh, or no refresh token): the user must authorize again. */
   ReauthorizationRequired: "reauthorization_required",
   /** The authorization redirect carried `error` (e.g. `access_denied`). */

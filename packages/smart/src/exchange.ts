@@ -17,6 +17,8 @@ export interface ExchangeCodeOptions extends ClientAuthShorthand, TransportOptio
   codeVerifier: string;
   /** The nonce sent in the authorization request, checked against the id_token. */
   nonce?: string;
+  /** The caller's signal: aborts the exchange (error code `aborted`, the signal's reason as `cause`). */
+  signal?: AbortSignal | undefined;
   /**
    * Verify an id_token in the response (default true): a bad one fails the exchange. Without
    * `issuer`/`jwks_uri` in the configuration it stays unverified and its `fhirUser` is not exposed.

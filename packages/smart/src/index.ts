@@ -58,7 +58,7 @@ export {
 } from "./authorize.js";
 export { exchangeCode, type ExchangeCodeOptions } from "./exchange.js";
 export { resolveFhirUser, verifyIdToken, type IdTokenClaims, type VerifyIdTokenOptions } from "./id-token.js";
-export { SmartClient, type SmartClientOptions, type SmartClientRestoreOptions } from "./smart-client.js";
+export { SmartClient, type CallOptions, type SmartClientOptions, type SmartClientRestoreOptions } from "./smart-client.js";
 export {
   InMemoryLaunchStateStore,
   type InMemoryLaunchStateStoreOptions,
@@ -68,3 +68,4 @@ export {
 export { normaliseBaseUrl, SmartLaunch, type CallbackOptions, type LaunchStart, type SmartLaunchOptions } from "./launch.js";
 export { introspectToken, type IntrospectionResult, type IntrospectTokenOptions, type TokenEndpointCallOptions } from "./introspection.js";
 export { revokeToken, type RevokeTokenOptions } from "./revocation.js";
+export type { SmartEventListener, SmartLifecycleEvent } from "./lifecycle-events.js";

@@ -16,6 +16,8 @@ export interface TokenEndpointCallOptions extends ClientAuthShorthand, Transport
   tokenTypeHint?: "access_token" | "refresh_token";
   /** Clock for assertions (default Date.now). */
   now?: () => number;
+  /** The caller's signal: aborts the request (error code `aborted`, the signal's reason as `cause`). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface IntrospectTokenOptions extends TokenEndpointCallOptions {

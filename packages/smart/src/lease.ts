@@ -1,4 +1,5 @@
 import { DEFAULT_TIMEOUT_MS } from "./endpoint.js";
+import { resolveMaxRetryAfterMs } from "./retry-after.js";
 import { backoffCeilingMs } from "./token-request.js";
 
 /** What a flow's options say about its refresh lease. */
@@ -6,6 +7,7 @@ export interface LeaseOptions {
   leaseMs?: number | undefined;
   timeoutMs?: number | undefined;
   maxRetries?: number | undefined;
+  maxRetryAfterMs?: number | undefined;
 }
 
 /** Room left in the default lease for the store calls made under it (re-read, fenced write, release). */
@@ -15,11 +17,12 @@ export const MIN_DEFAULT_LEASE_MS = 30_000;
 
 /**
  * The longest one token request can take (token-request.ts): every attempt running into `timeoutMs`,
- * plus the longest backoff between attempts.
+ * plus the longest wait between attempts (the backoff, or a `Retry-After` up to `maxRetryAfterMs`).
  */
-export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = 2 }: LeaseOptions): { totalMs: number; backoffMs: number } {
+export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = 2, maxRetryAfterMs }: LeaseOptions): { totalMs: number; backoffMs: number } {
+  const retryAfter = resolveMaxRetryAfterMs(maxRetryAfterMs);
   let backoffMs = 0;
-  for (let attempt = 0; attempt < maxRetries; attempt++) backoffMs += backoffCeilingMs(attempt);
+  for (let attempt = 0; attempt < maxRetries; attempt++) backoffMs += Math.max(backoffCeilingMs(attempt), retryAfter);
   return { totalMs: timeoutMs * (maxRetries + 1) + backoffMs, backoffMs };
 }
 
@@ -35,7 +38,7 @@ export function resolveLeaseMs(who: string, options: LeaseOptions): number {
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0) || !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
     throw new TypeError(`${who}: timeoutMs must be a positive number of ms and maxRetries an integer >= 0 (defaults 10000 and 2)`);
   }
-  const { totalMs, backoffMs } = worstCaseRefreshMs({ timeoutMs, maxRetries });
+  const { totalMs, backoffMs } = worstCaseRefreshMs({ timeoutMs, maxRetries, maxRetryAfterMs: options.maxRetryAfterMs });
   if (leaseMs === undefined) return Math.max(MIN_DEFAULT_LEASE_MS, totalMs + STORE_ALLOWANCE_MS);
   if (typeof leaseMs !== "number" || !Number.isFinite(leaseMs) || leaseMs <= 0) {
     throw new TypeError(`${who}: leaseMs must be a positive number of ms, or omitted for the default`);
@@ -43,8 +46,8 @@ export function resolveLeaseMs(who: string, options: LeaseOptions): number {
   if (leaseMs < totalMs) {
     throw new TypeError(
       `${who}: leaseMs ${leaseMs} ms is shorter than the worst-case refresh ${totalMs} ms ` +
-        `(timeoutMs ${timeoutMs} x (maxRetries ${maxRetries} + 1) + backoff ${backoffMs} ms): another process could take ` +
-        `the lease mid-refresh and present the same refresh token. Raise leaseMs to at least ${totalMs}, or lower timeoutMs or maxRetries`,
+        `(timeoutMs ${timeoutMs} x (maxRetries ${maxRetries} + 1) + backoff or Retry-After ${backoffMs} ms): another process could take ` +
+        `the lease mid-refresh and present the same refresh token. Raise leaseMs to at least ${totalMs}, or lower timeoutMs, maxRetries or maxRetryAfterMs`,
     );
   }
   return leaseMs;

@@ -11,8 +11,11 @@ import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
+import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { revokeToken } from "./revocation.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
+import { untilAborted } from "./abort.js";
+import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveLeaseMs } from "./lease.js";
 import { TokenManager, storeError } from "./token-manager.js";
@@ -44,6 +47,8 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   leaseMs?: number;
   /** Retries of a refresh answered 503/429 (default 2). */
   maxRetries?: number;
+  /** The longest `Retry-After` (429/503, seconds or HTTP-date) waited for before a retry (default 5 000 ms); longer is not retried. */
+  maxRetryAfterMs?: number;
   /**
    * Sees what the token store could not do without failing the call, e.g. `refresh_lease_lost` when a refresh
    * outlived its lease and another process's newer token was used instead (SECURITY.md F10). No token in it.
@@ -53,6 +58,8 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   clockToleranceSeconds?: number;
   /** How long ago an id_token's `iat` may be, in seconds (default 3600, checklist 7.1). */
   maxIatAgeSeconds?: number;
+  /** Lifecycle events (token renewed, refresh failed, reauthorization required, store outage/recovery); never a token. */
+  onEvent?: SmartEventListener;
 }
 
 export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
@@ -60,6 +67,11 @@ export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tok
   storeKey: string;
   /** Re-check the stored id_token's signature, iss and aud before exposing fhirUser (default true). */
   verifyIdToken?: boolean;
+}
+
+/** Per-call options: the caller's AbortSignal (issue 19: cancellation). */
+export interface CallOptions {
+  signal?: AbortSignal | undefined;
 }
 
 const RESTORED = Symbol("restored");
@@ -87,6 +99,8 @@ export class SmartClient implements AuthProvider {
   // Built on first need, not per session up front (issue 22: memory per session).
   #pendingHeader: (() => Promise<string>) | undefined;
   #client: ReturnType<typeof tokenClient> | undefined;
+  // refresh tokens the server refused: never sent again (issue 19), made on the first refusal
+  #refused: RefusedRefreshTokens | undefined;
 
   constructor(options: SmartClientOptions) {
     const who = "SmartClient";
@@ -110,15 +124,20 @@ export class SmartClient implements AuthProvider {
     const leaseMs = resolveLeaseMs(who, options);
     // misconfigured client authentication fails here, at construction; the client kept is built on first refresh
     tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
+    const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
+    const key = storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`;
+    events?.setStoreKey(key);
+    const store = tokenStore ?? new InMemoryTokenStore();
+    const refresh = (current: StoredToken | undefined) => this.#refresh(current);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per session)
     const manager = (this.#manager = new TokenManager({
-      store: tokenStore ?? new InMemoryTokenStore(),
-      key: storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`,
+      store: events ? events.observeStore(store) : store,
+      key,
       now,
       leaseMs,
       refreshMarginMs: options.refreshMarginMs,
       onStoreError: options.onStoreError,
-      obtain: (current) => this.#refresh(current),
+      obtain: events ? events.observeObtain(refresh, false) : refresh,
       canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
     }));
     if ((options as { [RESTORED]?: boolean })[RESTORED]) manager.remember(token);
@@ -132,15 +151,12 @@ export class SmartClient implements AuthProvider {
   // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
   async #refresh(current: StoredToken | undefined): Promise<StoredToken> {
     const previous = current ?? this.#manager.token!;
-    const fresh = await this.#tokenClient().request({ grantType: "refresh_token", refreshToken: previous.refresh_token! }).catch((error) => {
-      if (!SmartAuthError.is(error) || error.error !== "invalid_grant") throw error;
-      throw new SmartAuthError("The refresh token was refused (invalid_grant): the user must authorize again", {
-        ...error,
-        code: SmartAuthErrorCode.ReauthorizationRequired,
-        errorUri: undefined,
-        retryable: false,
-        cause: error,
-      });
+    const refreshToken = previous.refresh_token!;
+    if (this.#refused?.has(refreshToken)) throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The refresh token was refused before: the user must authorize again");
+    // any non-retryable 4xx ends the grant, whatever the body says (RFC 6749 §5.2)
+    const fresh = await this.#tokenClient().request({ grantType: "refresh_token", refreshToken }).catch((error) => {
+      if (isRefusedRefresh(error)) (this.#refused ??= new RefusedRefreshTokens()).add(refreshToken);
+      throw refusedRefreshError(error);
     });
     return this.#refreshed(previous, fresh);
   }
@@ -172,10 +188,10 @@ export class SmartClient implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager.peek() ?? (this.#pendingHeader ??= singleFlight(async () => {
+    return this.#manager.peek() ?? untilAborted((this.#pendingHeader ??= singleFlight(async () => {
       await this.#settle();
       return this.#manager.header();
-    }))();
+    }))(), req.signal);
   }
 
   /** Called on a 401: the next request refreshes once (E20). */
@@ -183,15 +199,20 @@ export class SmartClient implements AuthProvider {
     this.#manager.invalidate();
   }
 
-  /** A fresh access token (refreshed if needed). */
-  async getAccessToken(): Promise<string> {
-    return (await this.getToken()).access_token;
+  /** A fresh access token (refreshed if needed); `signal` stops this caller's wait (code `aborted`). */
+  async getAccessToken(options: CallOptions = {}): Promise<string> {
+    return (await this.getToken(options)).access_token;
   }
 
-  /** The whole current token, refreshed if needed. */
-  async getToken(): Promise<StoredToken> {
-    await this.#settle();
-    return this.#manager.get();
+  /** The whole current token, refreshed if needed; `signal` stops this caller's wait, not the shared refresh. */
+  async getToken(options: CallOptions = {}): Promise<StoredToken> {
+    return untilAborted(
+      (async () => {
+        await this.#settle();
+        return this.#manager.get();
+      })(),
+      options.signal,
+    );
   }
 
   /** Refresh now, whatever the expiry (needs a refresh token). */
@@ -205,12 +226,13 @@ export class SmartClient implements AuthProvider {
   }
 
   /** Revoke the refresh and access tokens at the server, then forget the session (memory and store). */
-  async revoke(): Promise<void> {
+  async revoke(options: CallOptions = {}): Promise<void> {
+    const { signal } = options;
     await this.#settle();
     const token = this.#manager.token;
     if (token) {
-      if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token" });
-      await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token" });
+      if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token", signal });
+      await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", signal });
     }
     await this.#manager.clear();
   }
@@ -232,10 +254,14 @@ export class SmartClient implements AuthProvider {
     if (failure !== undefined) throw failure;
   }
 
-  /** Introspect the current access token (checklist 8). */
-  async introspect(): Promise<IntrospectionResult> {
-    const token = await this.getToken();
-    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token" });
+  /**
+   * Introspect the current access token (checklist 8) with the client's own authentication, or with
+   * `bearerToken` where the introspection endpoint demands one (SMART 2.2 token-introspection.html).
+   */
+  async introspect(options: { bearerToken?: string } & CallOptions = {}): Promise<IntrospectionResult> {
+    const { signal, bearerToken } = options;
+    const token = await this.getToken({ signal });
+    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken, signal });
   }
 
   /**

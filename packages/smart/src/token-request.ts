@@ -1,10 +1,13 @@
 import * as oauth from "oauth4webapi";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { abortableSleep, abortedError, withCallerSignal } from "./abort.js";
+import { withoutKidNoted } from "./assertion-kid.js";
 import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
 import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
+import { resolveMaxRetryAfterMs, retryAfterMs } from "./retry-after.js";
 import { processTokenResponse } from "./token-response.js";
 
 /** Everything a token request needs about the client and the server. */
@@ -16,6 +19,13 @@ export interface TokenClientContext extends TransportOptions {
   now?: () => number;
   /** Retries after a 5xx/429, timeout or connection failure, where a retry is safe (default 2). */
   maxRetries?: number;
+  /**
+   * The longest `Retry-After` of a 429/503 that is waited for before a retry (default 5 000 ms); a server
+   * asking for longer gets no retry: its error is thrown at once. Without the header, the backoff applies.
+   */
+  maxRetryAfterMs?: number;
+  /** The caller's signal: aborts the request and any wait between attempts (error code `aborted`). */
+  signal?: AbortSignal | undefined;
 }
 
 export type TokenGrant =
@@ -30,7 +40,10 @@ export function tokenClient(ctx: TokenClientContext) {
   const as = authorizationServer(ctx.smartConfig);
   const client: oauth.Client = { client_id: ctx.clientId };
   const factory = clientAuthFactory(ctx.clientAuth, endpoint, now);
-  const getAuth = ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async () => withoutClientId(await factory()) : factory;
+  // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (unless asked for)
+  const getAuth =
+    ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async (audience?: string) => withoutClientId(await factory(audience)) : factory;
+  const maxRetryAfter = resolveMaxRetryAfterMs(ctx.maxRetryAfterMs);
 
   /**
    * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
@@ -43,15 +56,18 @@ export function tokenClient(ctx: TokenClientContext) {
     wrapFetch: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
   ): Promise<T> {
     const sent: RequestInit[] = [];
+    if (ctx.signal?.aborted) throw abortedError(ctx.signal); // nothing is sent for a caller who already gave up
     try {
-      const auth = await getAuth();
-      const response = await send(auth, requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) })).catch((cause) => {
-        throw transportError(cause, url);
+      const auth = await getAuth(url);
+      const options = requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) });
+      options.signal = withCallerSignal(options.signal, ctx.signal);
+      const response = await send(auth, options).catch((cause) => {
+        throw ctx.signal?.aborted ? abortedError(ctx.signal) : transportError(cause, url);
       });
       return await process(response);
     } catch (error) {
       // a body that broke off or ran over the cap is that error, even where a library wrapped it (issue 15)
-      throw withoutEcho(bodyFailureIn(error) ?? error, sent);
+      throw withoutKidNoted(withoutEcho(bodyFailureIn(error) ?? error, sent), ctx.clientAuth);
     }
   }
 
@@ -85,7 +101,9 @@ export function tokenClient(ctx: TokenClientContext) {
           error.retryable &&
           (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
         if (attempt >= (ctx.maxRetries ?? 2) || !retry) throw error;
-        await sleep(backoffCeilingMs(attempt) * (0.5 + Math.random() / 2));
+        const asked = retryAfterMs(error, now()); // RFC 9110 §10.2.3, RFC 6585 §4
+        if (asked !== undefined && asked > maxRetryAfter) throw error;
+        await abortableSleep(asked ?? backoffCeilingMs(attempt) * (0.5 + Math.random() / 2), ctx.signal);
       }
     }
   }

@@ -236,16 +236,20 @@ describe("a lease shorter than the worst-case refresh is refused at construction
   const smartConfig = { token_endpoint: "https://ehr.example/token", capabilities: [], code_challenge_methods_supported: ["S256"] } as never;
   const tokens = { access_token: "at", token_type: "Bearer", refresh_token: "rt", expires_in: 300 };
 
-  it("the worst case is timeoutMs x (maxRetries + 1) + the backoff ceilings (token-request.ts)", () => {
-    expect(worstCaseRefreshMs({})).toEqual({ totalMs: 10_000 * 3 + 100 + 200, backoffMs: 300 });
+  it("the worst case is timeoutMs x (maxRetries + 1) + the backoff ceilings or Retry-After maximum (token-request.ts)", () => {
+    expect(worstCaseRefreshMs({ maxRetryAfterMs: 0 })).toEqual({ totalMs: 10_000 * 3 + 100 + 200, backoffMs: 300 });
     expect(worstCaseRefreshMs({ timeoutMs: 1_000, maxRetries: 0 })).toEqual({ totalMs: 1_000, backoffMs: 0 });
-    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6 }).backoffMs).toBe(100 + 200 + 400 + 800 + 1_600 + 2_000);
+    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6, maxRetryAfterMs: 0 }).backoffMs).toBe(100 + 200 + 400 + 800 + 1_600 + 2_000);
+    // issue 19: a Retry-After up to maxRetryAfterMs (default 5 s) may be waited for between attempts
+    expect(worstCaseRefreshMs({})).toEqual({ totalMs: 10_000 * 3 + 5_000 + 5_000, backoffMs: 10_000 });
+    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6, maxRetryAfterMs: 1_000 }).backoffMs).toBe(1_000 * 4 + 1_600 + 2_000);
   });
 
   it("the default lease covers the worst case plus room for the store calls, at least 30 s", () => {
-    expect(resolveLeaseMs("X", {})).toBe(35_300);
+    expect(resolveLeaseMs("X", {})).toBe(45_000);
+    expect(resolveLeaseMs("X", { maxRetryAfterMs: 0 })).toBe(35_300);
     expect(resolveLeaseMs("X", { timeoutMs: 1_000, maxRetries: 0 })).toBe(30_000);
-    expect(resolveLeaseMs("X", { timeoutMs: 30_000, maxRetries: 3 })).toBe(120_000 + 700 + 5_000);
+    expect(resolveLeaseMs("X", { timeoutMs: 30_000, maxRetries: 3, maxRetryAfterMs: 0 })).toBe(120_000 + 700 + 5_000);
   });
 
   it("SmartClient and BackendServicesAuth: every too-short combination is a TypeError naming both figures; an equal or longer lease is accepted", async () => {

@@ -242,6 +242,11 @@ describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () =
     await provoke("exchange: echoed body over maxResponseBytes (issue 15)", () => exchange({ smartConfig: echo.config, maxResponseBytes: 64 }));
     sandbox.faults.resetConnections(1);
     await provoke("exchange: reset", () => exchange({}));
+    const leaving = new AbortController();
+    await provoke("exchange: the caller aborts mid-request (aborted, issue 19)", () =>
+      exchange({ signal: leaving.signal, fetch: ((input: RequestInfo | URL, init?: RequestInit) => (leaving.abort(new Error("user left")), wiretap(input, init))) as typeof fetch }),
+    );
+    await provoke("backend: the caller's signal aborts the wait (aborted, issue 19)", () => backend().getAccessToken({ signal: AbortSignal.abort("user left") }));
     await provoke("exchange: misuse (no code verifier)", () => exchange({ codeVerifier: "" }));
     await provoke("exchange: plain http remote", () => exchange({ smartConfig: { ...smartConfig, token_endpoint: "http://ehr.example/token" } }));
 
