@@ -2,9 +2,10 @@
 // through `next` links, and recovery after the token is revoked on the server (checklist E20, E21).
 import type { MedplumClient } from "@medplum/core";
 import type { Observation, Patient } from "@medplum/fhirtypes";
+import { discoverSmartConfiguration, revokeToken, SmartAuthError } from "@fhir-dsl/smart";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipe, runCode } from "./recipes.js";
-import { startBackendServer, type BackendServer } from "./sandbox.js";
+import { launchSmartClient, startBackendServer, type BackendServer } from "./sandbox.js";
 
 interface Ran {
   medplum: MedplumClient;
@@ -62,5 +63,33 @@ describe("@medplum/core MedplumClient with auth.fetch (Backend Services)", () =>
     expect(server.sandbox.stats.tokensIssued - stats.tokens).toBe(1); // one new token
     expect(server.sandbox.stats.fhirRequests - stats.fhir).toBe(2); // the 401, then the retry
     expect(await auth.getAccessToken()).not.toBe(revoked);
+  });
+});
+
+describe("@medplum/core MedplumClient with a SmartClient's fetch (App Launch)", () => {
+  it("reads the launch patient and its Observations with the patient-scoped token", async () => {
+    const smart = await launchSmartClient(server.sandbox, "patient-2");
+    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    expect(await medplum.readResource("Patient", smart.patientId!)).toMatchObject({ id: "patient-2" });
+    const observations = await medplum.searchResources("Observation", { patient: smart.patientId!, _count: 1 });
+    expect(observations.map((o) => o.subject?.reference)).toEqual(["Patient/patient-2"]);
+  });
+
+  it("a grant revoked on the server ends in reauthorization_required; Medplum's retries of the thrown error send the dead refresh token once", async () => {
+    const smart = await launchSmartClient(server.sandbox, "patient-3");
+    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    await medplum.readResource("Patient", "patient-3");
+    // revoked by someone else (an admin, the EHR): oidc-provider ends the whole grant, refresh token included
+    const smartConfig = await discoverSmartConfiguration(server.sandbox.fhirBaseUrl);
+    await revokeToken({ smartConfig, clientId: "my-app", token: smart.token!.access_token });
+    const refreshes = server.sandbox.stats.tokenRequestsByGrant.refresh_token ?? 0;
+
+    const error = await medplum.readResource("Observation", "obs-patient-3-lab").catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SmartAuthError);
+    expect((error as SmartAuthError).code).toBe("reauthorization_required");
+    // Medplum calls fetch up to 3 times when it throws: the refused refresh token went out once
+    expect((server.sandbox.stats.tokenRequestsByGrant.refresh_token ?? 0) - refreshes).toBe(1);
+    expect(JSON.stringify(error)).not.toMatch(/eyJ|access_token|refresh_token/);
   });
 });

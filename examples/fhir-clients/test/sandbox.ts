@@ -1,6 +1,16 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
-import { BackendServicesAuth, revokeToken } from "@fhir-dsl/smart";
+import {
+  BackendServicesAuth,
+  buildAuthorizeUrl,
+  codeChallengeS256,
+  discoverSmartConfiguration,
+  exchangeCode,
+  generateCodeVerifier,
+  generateState,
+  revokeToken,
+  SmartClient,
+} from "@fhir-dsl/smart";
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 
@@ -38,6 +48,22 @@ export async function startBackendServer(): Promise<BackendServer> {
   };
 }
 
+const APP = { clientId: "my-app", redirectUri: "https://app.example.com/callback" };
+
+/** An App Launch (EHR launch of `patient`, public client, PKCE) run to its SmartClient, the browser step played by the sandbox. */
+export async function launchSmartClient(sandbox: Sandbox, patient: string): Promise<SmartClient> {
+  await sandbox.registerClient({ clientId: APP.clientId, redirectUris: [APP.redirectUri] });
+  const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
+  const codeVerifier = generateCodeVerifier();
+  const url = buildAuthorizeUrl({
+    smartConfig, ...APP, scope: "launch patient/Patient.rs patient/Observation.rs offline_access", state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl, launch: sandbox.createLaunch({ patient }),
+  });
+  const code = (await sandbox.authorize(url)).searchParams.get("code")!;
+  const tokens = await exchangeCode({ smartConfig, ...APP, code, codeVerifier });
+  return new SmartClient({ smartConfig, clientId: APP.clientId, tokens });
+}
+
 export interface RecordingServer {
   url: string;
   /** Headers of every request it received. */
@@ -45,11 +71,18 @@ export interface RecordingServer {
   close(): Promise<void>;
 }
 
-/** A server on 127.0.0.1 outside the FHIR base that records what it is sent (E21: the token must never arrive). */
+/**
+ * A server on 127.0.0.1 that records what it is sent: outside the sandbox's FHIR base, the token must never
+ * arrive (E21). Used as a FHIR base of its own, it redirects `/fhir/…` to `/elsewhere/…` on the same origin.
+ */
 export async function startRecordingServer(): Promise<RecordingServer> {
   const seen: RecordingServer["seen"] = [];
   const server = createServer((req, res) => {
     seen.push({ url: req.url ?? "", headers: req.headers });
+    if (req.url?.startsWith("/fhir/")) {
+      res.writeHead(302, { location: `/elsewhere/${req.url.slice("/fhir/".length)}` }).end();
+      return;
+    }
     res.writeHead(200, { "content-type": "application/fhir+json" }).end(JSON.stringify({ resourceType: "Bundle", type: "searchset", entry: [] }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
