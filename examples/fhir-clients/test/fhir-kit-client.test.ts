@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipe, runCode } from "./recipes.js";
 import { startBackendServer, startRecordingServer, type BackendServer, type RecordingServer } from "./sandbox.js";
 
-type Bundle = { resourceType: "Bundle"; entry?: { resource: { id: string } }[]; link?: { relation: string; url: string }[] };
+type Bundle = { resourceType: "Bundle"; entry?: { resource: { id: string } }[]; link: { relation: string; url: string }[] };
 interface Ran {
   fhir: Client;
   withTokenRetry<T>(call: () => Promise<T>): Promise<T>;
