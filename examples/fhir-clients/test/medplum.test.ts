@@ -77,18 +77,22 @@ describe("@medplum/core MedplumClient with a SmartClient's fetch (App Launch)", 
 
   it("a grant revoked on the server ends in reauthorization_required; Medplum's retries of the thrown error send the dead refresh token once", async () => {
     const smart = await launchSmartClient(server.sandbox, "patient-3");
-    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    let fetchCalls = 0;
+    const counted = { getAuthorization: smart.getAuthorization.bind(smart), fetch: ((input, init) => (fetchCalls++, smart.fetch(input, init))) as typeof fetch };
+    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: counted, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
     await medplum.readResource("Patient", "patient-3");
     // revoked by someone else (an admin, the EHR): oidc-provider ends the whole grant, refresh token included
     const smartConfig = await discoverSmartConfiguration(server.sandbox.fhirBaseUrl);
     await revokeToken({ smartConfig, clientId: "my-app", token: smart.token!.access_token });
     const refreshes = server.sandbox.stats.tokenRequestsByGrant.refresh_token ?? 0;
 
+    fetchCalls = 0;
     const error = await medplum.readResource("Observation", "obs-patient-3-lab").catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(SmartAuthError);
     expect((error as SmartAuthError).code).toBe("reauthorization_required");
-    // Medplum calls fetch up to 3 times when it throws: the refused refresh token went out once
+    // Medplum called fetch 3 times (it retries a rejected fetch twice): the refused refresh token went out once
+    expect(fetchCalls).toBe(3);
     expect((server.sandbox.stats.tokenRequestsByGrant.refresh_token ?? 0) - refreshes).toBe(1);
     expect(JSON.stringify(error)).not.toMatch(/eyJ|access_token|refresh_token/);
   });
