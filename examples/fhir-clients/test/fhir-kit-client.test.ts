@@ -4,7 +4,7 @@ import type { AuthProvider } from "@fhir-dsl/smart";
 import { Client } from "fhir-kit-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipe, runCode } from "./recipes.js";
-import { startBackendServer, startRecordingServer, type BackendServer, type RecordingServer } from "./sandbox.js";
+import { launchSmartClient, startBackendServer, startRecordingServer, type BackendServer, type RecordingServer } from "./sandbox.js";
 
 type Bundle = { resourceType: "Bundle"; entry?: { resource: { id: string } }[]; link: { relation: string; url: string }[] };
 interface Ran {
@@ -106,5 +106,12 @@ describe("fhir-kit-client with requestSigner + getAuthorization", () => {
       ["/fhir/Patient/p", "Bearer secret-under-the-base"],
       ["/elsewhere/Patient/p", "Bearer secret-under-the-base"],
     ]);
+  });
+
+  it("with an App Launch SmartClient: the launch patient, and a patient outside the grant is refused (403)", async () => {
+    const smart = await launchSmartClient(server.sandbox, "patient-5");
+    const { fhir, withTokenRetry } = await runCode<Ran>(recipe("fhir-kit-client"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS);
+    expect(await withTokenRetry(() => fhir.read({ resourceType: "Patient", id: smart.patientId! }))).toMatchObject({ id: "patient-5" });
+    await expect(withTokenRetry(() => fhir.read({ resourceType: "Patient", id: "patient-1" }))).rejects.toMatchObject({ response: { status: 403 } });
   });
 });

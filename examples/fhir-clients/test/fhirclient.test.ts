@@ -5,7 +5,7 @@ import type { AuthProvider } from "@fhir-dsl/smart";
 import FHIR from "fhirclient";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipe, runCode } from "./recipes.js";
-import { startBackendServer, startRecordingServer, type BackendServer, type RecordingServer } from "./sandbox.js";
+import { launchSmartClient, startBackendServer, startRecordingServer, type BackendServer, type RecordingServer } from "./sandbox.js";
 
 type Bundle = { resourceType: "Bundle"; entry?: { resource: { id: string } }[]; link?: { relation: string; url: string }[] };
 interface AuthorizedFhirClient {
@@ -101,5 +101,12 @@ describe("fhirclient: the README's AuthorizedFhirClient (FhirClient + getAuthori
     elsewhere.seen.length = 0;
     await expect(fhir.fhirRequest("Patient/p")).rejects.toThrow(/redirect/i);
     expect(elsewhere.seen.map((r) => [r.url, r.headers.authorization])).toEqual([["/fhir/Patient/p", "Bearer secret-under-the-base"]]);
+  });
+
+  it("with an App Launch SmartClient: the launch patient and only its Observations", async () => {
+    const smart = await launchSmartClient(server.sandbox, "patient-2");
+    const { fhir, observations } = await runCode<Ran>(recipe("fhirclient"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS);
+    expect(await fhir.fhirRequest(`Patient/${smart.patientId}`)).toMatchObject({ id: "patient-2" });
+    expect(observations.map((o) => o.id).sort()).toEqual(["obs-patient-2-lab", "obs-patient-2-vitals"]);
   });
 });
