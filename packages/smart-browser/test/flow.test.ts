@@ -148,6 +148,22 @@ describe("authorize() and ready() against the sandbox", () => {
     await expect(ready(t.options({ location: t.win.visit(APP).location }))).rejects.toMatchObject({ code: SmartAuthErrorCode.ReauthorizationRequired });
   });
 
+  it("a launch page opened with ?iss= only starts a standalone launch against that (trusted) iss", async () => {
+    const t = tab(new MemoryStorage(), `${APP}launch.html?iss=${encodeURIComponent(sandbox.fhirBaseUrl)}`);
+    const url = new URL(await authorize(t.options({ scope: "openid fhirUser launch/patient patient/*.rs" })));
+    expect(url.searchParams.get("aud")).toBe(sandbox.fhirBaseUrl);
+    expect(url.searchParams.has("launch")).toBe(false);
+    expect(url.searchParams.get("code_challenge_method")).toBe("S256");
+  });
+
+  it("misuse is a TypeError saying what to pass: no clientId, no scope for authorize, no window outside a browser", async () => {
+    const t = tab();
+    await expect(authorize({ ...t.options(), scope: undefined })).rejects.toThrow(/needs scope/);
+    await expect(ready({ ...t.options(), clientId: "" })).rejects.toThrow(TypeError);
+    await expect(ready({ clientId: "browser-app", storage: t.storage })).rejects.toThrow(/window.location/);
+    expect(t.win.assigned).toEqual([]);
+  });
+
   it("a tampered stored session is a typed error and removed, never a crash", async () => {
     const t = tab();
     t.storage.setItem("smart:browser-app:client", "{\"v\":1,\"fhirBaseUrl\":3}");
