@@ -19,6 +19,8 @@ export interface Stack {
   redirectUri: string;
   /** The sandbox URL that opens the app as an EHR would (iss + launch). */
   ehrLaunchUrl: string;
+  /** Rewrite `config.json` (e.g. another scope); the next page load reads it. */
+  configure(config: { scope?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -58,13 +60,16 @@ export async function startStack(options: { appPort?: number; sandbox?: SandboxO
     throw error;
   });
   policy = csp(new URL(sandbox.url).origin);
-  await writeFile(join(dist, "config.json"), `${JSON.stringify({ clientId: "browser-app", fhirBaseUrl: sandbox.fhirBaseUrl }, null, 2)}\n`);
+  const configure = (extra: { scope?: string } = {}) =>
+    writeFile(join(dist, "config.json"), `${JSON.stringify({ clientId: "browser-app", fhirBaseUrl: sandbox.fhirBaseUrl, ...extra }, null, 2)}\n`);
+  await configure();
   return {
     sandbox,
     appUrl,
     launchUrl,
     redirectUri,
     ehrLaunchUrl: `${sandbox.ehrLaunchEndpoint}?app=${encodeURIComponent(launchUrl)}`,
+    configure,
     async close() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

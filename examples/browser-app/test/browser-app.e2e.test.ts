@@ -109,6 +109,26 @@ describe("a static SMART app in Chromium, on another origin than the sandbox", (
     expect(await page.locator("#error").getAttribute("data-code")).toBe("reauthorization_required");
   });
 
+  it("two tabs with offline_access (grants not bound to the server's login session) both keep their session after reload", async () => {
+    await stack.configure({ scope: "launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs" });
+    try {
+      const second = await context.newPage();
+      const first = page.goto(stack.sandbox.ehrLaunchUrl(stack.launchUrl, { patient: "patient-2" }));
+      await second.route(`${stack.sandbox.authorizationEndpoint}**`, async (route) => {
+        await page.locator("#patient-banner").waitFor();
+        await route.continue();
+      });
+      await Promise.all([first, second.goto(stack.sandbox.ehrLaunchUrl(stack.launchUrl, { patient: "patient-5" }))]);
+      await Promise.all([banner(page), banner(second)]);
+      await Promise.all([page.reload(), second.reload()]);
+      expect(await banner(page)).toContain("Chidi Okafor");
+      expect(await banner(second)).toContain("Claire Dubois");
+      expect(authorizeRequests()).toBe(2);
+    } finally {
+      await stack.configure();
+    }
+  });
+
   it("an expired access token is refreshed on reload (online_access), with no new login", async () => {
     stack.sandbox.faults.setAccessTokenLifetime(2);
     await page.goto(stack.sandbox.ehrLaunchUrl(stack.launchUrl, { patient: "patient-2" }));
