@@ -20,7 +20,7 @@ export interface Stack {
   /** The sandbox URL that opens the app as an EHR would (iss + launch). */
   ehrLaunchUrl: string;
   /** Rewrite `config.json` (e.g. another scope); the next page load reads it. */
-  configure(config: { scope?: string }): Promise<void>;
+  configure(config?: { scope?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
