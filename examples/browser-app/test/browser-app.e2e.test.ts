@@ -66,8 +66,12 @@ describe("a static SMART app in Chromium, on another origin than the sandbox", (
     const rows = await observationRows(page);
     expect(rows.map((r) => r[1])).toEqual(expect.arrayContaining(["Heart rate", "Glucose [Mass/volume] in Blood"]));
     expect(page.url()).toBe(stack.redirectUri);
-    expect(await page.locator("#session").innerText()).toContain("Signed in as");
+    expect(await page.locator("#session").innerText()).toContain("Signed in as"); // fhirUser from the id_token verified in the page
     await expectTokenOnlyInSessionStorage();
+    // the app works under the strict CSP recommended in SECURITY.md "Browser apps" (no inline script, no eval)
+    const csp = (await context.request.get(stack.redirectUri)).headers()["content-security-policy"];
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain(`connect-src 'self' ${new URL(stack.sandbox.url).origin};`);
   });
 
   it("standalone launch: launch.html with no iss launches against the configured FHIR base", async () => {
