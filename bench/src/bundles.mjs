@@ -32,6 +32,12 @@ export const BUNDLE_CHECKS = [
   { group: "import", name: "pkce from smart", detail: "createPkcePair, generateState", source: `export { createPkcePair, generateState } from "@fhir-dsl/smart";` },
   { group: "import", name: "discovery from smart", detail: "discoverSmartConfiguration", source: `export { discoverSmartConfiguration } from "@fhir-dsl/smart";` },
   {
+    group: "import",
+    name: "browser app auth (smart-browser)",
+    detail: "authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore (stores + SmartLaunch + SmartClient), dependencies bundled",
+    source: `export { authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore } from "@fhir-dsl/smart-browser";`,
+  },
+  {
     group: "reference",
     name: "fhirclient 2.6.3 (browser field: lib/entry/browser.js)",
     source: `import FHIR from "fhirclient"; export default FHIR;`,

@@ -58,6 +58,9 @@ export function normaliseRegistration(input: ClientRegistration): Required<Pick<
   if (input.scope !== undefined && typeof input.scope !== "string") {
     throw new TypeError("client.scope must be a space separated string");
   }
+  if (input.allowedOrigins !== undefined && (!Array.isArray(input.allowedOrigins) || input.allowedOrigins.some((o) => !isOrigin(o)))) {
+    throw new TypeError("client.allowedOrigins must be an array of origins such as \"https://app.example\" (no path, no \"*\")");
+  }
   return { ...input, tokenEndpointAuthMethod: method, grantTypes: [...grantTypes], redirectUris: [...redirectUris] };
 }
 
@@ -76,4 +79,25 @@ export function toClientMetadata(c: ReturnType<typeof normaliseRegistration>): R
   if (c.jwks !== undefined) metadata.jwks = c.jwks;
   if (c.jwksUri !== undefined) metadata.jwks_uri = c.jwksUri;
   return metadata;
+}
+
+function isOrigin(value: unknown): boolean {
+  if (typeof value !== "string") return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.origin === value;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The browser origins a client's pages may call the token endpoints from (SMART 2.2
+ * app-launch.html#considerations-for-cross-origin-resource-sharing-cors-support: the client's registered origins).
+ */
+export function corsOrigins(c: ClientRegistration | undefined): Set<string> {
+  if (c === undefined) return new Set();
+  if (c.allowedOrigins !== undefined) return new Set(c.allowedOrigins);
+  if ((c.tokenEndpointAuthMethod ?? "none") !== "none") return new Set();
+  return new Set((c.redirectUris ?? []).filter((u) => /^https?:/.test(u)).map((u) => new URL(u).origin));
 }

@@ -2,6 +2,7 @@ import type { JWK } from "jose";
 import type Provider from "oidc-provider";
 import type { Configuration, KoaContextWithOIDC } from "oidc-provider";
 import type { SandboxStorage } from "./adapter.js";
+import { corsOrigins } from "./clients.js";
 import { escapeHtml } from "./html.js";
 import { absoluteFhirUser } from "./launch.js";
 import { parseResourceScope, STATIC_SCOPES, splitScope, withinLimit } from "./scopes.js";
@@ -126,7 +127,9 @@ export function createProvider(mod: OidcModule, setup: ProviderSetup): Provider 
     // SMART 2.2 scopes-and-launch-context.html#refresh-tokens: offline_access or online_access
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed("refresh_token") && (code.scopes.has("offline_access") || code.scopes.has("online_access")),
-    clientBasedCORS: () => true,
+    // SMART 2.2 app-launch.html#considerations-for-cross-origin-resource-sharing-cors-support: registered origins only;
+    // the origin is echoed, never "*", and no Access-Control-Allow-Credentials is sent
+    clientBasedCORS: (_ctx, origin, client) => corsOrigins(setup.registrations.get(client.clientId)).has(origin),
     interactions: {
       url: (_ctx, interaction) => `${new URL(issuer).pathname}/interaction/${interaction.uid}`,
     },

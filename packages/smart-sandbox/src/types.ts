@@ -80,6 +80,11 @@ export interface ClientRegistration {
   scope?: string;
   /** Default: private_key_jwt when jwks/jwksUri given, client_secret_basic when clientSecret given, else none. */
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod;
+  /**
+   * Browser origins (`https://app.example`) whose pages may call the token, introspection and revocation
+   * endpoints (CORS). Default: the origins of `redirectUris` for a public client (`none`), none otherwise.
+   */
+  allowedOrigins?: string[];
   /** Default: client_credentials for a key-only client without redirect URIs, else authorization_code + refresh_token (+ client_credentials when confidential). */
   grantTypes?: SandboxGrantType[];
 }

@@ -1,0 +1,6 @@
+// @fhir-dsl/smart-browser: SMART App Launch for static browser apps (no server): web-storage stores and
+// fhirclient-style authorize() / ready(). Everything OAuth is @fhir-dsl/smart's SmartLaunch and SmartClient.
+export { WebStorageTokenStore } from "./token-store.js";
+export { WebStorageLaunchStateStore, type WebStorageLaunchStateStoreOptions } from "./launch-state-store.js";
+export type { WebStorageOptions } from "./web-storage.js";
+export { authorize, ready, signOut, type BrowserAppOptions, type BrowserHistory, type BrowserLocation } from "./flow.js";
