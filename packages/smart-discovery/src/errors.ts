@@ -57,9 +57,9 @@ export class DiscoveryError extends Error {
     Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
   }
 
-  /** True for a DiscoveryError from any copy of this package. */
-  static is(value: unknown): value is DiscoveryError {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true;
+  /** True for a DiscoveryError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown, code?: DiscoveryErrorCode): value is DiscoveryError {
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as DiscoveryError).code === code);
   }
 
   // Own enumerable fields (name, code, url, status, field) plus the message; response and cause are not enumerable

@@ -41,9 +41,9 @@ export class TokenStoreError extends Error {
     Object.defineProperty(this, MARKER, { value: true });
   }
 
-  /** True for a TokenStoreError from any copy of this package. */
-  static is(value: unknown): value is TokenStoreError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  /** True for a TokenStoreError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown, code?: TokenStoreErrorCode): value is TokenStoreError {
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as TokenStoreError).code === code);
   }
 
   toJSON(): Record<string, unknown> {
