@@ -134,7 +134,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
         patientPage({ ...chart, showBanner: client.needPatientBanner === true, user: client.fhirUser, expiresAt: client.token?.expires_at }),
       );
     } catch (error) {
-      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) launches.drop(session!, ctx);
+      if (SmartAuthError.is(error, SmartAuthErrorCode.ReauthorizationRequired)) launches.drop(session!, ctx);
       throw error;
     }
   });
