@@ -58,7 +58,10 @@ export class DiscoveryError extends Error {
   }
 
   /** True for a DiscoveryError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
-  static is(value: unknown, code?: DiscoveryErrorCode): value is DiscoveryError {
+  static is(value: unknown): value is DiscoveryError;
+  // a code narrows `code` on a match, and a miss still leaves a DiscoveryError a DiscoveryError
+  static is<C extends DiscoveryErrorCode>(value: unknown, code: C): value is DiscoveryError & { readonly code: C };
+  static is(value: unknown, code?: DiscoveryErrorCode): boolean {
     return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as DiscoveryError).code === code);
   }
 

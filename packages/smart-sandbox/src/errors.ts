@@ -41,7 +41,10 @@ export class SandboxError extends Error {
   }
 
   /** True for a SandboxError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
-  static is(value: unknown, code?: SandboxErrorCode): value is SandboxError {
+  static is(value: unknown): value is SandboxError;
+  // a code narrows `code` on a match, and a miss still leaves a SandboxError a SandboxError
+  static is<C extends SandboxErrorCode>(value: unknown, code: C): value is SandboxError & { readonly code: C };
+  static is(value: unknown, code?: SandboxErrorCode): boolean {
     return (value as Record<symbol, unknown> | null)?.[marker] === true && (code === undefined || (value as SandboxError).code === code);
   }
 

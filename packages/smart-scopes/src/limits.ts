@@ -39,7 +39,10 @@ export class ScopeComparisonError extends RangeError {
     Object.defineProperty(this, MARK, { value: true });
   }
   /** True for a ScopeComparisonError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
-  static is(value: unknown, code?: ScopeComparisonErrorCode): value is ScopeComparisonError {
+  static is(value: unknown): value is ScopeComparisonError;
+  // a code narrows `code` on a match, and a miss still leaves a ScopeComparisonError a ScopeComparisonError
+  static is<C extends ScopeComparisonErrorCode>(value: unknown, code: C): value is ScopeComparisonError & { readonly code: C };
+  static is(value: unknown, code?: ScopeComparisonErrorCode): boolean {
     return (value as Record<symbol, unknown> | null)?.[MARK] === true && (code === undefined || (value as ScopeComparisonError).code === code);
   }
 }

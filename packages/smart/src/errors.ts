@@ -85,7 +85,10 @@ export class SmartAuthError extends Error {
   }
 
   /** True for a SmartAuthError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
-  static is(value: unknown, code?: SmartAuthErrorCode): value is SmartAuthError {
+  static is(value: unknown): value is SmartAuthError;
+  // a code narrows `code` on a match, and a miss still leaves a SmartAuthError a SmartAuthError
+  static is<C extends SmartAuthErrorCode>(value: unknown, code: C): value is SmartAuthError & { readonly code: C };
+  static is(value: unknown, code?: SmartAuthErrorCode): boolean {
     return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as SmartAuthError).code === code);
   }
 

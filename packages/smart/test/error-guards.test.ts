@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import {
   DiscoveryError,
   DiscoveryErrorCode,
@@ -58,4 +58,21 @@ describe("error convention (issue 16 item 4)", () => {
       }
     });
   }
+
+  it("types: is(x, code) narrows `code` on a match, and a miss leaves the class as it was (typecheck)", () => {
+    const error: unknown = new SmartAuthError("m", { code: SmartAuthErrorCode.Timeout });
+    let seen = "";
+    if (SmartAuthError.is(error)) {
+      if (SmartAuthError.is(error, SmartAuthErrorCode.Network)) {
+        expectTypeOf(error.code).toEqualTypeOf<"network_error">();
+        seen = "network";
+      } else {
+        // a plain `value is SmartAuthError` predicate would make this `never`
+        expectTypeOf(error).toEqualTypeOf<SmartAuthError>();
+        seen = error.code;
+      }
+    }
+    expect(seen).toBe("timeout");
+    if (DiscoveryError.is(error, DiscoveryErrorCode.Timeout)) expectTypeOf(error.code).toEqualTypeOf<"discovery_timeout">();
+  });
 });
