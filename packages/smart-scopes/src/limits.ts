@@ -30,7 +30,7 @@ export type ScopeComparisonErrorCode = (typeof ScopeComparisonErrorCode)[keyof t
  * the answer is unknown, not "covered" and not "missing". Carries no scope text.
  */
 export class ScopeComparisonError extends RangeError {
-  readonly code: ScopeComparisonErrorCode = ScopeComparisonErrorCode.TooCostly;
+  readonly code: ScopeComparisonErrorCode = "scope_comparison_too_costly"; // a literal: the constant object stays tree-shakable
   readonly budget: number;
   constructor(budget: number) {
     super(`Scope comparison stopped: the scope sets would cost more than ${budget} work units to compare (not compared)`);
