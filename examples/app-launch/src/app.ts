@@ -1,6 +1,6 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { InMemoryTokenStore, renderAuthorizeForm, SmartAuthError, SmartAuthErrorCode, SmartLaunch, type LaunchStart, type TokenStore } from "@fhir-dsl/smart";
+import { DiscoveryError, InMemoryTokenStore, renderAuthorizeForm, SmartAuthError, SmartAuthErrorCode, SmartLaunch, type LaunchStart, type TokenStore } from "@fhir-dsl/smart";
 import type { Sandbox } from "@fhir-dsl/smart-sandbox";
 import { Hono, type Context } from "hono";
 import { FhirError, loadPatientChart } from "./fhir.js";
@@ -134,7 +134,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
         patientPage({ ...chart, showBanner: client.needPatientBanner === true, user: client.fhirUser, expiresAt: client.token?.expires_at }),
       );
     } catch (error) {
-      if (SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired) launches.drop(session!, ctx);
+      if (SmartAuthError.is(error, SmartAuthErrorCode.ReauthorizationRequired)) launches.drop(session!, ctx);
       throw error;
     }
   });
@@ -191,7 +191,7 @@ function explain(error: unknown): [400 | 403 | 404 | 401 | 429 | 502 | 500, Retu
     }
   }
   if (error instanceof FhirError) return [502, errorPage("The FHIR server failed", error.message)];
-  if (error instanceof Error && error.name === "DiscoveryError") return [502, errorPage("The FHIR server cannot be used", error.message)];
+  if (DiscoveryError.is(error)) return [502, errorPage("The FHIR server cannot be used", error.message)];
   console.error("app-launch: unexpected error:", error instanceof Error ? error.message : String(error));
   return [500, errorPage("Something went wrong", "An unexpected error happened. Launch the app again.")];
 }

@@ -1,4 +1,4 @@
-import { DiscoveryError, DiscoveryErrorCode, SmartAuthError, SmartAuthErrorCode } from "@fhir-dsl/smart";
+import { DiscoveryError, DiscoveryErrorCode, SmartAuthError, SmartAuthErrorCode, TokenStoreError } from "@fhir-dsl/smart";
 import { KmsSignerError } from "@fhir-dsl/smart-kms-signer";
 import { UsageError } from "./config.js";
 import { FhirRequestError, PagingError } from "./fhir.js";
@@ -8,8 +8,8 @@ export function describeFailure(error: unknown): string {
   if (error instanceof UsageError || error instanceof FhirRequestError || error instanceof PagingError) return error.message;
   if (DiscoveryError.is(error)) {
     const server = error.url.replace(/\/\.well-known\/smart-configuration$/, "");
-    if (error.code === DiscoveryErrorCode.Network) return `cannot reach the FHIR server at ${server} (${networkReason(error)})`;
-    if (error.code === DiscoveryErrorCode.Timeout) return `the FHIR server at ${server} did not answer in time`;
+    if (DiscoveryError.is(error, DiscoveryErrorCode.Network)) return `cannot reach the FHIR server at ${server} (${networkReason(error)})`;
+    if (DiscoveryError.is(error, DiscoveryErrorCode.Timeout)) return `the FHIR server at ${server} did not answer in time`;
     return `SMART discovery failed: ${error.message}`;
   }
   if (SmartAuthError.is(error)) {
@@ -27,7 +27,7 @@ export function describeFailure(error: unknown): string {
     return error.message;
   }
   if (KmsSignerError.is(error)) return `the KMS signing key failed: ${error.message}`;
-  if (error instanceof Error && error.name === "TokenStoreError") return `the token store failed: ${error.message}`;
+  if (TokenStoreError.is(error)) return `the token store failed: ${error.message}`;
   return error instanceof Error ? error.message.split("\n")[0]! : String(error);
 }
 

@@ -57,7 +57,7 @@ export async function run(config: Config): Promise<RunSummary> {
     counted.tokenEndpoint = tokenEndpoint;
 
     const auth = new BackendServicesAuth({
-      issuer: fhirBaseUrl,
+      fhirBaseUrl,
       smartConfig,
       clientId,
       scope: config.scope,

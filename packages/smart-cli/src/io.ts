@@ -29,17 +29,45 @@ export const ExitCode = {
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
+/** The `error.code` of `--json` output for the CLI's own errors (the library's errors keep their own codes). */
+export const CliErrorCode = {
+  /** A bad command line (UsageError). */
+  Usage: "usage",
+  /** An operation that failed for a reason the user can act on (CliError). */
+  Failed: "failed",
+} as const;
+export type CliErrorCode = (typeof CliErrorCode)[keyof typeof CliErrorCode];
+
+const USAGE = Symbol.for("@fhir-dsl/smart-cli/UsageError");
+const FAILED = Symbol.for("@fhir-dsl/smart-cli/CliError");
+const branded = (value: unknown, brand: symbol): boolean => (value as Record<symbol, unknown> | null)?.[brand] === true;
+
 /** A bad command line: shown with the command's usage, exit 2. */
 export class UsageError extends Error {
   override name = "UsageError";
+  readonly code = CliErrorCode.Usage;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    Object.defineProperty(this, USAGE, { value: true });
+  }
+  /** True for a UsageError from any copy of this package (a `Symbol.for` brand, not `instanceof`). */
+  static is(value: unknown): value is UsageError {
+    return branded(value, USAGE);
+  }
 }
 
 /** An operation that failed for a reason the user can act on: one line plus a hint, exit 1. */
 export class CliError extends Error {
   override name = "CliError";
+  readonly code = CliErrorCode.Failed;
   readonly hint: string | undefined;
   constructor(message: string, hint?: string, options?: { cause?: unknown }) {
     super(message, options);
     this.hint = hint;
+    Object.defineProperty(this, FAILED, { value: true });
+  }
+  /** True for a CliError from any copy of this package (a `Symbol.for` brand, not `instanceof`). */
+  static is(value: unknown): value is CliError {
+    return branded(value, FAILED);
   }
 }

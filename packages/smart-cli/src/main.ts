@@ -94,7 +94,7 @@ export async function runCli(argv: readonly string[], ioOverrides: Partial<CliIo
     io.stdout(json ? envelope(outcome.exitCode === 0, outcome.data) : outcome.text);
     return outcome.exitCode;
   } catch (error) {
-    const usage = error instanceof UsageError;
+    const usage = UsageError.is(error);
     const { message, hint, code } = describe(error);
     if (json) io.stdout(envelope(false, { error: { code, message, ...(hint && { hint }) } }));
     line(`${paint.red("error")} smart ${command.name}: ${message}`);
@@ -107,8 +107,8 @@ export async function runCli(argv: readonly string[], ioOverrides: Partial<CliIo
 
 /** One line and a hint for each kind of error; never a token (the library's errors carry none). */
 function describe(error: unknown): { message: string; hint?: string; code: string } {
-  if (error instanceof UsageError) return { message: error.message, code: "usage" };
-  if (error instanceof CliError) return { message: error.message, ...(error.hint && { hint: error.hint }), code: "failed" };
+  if (UsageError.is(error)) return { message: error.message, code: error.code };
+  if (CliError.is(error)) return { message: error.message, ...(error.hint && { hint: error.hint }), code: error.code };
   if (SmartAuthError.is(error)) {
     const detail = error.error ? ` [${error.error}${error.errorDescription ? `: ${error.errorDescription}` : ""}]` : "";
     const hints: Record<string, string> = {

@@ -57,9 +57,12 @@ export class DiscoveryError extends Error {
     Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
   }
 
-  /** True for a DiscoveryError from any copy of this package. */
-  static is(value: unknown): value is DiscoveryError {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true;
+  /** True for a DiscoveryError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown): value is DiscoveryError;
+  // a code narrows `code` on a match, and a miss still leaves a DiscoveryError a DiscoveryError
+  static is<C extends DiscoveryErrorCode>(value: unknown, code: C): value is DiscoveryError & { readonly code: C };
+  static is(value: unknown, code?: DiscoveryErrorCode): boolean {
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as DiscoveryError).code === code);
   }
 
   // Own enumerable fields (name, code, url, status, field) plus the message; response and cause are not enumerable

@@ -2,7 +2,7 @@ import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import { MAX_URL_LENGTH, isPlainHttpRefused, trimTrailingSlashes } from "./url-policy.js";
 
 /** Parses the FHIR base and returns it with every trailing slash removed (`https://h/fhir`). */
-export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
+export function normaliseFhirBase(fhirBaseUrl: string | URL): string {
   if (typeof fhirBaseUrl !== "string" && !(fhirBaseUrl instanceof URL)) {
     throw new TypeError("pass the FHIR base URL as a string or URL");
   }
@@ -32,7 +32,7 @@ export function normalizeFhirBase(fhirBaseUrl: string | URL): string {
  * (SMART 2.2 conformance.html#using-well-known); a trailing slash on the base makes no difference.
  */
 export function smartConfigurationUrl(fhirBaseUrl: string | URL): string {
-  return `${normalizeFhirBase(fhirBaseUrl)}/.well-known/smart-configuration`;
+  return `${normaliseFhirBase(fhirBaseUrl)}/.well-known/smart-configuration`;
 }
 
 export const isHttp = (url: URL): boolean => url.protocol === "https:" || url.protocol === "http:";

@@ -1,6 +1,6 @@
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import type { SmartConfiguration, ValidateOptions } from "./types.js";
-import { isHttp, isInsecure, normalizeFhirBase } from "./url.js";
+import { isHttp, isInsecure, normaliseFhirBase } from "./url.js";
 
 const URL_FIELDS =
   "authorization_endpoint token_endpoint registration_endpoint management_endpoint introspection_endpoint revocation_endpoint jwks_uri user_access_brand_bundle smart_app_state_endpoint".split(" ");
@@ -39,7 +39,7 @@ const CONDITIONAL = [
  * Throws DiscoveryError (`discovery_invalid_document`, `field` set) on the first problem.
  */
 export function validateSmartConfiguration(document: unknown, fhirBaseUrl: string | URL, options: ValidateOptions = {}): SmartConfiguration {
-  const base = `${normalizeFhirBase(fhirBaseUrl)}/`;
+  const base = `${normaliseFhirBase(fhirBaseUrl)}/`;
   const url = `${base}.well-known/smart-configuration`;
   const strict = options.strict === true;
   const fail: (field: string | undefined, problem: string, code?: DiscoveryErrorCode) => never = (field, problem, code = DiscoveryErrorCode.InvalidDocument) => {

@@ -30,9 +30,12 @@ export class KmsSignerError extends Error {
     Object.defineProperty(this, MARKER, { value: true });
   }
 
-  /** True for a KmsSignerError from any copy of this package. */
-  static is(value: unknown): value is KmsSignerError {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true;
+  /** True for a KmsSignerError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown): value is KmsSignerError;
+  // a code narrows `code` on a match, and a miss still leaves a KmsSignerError a KmsSignerError
+  static is<C extends KmsSignerErrorCode>(value: unknown, code: C): value is KmsSignerError & { readonly code: C };
+  static is(value: unknown, code?: KmsSignerErrorCode): boolean {
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as KmsSignerError).code === code);
   }
 
   toJSON(): Record<string, unknown> {

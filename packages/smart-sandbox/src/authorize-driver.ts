@@ -1,4 +1,4 @@
-import { SANDBOX_AUTHORIZE_FAILED, SandboxError } from "./errors.js";
+import { SandboxError, SandboxErrorCode } from "./errors.js";
 import type { AuthorizeInit } from "./types.js";
 
 interface Cookie {
@@ -101,10 +101,10 @@ export async function driveAuthorization(
       // an HTML or empty page: keep the status only
     }
     throw new SandboxError(
-      SANDBOX_AUTHORIZE_FAILED,
+      SandboxErrorCode.AuthorizeFailed,
       `the authorization endpoint answered ${res.status}${error ? ` ${error}` : ""}${errorDescription ? `: ${errorDescription}` : ""} instead of redirecting to the app`,
       { status: res.status, error, errorDescription, response: text },
     );
   }
-  throw new SandboxError(SANDBOX_AUTHORIZE_FAILED, `the authorization flow did not reach the app after ${MAX_HOPS} redirects`);
+  throw new SandboxError(SandboxErrorCode.AuthorizeFailed, `the authorization flow did not reach the app after ${MAX_HOPS} redirects`);
 }

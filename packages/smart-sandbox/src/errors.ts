@@ -1,12 +1,13 @@
-/** Stable error codes of {@link SandboxError}. */
-export const SANDBOX_AUTHORIZE_FAILED = "SANDBOX_AUTHORIZE_FAILED";
-export const SANDBOX_INVALID_CLIENT = "SANDBOX_INVALID_CLIENT";
-export const SANDBOX_START_FAILED = "SANDBOX_START_FAILED";
-
-export type SandboxErrorCode =
-  | typeof SANDBOX_AUTHORIZE_FAILED
-  | typeof SANDBOX_INVALID_CLIENT
-  | typeof SANDBOX_START_FAILED;
+/** Stable codes of {@link SandboxError} (snake_case, like every error code of @fhir-dsl). */
+export const SandboxErrorCode = {
+  /** `authorize()` got an error page instead of a redirect to the app, or did not reach the app. */
+  AuthorizeFailed: "sandbox_authorize_failed",
+  /** `registerClient()` metadata refused by oidc-provider. */
+  InvalidClient: "sandbox_invalid_client",
+  /** The port could not be bound, or the provider could not be configured. */
+  StartFailed: "sandbox_start_failed",
+} as const;
+export type SandboxErrorCode = (typeof SandboxErrorCode)[keyof typeof SandboxErrorCode];
 
 const marker = Symbol.for("@fhir-dsl/smart-sandbox/SandboxError");
 
@@ -39,8 +40,12 @@ export class SandboxError extends Error {
     Object.defineProperty(this, marker, { value: true, enumerable: false });
   }
 
-  static is(value: unknown): value is SandboxError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+  /** True for a SandboxError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown): value is SandboxError;
+  // a code narrows `code` on a match, and a miss still leaves a SandboxError a SandboxError
+  static is<C extends SandboxErrorCode>(value: unknown, code: C): value is SandboxError & { readonly code: C };
+  static is(value: unknown, code?: SandboxErrorCode): boolean {
+    return (value as Record<symbol, unknown> | null)?.[marker] === true && (code === undefined || (value as SandboxError).code === code);
   }
 
   toJSON(): Record<string, unknown> {

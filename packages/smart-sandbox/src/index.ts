@@ -3,10 +3,7 @@ export { FIXTURES, type FhirResource } from "./fixtures.js";
 export { CAPABILITIES } from "./discovery.js";
 export {
   SandboxError,
-  SANDBOX_AUTHORIZE_FAILED,
-  SANDBOX_INVALID_CLIENT,
-  SANDBOX_START_FAILED,
-  type SandboxErrorCode,
+  SandboxErrorCode,
   type SandboxErrorInit,
 } from "./errors.js";
 export type {

@@ -5,7 +5,7 @@ import { SandboxStorage } from "./adapter.js";
 import { driveAuthorization } from "./authorize-driver.js";
 import { normaliseRegistration, toClientMetadata } from "./clients.js";
 import { capabilityStatement, type Endpoints, smartConfiguration } from "./discovery.js";
-import { SANDBOX_INVALID_CLIENT, SANDBOX_START_FAILED, SandboxError } from "./errors.js";
+import { SandboxError, SandboxErrorCode } from "./errors.js";
 import { FhirServer, operationOutcome } from "./fhir.js";
 import { normaliseSigningKey, processSigningKey } from "./keys.js";
 import { builtInContext, LaunchStore, mergeContext } from "./launch.js";
@@ -71,7 +71,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   // the issuer contains the port: listen first, then build the provider
   await new Promise<void>((resolve, reject) => {
     server.once("error", (cause) =>
-      reject(new SandboxError(SANDBOX_START_FAILED, `the sandbox could not listen on 127.0.0.1:${port}`, { cause })),
+      reject(new SandboxError(SandboxErrorCode.StartFailed, `the sandbox could not listen on 127.0.0.1:${port}`, { cause })),
     );
     server.listen(port, "127.0.0.1", () => resolve());
   });
@@ -119,7 +119,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     provider = createProvider(mod, setup);
   } catch (cause) {
     server.close();
-    throw new SandboxError(SANDBOX_START_FAILED, "the OAuth provider could not be configured", { cause });
+    throw new SandboxError(SandboxErrorCode.StartFailed, "the OAuth provider could not be configured", { cause });
   }
   provider.use(smartMiddleware(setup, layer));
   // rotateRefreshToken is on: a rotated refresh token presented again revokes its grant (RFC 9700 4.14.2)
@@ -147,7 +147,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await provider.Client.validate(metadata as never);
     } catch (cause) {
       const detail = (cause as { error_description?: string }).error_description ?? "invalid client metadata";
-      throw new SandboxError(SANDBOX_INVALID_CLIENT, `client ${registration.clientId} was refused: ${detail}`, {
+      throw new SandboxError(SandboxErrorCode.InvalidClient, `client ${registration.clientId} was refused: ${detail}`, {
         error: "invalid_client_metadata",
         errorDescription: detail,
         cause,

@@ -136,7 +136,7 @@ describe("authorization request and response (checklist 2.20-2.34)", () => {
     });
     const err = await sandbox.authorize(url).catch((e: unknown) => e);
     expect(SandboxError.is(err)).toBe(true);
-    expect(err).toMatchObject({ code: "SANDBOX_AUTHORIZE_FAILED", status: 400, error: "invalid_redirect_uri" });
+    expect(err).toMatchObject({ code: "sandbox_authorize_failed", status: 400, error: "invalid_redirect_uri" });
   });
 
   it("refuses a wrong aud (checklist 2.26, E6)", async () => {

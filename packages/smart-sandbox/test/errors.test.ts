@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  SANDBOX_AUTHORIZE_FAILED,
-  SANDBOX_INVALID_CLIENT,
   type Sandbox,
   SandboxError,
+  SandboxErrorCode,
   startSandbox,
 } from "../src/index.js";
 import { authorizeUrl, REDIRECT_URI } from "./helpers.js";
@@ -17,7 +16,7 @@ afterAll(() => sandbox.close());
 describe("SandboxError", () => {
   it("has a stable code, a Symbol.for marker, keeps cause and hides the raw response", () => {
     const cause = new Error("inner");
-    const err = new SandboxError(SANDBOX_AUTHORIZE_FAILED, "failed", { status: 400, response: "<html>raw</html>", cause });
+    const err = new SandboxError(SandboxErrorCode.AuthorizeFailed, "failed", { status: 400, response: "<html>raw</html>", cause });
     expect(err).toBeInstanceOf(Error);
     expect(SandboxError.is(err)).toBe(true);
     expect(SandboxError.is(new Error("x"))).toBe(false);
@@ -26,6 +25,18 @@ describe("SandboxError", () => {
     expect(err.response).toBe("<html>raw</html>");
     expect(Object.keys(err)).not.toContain("response");
     expect(JSON.stringify(err)).not.toContain("raw");
+  });
+
+  it("codes are snake_case; is(x, code) checks the code and works across copies of the package (Symbol.for brand)", () => {
+    for (const code of Object.values(SandboxErrorCode)) expect(code).toMatch(/^sandbox_[a-z]+(_[a-z]+)*$/);
+    const err = new SandboxError(SandboxErrorCode.StartFailed, "no port");
+    expect(SandboxError.is(err, SandboxErrorCode.StartFailed)).toBe(true);
+    expect(SandboxError.is(err, SandboxErrorCode.InvalidClient)).toBe(false);
+    // what another copy of the package builds: not instanceof this class, but the same registered brand
+    const foreign = Object.assign(new Error("x"), { code: SandboxErrorCode.StartFailed, [Symbol.for("@fhir-dsl/smart-sandbox/SandboxError")]: true });
+    expect(foreign instanceof SandboxError).toBe(false);
+    expect(SandboxError.is(foreign, SandboxErrorCode.StartFailed)).toBe(true);
+    for (const value of [undefined, 0, "sandbox_start_failed", { code: SandboxErrorCode.StartFailed }]) expect(SandboxError.is(value)).toBe(false);
   });
 
   it("authorize() failures never reveal the code verifier, state or client secret", async () => {
@@ -48,7 +59,8 @@ describe("SandboxError", () => {
       .registerClient({ clientId: "bad", clientSecret: "VERYSECRET", redirectUris: ["not a url"] })
       .catch((e: unknown) => e);
     expect(SandboxError.is(err)).toBe(true);
-    expect((err as SandboxError).code).toBe(SANDBOX_INVALID_CLIENT);
+    expect((err as SandboxError).code).toBe(SandboxErrorCode.InvalidClient);
+    expect(SandboxError.is(err, SandboxErrorCode.InvalidClient)).toBe(true);
     expect(`${String(err)} ${JSON.stringify(err)}`).not.toContain("VERYSECRET");
   });
 });

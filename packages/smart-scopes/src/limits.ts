@@ -18,12 +18,19 @@ export interface ComparisonOptions {
   budget?: number;
 }
 
+/** Stable codes of ScopeComparisonError (snake_case, like every error code of @fhir-dsl). */
+export const ScopeComparisonErrorCode = {
+  /** The comparison would cost more than its budget: not compared. */
+  TooCostly: "scope_comparison_too_costly",
+} as const;
+export type ScopeComparisonErrorCode = (typeof ScopeComparisonErrorCode)[keyof typeof ScopeComparisonErrorCode];
+
 /**
  * A comparison stopped before it finished because the scopes would cost more than its budget (SECURITY.md F15):
  * the answer is unknown, not "covered" and not "missing". Carries no scope text.
  */
 export class ScopeComparisonError extends RangeError {
-  readonly code = "scope_comparison_too_costly";
+  readonly code: ScopeComparisonErrorCode = "scope_comparison_too_costly"; // a literal: the constant object stays tree-shakable
   readonly budget: number;
   constructor(budget: number) {
     super(`Scope comparison stopped: the scope sets would cost more than ${budget} work units to compare (not compared)`);
@@ -31,9 +38,12 @@ export class ScopeComparisonError extends RangeError {
     this.budget = budget;
     Object.defineProperty(this, MARK, { value: true });
   }
-  /** True for a ScopeComparisonError from any copy of this package. */
-  static is(error: unknown): error is ScopeComparisonError {
-    return typeof error === "object" && error !== null && (error as Record<symbol, unknown>)[MARK] === true;
+  /** True for a ScopeComparisonError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown): value is ScopeComparisonError;
+  // a code narrows `code` on a match, and a miss still leaves a ScopeComparisonError a ScopeComparisonError
+  static is<C extends ScopeComparisonErrorCode>(value: unknown, code: C): value is ScopeComparisonError & { readonly code: C };
+  static is(value: unknown, code?: ScopeComparisonErrorCode): boolean {
+    return (value as Record<symbol, unknown> | null)?.[MARK] === true && (code === undefined || (value as ScopeComparisonError).code === code);
   }
 }
 

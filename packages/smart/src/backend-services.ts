@@ -17,8 +17,9 @@ import { TokenManager } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 
 export interface BackendServicesAuthOptions extends TransportOptions {
-  /** The FHIR base URL (the token's audience); discovery runs against it. `fhirBaseUrl` is an alias. */
+  /** Alias of `fhirBaseUrl`, the name the seed README uses. */
   issuer?: string;
+  /** The FHIR base URL (the token's audience); discovery runs against it. */
   fhirBaseUrl?: string;
   /** A configuration already discovered; skips discovery. */
   smartConfig?: SmartConfiguration;
@@ -98,7 +99,7 @@ export class BackendServicesAuth implements AuthProvider {
 
   constructor(options: BackendServicesAuthOptions) {
     const who = "BackendServicesAuth";
-    const base = text(who, requireOptions(who, options).fhirBaseUrl ?? options.issuer, "issuer (the FHIR base URL)");
+    const base = text(who, requireOptions(who, options).fhirBaseUrl ?? options.issuer, "fhirBaseUrl (the FHIR base URL; issuer is an alias)");
     this.clientId = text(who, options.clientId, "clientId");
     this.scope = text(who, options.scope?.trim?.(), 'scope, e.g. "system/Patient.rs"').split(/\s+/).join(" ");
     const method = resolveClientAuth(options).method;

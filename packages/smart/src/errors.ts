@@ -84,9 +84,12 @@ export class SmartAuthError extends Error {
     Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
   }
 
-  /** True for a SmartAuthError from any copy of this package. */
-  static is(value: unknown): value is SmartAuthError {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true;
+  /** True for a SmartAuthError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown): value is SmartAuthError;
+  // a code narrows `code` on a match, and a miss still leaves a SmartAuthError a SmartAuthError
+  static is<C extends SmartAuthErrorCode>(value: unknown, code: C): value is SmartAuthError & { readonly code: C };
+  static is(value: unknown, code?: SmartAuthErrorCode): boolean {
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as SmartAuthError).code === code);
   }
 
   toJSON(): Record<string, unknown> {

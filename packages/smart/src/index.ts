@@ -41,6 +41,7 @@ export {
 
 export { discoverSmartConfiguration, fhirBaseOf } from "./discovery.js";
 export { SmartAuthError, SmartAuthErrorCode, type SmartAuthErrorOptions } from "./errors.js";
+export { GrantIssueCode, type GrantIssue } from "./grant-check.js";
 export type { AuthProvider, AuthRequest } from "./auth-provider.js";
 export { createAuthorizedFetch, type AuthorizedFetchOptions } from "./authorized-fetch.js";
 export type { AssertionAlg, ClientAuthentication, ClientAuthShorthand, PrivateKeyInput } from "./client-auth.js";

@@ -93,8 +93,6 @@ export function lifecycleEmitter(listener: SmartEventListener | undefined, ids: 
   };
 }
 
-export type LifecycleEmitter = NonNullable<ReturnType<typeof lifecycleEmitter>>;
-
 function errorFields(error: unknown): SmartLifecycleEvent["error"] {
   const e = error as { code?: unknown; error?: unknown; status?: unknown; retryable?: unknown } | null;
   return {

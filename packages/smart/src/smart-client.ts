@@ -8,7 +8,7 @@ import { fhirBaseOf } from "./discovery.js";
 import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
-import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
+import { grantIssuesOf, ORIGINAL_SCOPE, widenedBeyond, type GrantIssue } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
 import { introspectToken, type IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
@@ -335,13 +335,8 @@ export class SmartClient implements AuthProvider {
    * `patient` in context, and scopes a refresh returned beyond the original grant (a server bug,
    * checklist 2.56), compared with the original grant even after refreshes and a restore.
    */
-  get grantIssues(): string[] {
-    const issues: string[] = [];
-    if (this.scopes.contexts.includes("patient") && this.patientId === undefined) issues.push("patient scopes granted without a patient in context");
-    const widened = this.#widenedOf(this.token);
-    if (widened === undefined) issues.push("refreshed grant not compared with the original grant: too large to compare");
-    else if (widened.length > 0) issues.push(`refresh widened the grant: ${widened.join(" ")}`);
-    return issues;
+  get grantIssues(): GrantIssue[] {
+    return grantIssuesOf(this.scopes.contexts, this.patientId, this.#widenedOf(this.token));
   }
 
   /** Whether a refresh token is held. */

@@ -111,8 +111,6 @@ export function tokenClient(ctx: TokenClientContext) {
   return { request, call, as, client };
 }
 
-export type TokenClient = ReturnType<typeof tokenClient>;
-
 /** The longest wait before retry `attempt + 1` (exponential, capped at 2 s; jittered down to half). */
 export const backoffCeilingMs = (attempt: number): number => Math.min(2_000, 100 * 2 ** attempt);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SmartClient } from "../src/index.js";
+import { GrantIssueCode, SmartClient, type GrantIssue } from "../src/index.js";
 import { createFakeServer } from "./support/fake-smart-server.js";
 
 const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
@@ -60,6 +60,7 @@ async function refreshBlock(original: string, scope: string, extra: Record<strin
 
 const honest = (n: number, tag = "c") => Array.from({ length: n }, (_, i) => `user/Observation.rs?category=${tag}${i}`).join(" ");
 const NOT_COMPARED = "refreshed grant not compared with the original grant: too large to compare";
+const messageOf = (issue: GrantIssue) => issue.message;
 
 // Timings are compared with an honest refresh of the same size measured alongside, so that a loaded CI machine
 // slows both; the absolute ceilings are only there to catch seconds. Before the fix the crafted pair blocked
@@ -67,12 +68,13 @@ const NOT_COMPARED = "refreshed grant not compared with the original grant: too 
 describe("the grant check on refresh is bounded whatever the server sends (issue 15 section 3, SECURITY.md F15, checklist 2.56)", () => {
   it("compares an honest large grant (4,000 granular scopes, one widened) and stops a crafted one of the same size", async () => {
     const base = await refreshBlock(honest(4_000), `${honest(4_000)} user/Condition.rs`);
-    expect(base.smart.grantIssues).toEqual(["refresh widened the grant: user/Condition.rs"]);
+    expect(base.smart.grantIssues.map(messageOf)).toEqual(["refresh widened the grant: user/Condition.rs"]);
 
     const attack = await refreshBlock(crafted(3_000, "rs", 1), crafted(3_000, "cud", 2));
     expect(attack.blocked).toBeLessThan(4 * base.blocked + 50);
     expect(attack.blocked).toBeLessThan(2_000);
-    expect(attack.smart.grantIssues).toEqual([NOT_COMPARED]);
+    expect(attack.smart.grantIssues.map(messageOf)).toEqual([NOT_COMPARED]);
+    expect(attack.smart.grantIssues.map((issue) => issue.code)).toEqual([GrantIssueCode.GrantNotCompared]);
   });
 
   it("does not compare a 1 MiB scope (over MAX_COMPARED_SCOPE_LENGTH): marked not compared, blocking no longer than a 1 MiB body with a short scope", async () => {
@@ -81,6 +83,6 @@ describe("the grant check on refresh is bounded whatever the server sends (issue
     const attack = await refreshBlock("user/Observation.rs", mib);
     expect(attack.blocked).toBeLessThan(2 * padded.blocked + 25);
     expect(attack.blocked).toBeLessThan(2_000);
-    expect(attack.smart.grantIssues).toEqual([NOT_COMPARED]);
+    expect(attack.smart.grantIssues.map(messageOf)).toEqual([NOT_COMPARED]);
   });
 });

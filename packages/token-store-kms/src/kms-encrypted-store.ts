@@ -24,7 +24,6 @@ export const REDACTED = "<redacted>";
 export interface KmsCallStats {
   generateDataKey: number;
   decrypt: number;
-  encrypt: number;
   /** DescribeKey lookups of `decryptKeyIds` aliases and key ids (SECURITY.md F12); never of a key a stored value names. */
   describeKey: number;
 }
@@ -58,7 +57,7 @@ export class KmsEncryptedTokenStore implements TokenStore {
   declare lock?: (key: string, leaseMs: number) => Promise<TokenLock | undefined>;
 
   readonly #options: ResolvedOptions;
-  readonly #stats: KmsCallStats = { generateDataKey: 0, decrypt: 0, encrypt: 0, describeKey: 0 };
+  readonly #stats: KmsCallStats = { generateDataKey: 0, decrypt: 0, describeKey: 0 };
   readonly #dataKeys: DataKeyCache | undefined;
   readonly #decryptedKeys: DecryptedKeyCache | undefined;
   readonly #allowList: KeyAllowList;

@@ -22,7 +22,7 @@ describe("read path: decrypted data keys are cached (ARCHITECTURE.md invariant: 
     for (let i = 0; i < 1_000; i++) expect((await reader.get(key))?.access_token).toBe("AT-SECRET-0123456789");
     expect(kms.calls.Decrypt).toBe(1);
     // F12: the alias is resolved once, by the GenerateDataKey the next write would make anyway
-    expect(reader.stats).toEqual({ generateDataKey: 1, decrypt: 1, encrypt: 0, describeKey: 0 });
+    expect(reader.stats).toEqual({ generateDataKey: 1, decrypt: 1, describeKey: 0 });
   });
 
   it("concurrent cold reads of one value share a single Decrypt (single flight)", async () => {

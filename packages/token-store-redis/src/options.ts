@@ -12,8 +12,6 @@ export interface RedisTokenStoreOptions {
   commandTimeoutMs?: number;
   /** Wait for replicas after each write (Redis `WAIT`), so a failover cannot lose it (default off; README "Operating"). */
   durability?: DurabilityOptions;
-  /** Not supported: `lock()` never waits; the core does the waiting (and reads the winner's token). */
-  lockRetryMs?: never;
 }
 
 export interface ResolvedOptions {
@@ -43,9 +41,6 @@ export function resolveOptions(options: RedisTokenStoreOptions | undefined): Res
     throw new TypeError("RedisTokenStore: options must be an object such as { keyPrefix: \"smart:token:\" }, or omitted");
   }
   const o = options as Record<string, unknown>;
-  if (o.lockRetryMs !== undefined) {
-    throw new TypeError("RedisTokenStore: options.lockRetryMs is not supported; lock() never waits, the caller does");
-  }
   const keyPrefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof keyPrefix !== "string" || /[{}]/.test(keyPrefix)) {
     throw new TypeError("RedisTokenStore: options.keyPrefix must be a string without `{` or `}` (e.g. \"myapp:token:\")");

@@ -39,7 +39,6 @@ describe("public types", () => {
     expectTypeOf<RedisTokenStore["get"]>().returns.toEqualTypeOf<Promise<StoredToken | undefined>>();
     expectTypeOf<RedisTokenStore["lock"]>().returns.toEqualTypeOf<Promise<TokenLock | undefined>>();
     expectTypeOf<RedisTokenStore["rawKey"]>().returns.toEqualTypeOf<string>();
-    expectTypeOf<RedisTokenStoreOptions["lockRetryMs"]>().toEqualTypeOf<undefined>();
     expect(new RedisTokenStore(client).lock).toBeTypeOf("function");
   });
 });
@@ -62,7 +61,6 @@ describe("construction", () => {
       { graceSeconds: -1 },
       { commandTimeoutMs: 0 },
       { commandTimeoutMs: Number.POSITIVE_INFINITY },
-      { lockRetryMs: 100 },
     ];
     for (const options of bad) expect(() => new RedisTokenStore(client, options as never)).toThrow(TypeError);
     expect(() => new RedisTokenStore(client, { graceSeconds: -1 })).toThrow(/graceSeconds must be a finite number >= 0/);

@@ -41,9 +41,12 @@ export class TokenStoreError extends Error {
     Object.defineProperty(this, MARKER, { value: true });
   }
 
-  /** True for a TokenStoreError from any copy of this package. */
-  static is(value: unknown): value is TokenStoreError {
-    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  /** True for a TokenStoreError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
+  static is(value: unknown): value is TokenStoreError;
+  // a code narrows `code` on a match, and a miss still leaves a TokenStoreError a TokenStoreError
+  static is<C extends TokenStoreErrorCode>(value: unknown, code: C): value is TokenStoreError & { readonly code: C };
+  static is(value: unknown, code?: TokenStoreErrorCode): boolean {
+    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as TokenStoreError).code === code);
   }
 
   toJSON(): Record<string, unknown> {

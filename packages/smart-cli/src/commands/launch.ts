@@ -148,7 +148,7 @@ async function report(
     grantedScope: granted,
     scopeConfirmed: client.scopesConfirmed,
     scopes,
-    grantIssues: client.grantIssues,
+    grantIssues: client.grantIssues.map((issue) => issue.message),
     expiresIn,
     refreshToken: client.canRefresh,
     saved: typeof o.save === "string" ? o.save : null,
@@ -166,7 +166,7 @@ async function report(
     `  ${paint.bold("expires".padEnd(10))} ${expiresIn === null ? "not given" : relative(expiresIn)}; refresh token: ${client.canRefresh ? "yes" : "no"}`,
     paint.bold("granted scopes"),
     scopeRows(scopes, paint),
-    ...client.grantIssues.map((issue) => `  ${paint.yellow(issue)}`),
+    ...client.grantIssues.map((issue) => `  ${paint.yellow(issue.message)}`),
     typeof o.save === "string" ? `tokens saved to ${o.save} (mode 600)` : paint.dim("nothing stored (--save <file> keeps the tokens)"),
   ];
   if (o.printToken) lines.push(paint.bold("access token"), token.access_token);
