@@ -7,8 +7,9 @@ const SIMPLE: readonly unknown[] = [openid, fhirUser, profile, offlineAccess, on
 // RFC 6749 §3.3: a scope-token has no space, '"' or '\'; control characters cannot travel either (checklist E19).
 export const FORBIDDEN = /[\s"\\\u0000-\u001f\u007f]/;
 // SMART 2.2 scopes-and-launch-context.html#fhir-resource-scope-syntax: split on the first "?" only.
-const RESOURCE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z0-9]*)\.(read|write|\*|c?r?u?d?s?)(?:\?([^]*))?$/;
-const LAUNCH_CONTEXT = /^launch\/([A-Za-z][A-Za-z0-9]*)(?:\?role=([^&]+))?$/;
+// FORBIDDEN characters are excluded by the regexes themselves, so a token costs one regex call, not three.
+const RESOURCE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z0-9]*)\.(read|write|\*|c?r?u?d?s?)(?:\?([^\s"\\\u0000-\u001f\u007f]*))?$/;
+const LAUNCH_CONTEXT = /^launch\/([A-Za-z][A-Za-z0-9]*)(?:\?role=([^&\s"\\\u0000-\u001f\u007f]+))?$/;
 // SMART 2.2 scopes-and-launch-context.html#scopes-for-requesting-fhir-resources: .read = .rs, .write = .cud, .* = .cruds
 const V1 = [
   ["read", "rs"],
@@ -23,28 +24,80 @@ const fail = (message: string): never => {
 /** Splits on any run of ASCII whitespace, dropping empty tokens. */
 export const splitScopes = (scope: string): string[] => scope.split(/[\t\n\v\f\r ]+/).filter(Boolean);
 
+const OTHER_SPACE = /[\t\n\v\f\r]/;
+/**
+ * `splitScopes(scope).map(parseToken)` in one pass: split on " " (native), and only a token that parses as unknown
+ * is searched for other whitespace, since no known scope can hold any.
+ */
+export function parseTokens(scope: string): ParsedScope[] {
+  const scopes: ParsedScope[] = [];
+  for (const token of scope.split(" ")) {
+    if (token === "") continue;
+    const parsed = parseToken(token);
+    if (parsed.kind !== "unknown" || !OTHER_SPACE.test(token)) scopes.push(parsed);
+    else for (const part of splitScopes(token)) scopes.push(parseToken(part));
+  }
+  return scopes;
+}
+
 /** The letters of `perms` that are permissions, in canonical `c r u d s` order. */
 const sortLetters = (perms: readonly unknown[]): string => [...PERMS].filter((p) => perms.includes(p)).join("");
 
+const V1_LETTERS: Readonly<Record<string, string>> = { read: "rs", write: "cud", "*": "cruds" };
+
+/** `name=value` pairs joined by "&" (a name has no "=", neither part is empty), or undefined when malformed. */
+function readParams(query: string): [string, string][] | undefined {
+  const params: [string, string][] = [];
+  let from = 0;
+  while (from <= query.length) {
+    let to = query.indexOf("&", from);
+    if (to < 0) to = query.length;
+    const eq = query.indexOf("=", from);
+    if (eq <= from || eq >= to - 1) return undefined;
+    params.push([query.slice(from, eq), query.slice(eq + 1, to)]);
+    from = to + 1;
+  }
+  return params;
+}
+
+// Every `c?r?u?d?s?` spelling and v1 word, with its letters: a copy per scope, no string iteration.
+const LETTERS_OF = new Map<string, readonly Permission[]>();
+for (let bits = 1; bits < 32; bits++) {
+  const letters = [...PERMS].filter((_, i) => bits & (1 << i)) as Permission[];
+  LETTERS_OF.set(letters.join(""), letters);
+}
+
 /** Reads one scope token; anything outside the grammar is `unknown`, never an exception. */
 export function parseToken(raw: string): ParsedScope {
-  if (SIMPLE.includes(raw)) return { kind: raw as "openid", raw };
-  if (FORBIDDEN.test(raw)) return { kind: "unknown", raw };
-  const launchContext = LAUNCH_CONTEXT.exec(raw);
-  if (launchContext) {
-    const [, type = "", role] = launchContext;
-    return { kind: "launch-context", raw, type, ...(role && { role }) };
+  const first = raw.charCodeAt(0);
+  // p, u, s: the resource scopes, most of any grant (no simple scope contains "/", so the order is free)
+  if (first === 112 || first === 117 || first === 115) {
+    const match = RESOURCE.exec(raw);
+    if (match !== null) return resourceScope(raw, match);
+  } else if (first === 108 && raw.length > 7) {
+    // "l": a launch/<type> scope ("launch" itself is simple)
+    const launchContext = LAUNCH_CONTEXT.exec(raw);
+    if (launchContext === null) return { kind: "unknown", raw };
+    const role = launchContext[2];
+    return role === undefined ? { kind: "launch-context", raw, type: launchContext[1]! } : { kind: "launch-context", raw, type: launchContext[1]!, role };
   }
-  const [, context, resource = "", access, query] = RESOURCE.exec(raw) ?? [];
-  // name=value pairs joined by "&": a name has no "=", neither part is empty
-  const params = query === undefined ? [] : /^[^=&]+=[^&]+(&[^=&]+=[^&]+)*$/.test(query) ? [...query.matchAll(/([^=&]+)=([^&]+)/g)].map(([, name = "", value = ""]): [string, string] => [name, value]) : undefined;
-  const v1 = V1.find(([word]) => word === access);
-  // v1 words take no granular params
-  if (access && params && !(v1 && params.length)) {
-    const scope = { kind: "resource", raw, context: context as ScopeContext, resource, permissions: [...(v1?.[1] ?? access)] as Permission[], params } as const;
-    return v1 ? { ...scope, syntax: "v1", v1Access: v1[0] } : { ...scope, syntax: "v2" };
-  }
-  return { kind: "unknown", raw };
+  return SIMPLE.includes(raw) ? { kind: raw as "openid", raw } : { kind: "unknown", raw };
+}
+
+/** The scope of a RESOURCE match, or unknown when its access or params break the grammar. */
+function resourceScope(raw: string, match: RegExpExecArray): ParsedScope {
+  const access = match[3]!;
+  const query = match[4];
+  const params = query === undefined ? [] : readParams(query);
+  const v1 = V1_LETTERS[access];
+  // an empty access, a malformed query, and v1 words with granular params are all outside the grammar
+  if (access === "" || !params || (v1 !== undefined && params.length)) return { kind: "unknown", raw };
+  const context = match[1] as ScopeContext;
+  const resource = match[2]!;
+  const permissions = LETTERS_OF.get(v1 ?? access)!.slice();
+  return v1 === undefined
+    ? { kind: "resource", raw, context, resource, permissions, params, syntax: "v2" }
+    : { kind: "resource", raw, context, resource, permissions, params, syntax: "v1", v1Access: access as "read" };
 }
 
 /** Canonical `cruds` letters of a permission list or string; TypeError for anything else. */
