@@ -7,8 +7,7 @@ const SIMPLE: readonly unknown[] = [openid, fhirUser, profile, offlineAccess, on
 // RFC 6749 §3.3: a scope-token has no space, '"' or '\'; control characters cannot travel either (checklist E19).
 export const FORBIDDEN = /[\s"\\\u0000-\u001f\u007f]/;
 // SMART 2.2 scopes-and-launch-context.html#fhir-resource-scope-syntax: split on the first "?" only.
-// FORBIDDEN characters are excluded by the regexes themselves, so a token costs one regex call, not three.
-const RESOURCE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z0-9]*)\.(read|write|\*|c?r?u?d?s?)(?:\?([^\s"\\\u0000-\u001f\u007f]*))?$/;
+// FORBIDDEN characters are excluded by RESOURCE and LAUNCH_CONTEXT themselves: one regex call per token, not three.
 const LAUNCH_CONTEXT = /^launch\/([A-Za-z][A-Za-z0-9]*)(?:\?role=([^&\s"\\\u0000-\u001f\u007f]+))?$/;
 // SMART 2.2 scopes-and-launch-context.html#scopes-for-requesting-fhir-resources: .read = .rs, .write = .cud, .* = .cruds
 const V1 = [
@@ -43,8 +42,6 @@ export function parseTokens(scope: string): ParsedScope[] {
 /** The letters of `perms` that are permissions, in canonical `c r u d s` order. */
 const sortLetters = (perms: readonly unknown[]): string => [...PERMS].filter((p) => perms.includes(p)).join("");
 
-const V1_LETTERS: Readonly<Record<string, string>> = { read: "rs", write: "cud", "*": "cruds" };
-
 /** `name=value` pairs joined by "&" (a name has no "=", neither part is empty), or undefined when malformed. */
 function readParams(query: string): [string, string][] | undefined {
   const params: [string, string][] = [];
@@ -60,44 +57,39 @@ function readParams(query: string): [string, string][] | undefined {
   return params;
 }
 
-// Every `c?r?u?d?s?` spelling and v1 word, with its letters: a copy per scope, no string iteration.
-const LETTERS_OF = new Map<string, readonly Permission[]>();
-for (let bits = 1; bits < 32; bits++) {
-  const letters = [...PERMS].filter((_, i) => bits & (1 << i)) as Permission[];
-  LETTERS_OF.set(letters.join(""), letters);
+// Matched with test(), which builds no result array; the parts are then cut out at the first "/", "." and "?".
+const RESOURCE = /^(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z0-9]*)\.(?:read|write|\*|c?r?u?d?s?)(?:\?[^\s"\\\u0000-\u001f\u007f]*)?$/;
+
+/** Reads a resource scope (split on the first "?" only); undefined when the token is not one. */
+function readResource(raw: string): ParsedScope | undefined {
+  if (!RESOURCE.test(raw)) return undefined;
+  const slash = raw.indexOf("/");
+  const dot = raw.indexOf(".", slash);
+  const mark = raw.indexOf("?", dot);
+  const access = mark < 0 ? raw.slice(dot + 1) : raw.slice(dot + 1, mark);
+  const params = mark < 0 ? [] : readParams(raw.slice(mark + 1));
+  const v1 = access === "read" ? "rs" : access === "write" ? "cud" : access === "*" ? "cruds" : undefined;
+  // an empty access, a malformed query, and v1 words with granular params are outside the grammar
+  if (access === "" || !params || (v1 && params.length)) return { kind: "unknown", raw };
+  const context = slash === 7 ? "patient" : slash === 4 ? "user" : "system";
+  const resource = raw.slice(slash + 1, dot);
+  const permissions = (v1 ?? access).split("") as Permission[];
+  return v1
+    ? { kind: "resource", raw, context, resource, permissions, params, syntax: "v1", v1Access: access as "read" }
+    : { kind: "resource", raw, context, resource, permissions, params, syntax: "v2" };
 }
 
 /** Reads one scope token; anything outside the grammar is `unknown`, never an exception. */
 export function parseToken(raw: string): ParsedScope {
-  const first = raw.charCodeAt(0);
-  // p, u, s: the resource scopes, most of any grant (no simple scope contains "/", so the order is free)
-  if (first === 112 || first === 117 || first === 115) {
-    const match = RESOURCE.exec(raw);
-    if (match !== null) return resourceScope(raw, match);
-  } else if (first === 108 && raw.length > 7) {
-    // "l": a launch/<type> scope ("launch" itself is simple)
-    const launchContext = LAUNCH_CONTEXT.exec(raw);
-    if (launchContext === null) return { kind: "unknown", raw };
-    const role = launchContext[2];
-    return role === undefined ? { kind: "launch-context", raw, type: launchContext[1]! } : { kind: "launch-context", raw, type: launchContext[1]!, role };
+  // resource scopes first: most of any grant, and no other kind of scope contains "/" then "."
+  const scope = readResource(raw);
+  if (scope) return scope;
+  const launchContext = LAUNCH_CONTEXT.exec(raw);
+  if (launchContext) {
+    const [, type = "", role] = launchContext;
+    return { kind: "launch-context", raw, type, ...(role && { role }) };
   }
   return SIMPLE.includes(raw) ? { kind: raw as "openid", raw } : { kind: "unknown", raw };
-}
-
-/** The scope of a RESOURCE match, or unknown when its access or params break the grammar. */
-function resourceScope(raw: string, match: RegExpExecArray): ParsedScope {
-  const access = match[3]!;
-  const query = match[4];
-  const params = query === undefined ? [] : readParams(query);
-  const v1 = V1_LETTERS[access];
-  // an empty access, a malformed query, and v1 words with granular params are all outside the grammar
-  if (access === "" || !params || (v1 !== undefined && params.length)) return { kind: "unknown", raw };
-  const context = match[1] as ScopeContext;
-  const resource = match[2]!;
-  const permissions = LETTERS_OF.get(v1 ?? access)!.slice();
-  return v1 === undefined
-    ? { kind: "resource", raw, context, resource, permissions, params, syntax: "v2" }
-    : { kind: "resource", raw, context, resource, permissions, params, syntax: "v1", v1Access: access as "read" };
 }
 
 /** Canonical `cruds` letters of a permission list or string; TypeError for anything else. */
