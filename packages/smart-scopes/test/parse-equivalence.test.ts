@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseScope } from "../src/index.js";
+import { parseScope, ScopeSet } from "../src/index.js";
 import { referenceParse } from "./reference-grammar.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
@@ -68,5 +68,18 @@ describe("parseScope reads every string as the regex grammar did (issue 22, chec
       same(`patient/Observation.rs${sep}openid${sep}launch/patient${sep}user/*.read?x=1${sep}system/Patient.cruds?a=b`);
       same(`${sep}openid${sep}`);
     }
+  });
+});
+
+describe("ScopeSet keeps parseScope's frozen list without a copy (issue 22), and still copies a mutable one", () => {
+  it("parseScope's scopes are frozen; a mutable array passed in is copied, so changing it later changes nothing", () => {
+    expect(Object.isFrozen(parseScope("openid patient/*.rs").scopes)).toBe(true);
+    const frozen = Object.freeze(parseScope("openid").scopes.slice());
+    expect(new ScopeSet(frozen).scopes).toBe(frozen);
+    const mutable = [...parseScope("openid fhirUser").scopes];
+    const set = new ScopeSet(mutable);
+    mutable.pop();
+    expect(set.scopes).toHaveLength(2);
+    expect(Object.isFrozen(set.scopes)).toBe(true);
   });
 });
