@@ -63,6 +63,14 @@ describe("parseScope reads every string as the regex grammar did (issue 22, chec
     expect(checked).toBe(7 * 9 * 13 * 13);
   });
 
+  it("200 kB of tab-joined tokens, of bare spaces, or one 200 kB token parse in linear time, as before (no ReDoS)", () => {
+    for (const text of ["patient/Observation.rs\t".repeat(9_000), " ".repeat(200_000), `patient/Observation.rs?a=${"b".repeat(200_000)}`, "\t \n".repeat(70_000)]) {
+      const started = performance.now();
+      same(text);
+      expect(performance.now() - started).toBeLessThan(2_000);
+    }
+  });
+
   it("tokens glued by tab, newline, vertical tab, form feed or carriage return split as before (E19)", () => {
     for (const sep of ["\t", "\n", "\v", "\f", "\r", "\r\n", " \t ", "\u00a0"]) {
       same(`patient/Observation.rs${sep}openid${sep}launch/patient${sep}user/*.read?x=1${sep}system/Patient.cruds?a=b`);
