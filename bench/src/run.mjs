@@ -13,6 +13,7 @@ import { measureHotPath } from "./hot-path.mjs";
 import { measureKmsCalls } from "./kms-calls.mjs";
 import { kmsSignerTable, measureKmsSigner } from "./kms-signer.mjs";
 import { machine } from "./machine.mjs";
+import { measureScopes, scopeSection, scopeSummary } from "./scopes.mjs";
 import { benchRedis, clientKeys, sandboxProcess, startKms } from "./services.mjs";
 import { measureSessionMemory } from "./session-memory.mjs";
 import { measureStampede } from "./stampede.mjs";
@@ -62,6 +63,8 @@ progress("7/8 whole request vs plain fetch");
 results.wholeRequest = await measureWholeRequest(quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {});
 progress("8/8 heap and timers per session");
 results.sessionMemory = await measureSessionMemory(quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {});
+progress("scope parsing and diffScopes");
+results.scopes = measureScopes(quick ? { strings: 500, rounds: 5, warmup: 1, diffRuns: 2 } : {});
 results.seconds = (performance.now() - started) / 1000;
 
 const { machine: m, hotPath: hot, stampede: st, fleet, kmsCalls: kc, kmsSigner: ks, bundles, footprint } = results;
@@ -89,6 +92,7 @@ const summary = [
   ["cold start, token request signed by KMS (local endpoint)", `${fixed(ks.kmsMs, 1)} ms`, `local key ${fixed(ks.localMs, 1)} ms`, `${fixed(ks.ratio, 2)}x`, "1 Sign per request", verdict(ks.signCalls * 2 === ks.tokenRequests)],
   ["core entry bundle (brotli)", kB(core.brotliBytes), `fhirclient ${kB(fhirclient.brotliBytes)}`, `${fixed(core.brotliBytes / fhirclient.brotliBytes, 2)}x`, "<= ~19 kB", verdict(core.brotliBytes <= 19_500)],
   ...costSummary(results.wholeRequest, results.sessionMemory),
+  ...scopeSummary(results.scopes),
   ["install: @fhir-dsl/smart / smart-scopes", `${fp("@fhir-dsl/smart").packages} / ${fp("@fhir-dsl/smart-scopes").packages} packages`, `fhirclient ${fp("fhirclient").packages} packages`, "", "", ""],
 ];
 log(table(["measure", "@fhir-dsl", "beside", "ratio", "target", ""], summary, ["", "r", "", "r", "", ""]));
@@ -189,6 +193,8 @@ log();
 for (const f of footprint) if (f.packages <= 10) log(`- ${f.name}: ${f.list.join(", ")}`);
 log();
 for (const line of costSections(results.wholeRequest, results.sessionMemory)) log(line);
+log();
+for (const line of scopeSection(results.scopes)) log(line);
 
 if (jsonOut) writeFileSync(jsonOut, `${JSON.stringify(results, null, 2)}\n`);
 if (mdOut) {

@@ -81,10 +81,25 @@ export function grantableStaticScopes(
 }
 
 export function createProvider(mod: OidcModule, setup: ProviderSetup): Provider {
-  const { errors } = mod;
-  const { issuer, fhirBaseUrl, faults } = setup;
-
   const configuration: Configuration = {
+    ...baseConfiguration(setup),
+    extraParams: smartParams(mod.errors, setup),
+    features: providerFeatures(mod.errors, setup),
+    assertJwtClientAuthClaimsAndHeader: clientAssertionCheck(mod.errors),
+    fetch: loopbackFetch,
+    renderError,
+  };
+  const provider = new mod.Provider(setup.issuer, configuration);
+  logProviderErrors(provider, setup.log);
+  return provider;
+}
+
+type ProviderErrors = OidcModule["errors"];
+
+/** Keys, clients, scopes, algorithms, routes, lifetimes and accounts: the provider's settings that are plain data. */
+function baseConfiguration(setup: ProviderSetup): Configuration {
+  const { issuer, fhirBaseUrl, faults } = setup;
+  return {
     adapter: (name: string) => setup.storage.adapterFor(name),
     clients: [],
     jwks: { keys: [setup.signingKey as never] },
@@ -133,6 +148,13 @@ export function createProvider(mod: OidcModule, setup: ProviderSetup): Provider 
     interactions: {
       url: (_ctx, interaction) => `${new URL(issuer).pathname}/interaction/${interaction.uid}`,
     },
+    ...grantsAndAccounts(fhirBaseUrl),
+  };
+}
+
+/** Each interaction makes its own grant, and every account's fhirUser is an absolute URL on the FHIR server. */
+function grantsAndAccounts(fhirBaseUrl: string): Configuration {
+  return {
     // only the grant the interaction just made, so every launch gets its own context
     loadExistingGrant: async (ctx) => {
       const grantId = ctx.oidc.result?.consent?.grantId;
@@ -145,100 +167,116 @@ export function createProvider(mod: OidcModule, setup: ProviderSetup): Provider 
         fhirUser: absoluteFhirUser(fhirBaseUrl, sub),
       }),
     }),
-    extraParams: {
-      // SMART 2.2 app-launch.html#request-4: aud is required and names the FHIR server
-      aud: (ctx, value) => {
-        if (ctx.oidc.route !== "authorization" && ctx.oidc.route !== "resume") return;
-        if (value === undefined || value === "") {
-          throw new errors.InvalidRequest("missing required parameter 'aud' (the FHIR base URL)");
-        }
-        if (value !== fhirBaseUrl) {
-          throw new errors.InvalidTarget(`aud must be the FHIR base URL ${fhirBaseUrl}`);
-        }
-      },
-      launch: (_ctx, value) => {
-        if (value !== undefined && (typeof value !== "string" || !setup.launchExists(value))) {
-          throw new errors.InvalidRequest("unknown launch parameter");
-        }
-      },
-      // SMART 2.2 app-launch.html#request-4: state is required
-      state: (ctx, value) => {
-        if (ctx.oidc.route !== "authorization") return;
-        if (value === undefined || value === "") {
-          throw new errors.InvalidRequest("missing required parameter 'state'");
-        }
-      },
-    },
-    features: {
-      devInteractions: { enabled: false },
-      userinfo: { enabled: false },
-      clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: async () => true },
-      revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
-      resourceIndicators: {
-        enabled: true,
-        // SMART's aud is the RFC 8707 resource
-        defaultResource: async (ctx) => {
-          const aud = ctx.oidc.params?.aud;
-          return typeof aud === "string" && aud ? aud : fhirBaseUrl;
-        },
-        useGrantedResource: async () => true,
-        getResourceServerInfo: async (ctx, resourceIndicator, client) => {
-          if (resourceIndicator !== fhirBaseUrl) {
-            throw new errors.InvalidTarget(`aud must be the FHIR base URL ${fhirBaseUrl}`);
-          }
-          const backend = ctx.oidc.route === "token" && ctx.oidc.params?.grant_type === "client_credentials";
-          const scopes = grantableResourceScopes(setup, client.clientId, requestedScopes(ctx), backend);
-          if (backend && scopes.length === 0) {
-            throw new errors.InvalidScope("no requested scope can be granted: backend clients get system/ scopes", requestedScopes(ctx).join(" "));
-          }
-          return {
-            scope: scopes.join(" "),
-            audience: fhirBaseUrl,
-            accessTokenFormat: "opaque",
-            accessTokenTTL: faults.accessTokenLifetime,
-          };
-        },
-      },
-    },
-    // SMART 2.2 client-confidential-asymmetric.html#authenticating-to-the-token-endpoint: typ JWT, exp <= 5 min
-    assertJwtClientAuthClaimsAndHeader: async (_ctx, claims, header) => {
-      if (header.typ !== "JWT") {
-        throw new errors.InvalidClientAuth("client assertion must have the header typ \"JWT\"");
+  };
+}
+
+/** The SMART parameters of an authorization request: aud and state required, launch known. */
+function smartParams(errors: ProviderErrors, setup: ProviderSetup): Configuration["extraParams"] {
+  const { fhirBaseUrl } = setup;
+  return {
+    // SMART 2.2 app-launch.html#request-4: aud is required and names the FHIR server
+    aud: (ctx, value) => {
+      if (ctx.oidc.route !== "authorization" && ctx.oidc.route !== "resume") return;
+      if (value === undefined || value === "") {
+        throw new errors.InvalidRequest("missing required parameter 'aud' (the FHIR base URL)");
       }
-      if (claims.sub !== claims.iss) {
-        throw new errors.InvalidClientAuth("client assertion sub must equal iss (the client_id)");
-      }
-      const now = Math.floor(Date.now() / 1000);
-      if (typeof claims.exp !== "number" || claims.exp > now + 300 + 15) {
-        throw new errors.InvalidClientAuth("client assertion exp must be at most 5 minutes in the future");
+      if (value !== fhirBaseUrl) {
+        throw new errors.InvalidTarget(`aud must be the FHIR base URL ${fhirBaseUrl}`);
       }
     },
-    // loopback jwks_uri: oidc-provider's SSRF guard refuses 127.0.0.1, which is all this sandbox talks to
-    fetch: (url, options) => {
-      const { dispatcher: _dispatcher, ...rest } = options as RequestInit & { dispatcher?: unknown };
-      return fetch(url, rest);
-    },
-    renderError: async (ctx, out) => {
-      if (ctx.accepts("html", "json") === "json") {
-        ctx.type = "json";
-        ctx.body = out;
-        return;
+    launch: (_ctx, value) => {
+      if (value !== undefined && (typeof value !== "string" || !setup.launchExists(value))) {
+        throw new errors.InvalidRequest("unknown launch parameter");
       }
-      ctx.type = "html";
-      ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>SMART sandbox: error</title></head><body><h1>${escapeHtml(String(out.error))}</h1><p>${escapeHtml(String(out.error_description ?? ""))}</p></body></html>`;
+    },
+    // SMART 2.2 app-launch.html#request-4: state is required
+    state: (ctx, value) => {
+      if (ctx.oidc.route !== "authorization") return;
+      if (value === undefined || value === "") {
+        throw new errors.InvalidRequest("missing required parameter 'state'");
+      }
     },
   };
+}
 
-  const provider = new mod.Provider(issuer, configuration);
+/** Client credentials, introspection, revocation, and the FHIR server as the one resource (RFC 8707). */
+function providerFeatures(errors: ProviderErrors, setup: ProviderSetup): Configuration["features"] {
+  const { fhirBaseUrl, faults } = setup;
+  return {
+    devInteractions: { enabled: false },
+    userinfo: { enabled: false },
+    clientCredentials: { enabled: true },
+    introspection: { enabled: true, allowedPolicy: async () => true },
+    revocation: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+    resourceIndicators: {
+      enabled: true,
+      // SMART's aud is the RFC 8707 resource
+      defaultResource: async (ctx) => {
+        const aud = ctx.oidc.params?.aud;
+        return typeof aud === "string" && aud ? aud : fhirBaseUrl;
+      },
+      useGrantedResource: async () => true,
+      getResourceServerInfo: async (ctx, resourceIndicator, client) => {
+        if (resourceIndicator !== fhirBaseUrl) {
+          throw new errors.InvalidTarget(`aud must be the FHIR base URL ${fhirBaseUrl}`);
+        }
+        const backend = ctx.oidc.route === "token" && ctx.oidc.params?.grant_type === "client_credentials";
+        const scopes = grantableResourceScopes(setup, client.clientId, requestedScopes(ctx), backend);
+        if (backend && scopes.length === 0) {
+          throw new errors.InvalidScope("no requested scope can be granted: backend clients get system/ scopes", requestedScopes(ctx).join(" "));
+        }
+        return {
+          scope: scopes.join(" "),
+          audience: fhirBaseUrl,
+          accessTokenFormat: "opaque",
+          accessTokenTTL: faults.accessTokenLifetime,
+        };
+      },
+    },
+  };
+}
 
+// SMART 2.2 client-confidential-asymmetric.html#authenticating-to-the-token-endpoint: typ JWT, exp <= 5 min
+function clientAssertionCheck(errors: ProviderErrors): Configuration["assertJwtClientAuthClaimsAndHeader"] {
+  return async (_ctx, claims, header) => {
+    if (header.typ !== "JWT") {
+      throw new errors.InvalidClientAuth("client assertion must have the header typ \"JWT\"");
+    }
+    if (claims.sub !== claims.iss) {
+      throw new errors.InvalidClientAuth("client assertion sub must equal iss (the client_id)");
+    }
+    const now = Math.floor(Date.now() / 1000);
+    if (typeof claims.exp !== "number" || claims.exp > now + 300 + 15) {
+      throw new errors.InvalidClientAuth("client assertion exp must be at most 5 minutes in the future");
+    }
+  };
+}
+
+// loopback jwks_uri: oidc-provider's SSRF guard refuses 127.0.0.1, which is all this sandbox talks to
+const loopbackFetch: Configuration["fetch"] = (url, options) => {
+  const { dispatcher: _dispatcher, ...rest } = options as RequestInit & { dispatcher?: unknown };
+  return fetch(url, rest);
+};
+
+const renderError: Configuration["renderError"] = async (ctx, out) => {
+  if (ctx.accepts("html", "json") === "json") {
+    ctx.type = "json";
+    ctx.body = out;
+    return;
+  }
+  ctx.type = "html";
+  ctx.body = `<!doctype html><html><head><meta charset="utf-8"><title>SMART sandbox: error</title></head><body><h1>${escapeHtml(String(out.error))}</h1><p>${escapeHtml(String(out.error_description ?? ""))}</p></body></html>`;
+};
+
+/** Provider errors as one log line each: event, error code and detail. */
+function logProviderErrors(provider: Provider, log: (line: string) => void): void {
   const logError = (event: string) => (...args: unknown[]) => {
     const err = args.find((a): a is Error => a instanceof Error) as
       | (Error & { error?: string; error_description?: string; error_detail?: string })
       | undefined;
     if (!err) return;
     const detail = err.error_detail ?? err.error_description ?? "";
-    setup.log(`${event}: ${err.error ?? err.name}${detail ? ` (${detail})` : ""}`);
+    log(`${event}: ${err.error ?? err.name}${detail ? ` (${detail})` : ""}`);
   };
   for (const event of [
     "authorization.error",
@@ -250,5 +288,4 @@ export function createProvider(mod: OidcModule, setup: ProviderSetup): Provider 
   ]) {
     (provider.on as (name: string, listener: (...args: unknown[]) => void) => void).call(provider, event, logError(event));
   }
-  return provider;
 }

@@ -7,8 +7,8 @@ const SIMPLE: readonly unknown[] = [openid, fhirUser, profile, offlineAccess, on
 // RFC 6749 §3.3: a scope-token has no space, '"' or '\'; control characters cannot travel either (checklist E19).
 export const FORBIDDEN = /[\s"\\\u0000-\u001f\u007f]/;
 // SMART 2.2 scopes-and-launch-context.html#fhir-resource-scope-syntax: split on the first "?" only.
-const RESOURCE = /^(patient|user|system)\/(\*|[A-Z][A-Za-z0-9]*)\.(read|write|\*|c?r?u?d?s?)(?:\?([^]*))?$/;
-const LAUNCH_CONTEXT = /^launch\/([A-Za-z][A-Za-z0-9]*)(?:\?role=([^&]+))?$/;
+// FORBIDDEN characters are excluded by RESOURCE and LAUNCH_CONTEXT themselves: one regex call per token, not three.
+const LAUNCH_CONTEXT = /^launch\/([A-Za-z][A-Za-z0-9]*)(?:\?role=([^&\s"\\\u0000-\u001f\u007f]+))?$/;
 // SMART 2.2 scopes-and-launch-context.html#scopes-for-requesting-fhir-resources: .read = .rs, .write = .cud, .* = .cruds
 const V1 = [
   ["read", "rs"],
@@ -23,28 +23,73 @@ const fail = (message: string): never => {
 /** Splits on any run of ASCII whitespace, dropping empty tokens. */
 export const splitScopes = (scope: string): string[] => scope.split(/[\t\n\v\f\r ]+/).filter(Boolean);
 
+const OTHER_SPACE = /[\t\n\v\f\r]/;
+/**
+ * `splitScopes(scope).map(parseToken)` in one pass: split on " " (native), and only a token that parses as unknown
+ * is searched for other whitespace, since no known scope can hold any.
+ */
+export function parseTokens(scope: string): ParsedScope[] {
+  const scopes: ParsedScope[] = [];
+  for (const token of scope.split(" ")) {
+    if (token === "") continue;
+    const parsed = parseToken(token);
+    if (parsed.kind !== "unknown" || !OTHER_SPACE.test(token)) scopes.push(parsed);
+    else for (const part of splitScopes(token)) scopes.push(parseToken(part));
+  }
+  return scopes;
+}
+
 /** The letters of `perms` that are permissions, in canonical `c r u d s` order. */
 const sortLetters = (perms: readonly unknown[]): string => [...PERMS].filter((p) => perms.includes(p)).join("");
 
+/** `name=value` pairs joined by "&" (a name has no "=", neither part is empty), or undefined when malformed. */
+function readParams(query: string): [string, string][] | undefined {
+  const params: [string, string][] = [];
+  let from = 0;
+  while (from <= query.length) {
+    let to = query.indexOf("&", from);
+    if (to < 0) to = query.length;
+    const eq = query.indexOf("=", from);
+    if (eq <= from || eq >= to - 1) return undefined;
+    params.push([query.slice(from, eq), query.slice(eq + 1, to)]);
+    from = to + 1;
+  }
+  return params;
+}
+
+// Matched with test(), which builds no result array; the parts are then cut out at the first "/", "." and "?".
+const RESOURCE = /^(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z0-9]*)\.(?:read|write|\*|c?r?u?d?s?)(?:\?[^\s"\\\u0000-\u001f\u007f]*)?$/;
+
+/** Reads a resource scope (split on the first "?" only); undefined when the token is not one. */
+function readResource(raw: string): ParsedScope | undefined {
+  if (!RESOURCE.test(raw)) return undefined;
+  const slash = raw.indexOf("/");
+  const dot = raw.indexOf(".", slash);
+  const mark = raw.indexOf("?", dot);
+  const access = mark < 0 ? raw.slice(dot + 1) : raw.slice(dot + 1, mark);
+  const params = mark < 0 ? [] : readParams(raw.slice(mark + 1));
+  const v1 = access === "read" ? "rs" : access === "write" ? "cud" : access === "*" ? "cruds" : undefined;
+  // an empty access, a malformed query, and v1 words with granular params are outside the grammar
+  if (access === "" || !params || (v1 && params.length)) return { kind: "unknown", raw };
+  const context = slash === 7 ? "patient" : slash === 4 ? "user" : "system";
+  const resource = raw.slice(slash + 1, dot);
+  const permissions = (v1 ?? access).split("") as Permission[];
+  return v1
+    ? { kind: "resource", raw, context, resource, permissions, params, syntax: "v1", v1Access: access as "read" }
+    : { kind: "resource", raw, context, resource, permissions, params, syntax: "v2" };
+}
+
 /** Reads one scope token; anything outside the grammar is `unknown`, never an exception. */
 export function parseToken(raw: string): ParsedScope {
-  if (SIMPLE.includes(raw)) return { kind: raw as "openid", raw };
-  if (FORBIDDEN.test(raw)) return { kind: "unknown", raw };
+  // resource scopes first: most of any grant, and no other kind of scope contains "/" then "."
+  const scope = readResource(raw);
+  if (scope) return scope;
   const launchContext = LAUNCH_CONTEXT.exec(raw);
   if (launchContext) {
     const [, type = "", role] = launchContext;
     return { kind: "launch-context", raw, type, ...(role && { role }) };
   }
-  const [, context, resource = "", access, query] = RESOURCE.exec(raw) ?? [];
-  // name=value pairs joined by "&": a name has no "=", neither part is empty
-  const params = query === undefined ? [] : /^[^=&]+=[^&]+(&[^=&]+=[^&]+)*$/.test(query) ? [...query.matchAll(/([^=&]+)=([^&]+)/g)].map(([, name = "", value = ""]): [string, string] => [name, value]) : undefined;
-  const v1 = V1.find(([word]) => word === access);
-  // v1 words take no granular params
-  if (access && params && !(v1 && params.length)) {
-    const scope = { kind: "resource", raw, context: context as ScopeContext, resource, permissions: [...(v1?.[1] ?? access)] as Permission[], params } as const;
-    return v1 ? { ...scope, syntax: "v1", v1Access: v1[0] } : { ...scope, syntax: "v2" };
-  }
-  return { kind: "unknown", raw };
+  return SIMPLE.includes(raw) ? { kind: raw as "openid", raw } : { kind: "unknown", raw };
 }
 
 /** Canonical `cruds` letters of a permission list or string; TypeError for anything else. */

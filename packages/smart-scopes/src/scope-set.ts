@@ -1,5 +1,5 @@
 import { fhirUser, type Interaction, launch, offlineAccess, onlineAccess, openid, type ScopeContext } from "./constants.js";
-import { keyOf, parseToken, splitScopes } from "./grammar.js";
+import { keyOf, parseToken, parseTokens, splitScopes } from "./grammar.js";
 import { budgetOf, type ComparisonOptions } from "./limits.js";
 import { ScopeIndex } from "./scope-index.js";
 import type { ParsedResourceScope, ParsedScope } from "./types.js";
@@ -16,7 +16,8 @@ export class ScopeSet {
 
   constructor(scopes: readonly ParsedScope[] = []) {
     if (!Array.isArray(scopes)) throw new TypeError("ScopeSet: pass an array of ParsedScope");
-    this.scopes = Object.freeze([...scopes]);
+    // a frozen array cannot change under the set, so it is kept as is (parseScope passes one)
+    this.scopes = Object.isFrozen(scopes) ? scopes : Object.freeze([...scopes]);
   }
 
   /** Every token of `scope` is present; v1 and v2 spellings of a resource scope count as the same token. */
@@ -110,5 +111,5 @@ export function toScopeSet(value: string | ScopeSet, where: string): ScopeSet {
 
 /** Reads a whole scope string; never throws. Non-strings and empty strings give an empty set. */
 export function parseScope(scope: string | null | undefined): ScopeSet {
-  return new ScopeSet(typeof scope === "string" ? splitScopes(scope).map(parseToken) : []);
+  return new ScopeSet(Object.freeze(typeof scope === "string" ? parseTokens(scope) : []));
 }

@@ -77,6 +77,14 @@ export function sampleToken(overrides: Partial<StoredToken> = {}): StoredToken {
   };
 }
 
+/** What every group of the contract shares: the runner, the raw backend, the options, one store. */
+interface Suite {
+  test: ContractTestApi;
+  raw: RawBackend | undefined;
+  options: ContractSuiteOptions;
+  getStore(): Promise<TokenStore>;
+}
+
 /**
  * The TokenStore contract, run by every adapter. Register it inside a test file:
  * `runTokenStoreContract({ name: "redis", test: { describe, it }, createStore, raw })`.
@@ -88,269 +96,299 @@ export function runTokenStoreContract(options: ContractSuiteOptions): void {
     store ??= await options.createStore();
     return store;
   };
+  const suite: Suite = { test, raw, options, getStore };
 
   test.describe(`TokenStore contract: ${options.name}`, () => {
     if (options.teardown && test.afterAll) test.afterAll(options.teardown);
+    getSetTests(suite);
+    deleteTests(suite);
+    isolationTests(suite);
+    if (raw) rawBackendTests(suite, raw);
+    lockTests(suite);
+    fencedWriteTests(suite);
+    leaseExtensionTests(suite);
+    manyHoldersTests(suite);
+  });
+}
 
-    test.it("get of an unknown key resolves to undefined", async () => {
-      const s = await getStore();
-      check((await s.get(randomKey("missing"))) === undefined, "unknown key must read as undefined");
-    });
+/** get and set: unknown keys, full round trips, overwrites. */
+function getSetTests({ test, getStore }: Suite): void {
+  test.it("get of an unknown key resolves to undefined", async () => {
+    const s = await getStore();
+    check((await s.get(randomKey("missing"))) === undefined, "unknown key must read as undefined");
+  });
 
-    test.it("set then get returns every field, unknown ones and expires_at included", async () => {
-      const s = await getStore();
-      const key = randomKey("roundtrip");
-      const token = sampleToken();
-      await s.set(key, token);
-      sameJson(await s.get(key), token, "round trip");
-    });
+  test.it("set then get returns every field, unknown ones and expires_at included", async () => {
+    const s = await getStore();
+    const key = randomKey("roundtrip");
+    const token = sampleToken();
+    await s.set(key, token);
+    sameJson(await s.get(key), token, "round trip");
+  });
 
-    test.it("a token without expires_at or refresh_token round-trips unchanged", async () => {
-      const s = await getStore();
-      const key = randomKey("minimal");
-      const token: StoredToken = { access_token: "at-minimal", token_type: "bearer" };
-      await s.set(key, token);
-      sameJson(await s.get(key), token, "minimal round trip");
-    });
+  test.it("a token without expires_at or refresh_token round-trips unchanged", async () => {
+    const s = await getStore();
+    const key = randomKey("minimal");
+    const token: StoredToken = { access_token: "at-minimal", token_type: "bearer" };
+    await s.set(key, token);
+    sameJson(await s.get(key), token, "minimal round trip");
+  });
 
-    test.it("set overwrites the previous value", async () => {
-      const s = await getStore();
-      const key = randomKey("overwrite");
-      await s.set(key, sampleToken({ access_token: "first" }));
-      await s.set(key, sampleToken({ access_token: "second", refresh_token: "rotated" }));
-      const got = await s.get(key);
-      check(got?.access_token === "second" && got.refresh_token === "rotated", "second set must win");
-    });
+  test.it("set overwrites the previous value", async () => {
+    const s = await getStore();
+    const key = randomKey("overwrite");
+    await s.set(key, sampleToken({ access_token: "first" }));
+    await s.set(key, sampleToken({ access_token: "second", refresh_token: "rotated" }));
+    const got = await s.get(key);
+    check(got?.access_token === "second" && got.refresh_token === "rotated", "second set must win");
+  });
+}
 
-    test.it("delete removes the value and deleting a missing key does not throw", async () => {
-      const s = await getStore();
-      const key = randomKey("delete");
-      await s.set(key, sampleToken());
-      await s.delete(key);
-      check((await s.get(key)) === undefined, "deleted key must read as undefined");
-      await s.delete(key);
-      await s.delete(randomKey("never-set"));
-      if (raw) check((await raw.read(key)) === undefined, "delete must remove the raw entry");
-    });
+/** delete: the value and its raw entry are gone; a missing key is no error. */
+function deleteTests({ test, raw, getStore }: Suite): void {
+  test.it("delete removes the value and deleting a missing key does not throw", async () => {
+    const s = await getStore();
+    const key = randomKey("delete");
+    await s.set(key, sampleToken());
+    await s.delete(key);
+    check((await s.get(key)) === undefined, "deleted key must read as undefined");
+    await s.delete(key);
+    await s.delete(randomKey("never-set"));
+    if (raw) check((await raw.read(key)) === undefined, "delete must remove the raw entry");
+  });
+}
 
-    test.it("keys are independent, including keys that differ only by case or punctuation", async () => {
-      const s = await getStore();
-      const base = randomKey("iso");
-      const keys = [base, base.toUpperCase(), `${base}:x`, `${base}/x`, `${base} x`];
-      await Promise.all(keys.map((k, i) => s.set(k, sampleToken({ access_token: `at-${i}` }))));
-      const got = await Promise.all(keys.map((k) => s.get(k)));
-      got.forEach((t, i) => check(t?.access_token === `at-${i}`, `key ${i} must keep its own value`));
-    });
+/** keys and copies: independent keys, copies in and out, one winner among concurrent sets. */
+function isolationTests({ test, getStore }: Suite): void {
+  test.it("keys are independent, including keys that differ only by case or punctuation", async () => {
+    const s = await getStore();
+    const base = randomKey("iso");
+    const keys = [base, base.toUpperCase(), `${base}:x`, `${base}/x`, `${base} x`];
+    await Promise.all(keys.map((k, i) => s.set(k, sampleToken({ access_token: `at-${i}` }))));
+    const got = await Promise.all(keys.map((k) => s.get(k)));
+    got.forEach((t, i) => check(t?.access_token === `at-${i}`, `key ${i} must keep its own value`));
+  });
 
-    test.it("a value read back is a copy: mutating it does not change the store", async () => {
-      const s = await getStore();
-      const key = randomKey("copy");
-      const token = sampleToken();
-      await s.set(key, token);
-      token.access_token = "mutated-after-set";
-      const first = await s.get(key);
-      check(first !== undefined && first.access_token !== "mutated-after-set", "set must copy its input");
-      first.access_token = "mutated-after-get";
-      check((await s.get(key))?.access_token !== "mutated-after-get", "get must return a copy");
-    });
+  test.it("a value read back is a copy: mutating it does not change the store", async () => {
+    const s = await getStore();
+    const key = randomKey("copy");
+    const token = sampleToken();
+    await s.set(key, token);
+    token.access_token = "mutated-after-set";
+    const first = await s.get(key);
+    check(first !== undefined && first.access_token !== "mutated-after-set", "set must copy its input");
+    first.access_token = "mutated-after-get";
+    check((await s.get(key))?.access_token !== "mutated-after-get", "get must return a copy");
+  });
 
-    test.it("concurrent sets to one key leave exactly one of the written values", async () => {
-      const s = await getStore();
-      const key = randomKey("race");
-      const written = Array.from({ length: 20 }, (_, i) => `at-race-${i}`);
-      await Promise.all(written.map((t) => s.set(key, sampleToken({ access_token: t }))));
-      const got = await s.get(key);
-      check(got !== undefined && written.includes(got.access_token), "a written value must win whole");
-    });
+  test.it("concurrent sets to one key leave exactly one of the written values", async () => {
+    const s = await getStore();
+    const key = randomKey("race");
+    const written = Array.from({ length: 20 }, (_, i) => `at-race-${i}`);
+    await Promise.all(written.map((t) => s.set(key, sampleToken({ access_token: t }))));
+    const got = await s.get(key);
+    check(got !== undefined && written.includes(got.access_token), "a written value must win whole");
+  });
+}
 
-    if (raw) {
-      test.it(`the raw backend holds ${raw.plaintext ? "the value" : "no plaintext token"}`, async () => {
-        const s = await getStore();
-        const key = randomKey("raw");
-        const token = sampleToken();
-        await s.set(key, token);
-        const stored = await raw.read(key);
-        check(stored !== undefined, "set must write to the backend");
-        const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
-        if (!raw.plaintext) {
-          check(!text.includes(token.access_token), "access token must not be stored in clear");
-          check(!text.includes(token.refresh_token as string), "refresh token must not be stored in clear");
-        }
-      });
-
-      if (raw.ttlMs) {
-        const ttlMs = raw.ttlMs;
-        test.it("the raw entry expires, and never before a refreshable token could be used", async () => {
-          const s = await getStore();
-          const key = randomKey("ttl");
-          const expiresAt = Date.now() + 60_000;
-          await s.set(key, sampleToken({ expires_at: expiresAt, refresh_token: undefined }));
-          const ttl = await ttlMs(key);
-          check(ttl !== undefined && ttl > 0, "a TTL must be set");
-          check(ttl >= 55_000, `TTL ${ttl} ms must cover the access token's lifetime`);
-          const refreshKey = randomKey("ttl-refresh");
-          await s.set(refreshKey, sampleToken({ expires_at: Date.now() + 1_000, refresh_token: "rt" }));
-          const refreshTtl = await ttlMs(refreshKey);
-          check(refreshTtl === undefined || refreshTtl > 60_000, "a refreshable token must outlive its access token");
-        });
-      }
+/** The raw backend: what landed is ciphertext when it must be, and the entry expires no earlier than it may be used. */
+function rawBackendTests({ test, getStore }: Suite, raw: RawBackend): void {
+  test.it(`the raw backend holds ${raw.plaintext ? "the value" : "no plaintext token"}`, async () => {
+    const s = await getStore();
+    const key = randomKey("raw");
+    const token = sampleToken();
+    await s.set(key, token);
+    const stored = await raw.read(key);
+    check(stored !== undefined, "set must write to the backend");
+    const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
+    if (!raw.plaintext) {
+      check(!text.includes(token.access_token), "access token must not be stored in clear");
+      check(!text.includes(token.refresh_token as string), "refresh token must not be stored in clear");
     }
+  });
 
-    test.it(options.requireLock ? "offers lock()" : "lock(), when offered, is exclusive, releasable and leased", async () => {
+  if (raw.ttlMs) {
+    const ttlMs = raw.ttlMs;
+    test.it("the raw entry expires, and never before a refreshable token could be used", async () => {
       const s = await getStore();
-      if (typeof s.lock !== "function") {
-        check(!options.requireLock, "this store must offer lock()");
-        return;
-      }
-      const key = randomKey("lock");
-      const first = await s.lock(key, 5_000);
-      check(first !== undefined, "first lock must be granted");
-      check((await s.lock(key, 5_000)) === undefined, "second lock must be refused while held");
-      check((await s.lock(randomKey("lock-other"), 5_000)) !== undefined, "other keys lock independently");
-      await first.release();
-      const again = await s.lock(key, 5_000);
-      check(again !== undefined, "lock must be free after release");
-      await again.release();
+      const key = randomKey("ttl");
+      const expiresAt = Date.now() + 60_000;
+      await s.set(key, sampleToken({ expires_at: expiresAt, refresh_token: undefined }));
+      const ttl = await ttlMs(key);
+      check(ttl !== undefined && ttl > 0, "a TTL must be set");
+      check(ttl >= 55_000, `TTL ${ttl} ms must cover the access token's lifetime`);
+      const refreshKey = randomKey("ttl-refresh");
+      await s.set(refreshKey, sampleToken({ expires_at: Date.now() + 1_000, refresh_token: "rt" }));
+      const refreshTtl = await ttlMs(refreshKey);
+      check(refreshTtl === undefined || refreshTtl > 60_000, "a refreshable token must outlive its access token");
     });
+  }
+}
 
-    test.it("a lease lapses after leaseMs, and a stale holder cannot release the new holder's lock", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("lease");
-      const stale = await s.lock(key, 150);
-      check(stale !== undefined, "lock must be granted");
-      await sleep(400);
-      const fresh = await s.lock(key, 5_000);
-      check(fresh !== undefined, "lock must be free once the lease lapsed");
-      await stale.release();
-      check((await s.lock(key, 5_000)) === undefined, "a stale release must not free the new holder's lock");
-      await fresh.release();
-    }, 10_000);
+/** lock(): exclusive, releasable, leased; a stale holder cannot free a newer lock. */
+function lockTests({ test, options, getStore }: Suite): void {
+  test.it(options.requireLock ? "offers lock()" : "lock(), when offered, is exclusive, releasable and leased", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") {
+      check(!options.requireLock, "this store must offer lock()");
+      return;
+    }
+    const key = randomKey("lock");
+    const first = await s.lock(key, 5_000);
+    check(first !== undefined, "first lock must be granted");
+    check((await s.lock(key, 5_000)) === undefined, "second lock must be refused while held");
+    check((await s.lock(randomKey("lock-other"), 5_000)) !== undefined, "other keys lock independently");
+    await first.release();
+    const again = await s.lock(key, 5_000);
+    check(again !== undefined, "lock must be free after release");
+    await again.release();
+  });
 
-    // Fencing (see TokenLock): a holder that outlived its lease must not overwrite a newer holder's token.
-    test.it("fencing: lock.set() writes while the lease is held, like set() (raw entry, TTL and copy included)", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("fenced");
-      const lock = await s.lock(key, 5_000);
-      check(lock !== undefined, "lock must be granted");
-      check(typeof lock.set === "function" && typeof lock.extend === "function", "TokenLock must offer set() and extend()");
-      const token = sampleToken({ expires_at: Date.now() + 60_000 });
-      check((await lock.set(token)) === true, "a fenced write while held must resolve to true");
-      token.access_token = "mutated-after-fenced-set";
-      const got = await s.get(key);
-      check(got !== undefined && got.access_token !== "mutated-after-fenced-set", "the fenced write must land, as a copy");
-      check((await lock.set(sampleToken({ access_token: "second" }))) === true, "a second fenced write while held lands too");
-      check((await s.get(key))?.access_token === "second", "the second fenced write must win");
-      if (raw) {
-        const stored = await raw.read(key);
-        const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
-        check(stored !== undefined, "the fenced write must reach the backend");
-        if (!raw.plaintext) check(!text.includes("second"), "a fenced write must be encrypted like set()");
-        if (raw.ttlMs) check(((await raw.ttlMs(key)) ?? 0) > 0, "a fenced write must set a TTL like set()");
-      }
-      await lock.release();
-    });
+  test.it("a lease lapses after leaseMs, and a stale holder cannot release the new holder's lock", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("lease");
+    const stale = await s.lock(key, 150);
+    check(stale !== undefined, "lock must be granted");
+    await sleep(400);
+    const fresh = await s.lock(key, 5_000);
+    check(fresh !== undefined, "lock must be free once the lease lapsed");
+    await stale.release();
+    check((await s.lock(key, 5_000)) === undefined, "a stale release must not free the new holder's lock");
+    await fresh.release();
+  }, 10_000);
+}
 
-    test.it("fencing: after the lease lapsed and another holder took it, lock.set() is refused and writes nothing", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("fenced-lost");
-      await s.set(key, sampleToken({ access_token: "before" }));
-      const stale = await s.lock(key, 150);
-      check(stale !== undefined, "lock must be granted");
-      await sleep(400);
-      const fresh = await s.lock(key, 5_000);
-      check(fresh !== undefined, "lock must be free once the lease lapsed");
-      check((await fresh.set(sampleToken({ access_token: "newer" }))) === true, "the new holder writes");
-      check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "the stale holder's write must be refused");
-      check((await s.get(key))?.access_token === "newer", "the new holder's token must survive the stale write");
-      await fresh.release();
-    }, 10_000);
+/** fenced writes (see TokenLock): a holder that outlived its lease must not overwrite a newer holder's token. */
+function fencedWriteTests({ test, raw, getStore }: Suite): void {
+  test.it("fencing: lock.set() writes while the lease is held, like set() (raw entry, TTL and copy included)", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("fenced");
+    const lock = await s.lock(key, 5_000);
+    check(lock !== undefined, "lock must be granted");
+    check(typeof lock.set === "function" && typeof lock.extend === "function", "TokenLock must offer set() and extend()");
+    const token = sampleToken({ expires_at: Date.now() + 60_000 });
+    check((await lock.set(token)) === true, "a fenced write while held must resolve to true");
+    token.access_token = "mutated-after-fenced-set";
+    const got = await s.get(key);
+    check(got !== undefined && got.access_token !== "mutated-after-fenced-set", "the fenced write must land, as a copy");
+    check((await lock.set(sampleToken({ access_token: "second" }))) === true, "a second fenced write while held lands too");
+    check((await s.get(key))?.access_token === "second", "the second fenced write must win");
+    if (raw) {
+      const stored = await raw.read(key);
+      const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
+      check(stored !== undefined, "the fenced write must reach the backend");
+      if (!raw.plaintext) check(!text.includes("second"), "a fenced write must be encrypted like set()");
+      if (raw.ttlMs) check(((await raw.ttlMs(key)) ?? 0) > 0, "a fenced write must set a TTL like set()");
+    }
+    await lock.release();
+  });
 
-    test.it("fencing: lock.set() is refused once the lease lapsed even with no new holder, and after release", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("fenced-lapsed");
-      const lapsed = await s.lock(key, 150);
-      check(lapsed !== undefined, "lock must be granted");
-      await sleep(400);
-      check((await lapsed.set(sampleToken({ access_token: "late" }))) === false, "a write after the lease lapsed must be refused");
-      check((await s.get(key)) === undefined, "nothing may land after the lease lapsed");
-      const released = await s.lock(key, 5_000);
-      check(released !== undefined, "lock must be free");
-      await released.release();
-      check((await released.set(sampleToken({ access_token: "after-release" }))) === false, "a write after release must be refused");
-      check((await s.get(key)) === undefined, "nothing may land after release");
-    }, 10_000);
+  test.it("fencing: after the lease lapsed and another holder took it, lock.set() is refused and writes nothing", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("fenced-lost");
+    await s.set(key, sampleToken({ access_token: "before" }));
+    const stale = await s.lock(key, 150);
+    check(stale !== undefined, "lock must be granted");
+    await sleep(400);
+    const fresh = await s.lock(key, 5_000);
+    check(fresh !== undefined, "lock must be free once the lease lapsed");
+    check((await fresh.set(sampleToken({ access_token: "newer" }))) === true, "the new holder writes");
+    check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "the stale holder's write must be refused");
+    check((await s.get(key))?.access_token === "newer", "the new holder's token must survive the stale write");
+    await fresh.release();
+  }, 10_000);
 
-    test.it("fencing: extend() keeps the lease past its first end; the holder still writes, others still wait", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("extend");
-      const lock = await s.lock(key, 300);
-      check(lock !== undefined, "lock must be granted");
-      for (let i = 0; i < 4; i++) {
-        await sleep(150);
-        check((await lock.extend(300)) === true, `extend ${i} while held must resolve to true`);
-      }
-      // 600 ms after the lock was taken with a 300 ms lease: held only thanks to extend()
-      check((await s.lock(key, 5_000)) === undefined, "an extended lease must still be held");
-      check((await lock.set(sampleToken({ access_token: "extended" }))) === true, "the holder of an extended lease writes");
-      check((await lock.extend(5_000)) === true, "extend to a longer lease");
-      await sleep(400);
-      check((await s.lock(key, 5_000)) === undefined, "the longer lease holds");
-      await lock.release();
-      const next = await s.lock(key, 5_000);
-      check(next !== undefined, "release after extend must free the lease");
-      await next.release();
-    }, 10_000);
+  test.it("fencing: lock.set() is refused once the lease lapsed even with no new holder, and after release", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("fenced-lapsed");
+    const lapsed = await s.lock(key, 150);
+    check(lapsed !== undefined, "lock must be granted");
+    await sleep(400);
+    check((await lapsed.set(sampleToken({ access_token: "late" }))) === false, "a write after the lease lapsed must be refused");
+    check((await s.get(key)) === undefined, "nothing may land after the lease lapsed");
+    const released = await s.lock(key, 5_000);
+    check(released !== undefined, "lock must be free");
+    await released.release();
+    check((await released.set(sampleToken({ access_token: "after-release" }))) === false, "a write after release must be refused");
+    check((await s.get(key)) === undefined, "nothing may land after release");
+  }, 10_000);
+}
 
-    test.it("fencing: extend() after the lease was lost resolves to false and leaves the new holder's lease alone", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("extend-lost");
-      const stale = await s.lock(key, 150);
-      check(stale !== undefined, "lock must be granted");
-      await sleep(400);
-      check((await stale.extend(5_000)) === false, "extend of a lapsed lease must resolve to false");
-      const newHolder = await s.lock(key, 5_000);
-      check(newHolder !== undefined, "a lapsed lease must not be revived by extend(): a new holder gets it");
-      check((await stale.extend(60_000)) === false, "the stale holder cannot extend the new holder's lease");
-      check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "nor write under it");
-      await stale.release();
-      check((await s.lock(key, 5_000)) === undefined, "the new holder still holds");
-      await newHolder.release();
-    }, 10_000);
+/** extend(): the holder keeps its lease past its first end; a lost lease cannot be revived. */
+function leaseExtensionTests({ test, getStore }: Suite): void {
+  test.it("fencing: extend() keeps the lease past its first end; the holder still writes, others still wait", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("extend");
+    const lock = await s.lock(key, 300);
+    check(lock !== undefined, "lock must be granted");
+    for (let i = 0; i < 4; i++) {
+      await sleep(150);
+      check((await lock.extend(300)) === true, `extend ${i} while held must resolve to true`);
+    }
+    // 600 ms after the lock was taken with a 300 ms lease: held only thanks to extend()
+    check((await s.lock(key, 5_000)) === undefined, "an extended lease must still be held");
+    check((await lock.set(sampleToken({ access_token: "extended" }))) === true, "the holder of an extended lease writes");
+    check((await lock.extend(5_000)) === true, "extend to a longer lease");
+    await sleep(400);
+    check((await s.lock(key, 5_000)) === undefined, "the longer lease holds");
+    await lock.release();
+    const next = await s.lock(key, 5_000);
+    check(next !== undefined, "release after extend must free the lease");
+    await next.release();
+  }, 10_000);
 
-    test.it("fencing: of many holders over time only the current one writes (one lapsed lease after another)", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("fenced-chain");
-      const holders = [];
-      for (let i = 0; i < 3; i++) {
-        const lock = await s.lock(key, 100);
-        check(lock !== undefined, `holder ${i} must get the lapsed lease`);
-        holders.push(lock);
-        await sleep(250);
-      }
-      const current = await s.lock(key, 5_000);
-      check(current !== undefined, "the last lease must be free once lapsed");
-      const results = await Promise.all(holders.map((h, i) => h.set(sampleToken({ access_token: `stale-${i}` }))));
-      check(results.every((r) => r === false), "every lapsed holder must be refused");
-      check((await current.set(sampleToken({ access_token: "current" }))) === true, "the current holder writes");
-      check((await s.get(key))?.access_token === "current", "only the current holder's write lands");
-      await current.release();
-    }, 10_000);
+  test.it("fencing: extend() after the lease was lost resolves to false and leaves the new holder's lease alone", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("extend-lost");
+    const stale = await s.lock(key, 150);
+    check(stale !== undefined, "lock must be granted");
+    await sleep(400);
+    check((await stale.extend(5_000)) === false, "extend of a lapsed lease must resolve to false");
+    const newHolder = await s.lock(key, 5_000);
+    check(newHolder !== undefined, "a lapsed lease must not be revived by extend(): a new holder gets it");
+    check((await stale.extend(60_000)) === false, "the stale holder cannot extend the new holder's lease");
+    check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "nor write under it");
+    await stale.release();
+    check((await s.lock(key, 5_000)) === undefined, "the new holder still holds");
+    await newHolder.release();
+  }, 10_000);
+}
 
-    test.it("only one of many concurrent lock() calls wins", async () => {
-      const s = await getStore();
-      if (typeof s.lock !== "function") return;
-      const key = randomKey("lock-race");
-      const results = await Promise.all(Array.from({ length: 16 }, () => s.lock!(key, 5_000)));
-      const winners = results.filter((r) => r !== undefined);
-      check(winners.length === 1, `exactly one winner expected, got ${winners.length}`);
-      await winners[0]!.release();
-    });
+/** Many holders: of a chain of lapsed leases only the current one writes; of concurrent lock() calls one wins. */
+function manyHoldersTests({ test, getStore }: Suite): void {
+  test.it("fencing: of many holders over time only the current one writes (one lapsed lease after another)", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("fenced-chain");
+    const holders = [];
+    for (let i = 0; i < 3; i++) {
+      const lock = await s.lock(key, 100);
+      check(lock !== undefined, `holder ${i} must get the lapsed lease`);
+      holders.push(lock);
+      await sleep(250);
+    }
+    const current = await s.lock(key, 5_000);
+    check(current !== undefined, "the last lease must be free once lapsed");
+    const results = await Promise.all(holders.map((h, i) => h.set(sampleToken({ access_token: `stale-${i}` }))));
+    check(results.every((r) => r === false), "every lapsed holder must be refused");
+    check((await current.set(sampleToken({ access_token: "current" }))) === true, "the current holder writes");
+    check((await s.get(key))?.access_token === "current", "only the current holder's write lands");
+    await current.release();
+  }, 10_000);
+
+  test.it("only one of many concurrent lock() calls wins", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("lock-race");
+    const results = await Promise.all(Array.from({ length: 16 }, () => s.lock!(key, 5_000)));
+    const winners = results.filter((r) => r !== undefined);
+    check(winners.length === 1, `exactly one winner expected, got ${winners.length}`);
+    await winners[0]!.release();
   });
 }
