@@ -112,10 +112,13 @@ export function readCapabilityStatement(document: unknown, fhirBaseUrl: string |
     } catch (error) {
       // the same checks as a .well-known document, reported against the CapabilityStatement's fields
       if (!DiscoveryError.is(error)) throw error;
-      const field = (error.field && fieldOf[error.field]) ?? urisAt;
       const prefix = `${error.url}: ${error.field ?? "document"} `;
       const problem = error.message.startsWith(prefix) ? error.message.slice(prefix.length) : "is not usable";
-      return fail(field, problem, error.code);
+      const written = error.field && fieldOf[error.field];
+      if (written) return fail(written, problem, error.code);
+      // a member the declaration lacks, e.g. authorization_endpoint "is required with launch-ehr"
+      const name = Object.keys(ENDPOINTS).find((key) => ENDPOINTS[key] === error.field);
+      return fail(urisAt, name ? `has no "${name}" endpoint, which ${problem}` : problem, error.code);
     }
     return { ...validated, legacy: true };
   }

@@ -51,5 +51,6 @@ const withCause = (error: DiscoveryError, cause: unknown): DiscoveryError =>
     code: error.code,
     url: error.url,
     status: error.status,
+    response: error.response,
     cause,
   });
