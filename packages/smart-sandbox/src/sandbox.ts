@@ -42,6 +42,9 @@ function checkOptions(options: SandboxOptions): { fhirBasePath: string; port: nu
   if (options.logger !== undefined && typeof options.logger !== "function") {
     throw new TypeError("options.logger must be a function (line: string) => void");
   }
+  if (options.discovery !== undefined && options.discovery !== "well-known" && options.discovery !== "legacy") {
+    throw new TypeError('options.discovery must be "well-known" or "legacy"');
+  }
   return { fhirBasePath, port };
 }
 
@@ -53,6 +56,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
 /** Starts a SMART on FHIR authorization server and FHIR endpoint on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { fhirBasePath, port } = checkOptions(options);
+  const legacy = options.discovery === "legacy";
   const accessTokenLifetime = positiveInt("accessTokenLifetimeSeconds", options.accessTokenLifetimeSeconds, 300);
   const refreshTokenLifetime = positiveInt("refreshTokenLifetimeSeconds", options.refreshTokenLifetimeSeconds, 86_400);
   const [mod, signingKey] = await Promise.all([
@@ -136,7 +140,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     fhirBaseUrl: endpoints.fhirBaseUrl,
     grants: layer.grants,
     stats,
-    capabilityStatement: () => capabilityStatement(endpoints),
+    capabilityStatement: () => capabilityStatement(endpoints, legacy),
   });
   const smartConfig = smartConfiguration(endpoints);
 
@@ -206,8 +210,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? "/", origin);
     const path = url.pathname;
+    // a SMART v1 server (options.discovery "legacy") has no .well-known document: clients fall back to metadata
     if (path === `${fhirBasePath}/.well-known/smart-configuration`) {
-      json(res, 200, smartConfig, { "access-control-allow-origin": "*", "cache-control": "max-age=60" });
+      if (legacy) send404(res);
+      else json(res, 200, smartConfig, { "access-control-allow-origin": "*", "cache-control": "max-age=60" });
       return;
     }
     if (path === fhirBasePath || path.startsWith(`${fhirBasePath}/`)) {
