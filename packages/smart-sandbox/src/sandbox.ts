@@ -194,6 +194,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
 
   const forward = (req: IncomingMessage, res: ServerResponse, path: string): void => {
+    if (legacy) withoutIssInRedirects(res);
     (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${AUTH_PATH}${path}`;
     req.url = path;
     void providerCallback(req, res);
@@ -305,6 +306,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   for (const client of options.clients ?? []) await sandbox.registerClient(client);
   return sandbox;
+}
+
+// A SMART v1 server predates RFC 9207: its authorization responses carry no `iss` (and it publishes no issuer)
+function withoutIssInRedirects(res: ServerResponse): void {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name, value) => {
+    if (name.toLowerCase() === "location" && typeof value === "string" && URL.canParse(value)) {
+      const target = new URL(value);
+      target.searchParams.delete("iss");
+      return setHeader(name, target.href);
+    }
+    return setHeader(name, value);
+  };
 }
 
 function send404(res: ServerResponse): void {

@@ -49,6 +49,23 @@ describe('startSandbox({ discovery: "legacy" })', () => {
     }
   });
 
+  it("authorization redirects carry no iss (a SMART v1 server predates RFC 9207); the default sandbox sends it", async () => {
+    const modern = await startSandbox();
+    try {
+      for (const [sandbox, hasIss] of [[legacy, false], [modern, true]] as const) {
+        await sandbox.registerClient({ clientId: "app", redirectUris: ["http://127.0.0.1/cb"] });
+        const url = new URL(sandbox.authorizationEndpoint);
+        const params = { response_type: "code", client_id: "app", redirect_uri: "http://127.0.0.1/cb", scope: "launch/patient patient/*.rs", state: "s".repeat(22), aud: sandbox.fhirBaseUrl, code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" };
+        for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+        const redirect = await sandbox.authorize(url.href);
+        expect(redirect.searchParams.has("code")).toBe(true);
+        expect(redirect.searchParams.has("iss")).toBe(hasIss);
+      }
+    } finally {
+      await modern.close();
+    }
+  });
+
   it("refuses an unknown discovery mode with a TypeError", async () => {
     await expect(startSandbox({ discovery: "v1" as never })).rejects.toThrow(TypeError);
   });
