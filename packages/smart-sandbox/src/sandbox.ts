@@ -234,6 +234,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stats.tokenRequests += 1;
       const handled = await handleTokenFaults(req, res, faults, (grantType) => countGrant(stats, grantType));
       if (handled) return;
+      // the client gave up during an injected delay: its request stream is gone, and oidc-provider would parse a
+      // closed body (and warn "already parsed request body"); nobody waits for an answer
+      if (req.destroyed || res.destroyed) return;
     }
     if (path === AUTH_PATH || path.startsWith(`${AUTH_PATH}/`)) {
       routeAuth(req, res, url);
