@@ -5,6 +5,7 @@ import type { Sandbox } from "@fhir-dsl/smart-sandbox";
 import { Hono, type Context } from "hono";
 import { FhirError, loadPatientChart } from "./fhir.js";
 import { errorPage, patientPage, startPage } from "./pages.js";
+import { LaunchKinds, launchLabel, type LaunchKind } from "./launch-label.js";
 import { RateLimit } from "./rate-limit.js";
 import { Launches, randomId, Sessions, type SessionCookieOptions } from "./sessions.js";
 
@@ -83,7 +84,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     c.header("cache-control", "no-store");
   });
 
-  app.get("/", (c) => c.html(startPage(fhirBaseUrl, launches.list(sessions.current(c)))));
+  app.get("/", (c) => c.html(startPage(fhirBaseUrl, launches.list(sessions.current(c)), options.sandbox !== undefined)));
 
   // F18: a launch start costs the server a pending record for 10 minutes and needs no login
   const rateLimited = async (c: Context, next: () => Promise<void>) => {
@@ -92,14 +93,16 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     c.header("retry-after", String(wait));
     return c.html(errorPage("Too many sign-ins", "This browser started too many launches. Wait a minute and try again."), 429);
   };
+  // which kind each pending launch is, for the start page's list (issue 19: launches told apart)
+  const kinds = new LaunchKinds();
   app.use("/standalone", rateLimited);
   app.use("/launch", rateLimited);
 
   // SMART 2.2 app-launch.html#launch-app-standalone-launch
-  app.post("/standalone", (c) => begin(c, sessions, (binding) => smart.standaloneLaunch({ session: binding })));
+  app.post("/standalone", (c) => begin(c, sessions, (binding) => smart.standaloneLaunch({ session: binding }), kinds, "Standalone"));
 
   // SMART 2.2 app-launch.html#launch-app-ehr-launch: iss is checked against the allow-list before any request (E15)
-  app.get("/launch", (c) => begin(c, sessions, (binding) => smart.ehrLaunch(new URL(c.req.url), { session: binding })));
+  app.get("/launch", (c) => begin(c, sessions, (binding) => smart.ehrLaunch(new URL(c.req.url), { session: binding }), kinds, "EHR"));
 
   // SMART 2.2 app-launch.html#response-4: state first (bound to this browser), then code or error
   app.get("/callback", async (c) => {
@@ -112,7 +115,7 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     const client = await smart.handleCallback(new URL(c.req.url), { session: binding ?? "", storeKey: launches.storeKey(session, ctx) });
     sessions.issue(c, session);
     await launches.move(previous, session);
-    launches.add(session, ctx, client, client.patientId ? `Patient/${client.patientId}` : "no patient in context");
+    launches.add(session, ctx, client, launchLabel(kinds.take(c.req.query("state")), client.patientId, new Date()));
     return c.redirect(`/patient/${ctx}`, 303);
   });
 
@@ -162,10 +165,11 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
  * Start a launch bound to this browser, then send the browser to the authorization server: a redirect,
  * or an auto-submitted form when the request must be a POST.
  */
-async function begin(c: Context, sessions: Sessions, start: (binding: string) => Promise<LaunchStart>): Promise<Response> {
+async function begin(c: Context, sessions: Sessions, start: (binding: string) => Promise<LaunchStart>, kinds: LaunchKinds, kind: LaunchKind): Promise<Response> {
   const binding = randomId();
   const launch = await start(binding);
   sessions.bindLaunch(c, launch.state, binding);
+  kinds.put(launch.state, kind);
   if (launch.method === "GET") return c.redirect(launch.url, 302);
   return c.html(renderAuthorizeForm(launch));
 }

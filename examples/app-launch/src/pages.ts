@@ -27,11 +27,15 @@ export function layout(title: string, body: Html): Html {
 </html>`;
 }
 
-export function startPage(fhirBaseUrl: string, launches: { ctx: string; label: string }[]): Html {
+export function startPage(fhirBaseUrl: string, launches: { ctx: string; label: string }[], sandbox = false): Html {
+  // issue 19: say what the user will see; the sandbox has no login form and no patient picker
+  const standalone = sandbox
+    ? html`<p>Standalone launch against the embedded sandbox <code>${fhirBaseUrl}</code>: it signs a test user in and picks its default patient without asking, so you land on the patient page at once.</p>`
+    : html`<p>Standalone launch: the authorization server of <code>${fhirBaseUrl}</code> asks you to sign in and to choose a patient, then sends you back here.</p>`;
   return layout(
     "Start",
     html`<h1>Connect to a FHIR server</h1>
-<p>Standalone launch: sign in at <code>${fhirBaseUrl}</code> and pick a patient there.</p>
+${standalone}
 <form method="post" action="/standalone"><button type="submit" id="standalone">Start a standalone launch</button></form>
 <p class="muted">An EHR launch starts from the EHR, which opens <code>/launch?iss=…&amp;launch=…</code>.</p>
 ${launches.length ? html`<h2>Launches in this browser session</h2><ul>${launches.map((l) => html`<li><a href="/patient/${l.ctx}">${l.label}</a></li>`)}</ul>` : ""}`,

@@ -4,6 +4,9 @@ import { loadConfig } from "./config.js";
 import { describeFailure } from "./failure.js";
 import { formatReport } from "./report.js";
 import { run } from "./run.js";
+import { quietAwsSdkNodeNotice } from "./aws-sdk-notice.js";
+
+quietAwsSdkNodeNotice();
 
 try {
   const summary = await run(await loadConfig());

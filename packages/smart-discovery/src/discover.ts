@@ -1,8 +1,10 @@
-import { DEFAULT_MAX_RESPONSE_BYTES, isByteCap, limitResponse } from "./body-limit.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, isByteCap } from "./body-limit.js";
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import type { DiscoveryOptions, SmartConfiguration } from "./types.js";
 import { isInsecure, smartConfigurationUrl } from "./url.js";
 import { validateSmartConfiguration } from "./validate.js";
+import { fetchJson } from "./fetch-json.js";
+import { discoverLegacy, legacyEnabled } from "./legacy-discovery.js";
 
 interface Flight {
   promise: Promise<SmartConfiguration>;
@@ -49,7 +51,7 @@ export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, opti
   }
   signal?.throwIfAborted();
 
-  const key = String([options.strict === true, allowInsecureRequests === true, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url]);
+  const key = String([options.strict === true, legacyEnabled(options), allowInsecureRequests === true, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url]);
   const useCache = options.cache !== false;
   const hit = useCache && cache.get(key);
   if (hit && now() - hit[0] < ttlMs) return structuredClone(hit[1]);
@@ -112,43 +114,8 @@ async function fetchConfiguration(
   signal: AbortSignal,
   options: DiscoveryOptions,
 ): Promise<SmartConfiguration> {
-  let response: Response | undefined;
-  const fail = (code: DiscoveryErrorCode, problem: string, cause?: unknown): never => {
-    void response?.body?.cancel().catch(() => {});
-    throw new DiscoveryError(`${url} ${problem}`, { code, url, status: response?.status, response, cause });
-  };
-  try {
-    // SMART 2.2 app-launch.html#retrieve-well-knownsmart-configuration: ask for JSON
-    response = await fetchImpl(url, { headers: { accept: "application/json" }, signal });
-  } catch (cause) {
-    return fail(DiscoveryErrorCode.Network, "could not be reached", cause);
-  }
-  if (response.url && isInsecure(new URL(response.url), options.allowInsecureRequests)) fail(DiscoveryErrorCode.InsecureUrl, "redirected to plain http");
-  if (!response.ok) fail(DiscoveryErrorCode.HttpStatus, `answered HTTP ${response.status}`);
-  // Issue 15: a capped, streamed read; past the cap the connection is dropped
-  const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const capped = limitResponse(response, maxBytes, (failure, _response, cause) =>
-    failure === "too_large"
-      ? new DiscoveryError(`${url} sent a body over ${maxBytes} bytes (see maxResponseBytes)`, { code: DiscoveryErrorCode.ResponseTooLarge, url, status: response?.status })
-      : new DiscoveryError(`${url} ${failure === "timeout" ? "timed out" : "broke off"} while sending its body`, {
-          code: failure === "timeout" ? DiscoveryErrorCode.Timeout : DiscoveryErrorCode.Network,
-          url,
-          status: response?.status,
-          retryable: true,
-          cause,
-        }),
-  );
-  const text = await capped.text().catch((cause: unknown) => {
-    if (DiscoveryError.is(cause)) throw cause;
-    return fail(DiscoveryErrorCode.Network, "broke off", cause);
-  });
-  let document: unknown;
-  try {
-    // Checklist E23: tolerate a UTF-8 BOM and any content type, as long as the body is JSON
-    document = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch {
-    // The SyntaxError is not kept as cause: its message quotes the body
-    fail(DiscoveryErrorCode.NotJson, `is not JSON (content type ${response.headers.get("content-type")?.split(";")[0] ?? "none"})`);
-  }
-  return validateSmartConfiguration(document, fhirBaseUrl, options);
+  const result = await fetchJson(url, "application/json", fetchImpl, signal, options, legacyEnabled(options));
+  // SMART 2.2 conformance.html#using-well-known is required, but SMART v1 servers only have a CapabilityStatement
+  if (result instanceof DiscoveryError) return discoverLegacy(result, fhirBaseUrl, fetchImpl, signal, options);
+  return validateSmartConfiguration(result, fhirBaseUrl, options);
 }

@@ -20,6 +20,8 @@ export const DiscoveryErrorCode = {
   UrlTooLong: "discovery_url_too_long",
   /** The body is larger than `maxResponseBytes` (default 1 MiB): the connection was dropped. */
   ResponseTooLarge: "discovery_response_too_large",
+  /** Legacy discovery: the CapabilityStatement was redirected outside the FHIR base (SECURITY.md F23). */
+  UntrustedRedirect: "discovery_untrusted_redirect",
 } as const;
 export type DiscoveryErrorCode = (typeof DiscoveryErrorCode)[keyof typeof DiscoveryErrorCode];
 

@@ -26,6 +26,13 @@ export interface SmartConfiguration {
   associated_endpoints?: { url: string; capabilities: string[] }[];
   /** Experimental and deprecated in SMART 2.2. */
   smart_app_state_endpoint?: string;
+  /**
+   * Set by this library (never taken from a server) when the endpoints come from the CapabilityStatement's
+   * oauth-uris extension (SMART v1) because .well-known/smart-configuration answered 404: then only the
+   * endpoints and any declared capabilities are known (no issuer, jwks_uri, auth methods or scopes), and
+   * `code_challenge_methods_supported` is assumed, not declared.
+   */
+  legacy?: true;
   [key: string]: unknown;
 }
 
@@ -79,6 +86,11 @@ export interface DiscoveryOptions extends ValidateOptions {
   ttlMs?: number;
   /** Clock for the TTL, default `Date.now`. */
   now?: () => number;
+  /**
+   * When .well-known/smart-configuration answers 404 (only 404), read the endpoints from `{fhirBase}/metadata`
+   * (SMART v1 oauth-uris extension) and mark the result `legacy: true`. Default true, false with `strict`.
+   */
+  legacyDiscovery?: boolean;
   /** Largest body read, in bytes (default 1 MiB; Infinity for none): a larger one is a `discovery_response_too_large` DiscoveryError. */
   maxResponseBytes?: number;
 }

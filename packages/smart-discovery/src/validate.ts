@@ -60,6 +60,8 @@ export function validateSmartConfiguration(document: unknown, fhirBaseUrl: strin
 
   if (!isObject(document)) return fail(undefined, "is not a JSON object");
   const config = { ...document };
+  // the legacy mark is this library's to set (capability-statement.ts), never the server's
+  delete config.legacy;
   for (const [fields, check, type] of TYPES) {
     for (const field of fields) {
       // Real servers send null or "" for members they do not support; only strict mode holds that against them

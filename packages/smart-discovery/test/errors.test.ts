@@ -53,6 +53,7 @@ describe("DiscoveryError", () => {
       InvalidUrl: "discovery_invalid_url",
       UrlTooLong: "discovery_url_too_long",
       ResponseTooLarge: "discovery_response_too_large",
+      UntrustedRedirect: "discovery_untrusted_redirect",
     });
   });
 });

@@ -3,10 +3,12 @@ import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { startSandbox } from "./sandbox.js";
 import type { Sandbox } from "./types.js";
 
-export const CLI_USAGE = `Usage: smart-sandbox [--port 4010] [--fhir-base-path /fhir] [--quiet]
+export const CLI_USAGE = `Usage: smart-sandbox [--port 4010] [--fhir-base-path /fhir] [--legacy-discovery] [--quiet]
 
 Starts an offline SMART on FHIR server (authorization server + FHIR endpoint) on 127.0.0.1
-and prints its URLs and ready-to-use example clients. Stop it with Ctrl-C.`;
+and prints its URLs and ready-to-use example clients. Stop it with Ctrl-C.
+--legacy-discovery serves a SMART v1 server: endpoints only in the CapabilityStatement
+(metadata), .well-known/smart-configuration answers 404.`;
 
 export interface CliIo {
   out(text: string): void;
@@ -21,6 +23,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Sandbox | undef
       port: { type: "string", short: "p", default: "0" },
       "fhir-base-path": { type: "string", default: "/fhir" },
       quiet: { type: "boolean", short: "q", default: false },
+      "legacy-discovery": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -43,6 +46,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Sandbox | undef
   const sandbox = await startSandbox({
     port,
     fhirBasePath: values["fhir-base-path"],
+    discovery: values["legacy-discovery"] ? "legacy" : "well-known",
     logger: values.quiet ? undefined : (line) => io.err(`[refused] ${line}`),
   });
   const redirectUris = ["http://127.0.0.1:3000/callback", "http://localhost:3000/callback"];
@@ -53,7 +57,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<Sandbox | undef
   io.out(`SMART sandbox running
 
   FHIR base             ${sandbox.fhirBaseUrl}
-  smart-configuration   ${sandbox.fhirBaseUrl}/.well-known/smart-configuration
+  ${values["legacy-discovery"] ? `metadata (legacy)     ${sandbox.fhirBaseUrl}/metadata (no .well-known/smart-configuration)` : `smart-configuration   ${sandbox.fhirBaseUrl}/.well-known/smart-configuration`}
   issuer                ${sandbox.issuer}
   authorize             ${sandbox.authorizationEndpoint}
   token                 ${sandbox.tokenEndpoint}

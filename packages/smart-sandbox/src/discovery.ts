@@ -70,8 +70,11 @@ export function smartConfiguration(e: Endpoints): Record<string, unknown> {
   };
 }
 
-/** A small public R4 CapabilityStatement with the SMART oauth-uris extension. */
-export function capabilityStatement(e: Endpoints): Record<string, unknown> {
+/**
+ * A small public R4 CapabilityStatement with the SMART oauth-uris extension; with `legacy`, also the SMART v1
+ * capabilities extension (one valueCode each), as a server without .well-known/smart-configuration declares them.
+ */
+export function capabilityStatement(e: Endpoints, legacy = false): Record<string, unknown> {
   return {
     resourceType: "CapabilityStatement",
     status: "active",
@@ -105,6 +108,7 @@ export function capabilityStatement(e: Endpoints): Record<string, unknown> {
                 { url: "revoke", valueUri: e.revocationEndpoint },
               ],
             },
+            ...(legacy ? CAPABILITIES.map((valueCode) => ({ url: "http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities", valueCode })) : []),
           ],
         },
         resource: FIXTURES.resourceTypes.map((type) => ({

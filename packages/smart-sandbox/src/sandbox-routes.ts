@@ -22,6 +22,8 @@ export interface RouteContext {
   layer: SmartLayer;
   fhir: FhirServer;
   faults: FaultState;
+  /** A SMART v1 server (options.discovery "legacy"): no .well-known document, no `iss` in redirects. */
+  legacy: boolean;
   log(line: string): void;
 }
 
@@ -47,8 +49,10 @@ async function route(r: Router, req: IncomingMessage, res: ServerResponse): Prom
   const { stats } = layer;
   const url = new URL(req.url ?? "/", origin);
   const path = url.pathname;
+  // a SMART v1 server (options.discovery "legacy") has no .well-known document: clients fall back to metadata
   if (path === `${fhirBasePath}/.well-known/smart-configuration`) {
-    json(res, 200, smartConfig, { "access-control-allow-origin": "*", "cache-control": "max-age=60" });
+    if (r.legacy) send404(res);
+    else json(res, 200, smartConfig, { "access-control-allow-origin": "*", "cache-control": "max-age=60" });
     return;
   }
   if (path === fhirBasePath || path.startsWith(`${fhirBasePath}/`)) {
@@ -68,6 +72,9 @@ async function route(r: Router, req: IncomingMessage, res: ServerResponse): Prom
     stats.tokenRequests += 1;
     const handled = await handleTokenFaults(req, res, faults, (grantType) => countGrant(stats, grantType));
     if (handled) return;
+    // the client gave up during an injected delay: its request stream is gone, and oidc-provider would parse a
+    // closed body (and warn "already parsed request body"); nobody waits for an answer
+    if (req.destroyed || res.destroyed) return;
   }
   if (path === AUTH_PATH || path.startsWith(`${AUTH_PATH}/`)) {
     routeAuth(r, req, res, url);
@@ -121,6 +128,7 @@ function forwardAuthorize(r: Router, req: IncomingMessage, res: ServerResponse, 
 }
 
 function forward(r: Router, req: IncomingMessage, res: ServerResponse, path: string): void {
+  if (r.legacy) withoutIssInRedirects(res);
   (req as IncomingMessage & { originalUrl?: string }).originalUrl = `${AUTH_PATH}${path}`;
   req.url = path;
   void r.providerCallback(req, res);
@@ -143,6 +151,19 @@ function ehrLaunch(r: Router, res: ServerResponse, url: URL): void {
   target.searchParams.set("launch", launch);
   res.writeHead(302, { location: target.href, "cache-control": "no-store" });
   res.end();
+}
+
+// A SMART v1 server predates RFC 9207: its authorization responses carry no `iss` (and it publishes no issuer)
+function withoutIssInRedirects(res: ServerResponse): void {
+  const setHeader = res.setHeader.bind(res);
+  res.setHeader = (name, value) => {
+    if (name.toLowerCase() === "location" && typeof value === "string" && URL.canParse(value)) {
+      const target = new URL(value);
+      target.searchParams.delete("iss");
+      return setHeader(name, target.href);
+    }
+    return setHeader(name, value);
+  };
 }
 
 function send404(res: ServerResponse): void {

@@ -39,6 +39,9 @@ function checkOptions(options: SandboxOptions): { fhirBasePath: string; port: nu
   if (options.logger !== undefined && typeof options.logger !== "function") {
     throw new TypeError("options.logger must be a function (line: string) => void");
   }
+  if (options.discovery !== undefined && options.discovery !== "well-known" && options.discovery !== "legacy") {
+    throw new TypeError('options.discovery must be "well-known" or "legacy"');
+  }
   return { fhirBasePath, port };
 }
 
@@ -60,6 +63,7 @@ function endpointsFor(origin: string, fhirBasePath: string): Endpoints {
 /** Starts a SMART on FHIR authorization server and FHIR endpoint on 127.0.0.1. */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { fhirBasePath, port } = checkOptions(options);
+  const legacy = options.discovery === "legacy";
   const accessTokenLifetime = positiveInt("accessTokenLifetimeSeconds", options.accessTokenLifetimeSeconds, 300);
   const refreshTokenLifetime = positiveInt("refreshTokenLifetimeSeconds", options.refreshTokenLifetimeSeconds, 86_400);
   const [mod, signingKey] = await Promise.all([
@@ -101,9 +105,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     fhirBaseUrl: endpoints.fhirBaseUrl,
     grants: layer.grants,
     stats: layer.stats,
-    capabilityStatement: () => capabilityStatement(endpoints),
+    capabilityStatement: () => capabilityStatement(endpoints, legacy),
   });
-  loopback.setHandler(createRouter({ origin, fhirBasePath, endpoints, provider, setup, layer, fhir, faults, log }));
+  loopback.setHandler(createRouter({ origin, fhirBasePath, endpoints, provider, setup, layer, fhir, faults, legacy, log }));
 
   const registerClient = clientRegistrar(provider, storage, registrations);
   const sandbox = sandboxApi({ endpoints, loopback, launches, context, registerClient, faults, stats: layer.stats, storage });

@@ -36,6 +36,12 @@ export interface SandboxOptions {
   signingKey?: JWK;
   /** Receives one line per refused request (error and error_detail, never a token). */
   logger?: (line: string) => void;
+  /**
+   * How the server declares its endpoints. `"well-known"` (default): `.well-known/smart-configuration`, and the
+   * oauth-uris extension in `metadata` as well. `"legacy"`: a SMART v1 server, only the CapabilityStatement
+   * (oauth-uris and capabilities extensions); `.well-known/smart-configuration` answers 404.
+   */
+  discovery?: "well-known" | "legacy";
 }
 
 /** A SMART `fhirContext` item (SMART 2.2 scopes-and-launch-context.html#fhircontext). */
