@@ -1,10 +1,4 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  target: "node20",
-  treeshake: true,
-});
+export default defineConfig({ ...base, entry: ["src/index.ts", "src/cli.ts"] });
