@@ -8,7 +8,7 @@ import { startSandbox } from "@fhir-dsl/smart-sandbox";
 import { sampleToken } from "@fhir-dsl/token-store/testing";
 import { Cluster, Redis } from "ioredis";
 import { exportJWK, generateKeyPair } from "jose";
-import { startRedisCluster } from "../../../tools/test-redis/index.js";
+import { startRedisCluster } from "@fhir-dsl/test-redis";
 import { RedisTokenStore } from "../dist/index.js";
 
 const OPS = Number(process.env.BENCH_OPS ?? 1_000);

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError, TokenStoreErrorCode } from "../src/index.js";
 import { ensureBuilt, runFleet, type WorkerResult } from "./fleet.js";
 import { randomPrefix } from "./helpers.js";
-import { startRedisCluster, type RedisClusterForTests } from "./redis-server.js";
+import { rawRedisReader, startRedisCluster, type RedisClusterForTests } from "@fhir-dsl/test-redis";
 
 const LIFETIME_S = 2; // renewed 0.5 s early: one refresh about every 1.5 s
 const WORKERS = 8;
@@ -62,14 +62,7 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => new RedisTokenStore(cluster, { keyPrefix: contractPrefix }),
   requireLock: true,
-  raw: {
-    read: async (key) => (await cluster.get(`${contractPrefix}{${key}}`)) ?? undefined,
-    ttlMs: async (key) => {
-      const ttl = await cluster.pttl(`${contractPrefix}{${key}}`);
-      return ttl >= 0 ? ttl : undefined;
-    },
-    plaintext: true,
-  },
+  raw: rawRedisReader(() => cluster, (key) => `${contractPrefix}{${key}}`, { plaintext: true }),
 });
 
 /** The primary and the replica that hold `redisKey`'s slot now. */

@@ -8,14 +8,14 @@ import { startSandbox } from "@fhir-dsl/smart-sandbox";
 import { importPKCS8, registerBackendClient } from "./backend-key.mjs";
 import { skipUnlessExported } from "./exports.mjs";
 import { createFhirClient } from "./fhir-client.mjs";
-import { startLocalKms } from "./local-kms.mjs";
+import { startLocalKms } from "./test-kms/index.js";
 
 skipUnlessExported(adapter, "@fhir-dsl/token-store-kms", ["KmsEncryptedTokenStore"]);
 const { KmsEncryptedTokenStore } = adapter;
 
 const kmsServer = await startLocalKms();
 const sandbox = await startSandbox({ port: 0 });
-const kms = new KMSClient({ region: "us-east-1", endpoint: kmsServer.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+const kms = new KMSClient(kmsServer.clientConfig());
 try {
   const pem = await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" });
   const privateKey = await importPKCS8(pem, "ES384");
