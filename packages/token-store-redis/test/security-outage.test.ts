@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleToken } from "@fhir-dsl/token-store/testing";
-import { exportJWK, generateKeyPair } from "jose";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError } from "../src/index.js";
@@ -216,8 +216,7 @@ describe("BackendServicesAuth over RedisTokenStore: Redis down costs sharing, no
     const client = new Redis({ port: redis.port, host: "127.0.0.1" });
     client.on("error", () => {});
     try {
-      const { privateKey, publicKey } = await generateKeyPair("ES384");
-      await sandbox.registerClient({ clientId: "etl", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES384" }] }, grantTypes: ["client_credentials"] });
+      const { privateKey } = await registerBackendClient(sandbox, { clientId: "etl", kid: "k1", grantTypes: ["client_credentials"] });
       const store = new RedisTokenStore(client, { keyPrefix: "f8:", commandTimeoutMs: 300 });
       const errors: unknown[] = [];
       // one BackendServicesAuth per "process" of a fleet, all on the same Redis key
