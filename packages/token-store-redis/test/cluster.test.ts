@@ -11,9 +11,9 @@ import {
   type SmartConfiguration,
 } from "@fhir-dsl/smart";
 import { type Sandbox, startSandbox } from "@fhir-dsl/smart-sandbox";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { runTokenStoreContract, sampleToken } from "@fhir-dsl/token-store/testing";
 import { Cluster, Redis } from "ioredis";
-import { exportJWK, generateKeyPair } from "jose";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,16 +38,13 @@ beforeAll(async () => {
   redis = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
   cluster = new Cluster(redis.startupNodes);
   cluster.on("error", () => {});
-  const { privateKey, publicKey } = await generateKeyPair("RS384", { extractable: true });
-  privateJwk = { ...(await exportJWK(privateKey)), kid: "fleet", alg: "RS384" };
   sandbox = await startSandbox({
     accessTokenLifetimeSeconds: LIFETIME_S,
     logger: (line) => refused.push(line),
-    clients: [
-      { clientId: "fleet", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "fleet", alg: "RS384", use: "sig" }] } },
-      { clientId: "fleet-app", redirectUris: [REDIRECT_URI] },
-    ],
+    clients: [{ clientId: "fleet-app", redirectUris: [REDIRECT_URI] }],
   });
+  const fleet = await registerBackendClient(sandbox, { clientId: "fleet", alg: "RS384", kid: "fleet" });
+  privateJwk = fleet.privateJwk as Record<string, unknown>;
 }, 60_000);
 
 afterAll(async () => {
