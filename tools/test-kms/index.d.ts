@@ -22,7 +22,6 @@ export interface LocalKmsOptions {
   region?: string;
 }
 export declare class LocalKms {
-  #private;
   readonly calls: Record<KmsOperation, number>;
   /** Asymmetric keys: Sign and GetPublicKey (signing.js). */
   readonly signing: SigningKeys;

@@ -9,7 +9,6 @@ export type SigningKeySpec = "ECC_NIST_P384" | "ECC_NIST_P256" | "RSA_2048" | "R
 type Fail = (type: string, message: string) => Error;
 /** The signing half of the fixture: key pairs by key id, `Sign`/`GetPublicKey`, and a hook to corrupt answers. */
 export declare class SigningKeys {
-  #private;
   /** Rewrites the next signatures (base64 in the JSON answer), to test what a client does with a bad one. */
   tamperSignature: ((signature: Buffer) => Buffer) | undefined;
   /** The signatures returned, DER for ECDSA, in order. */
@@ -27,4 +26,3 @@ export declare class SigningKeys {
     fail: Fail,
   ): Record<string, unknown>;
 }
-export {};

@@ -17,7 +17,12 @@ afterAll(() => sandbox.close());
 async function clientCredentials(client: Awaited<ReturnType<typeof registerBackendClient>>, scope: string) {
   const key = { privateKey: client.privateKey, publicJwk: client.jwks.keys[0]!, kid: client.kid, alg: client.alg };
   const assertion = await clientAssertion(sandbox, client.clientId, key);
-  return tokenPost(sandbox, { grant_type: "client_credentials", scope, client_assertion_type: ASSERTION_TYPE, client_assertion: assertion });
+  return tokenPost(sandbox, {
+    grant_type: "client_credentials",
+    scope,
+    client_assertion_type: ASSERTION_TYPE,
+    client_assertion: assertion,
+  });
 }
 
 describe("registerBackendClient (checklist: backend services registration, private_key_jwt)", () => {
@@ -46,7 +51,10 @@ describe("registerBackendClient (checklist: backend services registration, priva
     const client = await registerBackendClient(sandbox, { clientId: "svc-forms", kid: "k-forms" });
     expect(client.privateKeyPem).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     expect(client.privateJwk).toMatchObject({ kid: "k-forms", alg: "ES384", d: expect.any(String) });
-    for (const privateKey of [await importPKCS8(client.privateKeyPem, "ES384"), (await importJWK(client.privateJwk, "ES384")) as CryptoKey]) {
+    for (const privateKey of [
+      await importPKCS8(client.privateKeyPem, "ES384"),
+      (await importJWK(client.privateJwk, "ES384")) as CryptoKey,
+    ]) {
       const res = await clientCredentials({ ...client, privateKey }, "system/Observation.rs");
       expect(res.status).toBe(200);
     }
