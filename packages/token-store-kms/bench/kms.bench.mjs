@@ -2,7 +2,7 @@
 // Talks to the local KMS of @fhir-dsl/test-kms (real KMSClient, real HTTP on 127.0.0.1); `pnpm bench` compiles src first.
 import { KMSClient } from "@aws-sdk/client-kms";
 import { InMemoryTokenStore } from "@fhir-dsl/token-store";
-import { KmsEncryptedTokenStore } from "../node_modules/.cache/bench/src/index.js";
+import { KmsEncryptedTokenStore } from "../node_modules/.cache/bench/index.js";
 import { startLocalKms } from "@fhir-dsl/test-kms";
 
 const OPS = Number(process.env.BENCH_OPS) || 1_000;
