@@ -1,12 +1,11 @@
 // Everything the benches need, started and stopped in-process: keys, the sandbox, Redis, the local KMS.
 import { fork } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { startSandbox } from "@fhir-dsl/smart-sandbox";
-import { build } from "esbuild";
+import { startLocalKms } from "@fhir-dsl/test-kms";
 import { exportJWK, generateKeyPair } from "jose";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -97,18 +96,9 @@ export async function countCommands(redis, prefix) {
   return counter;
 }
 
-/**
- * The token-store-kms package's local KMS fixture (real SigV4 checks, JSON 1.1 protocol, call counts),
- * compiled from its TypeScript with esbuild into node_modules/.cache, so the bench needs no TS runtime.
- */
+/** The local KMS of @fhir-dsl/test-kms (real SigV4 checks, JSON 1.1 protocol, call counts) and a KMSClient on it. */
 export async function startKms() {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true"; // the SDK warns about Node 20 once per process
-  const source = join(repoRoot, "packages/token-store-kms/test/fixtures/local-kms.ts");
-  const outfile = join(benchDir, "node_modules/.cache/bench/local-kms.mjs");
-  mkdirSync(dirname(outfile), { recursive: true });
-  // bundled: the fixture imports its signing half (local-kms-signing.ts)
-  await build({ entryPoints: [source], outfile, bundle: true, packages: "external", format: "esm", platform: "node", target: "node20", logLevel: "silent" });
-  const { startLocalKms } = await import(pathToFileURL(outfile).href);
   const kms = await startLocalKms();
   const client = new KMSClient({ ...kms.clientConfig(), maxAttempts: 1 });
   const calls = () => kms.calls.GenerateDataKey + kms.calls.Decrypt + kms.calls.Encrypt + (kms.calls.DescribeKey ?? 0);

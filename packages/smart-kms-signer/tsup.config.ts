@@ -1,7 +1,8 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base";
 
 export default defineConfig([
-  { entry: ["src/index.ts"], format: ["esm", "cjs"], dts: true, clean: true, target: "node20", treeshake: true },
+  base,
   // the smart-kms-jwks command: ESM only (top-level await), no types
-  { entry: ["src/cli.ts"], format: ["esm"], dts: false, target: "node20", treeshake: true },
+  { ...base, entry: ["src/cli.ts"], format: ["esm"], dts: false, clean: false },
 ]);

@@ -1,10 +1,5 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/cli.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  target: "node20",
-  treeshake: true,
-});
+// "./testing": registerBackendClient, a helper for tests that use the sandbox
+export default defineConfig({ ...base, entry: ["src/index.ts", "src/cli.ts", "src/testing.ts"] });

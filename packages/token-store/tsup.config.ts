@@ -1,10 +1,5 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base";
 
-export default defineConfig({
-  entry: ["src/index.ts", "src/testing.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  target: "node20",
-  treeshake: true,
-});
+// "./testing": the shared contract suite for store adapters
+export default defineConfig({ ...base, entry: ["src/index.ts", "src/testing.ts"] });

@@ -28,7 +28,8 @@ const typeChecks = [tsc("bundler"), tsc("node16")];
 
 /**
  * Each consumer: internal packages it installs (`packages`, and `devPackages` as devDependencies), third-party
- * packages it brings itself, the folders of consumers/ copied in, the commands that must exit 0 (78 = skipped),
+ * packages it brings itself, the folders of consumers/ copied in, the tools/ packages copied in (as ./<name>/:
+ * plain ESM, no build, never published), the commands that must exit 0 (78 = skipped),
  * `zeroDep`: its production tree must be exactly `packages`; `adapter`: skipped, not failed, while that
  * package is still empty; `needs`: services started for it.
  */
@@ -94,6 +95,7 @@ export const CONSUMERS = [
     devPackages: ["@fhir-dsl/smart-sandbox"],
     thirdParty: { "@aws-sdk/client-kms": "3.1164.0" },
     files: ["shared", "kms"],
+    tools: ["test-kms"],
     steps: [node("kms-store.mjs")],
     adapter: "@fhir-dsl/token-store-kms",
   },
@@ -105,6 +107,7 @@ export const CONSUMERS = [
     // Node-only (as the AWS SDK): its users compile with Node's types, which the SDK's own .d.ts need
     devThirdParty: { ...TS, "@types/node": "20.19.25" },
     files: ["kms-signer"],
+    tools: ["test-kms"],
     steps: [node("esm.mjs"), node("cjs.cjs"), node("bin.mjs"), ...typeChecks],
   },
 ];

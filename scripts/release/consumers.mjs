@@ -28,6 +28,10 @@ export async function setupConsumer(consumer, dir, tarballs) {
   };
   await writeFile(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const folder of consumer.files) await cp(join(HERE, "consumers", folder), dir, { recursive: true });
+  // the repo's private test tools (e.g. the local KMS of @fhir-dsl/test-kms): one copy, imported as ./<name>/index.js
+  for (const tool of consumer.tools ?? []) {
+    await cp(join(HERE, "..", "..", "tools", tool), join(dir, tool), { recursive: true, filter: (src) => !src.endsWith("node_modules") });
+  }
   if (existsSync(join(dir, "types.ts"))) {
     // the same source as .cts: compiled as CommonJS under node16, so the exports map's require types are checked too
     await writeFile(join(dir, "types.cts"), await readFile(join(dir, "types.ts"), "utf8"));

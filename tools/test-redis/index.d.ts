@@ -51,3 +51,18 @@ export interface SentinelGroupForTests {
   stop(): Promise<void>;
 }
 export function startSentinelGroup(options?: { replicas?: number; sentinels?: number; name?: string; downAfterMs?: number }): Promise<SentinelGroupForTests>;
+/** The structural part of an ioredis client (Redis or Cluster) that `rawRedisReader` uses. */
+export interface RawRedisClient {
+  get(key: string): Promise<string | null>;
+  pttl(key: string): Promise<number>;
+}
+/** The token-store contract suite's `raw` option: the stored value and TTL under `rawKey(key)`, read with `client()`. */
+export function rawRedisReader(
+  client: () => RawRedisClient,
+  rawKey: (key: string) => string,
+  options: { plaintext: boolean },
+): {
+  read(key: string): Promise<string | undefined>;
+  ttlMs(key: string): Promise<number | undefined>;
+  plaintext: boolean;
+};

@@ -307,3 +307,19 @@ export async function startSentinelGroup({ replicas = 2, sentinels = 3, name = "
   }
   return group;
 }
+
+/**
+ * The token-store contract suite's `raw` option for a Redis-backed store: what really landed in Redis under
+ * `rawKey(key)` (the value as stored, its TTL), read with `client()` (an ioredis Redis or Cluster, looked up at
+ * each read: test files usually connect it in beforeAll, after the suite is declared).
+ */
+export function rawRedisReader(client, rawKey, { plaintext }) {
+  return {
+    read: async (key) => (await client().get(rawKey(key))) ?? undefined,
+    ttlMs: async (key) => {
+      const ttl = await client().pttl(rawKey(key));
+      return ttl >= 0 ? ttl : undefined;
+    },
+    plaintext,
+  };
+}

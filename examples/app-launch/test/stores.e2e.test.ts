@@ -6,7 +6,7 @@ import { RedisTokenStore } from "@fhir-dsl/token-store-redis";
 import { Redis } from "ioredis";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startLocalKms, type LocalKms } from "../../../packages/token-store-kms/test/fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { startApp, type RunningApp } from "../src/app.js";
 import { bannerText, launchBrowser, observationRows, screenshot } from "./browser.js";
 import { redisForTests } from "./redis.js";

@@ -1,6 +1,6 @@
 // A local KMS endpoint for TOKEN_STORE=kms without AWS (the fixture the tests use): prints the settings to
 // export, then serves until Ctrl-C. Any KMS_KEY_ID (e.g. alias/tokens) is created on first use.
-import { startLocalKms } from "../../../packages/token-store-kms/test/fixtures/local-kms.js";
+import { startLocalKms } from "@fhir-dsl/test-kms";
 
 const kms = await startLocalKms();
 console.log(`local KMS running; in another shell:

@@ -28,7 +28,7 @@ export async function openKmsSigner(config: Config): Promise<OpenSigner | undefi
       throw error;
     }
   }
-  const { LocalKms } = await import("../../../packages/token-store-kms/test/fixtures/local-kms.js");
+  const { LocalKms } = await import("@fhir-dsl/test-kms");
   const local = await new LocalKms().start();
   const kms = new KMSClient(local.clientConfig());
   try {

@@ -2,7 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
-import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 
 export interface RemoteServer {
   sandbox: Sandbox;
@@ -16,14 +16,8 @@ export interface RemoteServer {
 
 /** A sandbox standing in for a real SMART server, with a backend client registered under an ES384 key. */
 export async function startRemoteServer(): Promise<RemoteServer> {
-  const { publicKey, privateKey } = await generateKeyPair("ES384", { extractable: true });
-  const kid = "test-key-1";
-  const clientId = "registered-backend";
-  const sandbox = await startSandbox({
-    port: 0,
-    clients: [{ clientId, jwks: { keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES384" }] } }],
-  });
-  const privateKeyPem = await exportPKCS8(privateKey);
+  const sandbox = await startSandbox({ port: 0 });
+  const { clientId, kid, privateKeyPem } = await registerBackendClient(sandbox, { clientId: "registered-backend", kid: "test-key-1" });
   const keyFile = join(await mkdtemp(join(tmpdir(), "backend-services-")), "key.pem");
   await writeFile(keyFile, privateKeyPem, { mode: 0o600 });
   return {

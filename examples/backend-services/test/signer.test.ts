@@ -5,7 +5,7 @@
 import { KMSClient } from "@aws-sdk/client-kms";
 import { createKmsSigner } from "@fhir-dsl/smart-kms-signer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalKms } from "../../../packages/token-store-kms/test/fixtures/local-kms.js";
+import { LocalKms } from "@fhir-dsl/test-kms";
 import { errorLines, runMain } from "./helpers.js";
 import { startRemoteServer, type RemoteServer } from "./sandbox.js";
 

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startLocalKms, type LocalKms } from "../../../packages/token-store-kms/test/fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { REDIS_KEY_PREFIX, redisKeyPrefix } from "../src/stores.js";
 import { errorLines, redisForTests, runMain } from "./helpers.js";
 import { startRemoteServer, type RemoteServer } from "./sandbox.js";

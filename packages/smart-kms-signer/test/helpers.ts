@@ -1,5 +1,5 @@
 import { KMSClient } from "@aws-sdk/client-kms";
-import { LocalKms } from "../../token-store-kms/test/fixtures/local-kms.js";
+import { LocalKms } from "@fhir-dsl/test-kms";
 
 export { LocalKms };
 

@@ -1,6 +1,7 @@
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { InMemoryTokenStore, type TokenStore } from "@fhir-dsl/token-store";
-import { exportJWK, exportPKCS8, generateKeyPair, importPKCS8 } from "jose";
+import { generateKeyPair, importPKCS8 } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { BackendServicesAuth, SmartAuthError, createAuthorizedFetch } from "../src/index.js";
 import { createFhirClient } from "./support/fake-core.js";
@@ -12,21 +13,11 @@ let rs384: CryptoKey;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  const es = await generateKeyPair("ES384", { extractable: true });
-  const rs = await generateKeyPair("RS384", { extractable: true });
-  es384Pem = await exportPKCS8(es.privateKey);
+  const es = await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs system/Observation.rs" });
+  const rs = await registerBackendClient(sandbox, { clientId: "backend-rs384", alg: "RS384", kid: "rsa-1", scope: "system/*.rs" });
+  es384Pem = es.privateKeyPem;
   es384 = es.privateKey;
   rs384 = rs.privateKey;
-  await sandbox.registerClient({
-    clientId: "backend-client-id",
-    jwks: { keys: [{ ...(await exportJWK(es.publicKey)), kid: "key-1", alg: "ES384" }] },
-    scope: "system/Patient.rs system/Observation.rs",
-  });
-  await sandbox.registerClient({
-    clientId: "backend-rs384",
-    jwks: { keys: [{ ...(await exportJWK(rs.publicKey)), kid: "rsa-1", alg: "RS384" }] },
-    scope: "system/*.rs",
-  });
 });
 afterAll(() => sandbox.close());
 beforeEach(() => {

@@ -1,9 +1,9 @@
 // SECURITY.md F11: a Backend Services token is bound to its tenant (FHIR base + token endpoint).
 // Two tenants on two sandboxes share one client id and one key, as a vendor app serving many EHRs does.
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { InMemoryTokenStore, type StoredToken } from "@fhir-dsl/token-store";
 import fc from "fast-check";
-import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { BackendServicesAuth, SmartAuthError, clearDiscoveryCache, type BackendServicesAuthOptions } from "../src/index.js";
 import { BINDING_FIELD, backendStoreKey, tenantBoundStore } from "../src/tenant-binding.js";
@@ -19,11 +19,10 @@ let privateKey: CryptoKey;
 
 beforeAll(async () => {
   [a, b] = await Promise.all([startSandbox({ port: 0 }), startSandbox({ port: 0 })]);
-  const keys = await generateKeyPair("ES384", { extractable: true });
-  privateKey = keys.privateKey;
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: "vendor-1", alg: "ES384" };
   // one vendor app, one client id, one key, registered at both tenants
-  for (const tenant of [a, b]) await tenant.registerClient({ clientId: "vendor", jwks: { keys: [jwk] }, scope: SCOPE });
+  const vendor = await registerBackendClient(a, { clientId: "vendor", kid: "vendor-1", scope: SCOPE });
+  await b.registerClient({ clientId: "vendor", jwks: vendor.jwks, scope: SCOPE });
+  privateKey = vendor.privateKey;
   front = await startTenantFront(b.url);
 });
 afterAll(async () => {

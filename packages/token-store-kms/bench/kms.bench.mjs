@@ -1,9 +1,9 @@
 // Cost of KmsEncryptedTokenStore over the in-memory store, data-key caches on vs off, in one run.
-// Talks to the local KMS fixture (real KMSClient, real HTTP on 127.0.0.1); `pnpm bench` compiles both first.
+// Talks to the local KMS of @fhir-dsl/test-kms (real KMSClient, real HTTP on 127.0.0.1); `pnpm bench` compiles src first.
 import { KMSClient } from "@aws-sdk/client-kms";
 import { InMemoryTokenStore } from "@fhir-dsl/token-store";
-import { KmsEncryptedTokenStore } from "../node_modules/.cache/bench/src/index.js";
-import { startLocalKms } from "../node_modules/.cache/bench/test/fixtures/local-kms.js";
+import { KmsEncryptedTokenStore } from "../node_modules/.cache/bench/index.js";
+import { startLocalKms } from "@fhir-dsl/test-kms";
 
 const OPS = Number(process.env.BENCH_OPS) || 1_000;
 const token = {

@@ -2,7 +2,7 @@ import { InMemoryTokenStore } from "@fhir-dsl/token-store";
 import { runTokenStoreContract } from "@fhir-dsl/token-store/testing";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { KmsEncryptedTokenStore } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { kmsClient } from "./helpers.js";
 
 let kms: LocalKms;

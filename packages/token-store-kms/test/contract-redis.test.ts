@@ -3,9 +3,9 @@ import { RedisTokenStore } from "@fhir-dsl/token-store-redis";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore, REDACTED } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { kmsClient, secretToken, SECRETS, uniqueKey } from "./helpers.js";
-import { redisForTests } from "./redis-server.js";
+import { rawRedisReader, redisForTests } from "@fhir-dsl/test-redis";
 
 let kms: LocalKms;
 let redis: Awaited<ReturnType<typeof redisForTests>>;
@@ -25,14 +25,7 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
   requireLock: true,
-  raw: {
-    read: async (key) => (await client.get(inner.rawKey(key))) ?? undefined,
-    ttlMs: async (key) => {
-      const ttl = await client.pttl(inner.rawKey(key));
-      return ttl >= 0 ? ttl : undefined;
-    },
-    plaintext: false,
-  },
+  raw: rawRedisReader(() => client, (key) => inner.rawKey(key), { plaintext: false }),
 });
 
 afterAll(async () => {

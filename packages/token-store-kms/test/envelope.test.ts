@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromBase64Url, toBase64Url } from "../src/base64url.js";
 import { ENVELOPE_VERSION, formatEnvelope, parseEnvelope, type Envelope } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { encryptedStore, secretToken } from "./helpers.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS) || 200;

@@ -1,7 +1,7 @@
 import { InMemoryTokenStore, TokenStoreError, TokenStoreErrorCode } from "@fhir-dsl/token-store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore } from "../src/index.js";
-import { startLocalKms, type KmsFaultName, type KmsOperation, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type KmsFaultName, type KmsOperation, type LocalKms } from "@fhir-dsl/test-kms";
 import { encryptedStore, expectNoSecrets, kmsClient, secretToken, SECRETS, uniqueKey } from "./helpers.js";
 
 let kms: LocalKms;

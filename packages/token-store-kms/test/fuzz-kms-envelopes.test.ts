@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { InMemoryTokenStore, type StoredToken } from "@fhir-dsl/token-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TokenStoreError, TokenStoreErrorCode, type KmsEncryptedTokenStore } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { encryptedStore, expectNoSecrets, secretToken } from "./helpers.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);

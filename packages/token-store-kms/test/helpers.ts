@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import { KmsEncryptedTokenStore, type KmsEncryptedTokenStoreOptions } from "../src/index.js";
-import type { LocalKms } from "./fixtures/local-kms.js";
+import type { LocalKms } from "@fhir-dsl/test-kms";
 
 /** The real KMSClient pointed at the local fixture. */
 export function kmsClient(kms: LocalKms, extra: Partial<KMSClientConfig> = {}): KMSClient {

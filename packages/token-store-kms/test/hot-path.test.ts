@@ -3,7 +3,7 @@ import { InMemoryTokenStore } from "@fhir-dsl/token-store";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { kmsClient } from "./helpers.js";
 
 // ARCHITECTURE.md invariant: a cached token is served from memory; an encrypted store is not decrypted per FHIR request.

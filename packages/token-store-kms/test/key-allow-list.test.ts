@@ -4,7 +4,7 @@ import { InMemoryTokenStore, type StoredToken } from "@fhir-dsl/token-store";
 import fc from "fast-check";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore, TokenStoreError, formatEnvelope, parseEnvelope } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { encryptedStore, expectNoSecrets, kmsClient, secretToken, uniqueKey } from "./helpers.js";
 
 const RUNS = Math.min(Number(process.env.FUZZ_RUNS ?? 300), 300);

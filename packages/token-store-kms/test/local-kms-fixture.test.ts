@@ -1,6 +1,6 @@
 import { DecryptCommand, EncryptCommand, GenerateDataKeyCommand } from "@aws-sdk/client-kms";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { kmsClient } from "./helpers.js";
 
 let kms: LocalKms;

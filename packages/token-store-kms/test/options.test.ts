@@ -1,7 +1,7 @@
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { KmsEncryptedTokenStore, type KmsCallStats, type KmsEncryptedTokenStoreOptions } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { kmsClient, secretToken } from "./helpers.js";
 
 let kms: LocalKms;

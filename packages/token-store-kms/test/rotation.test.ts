@@ -1,7 +1,7 @@
 import { InMemoryTokenStore } from "@fhir-dsl/token-store";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore, parseEnvelope } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { encryptedStore, kmsClient, secretToken, uniqueKey } from "./helpers.js";
 
 let kms: LocalKms;

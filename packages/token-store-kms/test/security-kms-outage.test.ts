@@ -6,52 +6,24 @@
  * the outage is stored in the background and another process reads it; nothing acknowledged is lost.
  * faults.test.ts covers each KMS error code on its own.
  */
-import { once } from "node:events";
-import { connect, createServer, type Socket } from "node:net";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { BackendServicesAuth, SmartAuthError } from "@fhir-dsl/smart";
 import { InMemoryTokenStore } from "@fhir-dsl/token-store";
 import { generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore, TokenStoreError } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
+import { startTcpProxy, type TcpProxy } from "@fhir-dsl/test-net";
 import { expectNoSecrets } from "./helpers.js";
 
 const FHIR = "http://127.0.0.1:9/fhir";
 const TOKEN_ENDPOINT = "http://127.0.0.1:9/token";
 
-async function switchableProxy(targetPort: number) {
-  let down = false;
-  const sockets = new Set<Socket>();
-  const server = createServer((client) => {
-    if (down) return void client.destroy();
-    const upstream = connect(targetPort, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.pipe(upstream).pipe(client);
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-    setDown(on: boolean) {
-      down = on;
-      if (on) for (const s of sockets) s.destroy();
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 let kms: LocalKms;
-let proxy: Awaited<ReturnType<typeof switchableProxy>>;
+let proxy: TcpProxy;
 beforeAll(async () => {
   kms = await startLocalKms();
-  proxy = await switchableProxy(Number(new URL(kms.endpoint).port));
+  proxy = await startTcpProxy(Number(new URL(kms.endpoint).port));
 });
 afterAll(async () => {
   await proxy.close();

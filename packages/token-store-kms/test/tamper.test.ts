@@ -1,7 +1,7 @@
 import { InMemoryTokenStore, TokenStoreError, TokenStoreErrorCode, type StoredToken } from "@fhir-dsl/token-store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore, parseEnvelope, formatEnvelope } from "../src/index.js";
-import { startLocalKms, type LocalKms } from "./fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { encryptedStore, kmsClient, secretToken, SECRETS, uniqueKey } from "./helpers.js";
 
 let kms: LocalKms;

@@ -5,10 +5,10 @@
 // Usage: node bench/cluster.bench.mjs   (needs redis-server and redis-cli on PATH)
 import { BackendServicesAuth } from "@fhir-dsl/smart";
 import { startSandbox } from "@fhir-dsl/smart-sandbox";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { sampleToken } from "@fhir-dsl/token-store/testing";
 import { Cluster, Redis } from "ioredis";
-import { exportJWK, generateKeyPair } from "jose";
-import { startRedisCluster } from "../../../tools/test-redis/index.js";
+import { startRedisCluster } from "@fhir-dsl/test-redis";
 import { RedisTokenStore } from "../dist/index.js";
 
 const OPS = Number(process.env.BENCH_OPS ?? 1_000);
@@ -87,16 +87,14 @@ const lockUsage = await cluster.call("MEMORY", "USAGE", store.lockKey("mem:lock"
 await lock.release();
 
 // hot path over the cluster: Redis commands sent by 10,000 cached getAuthorization calls, from INFO commandstats
-const { privateKey, publicKey } = await generateKeyPair("ES384", { extractable: true });
-const sandbox = await startSandbox({
-  clients: [{ clientId: "bench", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "bench", alg: "ES384", use: "sig" }] } }],
-});
+const sandbox = await startSandbox();
+const { privateJwk } = await registerBackendClient(sandbox, { clientId: "bench", kid: "bench" });
 const auth = new BackendServicesAuth({
   fhirBaseUrl: sandbox.fhirBaseUrl,
   tokenEndpoint: sandbox.tokenEndpoint,
   clientId: "bench",
   scope: "system/Patient.rs",
-  privateKey: { ...(await exportJWK(privateKey)), kid: "bench", alg: "ES384" },
+  privateKey: privateJwk,
   alg: "ES384",
   kid: "bench",
   tokenStore: new RedisTokenStore(cluster, { keyPrefix: `${keyPrefix}hot:`, durability: { replicas: 1 } }),

@@ -2,18 +2,15 @@
 // over a RedisTokenStore beside the InMemoryTokenStore.
 import { BackendServicesAuth, InMemoryTokenStore } from "@fhir-dsl/smart";
 import { startSandbox } from "@fhir-dsl/smart-sandbox";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { Redis } from "ioredis";
-import { exportJWK, generateKeyPair } from "jose";
 import { RedisTokenStore } from "../dist/index.js";
 import { benchRedis } from "./redis.mjs";
 
 const CALLS = 10_000;
 const ROUNDS = 15;
-const { privateKey, publicKey } = await generateKeyPair("ES384", { extractable: true });
-const privateJwk = { ...(await exportJWK(privateKey)), kid: "bench", alg: "ES384" };
-const sandbox = await startSandbox({
-  clients: [{ clientId: "bench", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "bench", alg: "ES384", use: "sig" }] } }],
-});
+const sandbox = await startSandbox();
+const { privateJwk } = await registerBackendClient(sandbox, { clientId: "bench", kid: "bench" });
 const server = await benchRedis();
 const client = new Redis(server.url);
 const keyPrefix = `bench-hot:${process.pid}:`;

@@ -11,9 +11,9 @@ import {
   type SmartConfiguration,
 } from "@fhir-dsl/smart";
 import { type Sandbox, startSandbox } from "@fhir-dsl/smart-sandbox";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { runTokenStoreContract, sampleToken } from "@fhir-dsl/token-store/testing";
 import { Cluster, Redis } from "ioredis";
-import { exportJWK, generateKeyPair } from "jose";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError, TokenStoreErrorCode } from "../src/index.js";
 import { ensureBuilt, runFleet, type WorkerResult } from "./fleet.js";
 import { randomPrefix } from "./helpers.js";
-import { startRedisCluster, type RedisClusterForTests } from "./redis-server.js";
+import { rawRedisReader, startRedisCluster, type RedisClusterForTests } from "@fhir-dsl/test-redis";
 
 const LIFETIME_S = 2; // renewed 0.5 s early: one refresh about every 1.5 s
 const WORKERS = 8;
@@ -38,16 +38,13 @@ beforeAll(async () => {
   redis = await startRedisCluster({ primaries: 3, replicasPerPrimary: 1 });
   cluster = new Cluster(redis.startupNodes);
   cluster.on("error", () => {});
-  const { privateKey, publicKey } = await generateKeyPair("RS384", { extractable: true });
-  privateJwk = { ...(await exportJWK(privateKey)), kid: "fleet", alg: "RS384" };
   sandbox = await startSandbox({
     accessTokenLifetimeSeconds: LIFETIME_S,
     logger: (line) => refused.push(line),
-    clients: [
-      { clientId: "fleet", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "fleet", alg: "RS384", use: "sig" }] } },
-      { clientId: "fleet-app", redirectUris: [REDIRECT_URI] },
-    ],
+    clients: [{ clientId: "fleet-app", redirectUris: [REDIRECT_URI] }],
   });
+  const fleet = await registerBackendClient(sandbox, { clientId: "fleet", alg: "RS384", kid: "fleet" });
+  privateJwk = fleet.privateJwk as Record<string, unknown>;
 }, 60_000);
 
 afterAll(async () => {
@@ -62,14 +59,7 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => new RedisTokenStore(cluster, { keyPrefix: contractPrefix }),
   requireLock: true,
-  raw: {
-    read: async (key) => (await cluster.get(`${contractPrefix}{${key}}`)) ?? undefined,
-    ttlMs: async (key) => {
-      const ttl = await cluster.pttl(`${contractPrefix}{${key}}`);
-      return ttl >= 0 ? ttl : undefined;
-    },
-    plaintext: true,
-  },
+  raw: rawRedisReader(() => cluster, (key) => `${contractPrefix}{${key}}`, { plaintext: true }),
 });
 
 /** The primary and the replica that hold `redisKey`'s slot now. */

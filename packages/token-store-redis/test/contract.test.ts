@@ -1,4 +1,5 @@
 import { runTokenStoreContract } from "@fhir-dsl/token-store/testing";
+import { rawRedisReader } from "@fhir-dsl/test-redis";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { RedisTokenStore } from "../src/index.js";
 import { randomPrefix, sharedClient } from "./helpers.js";
@@ -11,14 +12,7 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
   requireLock: true,
-  raw: {
-    read: async (key) => (await client.get(store.rawKey(key))) ?? undefined,
-    ttlMs: async (key) => {
-      const ttl = await client.pttl(store.rawKey(key));
-      return ttl >= 0 ? ttl : undefined;
-    },
-    plaintext: true,
-  },
+  raw: rawRedisReader(() => client, (key) => store.rawKey(key), { plaintext: true }),
   teardown: async () => {
     await client.quit();
   },

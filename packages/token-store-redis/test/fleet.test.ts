@@ -9,7 +9,7 @@ import {
   InMemoryTokenStore,
 } from "@fhir-dsl/smart";
 import { type Sandbox, startSandbox } from "@fhir-dsl/smart-sandbox";
-import { exportJWK, generateKeyPair } from "jose";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { RedisTokenStore } from "../src/index.js";
 import { ensureBuilt, runFleet, type WorkerResult } from "./fleet.js";
@@ -27,16 +27,13 @@ const client = sharedClient();
 
 beforeAll(async () => {
   ensureBuilt();
-  const { privateKey, publicKey } = await generateKeyPair("RS384", { extractable: true });
-  privateJwk = { ...(await exportJWK(privateKey)), kid: "fleet", alg: "RS384" };
   sandbox = await startSandbox({
     accessTokenLifetimeSeconds: LIFETIME_S,
     logger: (line) => refused.push(line),
-    clients: [
-      { clientId: "fleet", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "fleet", alg: "RS384", use: "sig" }] } },
-      { clientId: "fleet-app", redirectUris: [REDIRECT_URI] },
-    ],
+    clients: [{ clientId: "fleet-app", redirectUris: [REDIRECT_URI] }],
   });
+  const fleet = await registerBackendClient(sandbox, { clientId: "fleet", alg: "RS384", kid: "fleet" });
+  privateJwk = fleet.privateJwk as Record<string, unknown>;
 }, 60_000);
 
 afterAll(async () => {

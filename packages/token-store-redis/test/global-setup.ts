@@ -1,5 +1,5 @@
 import type { TestProject } from "vitest/node";
-import { startPrivateRedis } from "./redis-server.js";
+import { startPrivateRedis } from "@fhir-dsl/test-redis";
 
 declare module "vitest" {
   export interface ProvidedContext {

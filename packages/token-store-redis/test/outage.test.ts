@@ -2,7 +2,7 @@ import { sampleToken } from "@fhir-dsl/token-store/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError, TokenStoreErrorCode } from "../src/index.js";
-import { startPrivateRedis, type PrivateRedis } from "./redis-server.js";
+import { startPrivateRedis, type PrivateRedis } from "@fhir-dsl/test-redis";
 
 // Always a private redis-server: this file stops and restarts it, which must never hit the shared one.
 let redis: PrivateRedis;

@@ -8,15 +8,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, connect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleToken } from "@fhir-dsl/token-store/testing";
-import { exportJWK, generateKeyPair } from "jose";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError } from "../src/index.js";
-import { freePort } from "./redis-server.js";
+import { startTcpProxy } from "@fhir-dsl/test-net";
+import { freePort } from "@fhir-dsl/test-redis";
 
 /** A redis-server with AOF and fsync on every write, that a test can kill -9 and start again. */
 async function persistentRedis() {
@@ -49,35 +49,6 @@ async function persistentRedis() {
     if (child && child.exitCode === null) await crash().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   } };
-}
-
-/** A TCP proxy in front of Redis: forwards, or swallows everything ("blackhole"), or cuts every connection. */
-async function proxyTo(targetPort: number) {
-  let blackhole = false;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(targetPort, "127.0.0.1");
-    sockets.add(client).add(upstream);
-    client.on("data", (d) => void (blackhole || upstream.write(d)));
-    upstream.on("data", (d) => void (blackhole || client.write(d)));
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on("error", end).on("close", end);
-    upstream.on("error", end).on("close", end);
-  });
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  return {
-    port: (server.address() as { port: number }).port,
-    setBlackhole: (on: boolean) => void (blackhole = on),
-    cut: () => {
-      for (const s of sockets) s.destroy();
-      sockets.clear();
-    },
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
 }
 
 /** Resolves once `store` answers again after a Redis restart (its connection backs off between attempts; within 10 s). */
@@ -140,7 +111,7 @@ describe("Redis crash mid-run with appendfsync always: every acknowledged set su
  * its commands on its own connection with resending off (src/connection.ts), whatever the client says.
  */
 async function staleReplay(resend: boolean): Promise<string | undefined> {
-  const proxy = await proxyTo(redis.port);
+  const proxy = await startTcpProxy(redis.port);
   const viaProxy = new Redis({ port: proxy.port, host: "127.0.0.1", autoResendUnfulfilledCommands: resend });
   viaProxy.on("error", () => {});
   const direct = new Redis({ port: redis.port, host: "127.0.0.1" });
@@ -245,8 +216,7 @@ describe("BackendServicesAuth over RedisTokenStore: Redis down costs sharing, no
     const client = new Redis({ port: redis.port, host: "127.0.0.1" });
     client.on("error", () => {});
     try {
-      const { privateKey, publicKey } = await generateKeyPair("ES384");
-      await sandbox.registerClient({ clientId: "etl", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "k1", alg: "ES384" }] }, grantTypes: ["client_credentials"] });
+      const { privateKey } = await registerBackendClient(sandbox, { clientId: "etl", kid: "k1", grantTypes: ["client_credentials"] });
       const store = new RedisTokenStore(client, { keyPrefix: "f8:", commandTimeoutMs: 300 });
       const errors: unknown[] = [];
       // one BackendServicesAuth per "process" of a fleet, all on the same Redis key

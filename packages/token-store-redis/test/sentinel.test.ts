@@ -6,7 +6,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisTokenStore, TokenStoreError, type RedisTokenStoreOptions } from "../src/index.js";
 import { randomPrefix } from "./helpers.js";
-import { startSentinelGroup, type SentinelGroupForTests } from "./redis-server.js";
+import { rawRedisReader, startSentinelGroup, type SentinelGroupForTests } from "@fhir-dsl/test-redis";
 
 let group: SentinelGroupForTests;
 let client: Redis;
@@ -53,14 +53,7 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => new RedisTokenStore(client, { keyPrefix: contractPrefix, durability: { replicas: 2 } }),
   requireLock: true,
-  raw: {
-    read: async (key) => (await client.get(`${contractPrefix}{${key}}`)) ?? undefined,
-    ttlMs: async (key) => {
-      const ttl = await client.pttl(`${contractPrefix}{${key}}`);
-      return ttl >= 0 ? ttl : undefined;
-    },
-    plaintext: true,
-  },
+  raw: rawRedisReader(() => client, (key) => `${contractPrefix}{${key}}`, { plaintext: true }),
 });
 
 /**

@@ -6,7 +6,7 @@
  */
 import { BackendServicesAuth, SmartAuthError, clearDiscoveryCache, type BackendServicesAuthOptions } from "@fhir-dsl/smart";
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
-import { exportJWK, generateKeyPair } from "jose";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { startTenantFront, type TenantFront } from "../../smart/test/support/tenant-proxy.js";
 import { RedisTokenStore } from "../src/index.js";
@@ -31,11 +31,11 @@ interface TenantWorkerResult {
 beforeAll(async () => {
   ensureBuilt();
   [a, b] = await Promise.all([startSandbox({ port: 0 }), startSandbox({ port: 0 })]);
-  const keys = await generateKeyPair("ES384", { extractable: true });
-  privateKey = keys.privateKey;
-  privateJwk = (await exportJWK(keys.privateKey)) as Record<string, unknown>;
-  const jwk = { ...(await exportJWK(keys.publicKey)), kid: "vendor-1", alg: "ES384" };
-  for (const tenant of [a, b]) await tenant.registerClient({ clientId: "vendor", jwks: { keys: [jwk] }, scope: SCOPE });
+  // one vendor app, one client id, one key, registered at both tenants
+  const vendor = await registerBackendClient(a, { clientId: "vendor", kid: "vendor-1", scope: SCOPE });
+  await b.registerClient({ clientId: "vendor", jwks: vendor.jwks, scope: SCOPE });
+  privateKey = vendor.privateKey;
+  privateJwk = vendor.privateJwk as Record<string, unknown>;
   front = await startTenantFront(b.url);
 }, 60_000);
 afterAll(async () => {

@@ -4,14 +4,15 @@ import assert from "node:assert/strict";
 import { createPublicKey, verify } from "node:crypto";
 import { KMSClient } from "@aws-sdk/client-kms";
 import { createKmsSigner, KmsSignerError } from "@fhir-dsl/smart-kms-signer";
-import { startSigningKms } from "./local-kms-signer.mjs";
+import { LocalKms } from "./test-kms/index.js";
 
 assert.match(import.meta.resolve("@fhir-dsl/smart-kms-signer"), /\/dist\/index\.js$/, "import must resolve to the ESM build");
-const local = await startSigningKms();
-const kms = new KMSClient({ region: "us-east-1", endpoint: local.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" }, maxAttempts: 1 });
+const local = await new LocalKms().start();
+const arn = await local.createSigningKey("ECC_NIST_P384", { alias: "alias/signing" });
+const kms = new KMSClient({ ...local.clientConfig(), maxAttempts: 1 });
 try {
   const signer = await createKmsSigner({ kms, keyId: "alias/signing", alg: "ES384" });
-  assert.equal(signer.keyArn, local.arn);
+  assert.equal(signer.keyArn, arn);
   const [jwk] = signer.jwks().keys;
   assert.deepEqual(Object.keys(jwk).sort(), ["alg", "crv", "kid", "kty", "use", "x", "y"]);
   assert.match(signer.kid, /^[A-Za-z0-9_-]{43}$/);

@@ -5,19 +5,20 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { BackendServicesAuth, InMemoryTokenStore } from "@fhir-dsl/smart";
 import * as adapter from "@fhir-dsl/token-store-kms";
 import { startSandbox } from "@fhir-dsl/smart-sandbox";
-import { importPKCS8, registerBackendClient } from "./backend-key.mjs";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
+import { importPKCS8 } from "./backend-key.mjs";
 import { skipUnlessExported } from "./exports.mjs";
 import { createFhirClient } from "./fhir-client.mjs";
-import { startLocalKms } from "./local-kms.mjs";
+import { startLocalKms } from "./test-kms/index.js";
 
 skipUnlessExported(adapter, "@fhir-dsl/token-store-kms", ["KmsEncryptedTokenStore"]);
 const { KmsEncryptedTokenStore } = adapter;
 
 const kmsServer = await startLocalKms();
 const sandbox = await startSandbox({ port: 0 });
-const kms = new KMSClient({ region: "us-east-1", endpoint: kmsServer.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+const kms = new KMSClient(kmsServer.clientConfig());
 try {
-  const pem = await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" });
+  const pem = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" })).privateKeyPem;
   const privateKey = await importPKCS8(pem, "ES384");
   const inner = new InMemoryTokenStore();
   const make = () =>

@@ -6,7 +6,8 @@ import { BackendServicesAuth } from "@fhir-dsl/smart";
 import * as adapter from "@fhir-dsl/token-store-redis";
 import { startSandbox } from "@fhir-dsl/smart-sandbox";
 import { Redis } from "ioredis";
-import { importPKCS8, registerBackendClient } from "./backend-key.mjs";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
+import { importPKCS8 } from "./backend-key.mjs";
 import { skipUnlessExported } from "./exports.mjs";
 import { createFhirClient } from "./fhir-client.mjs";
 
@@ -19,7 +20,7 @@ const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPe
 const sandbox = await startSandbox({ port: 0 });
 try {
   await redis.connect();
-  const pem = await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" });
+  const pem = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" })).privateKeyPem;
   const privateKey = await importPKCS8(pem, "ES384");
   const make = () =>
     new BackendServicesAuth({

@@ -1,15 +1,7 @@
-// An ES384 key pair for the Backend Services client: the private key as PKCS#8 PEM (what the README reads from
-// PRIVATE_KEY), its public JWK registered with the sandbox.
-import { generateKeyPairSync } from "node:crypto";
+// What jose's importPKCS8(pem, "ES384") does, without making the consumer depend on jose. The key pair and the
+// client registration come from the sandbox's own helper (@fhir-dsl/smart-sandbox/testing, from its tarball).
 
-export async function registerBackendClient(sandbox, { clientId, scope, kid = "key-1" }) {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-384" });
-  const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "ES384", use: "sig" };
-  await sandbox.registerClient({ clientId, jwks: { keys: [jwk] }, scope });
-  return privateKey.export({ type: "pkcs8", format: "pem" });
-}
-
-/** What jose's importPKCS8(pem, "ES384") does, without making the consumer depend on jose. */
+/** The ES384 private key of a PKCS#8 PEM (what the README reads from PRIVATE_KEY), as a WebCrypto CryptoKey. */
 export async function importPKCS8(pem) {
   const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
   return crypto.subtle.importKey("pkcs8", der, { name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);

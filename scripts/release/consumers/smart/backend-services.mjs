@@ -2,12 +2,13 @@
 import assert from "node:assert/strict";
 import { BackendServicesAuth } from "@fhir-dsl/smart";
 import { startSandbox } from "@fhir-dsl/smart-sandbox";
-import { importPKCS8, registerBackendClient } from "./backend-key.mjs";
+import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
+import { importPKCS8 } from "./backend-key.mjs";
 import { createFhirClient } from "./fhir-client.mjs";
 
 const sandbox = await startSandbox({ port: 0 });
 try {
-  process.env.PRIVATE_KEY = await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs system/Observation.rs" });
+  process.env.PRIVATE_KEY = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs system/Observation.rs" })).privateKeyPem;
 
   // --- the README, with the sandbox's URL ---
   const privateKey = await importPKCS8(process.env.PRIVATE_KEY, "ES384");
