@@ -48,7 +48,7 @@ export async function openTokenStore(env: NodeJS.ProcessEnv, localKmsAllowed: bo
   } else {
     if (!localKmsAllowed) throw new StoreConfigError("TOKEN_STORE=kms with FHIR_BASE_URL needs KMS_KEY_ID (and AWS credentials, or KMS_ENDPOINT)");
     // the repository's test fixture: the KMS JSON protocol on 127.0.0.1, with one symmetric key
-    const { LocalKms } = await import("../../../packages/token-store-kms/test/fixtures/local-kms.js");
+    const { LocalKms } = await import("@fhir-dsl/test-kms");
     const local = await new LocalKms().start();
     keyId = "alias/app-launch-tokens";
     local.createKey({ alias: keyId });

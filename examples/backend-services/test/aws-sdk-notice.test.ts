@@ -1,7 +1,7 @@
 // Issue 19 (newcomer): the AWS SDK's Node version notice was printed on every KMS run of the example. The example
 // (never a library package) turns it off unless the user set AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED.
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { startLocalKms, type LocalKms } from "../../../packages/token-store-kms/test/fixtures/local-kms.js";
+import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
 import { runMain } from "./helpers.js";
 
 let kms: LocalKms;
