@@ -10,9 +10,8 @@ import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text }
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
-import { introspectToken, type IntrospectionResult } from "./introspection.js";
+import type { IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
-import { revokeToken } from "./revocation.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
 import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
@@ -231,6 +230,8 @@ export class SmartClient implements AuthProvider {
     await this.#settle();
     const token = this.#manager.token;
     if (token) {
+      // loaded on first use: a browser app that never revokes does not carry it (issue 20 item 6)
+      const { revokeToken } = await import("./revocation.js");
       if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token", signal });
       await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", signal });
     }
@@ -261,6 +262,7 @@ export class SmartClient implements AuthProvider {
   async introspect(options: { bearerToken?: string } & CallOptions = {}): Promise<IntrospectionResult> {
     const { signal, bearerToken } = options;
     const token = await this.getToken({ signal });
+    const { introspectToken } = await import("./introspection.js"); // loaded on first use (issue 20 item 6)
     return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken, signal });
   }
 
