@@ -72,8 +72,7 @@ export function resolveClientAuth({ clientAuth, privateKey, alg, kid, jku, clien
 export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: string, now: () => number) {
   const pending = new Map<string, Promise<oauth.ClientAuth>>();
   // a confidential client's code starts loading with its client, before the first token request needs it
-  const confidential = auth.method === "none" ? undefined : import("./confidential-auth.js");
-  confidential?.catch(() => undefined);
+  const confidential = auth.method === "none" ? undefined : loadConfidentialAuth();
   return (audience: string = tokenEndpoint) => {
     let p = pending.get(audience);
     if (!p) {
@@ -92,8 +91,20 @@ export async function toOAuthClientAuth(
   auth: ClientAuthentication,
   tokenEndpoint: string,
   now: () => number,
-  confidential: Promise<typeof import("./confidential-auth.js")> | undefined = auth.method === "none" ? undefined : import("./confidential-auth.js"),
+  confidential: Promise<ConfidentialAuthModule> | undefined = auth.method === "none" ? undefined : loadConfidentialAuth(),
 ): Promise<oauth.ClientAuth> {
   if (auth.method === "none") return oauth.None();
   return (await confidential!).confidentialClientAuth(auth, tokenEndpoint, now);
+}
+
+type ConfidentialAuthModule = typeof import("./confidential-auth.js");
+let confidentialAuth: Promise<ConfidentialAuthModule> | undefined;
+
+/** The confidential-client module, imported once per process on first need (a public client never loads it). */
+export function loadConfidentialAuth(): Promise<ConfidentialAuthModule> {
+  if (!confidentialAuth) {
+    confidentialAuth = import("./confidential-auth.js");
+    confidentialAuth.catch(() => (confidentialAuth = undefined)); // a failed load is retried by the next caller
+  }
+  return confidentialAuth;
 }

@@ -2,6 +2,7 @@ import * as oauth from "oauth4webapi";
 import { assertionKid } from "./assertion-kid.js";
 import type { AssertionAlg, ClientAuthentication } from "./client-auth.js";
 import { checkSigner, isAssertionSigner, pkcs8Der, signerClientAuth } from "./signer.js";
+import { DEFAULT_ASSERTION_LIFETIME_SECONDS } from "./defaults.js";
 
 // Confidential-client authentication (secrets, private_key_jwt, key import), loaded on first use through
 // import() so that a public browser client's bundle never carries it (issue 20 item 6: size).
@@ -70,7 +71,7 @@ export async function confidentialClientAuth(auth: ClientAuthentication, tokenEn
     case "client_secret_basic":
       return auth.basicEncoding === "form-urlencoded" ? oauth.ClientSecretBasic(auth.clientSecret) : rawBasic(auth.clientSecret);
     case "private_key_jwt": {
-      const lifetime = auth.assertionLifetimeSeconds ?? 240;
+      const lifetime = auth.assertionLifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
       if (!(lifetime > 0 && lifetime <= 300)) throw new TypeError("assertionLifetimeSeconds must be in (0, 300]");
       if (isAssertionSigner(auth.privateKey)) {
         const signer = checkSigner(auth.privateKey, auth.alg, auth.kid);

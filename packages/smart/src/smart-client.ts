@@ -6,7 +6,7 @@ import { createAuthorizedFetch } from "./authorized-fetch.js";
 import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import { fhirBaseOf } from "./discovery.js";
 import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
+import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, requireOptionsWithConfig, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
@@ -16,7 +16,7 @@ import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
 import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
 import { singleFlight } from "./single-flight.js";
-import { resolveLeaseMs } from "./lease.js";
+import { resolveRenewal } from "./options.js";
 import { TokenManager, storeError } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
@@ -73,7 +73,6 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
-const RESTORED = Symbol("restored");
 const CONTEXT_KEYS = ["patient", "encounter", "fhirContext", "need_patient_banner", "smart_style_url", "intent", "tenant"];
 
 /**
@@ -100,10 +99,12 @@ export class SmartClient implements AuthProvider {
   #client: ReturnType<typeof tokenClient> | undefined;
   // refresh tokens the server refused: never sent again (issue 19), made on the first refusal
   #refused: RefusedRefreshTokens | undefined;
+  // Set only while restore() constructs: the stored token is remembered, not written back to the store.
+  static #restoring = false;
 
   constructor(options: SmartClientOptions) {
     const who = "SmartClient";
-    const { smartConfig, tokens, tokenStore, storeKey, allowInsecureRequests } = requireOptions(who, options, true);
+    const { smartConfig, tokens, tokenStore, storeKey, allowInsecureRequests } = requireOptionsWithConfig(who, options);
     this.clientId = text(who, options.clientId, "clientId");
     text(who, tokens?.access_token, "tokens with an access_token (the result of exchangeCode)");
     if (tokenStore) text(who, storeKey, "storeKey with a tokenStore, one per user session, e.g. `smart:${userId}`");
@@ -112,7 +113,8 @@ export class SmartClient implements AuthProvider {
     this.smartConfig = smartConfig;
     this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
-    const now = (this.#now = options.now ?? Date.now);
+    const { now, refreshMarginMs, leaseMs } = resolveRenewal(who, options);
+    this.#now = now;
 
     const token = normaliseLaunchContext(typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()));
     // checklist 2.56, E1: refreshes are compared with the original grant, kept with the token (a token stored before it: its scope)
@@ -120,7 +122,6 @@ export class SmartClient implements AuthProvider {
     if (original !== undefined) token[ORIGINAL_SCOPE] = original;
     this.#claims = verifiedClaimsOf(tokens);
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
-    const leaseMs = resolveLeaseMs(who, options);
     // misconfigured client authentication fails here, at construction; the client kept is built on first refresh
     tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
     const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
@@ -134,12 +135,12 @@ export class SmartClient implements AuthProvider {
       key,
       now,
       leaseMs,
-      refreshMarginMs: options.refreshMarginMs,
+      refreshMarginMs,
       onStoreError: options.onStoreError,
-      obtain: events ? events.observeObtain(refresh, false) : refresh,
+      obtain: events ? events.observeRefresh(refresh) : refresh,
       canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
     }));
-    if ((options as { [RESTORED]?: boolean })[RESTORED]) manager.remember(token);
+    if (SmartClient.#restoring) manager.remember(token);
     else this.#ready = manager.adopt(token).catch(() => undefined); // a failed save is retried, and reported, on first use
   }
 
@@ -176,12 +177,22 @@ export class SmartClient implements AuthProvider {
       throw storeError("get", storeKey, cause);
     }
     if (stored === undefined) return undefined;
-    const client = new SmartClient({ ...options, tokens: stored, [RESTORED]: true } as SmartClientOptions);
+    const client = SmartClient.#fromStore({ ...options, tokens: stored });
     if (typeof stored.id_token === "string" && options.verifyIdToken !== false && config.issuer && config.jwks_uri) {
       // The login-time checks (nonce, exp) are past; signature, iss and aud still prove the stored identity.
       await client.verifyIdToken({ ignoreExpiry: true }).catch(() => undefined);
     }
     return client;
+  }
+
+  /** A client over a token read from its store: kept in memory as is, not saved again. */
+  static #fromStore(options: SmartClientOptions): SmartClient {
+    SmartClient.#restoring = true;
+    try {
+      return new SmartClient(options);
+    } finally {
+      SmartClient.#restoring = false;
+    }
   }
 
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */

@@ -1,5 +1,7 @@
 import { hasLock, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
 import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
+import { DEFAULT_REFRESH_MARGIN_MS } from "./defaults.js";
+import { MIN_DEFAULT_LEASE_MS } from "./lease.js";
 import { RenewalScheduler } from "./renewal-scheduler.js";
 
 export interface TokenManagerOptions {
@@ -56,10 +58,14 @@ export class TokenManager {
   #wakeAt = 0; // the time of this manager's entry in the scheduler, 0 when none
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #systemClock: boolean;
+  readonly #marginMs: number;
+  readonly #leaseMs: number;
 
   constructor(options: TokenManagerOptions) {
     this.#o = options;
     this.#systemClock = options.now === Date.now;
+    this.#marginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+    this.#leaseMs = options.leaseMs ?? MIN_DEFAULT_LEASE_MS;
   }
 
   /** The `Bearer …` header if a fresh token is in memory: the hot path, synchronous. */
@@ -128,7 +134,7 @@ export class TokenManager {
   remember(token: StoredToken): StoredToken {
     this.#token = token;
     this.#header = `Bearer ${token.access_token}`;
-    this.#renewAt = renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+    this.#renewAt = renewAt(token, this.#marginMs);
     this.#skipClockChecks = 0;
     if (token.access_token !== this.#rejected) this.#rejected = undefined;
     if (this.#systemClock) this.#armTimer();
@@ -157,7 +163,7 @@ export class TokenManager {
   }
 
   #usable(token: StoredToken | undefined): token is StoredToken {
-    return token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+    return token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#marginMs);
   }
 
   async #renew(): Promise<StoredToken> {
@@ -184,7 +190,8 @@ export class TokenManager {
   }
 
   async #renewThroughStore(): Promise<StoredToken> {
-    const { store, key, leaseMs = 30_000 } = this.#o;
+    const { store, key } = this.#o;
+    const leaseMs = this.#leaseMs;
     let stored: StoredToken | undefined;
     // the stored token when it is fresh (then also in memory); otherwise undefined, and `stored` is what the store held
     const loadFresh = async () => {
@@ -282,7 +289,8 @@ export class TokenManager {
    * token, and every call retries; the failure is typed (refresh_lease_lost, retryable).
    */
   async #storeUnlessSuperseded(fresh: StoredToken, base: StoredToken | undefined): Promise<StoredToken> {
-    const { store, key, leaseMs = 30_000 } = this.#o;
+    const { store, key } = this.#o;
+    const leaseMs = this.#leaseMs;
     if (!hasLock(store)) throw new TypeError("unreachable: a fenced write needs a locking store");
     this.#unsaved = true;
     this.#skipClockChecks = 0;
@@ -323,7 +331,7 @@ export class TokenManager {
 
   /** Run `request` while extending `lock` every leaseMs / 3 (a lost lease shows in the fenced write). */
   async #whileHeld<T>(lock: TokenLock, request: () => Promise<T>): Promise<T> {
-    const leaseMs = this.#o.leaseMs ?? 30_000;
+    const leaseMs = this.#leaseMs;
     const timer = setInterval(() => {
       lock.extend(leaseMs).catch((cause: unknown) => this.#report(storeError("extend lock", this.#o.key, cause)));
     }, Math.max(1, Math.floor(leaseMs / 3)));
@@ -355,7 +363,7 @@ export class TokenManager {
         return { stored: this.remember(stored) };
       }
       this.#forget();
-      const held = lock === undefined || (await lock.extend(this.#o.leaseMs ?? 30_000).catch(() => false));
+      const held = lock === undefined || (await lock.extend(this.#leaseMs).catch(() => false));
       if (held && sameToken(stored, used)) {
         await this.#o.store.delete(this.#o.key).catch(() => undefined);
       }
