@@ -3,7 +3,7 @@ import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import type { TransportOptions } from "./endpoint.js";
-import { SmartAuthErrorCode, fail, requireOptions, requireOptionsWithConfig, text } from "./errors.js";
+import { SmartAuthErrorCode, fail, requireOptionsWithConfig, text } from "./errors.js";
 import { tokenClient } from "./token-request.js";
 import { httpError } from "./token-response.js";
 

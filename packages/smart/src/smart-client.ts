@@ -1,12 +1,12 @@
 import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
-import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
+import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
-import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
+import { resolveClientAuth } from "./client-auth.js";
 import { fhirBaseOf } from "./discovery.js";
-import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, requireOptionsWithConfig, text } from "./errors.js";
+import { assertSecureUrl } from "./endpoint.js";
+import { SmartAuthErrorCode, fail, needs, requireOptionsWithConfig, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { ORIGINAL_SCOPE, widenedBeyond } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
@@ -14,66 +14,16 @@ import type { IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
-import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
+import { lifecycleEmitter } from "./lifecycle-events.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveRenewal } from "./options.js";
 import { TokenManager, storeError } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
+import { extraLocations, mergeRefreshed } from "./session-token.js";
+import type { CallOptions, SmartClientOptions, SmartClientRestoreOptions } from "./smart-client-options.js";
 
-export interface SmartClientOptions extends ClientAuthShorthand, TransportOptions {
-  smartConfig: SmartConfiguration;
-  clientId: string;
-  /** The token response (from exchangeCode, or a StoredToken); a persisted `expires_at` is kept. */
-  tokens: StoredToken | TokenResponse;
-  /** Where the session lives; default a new InMemoryTokenStore. A store needs `storeKey`. */
-  tokenStore?: TokenStore;
-  /** This session's key in the store, e.g. `smart:${userId}`. */
-  storeKey?: string;
-  /** The FHIR base the token is for (its `aud`); default: the base `smartConfig` was discovered from. */
-  fhirBaseUrl?: string;
-  /** The scope that was requested: stands in, marked unconfirmed, when the server sent no `scope` (E1). */
-  requestedScope?: string;
-  /** Clock in epoch ms (default Date.now). */
-  now?: () => number;
-  /** Refresh this long before expiry (default 60 s, at most a quarter of the lifetime). */
-  refreshMarginMs?: number;
-  /**
-   * Cross-process refresh lock lease, extended while a refresh runs (default: the worst-case refresh plus
-   * 5 s, at least 30 s). Shorter than the worst-case refresh, timeoutMs x (maxRetries + 1) + backoff, is
-   * refused with a TypeError (SECURITY.md F10).
-   */
-  leaseMs?: number;
-  /** Retries of a refresh answered 503/429 (default 2). */
-  maxRetries?: number;
-  /** The longest `Retry-After` (429/503, seconds or HTTP-date) waited for before a retry (default 5 000 ms); longer is not retried. */
-  maxRetryAfterMs?: number;
-  /**
-   * Sees what the token store could not do without failing the call, e.g. `refresh_lease_lost` when a refresh
-   * outlived its lease and another process's newer token was used instead (SECURITY.md F10). No token in it.
-   */
-  onStoreError?: (error: SmartAuthError) => void;
-  /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
-  clockToleranceSeconds?: number;
-  /** How long ago an id_token's `iat` may be, in seconds (default 3600, checklist 7.1). */
-  maxIatAgeSeconds?: number;
-  /** Lifecycle events (token renewed, refresh failed, reauthorization required, store outage/recovery); never a token. */
-  onEvent?: SmartEventListener;
-}
-
-export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
-  tokenStore: TokenStore;
-  storeKey: string;
-  /** Re-check the stored id_token's signature, iss and aud before exposing fhirUser (default true). */
-  verifyIdToken?: boolean;
-}
-
-/** Per-call options: the caller's AbortSignal (issue 19: cancellation). */
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
-
-const CONTEXT_KEYS = ["patient", "encounter", "fhirContext", "need_patient_banner", "smart_style_url", "intent", "tenant"];
+export type { CallOptions, SmartClientOptions, SmartClientRestoreOptions } from "./smart-client-options.js";
 
 /**
  * A launched SMART app session as an AuthProvider (SMART 2.2 app-launch.html): the bearer token for
@@ -417,33 +367,4 @@ export class SmartClient implements AuthProvider {
     }
     return merged;
   }
-}
-
-/**
- * The refreshed token: launch context, scope, refresh token (E3) and identity carried over from the
- * previous one when the refresh response leaves them out; expiry comes only from the new response.
- */
-export function mergeRefreshed(previous: StoredToken, fresh: StoredToken): StoredToken {
-  const { expires_in: _in, expires_at: _at, ...kept } = previous;
-  const merged: StoredToken = { ...kept, ...fresh };
-  for (const key of ["refresh_token", "scope", "id_token", ...CONTEXT_KEYS]) {
-    if (fresh[key] === undefined && previous[key] !== undefined) merged[key] = previous[key];
-  }
-  return merged;
-}
-
-// SMART 2.2 app-launch.html#experimental-authorization-details-for-multiple-servers-exp: more FHIR bases for the token.
-function extraLocations(token: StoredToken, allowInsecure: boolean | undefined): string[] {
-  const details: unknown = token.authorization_details;
-  return (Array.isArray(details) ? details : []).flatMap((item: { type?: unknown; locations?: unknown } | null) =>
-    item?.type === "smart_on_fhir" && Array.isArray(item.locations)
-      ? item.locations.filter((l) => {
-          try {
-            return typeof l === "string" && !!assertSecureUrl(l, allowInsecure);
-          } catch {
-            return false;
-          }
-        })
-      : [],
-  );
 }
