@@ -216,6 +216,7 @@ export class BackendServicesAuth implements AuthProvider {
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
       obtain: events ? events.observeObtain(request) : request,
       storeRequired: false,
+      ownStore: o.tokenStore === undefined,
     }));
   }
 }

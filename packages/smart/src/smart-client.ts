@@ -88,6 +88,7 @@ export class SmartClient implements AuthProvider {
       refreshMarginMs,
       onStoreError: options.onStoreError,
       obtain: events ? events.observeRefresh(refresh) : refresh,
+      ownStore: tokenStore === undefined,
       canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
     }));
     if (SmartClient.#restoring) manager.remember(token);

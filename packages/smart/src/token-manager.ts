@@ -27,6 +27,11 @@ export interface TokenManagerOptions {
    * retryable failure) then costs sharing, not service; each failure goes to `onStoreError` (SECURITY.md F8).
    */
   storeRequired?: boolean;
+  /**
+   * The store was made for this manager alone (the flow was given none): nothing else reads or renews
+   * through it, so no lease is taken (single-flight already renews once) and the fleet code is never loaded.
+   */
+  ownStore?: boolean;
   onStoreError?(error: SmartAuthError): void;
 }
 
@@ -198,7 +203,7 @@ export class TokenManager {
     // the stored token when it is fresh (then also in memory); otherwise `stored` is what the store held
     const stored = await this.#call("get", () => store.get(key));
     if (this.#usable(stored)) return this.remember(stored);
-    if (!hasLock(store)) return this.#obtainAndSave(stored ?? this.#token);
+    if (!hasLock(store) || this.#o.ownStore) return this.#obtainAndSave(stored ?? this.#token);
     return (await loadFleetRenewal()).renewUnderLease(this.#fleetHost(store), stored);
   }
 
