@@ -3,7 +3,7 @@ import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
-import { loadConfidentialAuth, resolveClientAuth, type AssertionAlg, type ClientAuthentication, type PrivateKeyInput } from "./client-auth.js";
+import { resolveClientAuth, type AssertionAlg, type ClientAuthentication, type PrivateKeyInput } from "./client-auth.js";
 import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
@@ -14,7 +14,8 @@ import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
 import { resolveRenewal, type ResolvedRenewal } from "./options.js";
 import { TokenManager } from "./token-manager.js";
-import { tokenClient } from "./token-request.js";
+import * as confidentialAuth from "./confidential-auth.js";
+import { tokenClientWith } from "./token-request.js";
 
 export interface BackendServicesAuthOptions extends TransportOptions {
   /** The FHIR base URL (the token's audience); discovery runs against it. `fhirBaseUrl` is an alias. */
@@ -113,7 +114,6 @@ export class BackendServicesAuth implements AuthProvider {
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl);
     this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
     this.#renewal = resolveRenewal(who, options);
-    loadConfidentialAuth(); // private_key_jwt code loads while discovery runs (it is not in a browser app's start bundle)
     this.#smartConfig = options.smartConfig;
   }
 
@@ -196,7 +196,8 @@ export class BackendServicesAuth implements AuthProvider {
       : await discover());
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
     this.#checkTokenEndpoint!(smartConfig.token_endpoint);
-    const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
+    // Backend Services always authenticates (private_key_jwt): its code is imported statically, not through import()
+    const client = tokenClientWith({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now }, staticConfidentialAuth);
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
     const key = o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" "));
@@ -220,3 +221,5 @@ export class BackendServicesAuth implements AuthProvider {
     }));
   }
 }
+
+const staticConfidentialAuth = async () => confidentialAuth;

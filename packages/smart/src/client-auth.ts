@@ -69,10 +69,10 @@ export function resolveClientAuth({ clientAuth, privateKey, alg, kid, jku, clien
  * assertion's `aud` is the endpoint it is sent to: the token endpoint by default, the introspection or
  * revocation endpoint for those calls (strict servers accept only the endpoint being called, RFC 7523 §3).
  */
-export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: string, now: () => number) {
+export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: string, now: () => number, load: ConfidentialAuthLoader) {
   const pending = new Map<string, Promise<oauth.ClientAuth>>();
   // a confidential client's code starts loading with its client, before the first token request needs it
-  const confidential = auth.method === "none" ? undefined : loadConfidentialAuth();
+  const confidential = auth.method === "none" ? undefined : load();
   return (audience: string = tokenEndpoint) => {
     let p = pending.get(audience);
     if (!p) {
@@ -87,17 +87,19 @@ export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: str
 }
 
 /** The oauth4webapi ClientAuth for `auth`: a public client's inline, a confidential one's from its lazily loaded module. */
-export async function toOAuthClientAuth(
+async function toOAuthClientAuth(
   auth: ClientAuthentication,
   tokenEndpoint: string,
   now: () => number,
-  confidential: Promise<ConfidentialAuthModule> | undefined = auth.method === "none" ? undefined : loadConfidentialAuth(),
+  confidential: Promise<ConfidentialAuthModule> | undefined,
 ): Promise<oauth.ClientAuth> {
   if (auth.method === "none") return oauth.None();
   return (await confidential!).confidentialClientAuth(auth, tokenEndpoint, now);
 }
 
-type ConfidentialAuthModule = typeof import("./confidential-auth.js");
+export type ConfidentialAuthModule = typeof import("./confidential-auth.js");
+/** Where a flow gets the confidential-client code: import() on first use (App Launch), or a static import (Backend Services). */
+export type ConfidentialAuthLoader = () => Promise<ConfidentialAuthModule>;
 let confidentialAuth: Promise<ConfidentialAuthModule> | undefined;
 
 /** The confidential-client module, imported once per process on first need (a public client never loads it). */

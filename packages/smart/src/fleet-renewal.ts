@@ -1,10 +1,10 @@
 import type { LockingTokenStore, StoredToken, TokenLock } from "@fhir-dsl/token-store";
 import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
-import { sameToken, storeError } from "./token-manager.js";
+import { sameToken, storeError } from "./store-calls.js";
 
 // One renewal per expiry for a whole fleet (ARCHITECTURE.md, flow 3; SECURITY.md F10): take the lease,
-// re-read, renew only if still stale, write through the lease (fenced), release. Loaded by TokenManager
-// with the first locking store, so a browser app whose stores do not lock never carries it.
+// re-read, renew only if still stale, write through the lease (fenced), release. Used by TokenManager
+// with a locking store that others share (a store the flow made for itself takes no lease).
 
 /** What the fleet renewal may see and change of its TokenManager (token-manager.ts). */
 export interface FleetHost {

@@ -3,7 +3,10 @@ import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
 import { DEFAULT_REFRESH_MARGIN_MS } from "./defaults.js";
 import { MIN_DEFAULT_LEASE_MS } from "./lease.js";
 import { RenewalScheduler } from "./renewal-scheduler.js";
-import type { FleetHost } from "./fleet-renewal.js";
+import { renewUnderLease, storeUnlessSuperseded, type FleetHost } from "./fleet-renewal.js";
+import { sameToken, storeError } from "./store-calls.js";
+
+export { sameToken, storeError } from "./store-calls.js";
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -35,9 +38,6 @@ export interface TokenManagerOptions {
   onStoreError?(error: SmartAuthError): void;
 }
 
-// The cross-process lease renewal is loaded with the first locking store: a browser app's stores do not lock.
-let fleetRenewal: Promise<typeof import("./fleet-renewal.js")> | undefined;
-const loadFleetRenewal = () => (fleetRenewal ??= import("./fleet-renewal.js"));
 
 /**
  * Holds one grant's token: served from memory while fresh (no store read, no decryption, no network on
@@ -181,7 +181,7 @@ export class TokenManager {
     if (this.#unsaved && this.#token !== undefined) {
       if (this.#pendingBase && hasLock(this.#o.store)) {
         // a refreshed token whose fenced write was refused: stored unless another process stored a newer one (F10)
-        const kept = await (await loadFleetRenewal()).storeUnlessSuperseded(this.#fleetHost(this.#o.store), this.#token, this.#pendingBase.base);
+        const kept = await storeUnlessSuperseded(this.#fleetHost(this.#o.store), this.#token, this.#pendingBase.base);
         if (this.#usable(kept)) return kept;
       } else {
         await this.#save(this.#token);
@@ -204,7 +204,7 @@ export class TokenManager {
     const stored = await this.#call("get", () => store.get(key));
     if (this.#usable(stored)) return this.remember(stored);
     if (!hasLock(store) || this.#o.ownStore) return this.#obtainAndSave(stored ?? this.#token);
-    return (await loadFleetRenewal()).renewUnderLease(this.#fleetHost(store), stored);
+    return renewUnderLease(this.#fleetHost(store), stored);
   }
 
   async #obtainAndSave(current: StoredToken | undefined): Promise<StoredToken> {
@@ -335,18 +335,7 @@ export class TokenManager {
   }
 }
 
-/** Whether two stored tokens are the same grant state (same access and refresh token). */
-export function sameToken(a: StoredToken | undefined, b: StoredToken | undefined): boolean {
-  return a !== undefined && b !== undefined && a.access_token === b.access_token && a.refresh_token === b.refresh_token;
-}
 
-/** A failed token store call as a SmartAuthError; the store's error is the `cause`, the value never shown. */
-export const storeError = (operation: string, key: string, cause: unknown) =>
-  new SmartAuthError(`Token store ${operation} failed for key "${key}"`, {
-    code: SmartAuthErrorCode.TokenStore,
-    retryable: (cause as { retryable?: unknown } | undefined)?.retryable === true,
-    cause,
-  });
 
 /** When to renew: `expires_at` minus the margin, the margin capped at a quarter of the lifetime. */
 export function renewAt(token: StoredToken, marginMs: number): number {

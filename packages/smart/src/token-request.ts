@@ -3,7 +3,7 @@ import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { abortableSleep, abortedError, withCallerSignal } from "./abort.js";
 import { withoutKidNoted } from "./assertion-kid.js";
-import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
+import { clientAuthFactory, loadConfidentialAuth, type ClientAuthentication, type ConfidentialAuthLoader } from "./client-auth.js";
 import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
@@ -47,10 +47,18 @@ interface PreparedClient {
 type Send = (auth: oauth.ClientAuth, options: ReturnType<typeof requestOptions>) => Promise<Response>;
 type WrapFetch = (fetch: typeof globalThis.fetch) => typeof globalThis.fetch;
 
-/** A prepared client: the key import and `as` object are built once, then every grant reuses them. */
+/**
+ * A prepared client: the key import and `as` object are built once, then every grant reuses them. Confidential
+ * client authentication loads through import() on first use, so a public browser client never carries it.
+ */
 export function tokenClient(ctx: TokenClientContext) {
+  return tokenClientWith(ctx, loadConfidentialAuth);
+}
+
+/** tokenClient with the confidential-client code from `load` (Backend Services imports it statically: no import() in its bundle). */
+export function tokenClientWith(ctx: TokenClientContext, load: ConfidentialAuthLoader) {
   const now = ctx.now ?? Date.now;
-  const factory = clientAuthFactory(ctx.clientAuth, ctx.smartConfig.token_endpoint, now);
+  const factory = clientAuthFactory(ctx.clientAuth, ctx.smartConfig.token_endpoint, now, load);
   const prepared: PreparedClient = {
     ctx,
     now,

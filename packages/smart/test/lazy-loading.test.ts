@@ -14,7 +14,6 @@ const loaded = vi.hoisted(() => new Set<string>());
 vi.mock("../src/confidential-auth.js", async (original) => (loaded.add("confidential-auth"), original()));
 vi.mock("../src/introspection.js", async (original) => (loaded.add("introspection"), original()));
 vi.mock("../src/revocation.js", async (original) => (loaded.add("revocation"), original()));
-vi.mock("../src/fleet-renewal.js", async (original) => (loaded.add("fleet-renewal"), original()));
 
 async function session(server: FakeServer, auth: ClientAuthShorthand = {}, tokenStore?: TokenStore) {
   const codeVerifier = generateCodeVerifier();
@@ -37,7 +36,7 @@ describe("lazily loaded parts (issue 20 item 6: a public browser client's start 
     expect([...loaded]).toEqual([]);
   });
 
-  it("a public client over a store without a lock (web storage) refreshes without the fleet lease code", async () => {
+  it("a public client over a store without a lock (like web storage) loads none of them either", async () => {
     const server = await createFakeServer();
     const inner = new InMemoryTokenStore();
     const unlocked: TokenStore = { get: (k) => inner.get(k), set: (k, v) => inner.set(k, v), delete: (k) => inner.delete(k) };
@@ -51,11 +50,10 @@ describe("lazily loaded parts (issue 20 item 6: a public browser client's start 
     expect([...loaded].sort()).toEqual(["introspection", "revocation"]);
   });
 
-  it("a confidential client loads its client authentication; a locking store loads the fleet lease", async () => {
+  it("a confidential client loads its client authentication", async () => {
     const server = await createFakeServer();
     const client = await session(server, { clientSecret: "basic-secret" }, new InMemoryTokenStore());
     expect(loaded.has("confidential-auth")).toBe(true);
     await client.refresh();
-    expect(loaded.has("fleet-renewal")).toBe(true);
   });
 });
