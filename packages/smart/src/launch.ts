@@ -10,6 +10,7 @@ import { exchangeCode } from "./exchange.js";
 import { InMemoryLaunchStateStore, type LaunchRecord, type LaunchStateStore } from "./launch-state.js";
 import { SmartClient } from "./smart-client.js";
 import { DEFAULT_STATE_TTL_MS } from "./defaults.js";
+import { resolveRenewal } from "./options.js";
 
 export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOptions {
   clientId: string;
@@ -84,7 +85,8 @@ export class SmartLaunch {
     if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) needs(who, "fhirBaseUrl as an absolute URL");
     this.#o = options;
     this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options);
-    this.#now = options.now ?? Date.now;
+    // the sessions' renewal options are checked here, not at the callback after the code is spent
+    this.#now = resolveRenewal(who, options).now;
     this.#stateTtlMs = options.stateTtlMs ?? DEFAULT_STATE_TTL_MS;
   }
 

@@ -29,6 +29,13 @@ describe("option defaults (issue 16 item 3)", () => {
     expect(resolveRenewal("X", { now, refreshMarginMs: 5_000, leaseMs: 90_000 })).toEqual({ now, refreshMarginMs: 5_000, leaseMs: 90_000 });
     expect(() => resolveRenewal("BackendServicesAuth", { leaseMs: 1_000 })).toThrow(/^BackendServicesAuth: leaseMs 1000 ms is shorter than the worst-case refresh/);
   });
+
+  it("SmartLaunch checks its sessions' lease at construction, not at the callback after the code is spent (checklist E9)", () => {
+    const options = { clientId: "app", redirectUri: "https://app.example/cb", scope: "openid fhirUser launch/patient", fhirBaseUrl: "https://ehr.example/fhir" };
+    expect(() => new smart.SmartLaunch({ ...options, leaseMs: 1_000 })).toThrow(/^SmartLaunch: leaseMs 1000 ms is shorter than the worst-case refresh/);
+    expect(() => new smart.SmartLaunch({ ...options, timeoutMs: -1 })).toThrow(TypeError);
+    expect(new smart.SmartLaunch({ ...options, leaseMs: 60_000 })).toBeInstanceOf(smart.SmartLaunch);
+  });
 });
 
 describe("a store the flow made for itself takes no lease (cold start: no lock, no fleet code)", () => {
