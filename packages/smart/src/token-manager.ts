@@ -68,7 +68,6 @@ export class TokenManager {
   readonly #systemClock: boolean;
   readonly #marginMs: number;
   readonly #leaseMs: number;
-  #fleet: FleetHost | undefined;
 
   constructor(options: TokenManagerOptions) {
     this.#o = options;
@@ -215,9 +214,9 @@ export class TokenManager {
     return result.fresh;
   }
 
-  /** What the fleet renewal (fleet-renewal.ts) may see and change of this manager; built on first need. */
+  /** What the fleet renewal (fleet-renewal.ts) may see and change of this manager; built per renewal, not kept (memory per session). */
   #fleetHost(store: LockingTokenStore): FleetHost {
-    return (this.#fleet ??= {
+    return {
       store,
       key: this.#o.key,
       leaseMs: this.#leaseMs,
@@ -243,7 +242,7 @@ export class TokenManager {
         this.#pendingBase = { base };
       },
       settle: () => this.#settled(),
-    });
+    };
   }
 
   #settled(): void {
