@@ -32,4 +32,10 @@ describe("App Launch bundle loaded at start (issue 20 item 6)", () => {
     expect(MARKERS.filter((marker) => whole.code.includes(marker))).toEqual(MARKERS);
     expect(atStart.brotliBytes).toBeLessThan(whole.brotliBytes);
   });
+
+  it("importing discovery alone from the entry leaves the token machinery out (no module-load side effect keeps it)", async () => {
+    const discovery = await bundleSize(check("discovery from smart"), { details: true });
+    expect(discovery.code).not.toContain("Another process held the refresh lock");
+    expect(discovery.code).not.toContain("Token store ");
+  });
 });

@@ -61,7 +61,12 @@ export class TokenManager {
   // (a timer can fire late after a suspend; a token used late meets a 401, which renews it).
   #skipClockChecks = 0;
   // Renewal wake-ups share one process-wide timer (renewal-scheduler.ts), which holds managers weakly.
-  static readonly #renewals = new RenewalScheduler<TokenManager>((manager, now) => manager.#wake(now));
+  // Made on first use, not at module load: a static initializer is a side effect that keeps this class (and all
+  // it uses) in every bundle importing anything from the package (issue 20 item 6).
+  static #renewals: RenewalScheduler<TokenManager> | undefined;
+  static #scheduler(): RenewalScheduler<TokenManager> {
+    return (TokenManager.#renewals ??= new RenewalScheduler<TokenManager>((manager, now) => manager.#wake(now)));
+  }
   #self: WeakRef<TokenManager> | undefined;
   #wakeAt = 0; // the time of this manager's entry in the scheduler, 0 when none
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
@@ -153,7 +158,7 @@ export class TokenManager {
     // One entry per manager: an entry due no later than the new renewAt re-schedules itself when it fires.
     if ((this.#wakeAt !== 0 && this.#wakeAt <= this.#renewAt) || !Number.isFinite(this.#renewAt)) return;
     this.#wakeAt = this.#renewAt;
-    TokenManager.#renewals.schedule((this.#self ??= new WeakRef(this)), this.#renewAt);
+    TokenManager.#scheduler().schedule((this.#self ??= new WeakRef(this)), this.#renewAt);
   }
 
   // Called by the scheduler at (or after) the time it was given: the next peek reads the clock, unless the
@@ -167,7 +172,7 @@ export class TokenManager {
 
   /** The process-wide renewal scheduler's entries and pending timers (0 or 1), for tests and the bench. */
   static get renewalStats(): { entries: number; timers: number } {
-    return TokenManager.#renewals.stats;
+    return TokenManager.#scheduler().stats;
   }
 
   #usable(token: StoredToken | undefined): token is StoredToken {
