@@ -25,6 +25,13 @@ export const BUNDLE_CHECKS = [
   },
   {
     group: "import",
+    name: "App Launch from smart, loaded at start",
+    detail: "the same imports, without what loads through import() on first use: confidential client auth, introspection, revocation",
+    source: `export { SmartLaunch, buildAuthorizeUrl, exchangeCode, SmartClient, verifyIdToken } from "@fhir-dsl/smart";`,
+    atStart: true,
+  },
+  {
+    group: "import",
     name: "scopes from smart",
     detail: "buildScopes, resourceScope, parseScope",
     source: `export { buildScopes, resourceScope, parseScope } from "@fhir-dsl/smart";`,
@@ -44,7 +51,8 @@ export const BUNDLE_CHECKS = [
   },
 ];
 
-export async function bundleSize(check) {
+/** `details`: also the bundled code and its input files (for tests; kept out of the results file). */
+export async function bundleSize(check, { details = false } = {}) {
   const result = await build({
     stdin: { contents: check.source, resolveDir: benchDir, loader: "js", sourcefile: "entry.mjs" },
     bundle: true,
@@ -55,6 +63,7 @@ export async function bundleSize(check) {
     target: "es2022",
     write: false,
     external: check.external ?? [],
+    plugins: check.atStart ? [dynamicImportsExternal] : [],
     logLevel: "silent",
     metafile: true,
   });
@@ -65,8 +74,17 @@ export async function bundleSize(check) {
     brotliBytes: brotli(code),
     gzipBytes: gzipSync(code, { level: 9 }).byteLength,
     inputs: Object.keys(result.metafile.inputs).length,
+    ...(details ? { inputFiles: Object.keys(result.metafile.inputs), code: result.outputFiles[0].text } : {}),
   };
 }
+
+/** Leaves every import() out of the bundle: what a page loads before any lazily loaded part is called. */
+const dynamicImportsExternal = {
+  name: "dynamic-imports-external",
+  setup(build) {
+    build.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+  },
+};
 
 const brotli = (bytes) => brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).byteLength;
 

@@ -1,6 +1,6 @@
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import type { SmartConfiguration, ValidateOptions } from "./types.js";
-import { normalizeFhirBase } from "./url.js";
+import { normaliseFhirBase } from "./url.js";
 import { validateSmartConfiguration } from "./validate.js";
 
 const REGISTRY = "http://fhir-registry.smarthealthit.org/StructureDefinition/";
@@ -25,7 +25,7 @@ const own = (object: Record<string, unknown>, key: string): unknown => (Object.h
  * `discovery_insecure_url`, `field` set) when there is no oauth-uris extension or it is unusable.
  */
 export function smartConfigurationFromCapabilityStatement(document: unknown, fhirBaseUrl: string | URL, options: ValidateOptions = {}): SmartConfiguration {
-  const url = `${normalizeFhirBase(fhirBaseUrl)}/metadata`;
+  const url = `${normaliseFhirBase(fhirBaseUrl)}/metadata`;
   const found = readCapabilityStatement(document, fhirBaseUrl, options, url);
   if (typeof found === "string") throw new DiscoveryError(`${url} ${found}`, { code: DiscoveryErrorCode.InvalidDocument, url });
   return found;

@@ -2,7 +2,7 @@ import { readCapabilityStatement } from "./capability-statement.js";
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import { fetchJson } from "./fetch-json.js";
 import type { DiscoveryOptions, SmartConfiguration } from "./types.js";
-import { normalizeFhirBase } from "./url.js";
+import { normaliseFhirBase } from "./url.js";
 import { isUnderFhirBase } from "./url-policy.js";
 
 /** Whether a 404 on .well-known/smart-configuration falls back to the CapabilityStatement: `legacyDiscovery`, default on unless `strict`. */
@@ -21,7 +21,7 @@ export async function discoverLegacy(
   signal: AbortSignal,
   options: DiscoveryOptions,
 ): Promise<SmartConfiguration> {
-  const base = normalizeFhirBase(fhirBaseUrl);
+  const base = normaliseFhirBase(fhirBaseUrl);
   const url = `${base}/metadata`;
   // SECURITY.md F23: the CapabilityStatement is trusted only from under the FHIR base, after any redirect
   const offBase = (finalUrl: URL) =>

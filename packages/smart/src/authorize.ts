@@ -1,6 +1,7 @@
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { assertSecureUrl } from "./endpoint.js";
 import { SmartAuthErrorCode, fail, needs, requireOptions } from "./errors.js";
+import { DEFAULT_MAX_AUTHORIZE_URL_LENGTH } from "./defaults.js";
 
 /** Options of buildAuthorizeUrl / buildAuthorizeRequest (SMART 2.2 app-launch.html#request-4). */
 export interface AuthorizeUrlOptions {
@@ -120,7 +121,7 @@ export function buildAuthorizeRequest(options: AuthorizeRequestOptions): Authori
   const url = withParams(endpoint, params);
   const post =
     method === "POST" ||
-    (method === "auto" && Array.isArray(options.smartConfig.capabilities) && options.smartConfig.capabilities.includes("authorize-post") && url.length > (options.maxUrlLength ?? 2000));
+    (method === "auto" && Array.isArray(options.smartConfig.capabilities) && options.smartConfig.capabilities.includes("authorize-post") && url.length > (options.maxUrlLength ?? DEFAULT_MAX_AUTHORIZE_URL_LENGTH));
   return post ? { method: "POST", url: endpoint.href, form: Object.fromEntries(params) } : { method: "GET", url };
 }
 

@@ -1,6 +1,7 @@
 import { waitForAuthorization } from "./abort.js";
 import type { AuthProvider } from "./auth-provider.js";
 import { plainCall, type PlainCall } from "./plain-call.js";
+import { DEFAULT_MAX_REDIRECTS } from "./defaults.js";
 
 export interface AuthorizedFetchOptions {
   /** The fetch to wrap; default `globalThis.fetch`. */
@@ -25,7 +26,7 @@ interface Call extends PlainCall {
  * anything else (a `Request`, a stream, `Headers`) goes through `Request`. Both apply the same rules.
  */
 export function createAuthorizedFetch(auth: AuthProvider, options: AuthorizedFetchOptions = {}): typeof fetch {
-  const maxRedirects = options.maxRedirects ?? 5;
+  const maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
   return (input, init) => {
     const baseFetch = options.fetch ?? globalThis.fetch;
     let plain: PlainCall | undefined;

@@ -12,9 +12,10 @@ import { singleFlight } from "./single-flight.js";
 import { untilAborted } from "./abort.js";
 import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
 import { backendStoreKey, bindToken, tenantBoundStore, tokenEndpointPolicy } from "./tenant-binding.js";
-import { resolveLeaseMs } from "./lease.js";
+import { resolveRenewal, type ResolvedRenewal } from "./options.js";
 import { TokenManager } from "./token-manager.js";
-import { tokenClient } from "./token-request.js";
+import * as confidentialAuth from "./confidential-auth.js";
+import { tokenClientWith } from "./token-request.js";
 
 export interface BackendServicesAuthOptions extends TransportOptions {
   /** Alias of `fhirBaseUrl`, the name the seed README uses. */
@@ -91,7 +92,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
   #checkTokenEndpoint: ((endpoint: string) => void) | undefined; // dropped once the manager exists
-  readonly #leaseMs: number;
+  readonly #renewal: ResolvedRenewal;
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
@@ -113,7 +114,7 @@ export class BackendServicesAuth implements AuthProvider {
     this.#options = options;
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl);
     this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
-    this.#leaseMs = resolveLeaseMs(who, options);
+    this.#renewal = resolveRenewal(who, options);
     this.#smartConfig = options.smartConfig;
   }
 
@@ -183,7 +184,8 @@ export class BackendServicesAuth implements AuthProvider {
 
   async #create(): Promise<TokenManager> {
     const o = this.#options;
-    const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, o.now ?? Date.now);
+    const { now, refreshMarginMs, leaseMs } = this.#renewal;
+    const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const discover = async (): Promise<SmartConfiguration> => {
       const started = performance.now();
       const config = await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o));
@@ -195,8 +197,8 @@ export class BackendServicesAuth implements AuthProvider {
       : await discover());
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
     this.#checkTokenEndpoint!(smartConfig.token_endpoint);
-    const now = o.now ?? Date.now;
-    const client = tokenClient({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now });
+    // Backend Services always authenticates (private_key_jwt): its code is imported statically, not through import()
+    const client = tokenClientWith({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now }, staticConfidentialAuth);
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
     const key = o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" "));
@@ -206,16 +208,19 @@ export class BackendServicesAuth implements AuthProvider {
     const request = async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per provider)
     return (this.#manager = new TokenManager({
-      refreshMarginMs: o.refreshMarginMs,
+      refreshMarginMs,
       onStoreError: o.onStoreError,
       store: events ? events.observeStore(bound) : bound,
       key,
       now,
-      leaseMs: this.#leaseMs,
+      leaseMs,
       // Backend Services gets no refresh token: every renewal is a new signed assertion (E3, E24),
       // so nothing is lost when the store cannot keep a token (SECURITY.md F8).
       obtain: events ? events.observeObtain(request) : request,
       storeRequired: false,
+      ownStore: o.tokenStore === undefined,
     }));
   }
 }
+
+const staticConfidentialAuth = async () => confidentialAuth;

@@ -112,9 +112,14 @@ export function text(who: string, value: unknown, what: string): string {
 }
 
 /** The options object, with a `smartConfig` holding a token endpoint when `config` is set. */
-export function requireOptions<T>(who: string, options: T, config?: boolean): T {
+export function requireOptions<T>(who: string, options: T): T {
   if (typeof options !== "object" || options === null) needs(who, "an options object");
-  if (config && typeof (options as { smartConfig?: { token_endpoint?: unknown } }).smartConfig?.token_endpoint !== "string") {
+  return options;
+}
+
+/** requireOptions, and a `smartConfig` with a token endpoint among them. */
+export function requireOptionsWithConfig<T>(who: string, options: T): T {
+  if (typeof requireOptions(who, options as object & T & { smartConfig?: { token_endpoint?: unknown } }).smartConfig?.token_endpoint !== "string") {
     needs(who, "smartConfig (from discoverSmartConfiguration)");
   }
   return options;

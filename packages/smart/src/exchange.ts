@@ -3,7 +3,7 @@ import type { StoredToken } from "@fhir-dsl/token-store";
 import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import type { TransportOptions } from "./endpoint.js";
 import { verifyIdToken, type IdTokenClaims } from "./id-token.js";
-import { requireOptions, text } from "./errors.js";
+import { requireOptions, requireOptionsWithConfig, text } from "./errors.js";
 import { tokenClient } from "./token-request.js";
 
 export interface ExchangeCodeOptions extends ClientAuthShorthand, TransportOptions {
@@ -55,7 +55,7 @@ export function markVerified(token: object, claims: IdTokenClaims): void {
 export async function exchangeCode(options: ExchangeCodeOptions): Promise<StoredToken> {
   requireOptions("exchangeCode", options);
   for (const name of ["clientId", "redirectUri", "code", "codeVerifier"] as const) text("exchangeCode", options[name], `${name} (a non-empty string)`);
-  const { smartConfig } = requireOptions("exchangeCode", options, true);
+  const { smartConfig } = requireOptionsWithConfig("exchangeCode", options);
   const now = options.now ?? Date.now;
   const token = await tokenClient({ ...options, clientAuth: resolveClientAuth(options), now, maxRetries: 0 }).request({
     grantType: "authorization_code",

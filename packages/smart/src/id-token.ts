@@ -3,6 +3,7 @@ import { trimLeadingSlashes, trimTrailingSlashes, type SmartConfiguration } from
 import { assertSecureUrl, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthErrorCode, fail, text } from "./errors.js";
 import { ParsedJsonResponse } from "./token-response.js";
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_IAT_AGE_SECONDS } from "./defaults.js";
 
 /** Claims of a verified id_token. `fhirUser` is as the server sent it (see resolveFhirUser). */
 export interface IdTokenClaims {
@@ -76,7 +77,7 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
     client_id: clientId,
     [oauth.clockSkew]: now - Math.floor(Date.now() / 1000),
     // a stored id_token is re-checked for signature, iss and aud only: its login-time lifetime is past
-    [oauth.clockTolerance]: options.ignoreExpiry ? Number.MAX_SAFE_INTEGER : (options.clockToleranceSeconds ?? 60),
+    [oauth.clockTolerance]: options.ignoreExpiry ? Number.MAX_SAFE_INTEGER : (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS),
   };
   // oauth4webapi verifies id_tokens as part of a token response: hand it one holding only this id_token.
   const response = new ParsedJsonResponse({ access_token: "-", token_type: "bearer", id_token: idToken });
@@ -100,8 +101,8 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   if (!options.ignoreExpiry) {
     const iat = claims.iat as unknown;
     if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalid('"iat" is missing or not a number');
-    if (iat > now + (options.clockToleranceSeconds ?? 60)) throw invalid('"iat" is in the future');
-    if (iat < now - (options.maxIatAgeSeconds ?? 3600)) throw invalid('"iat" is too far in the past');
+    if (iat > now + (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS)) throw invalid('"iat" is in the future');
+    if (iat < now - (options.maxIatAgeSeconds ?? DEFAULT_MAX_IAT_AGE_SECONDS)) throw invalid('"iat" is too far in the past');
   }
   // OIDC Core §3.1.3.7 (11): the nonce sent, or none when none was sent; a stored id_token re-checked
   // without an expected nonce keeps its login nonce unchecked

@@ -70,3 +70,16 @@ export { normaliseBaseUrl, SmartLaunch, type CallbackOptions, type LaunchStart, 
 export { introspectToken, type IntrospectionResult, type IntrospectTokenOptions, type TokenEndpointCallOptions } from "./introspection.js";
 export { revokeToken, type RevokeTokenOptions } from "./revocation.js";
 export type { SmartEventListener, SmartLifecycleEvent } from "./lifecycle-events.js";
+export {
+  DEFAULT_ASSERTION_LIFETIME_SECONDS,
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  DEFAULT_MAX_AUTHORIZE_URL_LENGTH,
+  DEFAULT_MAX_IAT_AGE_SECONDS,
+  DEFAULT_MAX_REDIRECTS,
+  DEFAULT_MAX_RETRIES,
+  DEFAULT_MAX_RETRY_AFTER_MS,
+  DEFAULT_REFRESH_MARGIN_MS,
+  DEFAULT_STATE_TTL_MS,
+  DEFAULT_TIMEOUT_MS,
+  MIN_DEFAULT_LEASE_MS,
+} from "./options.js";

@@ -3,7 +3,7 @@ import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import type { TransportOptions } from "./endpoint.js";
-import { SmartAuthErrorCode, fail, requireOptions, text } from "./errors.js";
+import { SmartAuthErrorCode, fail, requireOptionsWithConfig, text } from "./errors.js";
 import { tokenClient } from "./token-request.js";
 import { httpError } from "./token-response.js";
 
@@ -55,7 +55,7 @@ export async function callEndpoint<T>(
 ): Promise<T> {
   const revocation = kind === "revocation";
   const who = revocation ? "revokeToken" : "introspectToken";
-  const { clientId, smartConfig, token, tokenTypeHint } = requireOptions(who, options, true);
+  const { clientId, smartConfig, token, tokenTypeHint } = requireOptionsWithConfig(who, options);
   text(who, clientId, "clientId");
   text(who, token, "token (a non-empty string)");
   const endpoint = smartConfig[`${kind}_endpoint`];

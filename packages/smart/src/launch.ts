@@ -9,6 +9,8 @@ import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text }
 import { exchangeCode } from "./exchange.js";
 import { InMemoryLaunchStateStore, type LaunchRecord, type LaunchStateStore } from "./launch-state.js";
 import { SmartClient } from "./smart-client.js";
+import { DEFAULT_STATE_TTL_MS } from "./defaults.js";
+import { resolveRenewal } from "./options.js";
 
 export interface SmartLaunchOptions extends ClientAuthShorthand, TransportOptions {
   clientId: string;
@@ -73,6 +75,7 @@ export class SmartLaunch {
   readonly #o: SmartLaunchOptions;
   readonly #states: LaunchStateStore;
   readonly #now: () => number;
+  readonly #stateTtlMs: number;
 
   constructor(options: SmartLaunchOptions) {
     const who = "SmartLaunch";
@@ -82,7 +85,9 @@ export class SmartLaunch {
     if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) needs(who, "fhirBaseUrl as an absolute URL");
     this.#o = options;
     this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options);
-    this.#now = options.now ?? Date.now;
+    // the sessions' renewal options are checked here, not at the callback after the code is spent
+    this.#now = resolveRenewal(who, options).now;
+    this.#stateTtlMs = options.stateTtlMs ?? DEFAULT_STATE_TTL_MS;
   }
 
   /**
@@ -124,7 +129,7 @@ export class SmartLaunch {
     if (["state", "code", "error", "iss"].some((name) => params.getAll(name).length > 1)) throw badCallback("repeats a parameter");
     if (o.tokenStore && options.storeKey === undefined && typeof keyOf !== "function") needs("handleCallback", "storeKey when a tokenStore is configured");
     const record = await this.#states.take(state);
-    if (!record || record.state !== state || record.createdAt + (o.stateTtlMs ?? 600_000) <= this.#now()) {
+    if (!record || record.state !== state || record.createdAt + this.#stateTtlMs <= this.#now()) {
       throw badState("is unknown, expired or already used: start the launch again");
     }
     if (!sameSession(record.session, options.session, o.allowUnboundState === true)) throw badState("belongs to another browser session");
@@ -182,7 +187,7 @@ export class SmartLaunch {
       method: o.authorizeMethod,
     });
     const record: LaunchRecord = { state, codeVerifier, nonce, redirectUri, fhirBaseUrl, smartConfig, clientId, scope, launch, session, createdAt: this.#now() };
-    await this.#states.put(state, record, o.stateTtlMs ?? 600_000);
+    await this.#states.put(state, record, this.#stateTtlMs);
     return { ...request, state };
   }
 }

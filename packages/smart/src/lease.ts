@@ -1,6 +1,7 @@
 import { DEFAULT_TIMEOUT_MS } from "./endpoint.js";
 import { resolveMaxRetryAfterMs } from "./retry-after.js";
 import { backoffCeilingMs } from "./token-request.js";
+import { DEFAULT_MAX_RETRIES } from "./defaults.js";
 
 /** What a flow's options say about its refresh lease. */
 export interface LeaseOptions {
@@ -19,7 +20,7 @@ export const MIN_DEFAULT_LEASE_MS = 30_000;
  * The longest one token request can take (token-request.ts): every attempt running into `timeoutMs`,
  * plus the longest wait between attempts (the backoff, or a `Retry-After` up to `maxRetryAfterMs`).
  */
-export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = 2, maxRetryAfterMs }: LeaseOptions): { totalMs: number; backoffMs: number } {
+export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES, maxRetryAfterMs }: LeaseOptions): { totalMs: number; backoffMs: number } {
   const retryAfter = resolveMaxRetryAfterMs(maxRetryAfterMs);
   let backoffMs = 0;
   for (let attempt = 0; attempt < maxRetries; attempt++) backoffMs += Math.max(backoffCeilingMs(attempt), retryAfter);
@@ -34,7 +35,7 @@ export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries 
  * (RFC 9700 section 4.14.2; SECURITY.md F10). The holder also extends the lease while its refresh runs.
  */
 export function resolveLeaseMs(who: string, options: LeaseOptions): number {
-  const { leaseMs, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = 2 } = options;
+  const { leaseMs, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES } = options;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0) || !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
     throw new TypeError(`${who}: timeoutMs must be a positive number of ms and maxRetries an integer >= 0 (defaults 10000 and 2)`);
   }

@@ -1,81 +1,29 @@
 import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
-import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken, type TokenResponse, type TokenStore } from "@fhir-dsl/token-store";
+import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
-import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
+import { resolveClientAuth } from "./client-auth.js";
 import { fhirBaseOf } from "./discovery.js";
-import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
-import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
+import { assertSecureUrl } from "./endpoint.js";
+import { SmartAuthErrorCode, fail, needs, requireOptionsWithConfig, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { grantIssuesOf, ORIGINAL_SCOPE, widenedBeyond, type GrantIssue } from "./grant-check.js";
 import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
-import { introspectToken, type IntrospectionResult } from "./introspection.js";
+import type { IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
-import { revokeToken } from "./revocation.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
-import { lifecycleEmitter, type SmartEventListener } from "./lifecycle-events.js";
+import { lifecycleEmitter } from "./lifecycle-events.js";
 import { singleFlight } from "./single-flight.js";
-import { resolveLeaseMs } from "./lease.js";
+import { resolveRenewal } from "./options.js";
 import { TokenManager, storeError } from "./token-manager.js";
 import { tokenClient } from "./token-request.js";
 import { normaliseLaunchContext } from "./token-response.js";
+import { extraLocations, mergeRefreshed } from "./session-token.js";
+import type { CallOptions, SmartClientOptions, SmartClientRestoreOptions } from "./smart-client-options.js";
 
-export interface SmartClientOptions extends ClientAuthShorthand, TransportOptions {
-  smartConfig: SmartConfiguration;
-  clientId: string;
-  /** The token response (from exchangeCode, or a StoredToken); a persisted `expires_at` is kept. */
-  tokens: StoredToken | TokenResponse;
-  /** Where the session lives; default a new InMemoryTokenStore. A store needs `storeKey`. */
-  tokenStore?: TokenStore;
-  /** This session's key in the store, e.g. `smart:${userId}`. */
-  storeKey?: string;
-  /** The FHIR base the token is for (its `aud`); default: the base `smartConfig` was discovered from. */
-  fhirBaseUrl?: string;
-  /** The scope that was requested: stands in, marked unconfirmed, when the server sent no `scope` (E1). */
-  requestedScope?: string;
-  /** Clock in epoch ms (default Date.now). */
-  now?: () => number;
-  /** Refresh this long before expiry (default 60 s, at most a quarter of the lifetime). */
-  refreshMarginMs?: number;
-  /**
-   * Cross-process refresh lock lease, extended while a refresh runs (default: the worst-case refresh plus
-   * 5 s, at least 30 s). Shorter than the worst-case refresh, timeoutMs x (maxRetries + 1) + backoff, is
-   * refused with a TypeError (SECURITY.md F10).
-   */
-  leaseMs?: number;
-  /** Retries of a refresh answered 503/429 (default 2). */
-  maxRetries?: number;
-  /** The longest `Retry-After` (429/503, seconds or HTTP-date) waited for before a retry (default 5 000 ms); longer is not retried. */
-  maxRetryAfterMs?: number;
-  /**
-   * Sees what the token store could not do without failing the call, e.g. `refresh_lease_lost` when a refresh
-   * outlived its lease and another process's newer token was used instead (SECURITY.md F10). No token in it.
-   */
-  onStoreError?: (error: SmartAuthError) => void;
-  /** Leeway for id_token `exp`/`iat` in seconds (default 60). */
-  clockToleranceSeconds?: number;
-  /** How long ago an id_token's `iat` may be, in seconds (default 3600, checklist 7.1). */
-  maxIatAgeSeconds?: number;
-  /** Lifecycle events (token renewed, refresh failed, reauthorization required, store outage/recovery); never a token. */
-  onEvent?: SmartEventListener;
-}
-
-export interface SmartClientRestoreOptions extends Omit<SmartClientOptions, "tokens" | "tokenStore" | "storeKey"> {
-  tokenStore: TokenStore;
-  storeKey: string;
-  /** Re-check the stored id_token's signature, iss and aud before exposing fhirUser (default true). */
-  verifyIdToken?: boolean;
-}
-
-/** Per-call options: the caller's AbortSignal (issue 19: cancellation). */
-export interface CallOptions {
-  signal?: AbortSignal | undefined;
-}
-
-const RESTORED = Symbol("restored");
-const CONTEXT_KEYS = ["patient", "encounter", "fhirContext", "need_patient_banner", "smart_style_url", "intent", "tenant"];
+export type { CallOptions, SmartClientOptions, SmartClientRestoreOptions } from "./smart-client-options.js";
 
 /**
  * A launched SMART app session as an AuthProvider (SMART 2.2 app-launch.html): the bearer token for
@@ -101,10 +49,12 @@ export class SmartClient implements AuthProvider {
   #client: ReturnType<typeof tokenClient> | undefined;
   // refresh tokens the server refused: never sent again (issue 19), made on the first refusal
   #refused: RefusedRefreshTokens | undefined;
+  // Set only while restore() constructs: the stored token is remembered, not written back to the store.
+  static #restoring = false;
 
   constructor(options: SmartClientOptions) {
     const who = "SmartClient";
-    const { smartConfig, tokens, tokenStore, storeKey, allowInsecureRequests } = requireOptions(who, options, true);
+    const { smartConfig, tokens, tokenStore, storeKey, allowInsecureRequests } = requireOptionsWithConfig(who, options);
     this.clientId = text(who, options.clientId, "clientId");
     text(who, tokens?.access_token, "tokens with an access_token (the result of exchangeCode)");
     if (tokenStore) text(who, storeKey, "storeKey with a tokenStore, one per user session, e.g. `smart:${userId}`");
@@ -113,7 +63,8 @@ export class SmartClient implements AuthProvider {
     this.smartConfig = smartConfig;
     this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
-    const now = (this.#now = options.now ?? Date.now);
+    const { now, refreshMarginMs, leaseMs } = resolveRenewal(who, options);
+    this.#now = now;
 
     const token = normaliseLaunchContext(typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()));
     // checklist 2.56, E1: refreshes are compared with the original grant, kept with the token (a token stored before it: its scope)
@@ -121,7 +72,6 @@ export class SmartClient implements AuthProvider {
     if (original !== undefined) token[ORIGINAL_SCOPE] = original;
     this.#claims = verifiedClaimsOf(tokens);
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
-    const leaseMs = resolveLeaseMs(who, options);
     // misconfigured client authentication fails here, at construction; the client kept is built on first refresh
     tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
     const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
@@ -135,12 +85,13 @@ export class SmartClient implements AuthProvider {
       key,
       now,
       leaseMs,
-      refreshMarginMs: options.refreshMarginMs,
+      refreshMarginMs,
       onStoreError: options.onStoreError,
-      obtain: events ? events.observeObtain(refresh, false) : refresh,
+      obtain: events ? events.observeRefresh(refresh) : refresh,
+      ownStore: tokenStore === undefined,
       canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
     }));
-    if ((options as { [RESTORED]?: boolean })[RESTORED]) manager.remember(token);
+    if (SmartClient.#restoring) manager.remember(token);
     else this.#ready = manager.adopt(token).catch(() => undefined); // a failed save is retried, and reported, on first use
   }
 
@@ -177,12 +128,22 @@ export class SmartClient implements AuthProvider {
       throw storeError("get", storeKey, cause);
     }
     if (stored === undefined) return undefined;
-    const client = new SmartClient({ ...options, tokens: stored, [RESTORED]: true } as SmartClientOptions);
+    const client = SmartClient.#fromStore({ ...options, tokens: stored });
     if (typeof stored.id_token === "string" && options.verifyIdToken !== false && config.issuer && config.jwks_uri) {
       // The login-time checks (nonce, exp) are past; signature, iss and aud still prove the stored identity.
       await client.verifyIdToken({ ignoreExpiry: true }).catch(() => undefined);
     }
     return client;
+  }
+
+  /** A client over a token read from its store: kept in memory as is, not saved again. */
+  static #fromStore(options: SmartClientOptions): SmartClient {
+    SmartClient.#restoring = true;
+    try {
+      return new SmartClient(options);
+    } finally {
+      SmartClient.#restoring = false;
+    }
   }
 
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
@@ -231,6 +192,8 @@ export class SmartClient implements AuthProvider {
     await this.#settle();
     const token = this.#manager.token;
     if (token) {
+      // loaded on first use: a browser app that never revokes does not carry it (issue 20 item 6)
+      const { revokeToken } = await import("./revocation.js");
       if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token", signal });
       await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", signal });
     }
@@ -261,6 +224,7 @@ export class SmartClient implements AuthProvider {
   async introspect(options: { bearerToken?: string } & CallOptions = {}): Promise<IntrospectionResult> {
     const { signal, bearerToken } = options;
     const token = await this.getToken({ signal });
+    const { introspectToken } = await import("./introspection.js"); // loaded on first use (issue 20 item 6)
     return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken, signal });
   }
 
@@ -399,33 +363,4 @@ export class SmartClient implements AuthProvider {
     }
     return merged;
   }
-}
-
-/**
- * The refreshed token: launch context, scope, refresh token (E3) and identity carried over from the
- * previous one when the refresh response leaves them out; expiry comes only from the new response.
- */
-export function mergeRefreshed(previous: StoredToken, fresh: StoredToken): StoredToken {
-  const { expires_in: _in, expires_at: _at, ...kept } = previous;
-  const merged: StoredToken = { ...kept, ...fresh };
-  for (const key of ["refresh_token", "scope", "id_token", ...CONTEXT_KEYS]) {
-    if (fresh[key] === undefined && previous[key] !== undefined) merged[key] = previous[key];
-  }
-  return merged;
-}
-
-// SMART 2.2 app-launch.html#experimental-authorization-details-for-multiple-servers-exp: more FHIR bases for the token.
-function extraLocations(token: StoredToken, allowInsecure: boolean | undefined): string[] {
-  const details: unknown = token.authorization_details;
-  return (Array.isArray(details) ? details : []).flatMap((item: { type?: unknown; locations?: unknown } | null) =>
-    item?.type === "smart_on_fhir" && Array.isArray(item.locations)
-      ? item.locations.filter((l) => {
-          try {
-            return typeof l === "string" && !!assertSecureUrl(l, allowInsecure);
-          } catch {
-            return false;
-          }
-        })
-      : [],
-  );
 }

@@ -1,6 +1,12 @@
-import { hasLock, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
+import { hasLock, type LockingTokenStore, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
 import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
+import { DEFAULT_REFRESH_MARGIN_MS } from "./defaults.js";
+import { MIN_DEFAULT_LEASE_MS } from "./lease.js";
 import { RenewalScheduler } from "./renewal-scheduler.js";
+import { renewUnderLease, storeUnlessSuperseded, type FleetHost } from "./fleet-renewal.js";
+import { sameToken, storeError } from "./store-calls.js";
+
+export { sameToken, storeError } from "./store-calls.js";
 
 export interface TokenManagerOptions {
   store: TokenStore;
@@ -24,10 +30,14 @@ export interface TokenManagerOptions {
    * retryable failure) then costs sharing, not service; each failure goes to `onStoreError` (SECURITY.md F8).
    */
   storeRequired?: boolean;
+  /**
+   * The store was made for this manager alone (the flow was given none): nothing else reads or renews
+   * through it, so no lease is taken (single-flight already renews once) and the fleet code is never loaded.
+   */
+  ownStore?: boolean;
   onStoreError?(error: SmartAuthError): void;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Holds one grant's token: served from memory while fresh (no store read, no decryption, no network on
@@ -51,15 +61,24 @@ export class TokenManager {
   // (a timer can fire late after a suspend; a token used late meets a 401, which renews it).
   #skipClockChecks = 0;
   // Renewal wake-ups share one process-wide timer (renewal-scheduler.ts), which holds managers weakly.
-  static readonly #renewals = new RenewalScheduler<TokenManager>((manager, now) => manager.#wake(now));
+  // Made on first use, not at module load: a static initializer is a side effect that keeps this class (and all
+  // it uses) in every bundle importing anything from the package (issue 20 item 6).
+  static #renewals: RenewalScheduler<TokenManager> | undefined;
+  static #scheduler(): RenewalScheduler<TokenManager> {
+    return (TokenManager.#renewals ??= new RenewalScheduler<TokenManager>((manager, now) => manager.#wake(now)));
+  }
   #self: WeakRef<TokenManager> | undefined;
   #wakeAt = 0; // the time of this manager's entry in the scheduler, 0 when none
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #systemClock: boolean;
+  readonly #marginMs: number;
+  readonly #leaseMs: number;
 
   constructor(options: TokenManagerOptions) {
     this.#o = options;
     this.#systemClock = options.now === Date.now;
+    this.#marginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
+    this.#leaseMs = options.leaseMs ?? MIN_DEFAULT_LEASE_MS;
   }
 
   /** The `Bearer …` header if a fresh token is in memory: the hot path, synchronous. */
@@ -128,7 +147,7 @@ export class TokenManager {
   remember(token: StoredToken): StoredToken {
     this.#token = token;
     this.#header = `Bearer ${token.access_token}`;
-    this.#renewAt = renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+    this.#renewAt = renewAt(token, this.#marginMs);
     this.#skipClockChecks = 0;
     if (token.access_token !== this.#rejected) this.#rejected = undefined;
     if (this.#systemClock) this.#armTimer();
@@ -139,7 +158,7 @@ export class TokenManager {
     // One entry per manager: an entry due no later than the new renewAt re-schedules itself when it fires.
     if ((this.#wakeAt !== 0 && this.#wakeAt <= this.#renewAt) || !Number.isFinite(this.#renewAt)) return;
     this.#wakeAt = this.#renewAt;
-    TokenManager.#renewals.schedule((this.#self ??= new WeakRef(this)), this.#renewAt);
+    TokenManager.#scheduler().schedule((this.#self ??= new WeakRef(this)), this.#renewAt);
   }
 
   // Called by the scheduler at (or after) the time it was given: the next peek reads the clock, unless the
@@ -153,11 +172,11 @@ export class TokenManager {
 
   /** The process-wide renewal scheduler's entries and pending timers (0 or 1), for tests and the bench. */
   static get renewalStats(): { entries: number; timers: number } {
-    return TokenManager.#renewals.stats;
+    return TokenManager.#scheduler().stats;
   }
 
   #usable(token: StoredToken | undefined): token is StoredToken {
-    return token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#o.refreshMarginMs ?? 60_000);
+    return token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#marginMs);
   }
 
   async #renew(): Promise<StoredToken> {
@@ -166,7 +185,7 @@ export class TokenManager {
     if (this.#unsaved && this.#token !== undefined) {
       if (this.#pendingBase && hasLock(this.#o.store)) {
         // a refreshed token whose fenced write was refused: stored unless another process stored a newer one (F10)
-        const kept = await this.#storeUnlessSuperseded(this.#token, this.#pendingBase.base);
+        const kept = await storeUnlessSuperseded(this.#fleetHost(this.#o.store), this.#token, this.#pendingBase.base);
         if (this.#usable(kept)) return kept;
       } else {
         await this.#save(this.#token);
@@ -184,42 +203,12 @@ export class TokenManager {
   }
 
   async #renewThroughStore(): Promise<StoredToken> {
-    const { store, key, leaseMs = 30_000 } = this.#o;
-    let stored: StoredToken | undefined;
-    // the stored token when it is fresh (then also in memory); otherwise undefined, and `stored` is what the store held
-    const loadFresh = async () => {
-      stored = await this.#call("get", () => store.get(key));
-      return this.#usable(stored) ? this.remember(stored) : undefined;
-    };
-    let found = await loadFresh();
-    if (found) return found;
-    if (!hasLock(store)) return this.#obtainAndSave(stored ?? this.#token);
-
-    const deadline = this.#o.now() + leaseMs * 2;
-    for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-      const lock: TokenLock | undefined = await this.#call("lock", () => store.lock(key, leaseMs));
-      if (lock) {
-        try {
-          fenced(lock);
-          if ((found = await loadFresh())) return found;
-          // our own refreshed token, not yet stored, is newer than the one it was refreshed from
-          const pending = this.#pendingBase;
-          const current = pending && this.#token && (stored === undefined || sameToken(stored, pending.base)) ? this.#token : (stored ?? this.#token);
-          return await this.#refreshUnderLease(lock, current);
-        } finally {
-          await lock.release().catch(() => undefined);
-        }
-      }
-      // Another process is renewing: wait for its token to land in the store.
-      await sleep(wait);
-      if ((found = await loadFresh())) return found;
-      if (this.#o.now() > deadline) {
-        throw new SmartAuthError("Another process held the refresh lock and no fresh token appeared in time", {
-          code: SmartAuthErrorCode.RefreshLockTimeout,
-          retryable: true,
-        });
-      }
-    }
+    const { store, key } = this.#o;
+    // the stored token when it is fresh (then also in memory); otherwise `stored` is what the store held
+    const stored = await this.#call("get", () => store.get(key));
+    if (this.#usable(stored)) return this.remember(stored);
+    if (!hasLock(store) || this.#o.ownStore) return this.#obtainAndSave(stored ?? this.#token);
+    return renewUnderLease(this.#fleetHost(store), stored);
   }
 
   async #obtainAndSave(current: StoredToken | undefined): Promise<StoredToken> {
@@ -230,109 +219,40 @@ export class TokenManager {
     return result.fresh;
   }
 
-  /**
-   * Renew holding the lease: the lease is extended every leaseMs / 3 while the token request runs, and the
-   * result is written through the lease (fenced), so it lands only if this process still holds it.
-   */
-  async #refreshUnderLease(lock: TokenLock, current: StoredToken | undefined): Promise<StoredToken> {
-    const result = await this.#whileHeld(lock, () => this.#obtain(current, lock));
-    if ("stored" in result) return result.stored;
-    const { fresh } = result;
-    this.remember(fresh);
-    this.#unsaved = true;
-    this.#skipClockChecks = 0;
-    let written: boolean;
-    try {
-      written = await this.#call("set", () => lock.set(fresh));
-    } catch (error) {
-      if (this.#bypassable(error)) {
-        this.#report(error);
-        this.#saveLater(fresh, 500);
+  /** What the fleet renewal (fleet-renewal.ts) may see and change of this manager; built per renewal, not kept (memory per session). */
+  #fleetHost(store: LockingTokenStore): FleetHost {
+    return {
+      store,
+      key: this.#o.key,
+      leaseMs: this.#leaseMs,
+      storeRequired: this.#o.storeRequired,
+      now: () => this.#o.now(),
+      token: () => this.#token,
+      pendingBase: () => this.#pendingBase,
+      remember: (token) => this.remember(token),
+      usable: (token): token is StoredToken => this.#usable(token),
+      call: (operation, run) => this.#call(operation, run),
+      report: (error) => this.#report(error),
+      bypassable: (error): error is SmartAuthError => this.#bypassable(error),
+      obtain: (current, lock) => this.#obtain(current, lock),
+      saveLater: (token, delayMs) => this.#saveLater(token, delayMs),
+      markUnsaved: () => {
+        this.#unsaved = true;
+        this.#skipClockChecks = 0;
+      },
+      markSaved: () => {
         this.#unsaved = false;
-        return fresh;
-      }
-      // kept in memory (it may hold the only copy of a rotated refresh token); stored on the next call
-      this.#pendingBase = { base: current };
-      throw error;
-    }
-    if (written) {
-      this.#unsaved = false;
-      return fresh;
-    }
-    // The lease was lost before the write (a stall longer than the lease): never overwrite blindly.
-    this.#report(
-      new SmartAuthError("The refresh lease was lost before the refreshed token was stored: it is stored only if no newer token is there", {
-        code: SmartAuthErrorCode.RefreshLeaseLost,
-        retryable: true,
-      }),
-    );
-    if (this.#o.storeRequired === false) {
-      // no refresh token to lose (Backend Services): a newer stored token is shared, else ours is served unstored
-      this.#unsaved = false;
-      const stored = await this.#o.store.get(this.#o.key).catch(() => undefined);
-      return stored !== undefined && !sameToken(stored, current) && this.#usable(stored) ? this.remember(stored) : fresh;
-    }
-    await lock.release().catch(() => undefined); // it is not ours any more; a second release is harmless
-    return this.#storeUnlessSuperseded(fresh, current);
-  }
-
-  /**
-   * Store `fresh` (refreshed from `base`) through a new lease, unless another process stored a newer token
-   * meanwhile: then that one is used. Until stored, `fresh` stays in memory, the only copy of its refresh
-   * token, and every call retries; the failure is typed (refresh_lease_lost, retryable).
-   */
-  async #storeUnlessSuperseded(fresh: StoredToken, base: StoredToken | undefined): Promise<StoredToken> {
-    const { store, key, leaseMs = 30_000 } = this.#o;
-    if (!hasLock(store)) throw new TypeError("unreachable: a fenced write needs a locking store");
-    this.#unsaved = true;
-    this.#skipClockChecks = 0;
-    this.#pendingBase = { base };
-    const deadline = this.#o.now() + leaseMs * 2;
-    for (let wait = 25; ; wait = Math.min(wait * 2, 250)) {
-      const lock = await this.#call("lock", () => store.lock(key, leaseMs));
-      if (lock) {
-        try {
-          fenced(lock);
-          const stored = await this.#call("get", () => store.get(key));
-          if (stored !== undefined && !sameToken(stored, base) && !sameToken(stored, fresh)) {
-            this.#settled();
-            return this.remember(stored);
-          }
-          if (await this.#call("set", () => lock.set(fresh))) {
-            this.#settled();
-            return fresh;
-          }
-        } finally {
-          await lock.release().catch(() => undefined);
-        }
-      }
-      if (this.#o.now() > deadline) {
-        throw new SmartAuthError("The refreshed token could not be stored: the refresh lease stayed taken; it is kept in memory and stored on the next call", {
-          code: SmartAuthErrorCode.RefreshLeaseLost,
-          retryable: true,
-        });
-      }
-      await sleep(wait);
-    }
+      },
+      keepPending: (base) => {
+        this.#pendingBase = { base };
+      },
+      settle: () => this.#settled(),
+    };
   }
 
   #settled(): void {
     this.#unsaved = false;
     this.#pendingBase = undefined;
-  }
-
-  /** Run `request` while extending `lock` every leaseMs / 3 (a lost lease shows in the fenced write). */
-  async #whileHeld<T>(lock: TokenLock, request: () => Promise<T>): Promise<T> {
-    const leaseMs = this.#o.leaseMs ?? 30_000;
-    const timer = setInterval(() => {
-      lock.extend(leaseMs).catch((cause: unknown) => this.#report(storeError("extend lock", this.#o.key, cause)));
-    }, Math.max(1, Math.floor(leaseMs / 3)));
-    (timer as { unref?: () => void }).unref?.();
-    try {
-      return await request();
-    } finally {
-      clearInterval(timer);
-    }
   }
 
   /**
@@ -355,7 +275,7 @@ export class TokenManager {
         return { stored: this.remember(stored) };
       }
       this.#forget();
-      const held = lock === undefined || (await lock.extend(this.#o.leaseMs ?? 30_000).catch(() => false));
+      const held = lock === undefined || (await lock.extend(this.#leaseMs).catch(() => false));
       if (held && sameToken(stored, used)) {
         await this.#o.store.delete(this.#o.key).catch(() => undefined);
       }
@@ -419,25 +339,7 @@ export class TokenManager {
   }
 }
 
-/** Whether two stored tokens are the same grant state (same access and refresh token). */
-export function sameToken(a: StoredToken | undefined, b: StoredToken | undefined): boolean {
-  return a !== undefined && b !== undefined && a.access_token === b.access_token && a.refresh_token === b.refresh_token;
-}
 
-/** TypeError unless `lock` implements fencing (token-store contract: `extend` and `set`). */
-function fenced(lock: TokenLock): void {
-  if (typeof lock.extend !== "function" || typeof lock.set !== "function") {
-    throw new TypeError("The token store's lock() must return a TokenLock with extend() and set() (fencing, see @fhir-dsl/token-store)");
-  }
-}
-
-/** A failed token store call as a SmartAuthError; the store's error is the `cause`, the value never shown. */
-export const storeError = (operation: string, key: string, cause: unknown) =>
-  new SmartAuthError(`Token store ${operation} failed for key "${key}"`, {
-    code: SmartAuthErrorCode.TokenStore,
-    retryable: (cause as { retryable?: unknown } | undefined)?.retryable === true,
-    cause,
-  });
 
 /** When to renew: `expires_at` minus the margin, the margin capped at a quarter of the lifetime. */
 export function renewAt(token: StoredToken, marginMs: number): number {

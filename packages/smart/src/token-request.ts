@@ -3,12 +3,13 @@ import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { abortableSleep, abortedError, withCallerSignal } from "./abort.js";
 import { withoutKidNoted } from "./assertion-kid.js";
-import { clientAuthFactory, type ClientAuthentication } from "./client-auth.js";
+import { clientAuthFactory, loadConfidentialAuth, type ClientAuthentication, type ConfidentialAuthLoader } from "./client-auth.js";
 import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
 import { resolveMaxRetryAfterMs, retryAfterMs } from "./retry-after.js";
 import { processTokenResponse } from "./token-response.js";
+import { DEFAULT_MAX_RETRIES } from "./defaults.js";
 
 /** Everything a token request needs about the client and the server. */
 export interface TokenClientContext extends TransportOptions {
@@ -33,82 +34,113 @@ export type TokenGrant =
   | { grantType: "refresh_token"; refreshToken: string; scope?: string }
   | { grantType: "authorization_code"; code: string; redirectUri: string; codeVerifier: string };
 
-/** A prepared client: the key import and `as` object are built once, then every grant reuses them. */
+/** What every request of one client shares: built once, then every grant reuses it. */
+interface PreparedClient {
+  ctx: TokenClientContext;
+  now: () => number;
+  as: oauth.AuthorizationServer;
+  client: oauth.Client;
+  getAuth: (audience?: string) => Promise<oauth.ClientAuth>;
+  maxRetryAfter: number;
+}
+
+type Send = (auth: oauth.ClientAuth, options: ReturnType<typeof requestOptions>) => Promise<Response>;
+type WrapFetch = (fetch: typeof globalThis.fetch) => typeof globalThis.fetch;
+
+/**
+ * A prepared client: the key import and `as` object are built once, then every grant reuses them. Confidential
+ * client authentication loads through import() on first use, so a public browser client never carries it.
+ */
 export function tokenClient(ctx: TokenClientContext) {
+  return tokenClientWith(ctx, loadConfidentialAuth);
+}
+
+/** tokenClient with the confidential-client code from `load` (Backend Services imports it statically: no import() in its bundle). */
+export function tokenClientWith(ctx: TokenClientContext, load: ConfidentialAuthLoader) {
   const now = ctx.now ?? Date.now;
+  const factory = clientAuthFactory(ctx.clientAuth, ctx.smartConfig.token_endpoint, now, load);
+  const prepared: PreparedClient = {
+    ctx,
+    now,
+    as: authorizationServer(ctx.smartConfig),
+    client: { client_id: ctx.clientId },
+    // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (unless asked for)
+    getAuth: ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async (audience) => withoutClientId(await factory(audience)) : factory,
+    maxRetryAfter: resolveMaxRetryAfterMs(ctx.maxRetryAfterMs),
+  };
+  return {
+    request: (grant: TokenGrant) => requestGrant(prepared, grant),
+    call: <T>(url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch?: WrapFetch) => callEndpoint(prepared, url, send, process, wrapFetch),
+    as: prepared.as,
+    client: prepared.client,
+  };
+}
+
+/**
+ * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
+ * a server that echoes the request must not get our code, verifier, secret or assertion into the error.
+ */
+async function callEndpoint<T>(p: PreparedClient, url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch: WrapFetch = (f) => f): Promise<T> {
+  const { ctx } = p;
+  const sent: RequestInit[] = [];
+  if (ctx.signal?.aborted) throw abortedError(ctx.signal); // nothing is sent for a caller who already gave up
+  try {
+    const auth = await p.getAuth(url);
+    const options = requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) });
+    options.signal = withCallerSignal(options.signal, ctx.signal);
+    const response = await send(auth, options).catch((cause) => {
+      throw ctx.signal?.aborted ? abortedError(ctx.signal) : transportError(cause, url);
+    });
+    return await process(response);
+  } catch (error) {
+    // a body that broke off or ran over the cap is that error, even where a library wrapped it (issue 15)
+    throw withoutKidNoted(withoutEcho(bodyFailureIn(error) ?? error, sent), ctx.clientAuth);
+  }
+}
+
+/**
+ * One grant, with bounded retries where a retry cannot spend a one-time credential twice:
+ * client_credentials retries on 5xx/429/timeouts/resets (a fresh assertion and jti each time, E5);
+ * a refresh retries only on an answered 503/429 (the server did not consume the token); an
+ * authorization code is never replayed (E9).
+ */
+async function requestGrant(p: PreparedClient, grant: TokenGrant): Promise<StoredToken> {
+  const { ctx, now, as, client } = p;
   const endpoint = ctx.smartConfig.token_endpoint;
-  const as = authorizationServer(ctx.smartConfig);
-  const client: oauth.Client = { client_id: ctx.clientId };
-  const factory = clientAuthFactory(ctx.clientAuth, endpoint, now);
-  // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (unless asked for)
-  const getAuth =
-    ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async (audience?: string) => withoutClientId(await factory(audience)) : factory;
-  const maxRetryAfter = resolveMaxRetryAfterMs(ctx.maxRetryAfterMs);
-
-  /**
-   * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
-   * a server that echoes the request must not get our code, verifier, secret or assertion into the error.
-   */
-  async function call<T>(
-    url: string,
-    send: (auth: oauth.ClientAuth, options: ReturnType<typeof requestOptions>) => Promise<Response>,
-    process: (response: Response) => Promise<T>,
-    wrapFetch: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch = (f) => f,
-  ): Promise<T> {
-    const sent: RequestInit[] = [];
-    if (ctx.signal?.aborted) throw abortedError(ctx.signal); // nothing is sent for a caller who already gave up
+  const { grantType } = grant;
+  const params = grantParameters(grant);
+  for (let attempt = 0; ; attempt++) {
     try {
-      const auth = await getAuth(url);
-      const options = requestOptions(url, { ...ctx, fetch: wrapFetch(recordingFetch(ctx.fetch, sent)) });
-      options.signal = withCallerSignal(options.signal, ctx.signal);
-      const response = await send(auth, options).catch((cause) => {
-        throw ctx.signal?.aborted ? abortedError(ctx.signal) : transportError(cause, url);
-      });
-      return await process(response);
+      return await callEndpoint(
+        p,
+        endpoint,
+        (auth, options) => oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options),
+        (response) => processTokenResponse(response, endpoint, now()),
+      );
     } catch (error) {
-      // a body that broke off or ran over the cap is that error, even where a library wrapped it (issue 15)
-      throw withoutKidNoted(withoutEcho(bodyFailureIn(error) ?? error, sent), ctx.clientAuth);
+      const retry =
+        SmartAuthError.is(error) &&
+        error.retryable &&
+        (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
+      if (attempt >= (ctx.maxRetries ?? DEFAULT_MAX_RETRIES) || !retry) throw error;
+      const asked = retryAfterMs(error, now()); // RFC 9110 §10.2.3, RFC 6585 §4
+      if (asked !== undefined && asked > p.maxRetryAfter) throw error;
+      await abortableSleep(asked ?? backoffCeilingMs(attempt) * (0.5 + Math.random() / 2), ctx.signal);
     }
   }
+}
 
-  /**
-   * One grant, with bounded retries where a retry cannot spend a one-time credential twice:
-   * client_credentials retries on 5xx/429/timeouts/resets (a fresh assertion and jti each time, E5);
-   * a refresh retries only on an answered 503/429 (the server did not consume the token); an
-   * authorization code is never replayed (E9).
-   */
-  async function request(grant: TokenGrant): Promise<StoredToken> {
-    // One request builder for the three grants (SMART 2.2 app-launch.html#obtain-access-token,
-    // #refresh-access-token, backend-services.html#request-1); oauth4webapi adds client authentication.
-    const { grantType } = grant;
-    const params: Record<string, string> =
-      grantType === "authorization_code"
-        ? { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier }
-        : grantType === "refresh_token"
-          ? { refresh_token: grant.refreshToken }
-          : {};
-    if (grantType !== "authorization_code" && grant.scope) params.scope = grant.scope;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await call(
-          endpoint,
-          (auth, options) => oauth.genericTokenEndpointRequest(as, client, auth, grantType, params, options),
-          (response) => processTokenResponse(response, endpoint, now()),
-        );
-      } catch (error) {
-        const retry =
-          SmartAuthError.is(error) &&
-          error.retryable &&
-          (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
-        if (attempt >= (ctx.maxRetries ?? 2) || !retry) throw error;
-        const asked = retryAfterMs(error, now()); // RFC 9110 §10.2.3, RFC 6585 §4
-        if (asked !== undefined && asked > maxRetryAfter) throw error;
-        await abortableSleep(asked ?? backoffCeilingMs(attempt) * (0.5 + Math.random() / 2), ctx.signal);
-      }
-    }
-  }
-
-  return { request, call, as, client };
+// One request builder for the three grants (SMART 2.2 app-launch.html#obtain-access-token,
+// #refresh-access-token, backend-services.html#request-1); oauth4webapi adds client authentication.
+function grantParameters(grant: TokenGrant): Record<string, string> {
+  const params: Record<string, string> =
+    grant.grantType === "authorization_code"
+      ? { code: grant.code, redirect_uri: grant.redirectUri, code_verifier: grant.codeVerifier }
+      : grant.grantType === "refresh_token"
+        ? { refresh_token: grant.refreshToken }
+        : {};
+  if (grant.grantType !== "authorization_code" && grant.scope) params.scope = grant.scope;
+  return params;
 }
 
 /** The longest wait before retry `attempt + 1` (exponential, capped at 2 s; jittered down to half). */

@@ -1,0 +1,41 @@
+// Issue 20 item 6: a browser app's start bundle leaves out what @fhir-dsl/smart loads through import() on first
+// use. Checked on the built package as a bundler sees it (dist, esbuild), so a static import slipping back fails.
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { BUNDLE_CHECKS, bundleSize } from "../src/bundles.mjs";
+import { benchDir } from "../src/services.mjs";
+
+const LAZY = ["confidential-auth", "introspection", "revocation"];
+// a message each lazily loaded part holds, and nothing else does
+const MARKERS = ["assertionLifetimeSeconds must be in", "Introspection endpoint", "Revocation endpoint"];
+const lazyIn = (files) => LAZY.filter((name) => files.some((file) => new RegExp(`/${name}-[A-Z0-9]+\\.js$`).test(file)));
+const check = (name) => BUNDLE_CHECKS.find((c) => c.name === name);
+
+describe("App Launch bundle loaded at start (issue 20 item 6)", () => {
+  it("the ESM build emits each lazily loaded part as its own chunk behind import()", () => {
+    const dist = dirname(createRequire(join(benchDir, "package.json")).resolve("@fhir-dsl/smart"));
+    const code = readdirSync(dist)
+      .filter((file) => file.endsWith(".js"))
+      .map((file) => readFileSync(join(dist, file), "utf8"))
+      .join("\n");
+    for (const name of LAZY) expect(code).toMatch(new RegExp(`import\\(["']\\./${name}-[A-Z0-9]+\\.js["']\\)`));
+  });
+
+  it("holds none of them, while the same imports bundled whole hold all three", async () => {
+    const atStart = await bundleSize(check("App Launch from smart, loaded at start"), { details: true });
+    const whole = await bundleSize(check("App Launch from smart"), { details: true });
+    expect(lazyIn(atStart.inputFiles)).toEqual([]);
+    expect(lazyIn(whole.inputFiles)).toEqual(LAZY);
+    expect(MARKERS.filter((marker) => atStart.code.includes(marker))).toEqual([]);
+    expect(MARKERS.filter((marker) => whole.code.includes(marker))).toEqual(MARKERS);
+    expect(atStart.brotliBytes).toBeLessThan(whole.brotliBytes);
+  });
+
+  it("importing discovery alone from the entry leaves the token machinery out (no module-load side effect keeps it)", async () => {
+    const discovery = await bundleSize(check("discovery from smart"), { details: true });
+    expect(discovery.code).not.toContain("Another process held the refresh lock");
+    expect(discovery.code).not.toContain("Token store ");
+  });
+});
