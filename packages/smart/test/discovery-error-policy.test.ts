@@ -29,7 +29,9 @@ describe("a DiscoveryError inside BackendServicesAuth / SmartLaunch is passed th
       expect(SmartAuthError.is(error)).toBe(false);
       expect(DiscoveryError.is(error, DiscoveryErrorCode.HttpStatus)).toBe(true);
       expect(error).toMatchObject({ status, retryable, url: `${BASE}/.well-known/smart-configuration` });
-      expect(seen).toEqual([`${BASE}/.well-known/smart-configuration`]); // no token request followed
+      // a 404 is followed by the SMART v1 fallback (checklist 1.9); no token request follows either way
+      const legacyFallback = status === 404 ? [`${BASE}/metadata`] : [];
+      expect(seen).toEqual([`${BASE}/.well-known/smart-configuration`, ...legacyFallback]);
     });
 
     it(`SmartLaunch: discovery of a trusted iss answering ${status} rejects with DiscoveryError discovery_http_status, no state stored`, async () => {
