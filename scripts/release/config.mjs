@@ -30,6 +30,7 @@ const typeChecks = [tsc("bundler"), tsc("node16")];
  * Each consumer: internal packages it installs (`packages`, and `devPackages` as devDependencies), third-party
  * packages it brings itself, the folders of consumers/ copied in, the tools/ packages copied in (as ./<name>/:
  * plain ESM, no build, never published), the commands that must exit 0 (78 = skipped),
+ * `lib`: the TypeScript libraries its type checks compile with (default: the target's);
  * `zeroDep`: its production tree must be exactly `packages`; `adapter`: skipped, not failed, while that
  * package is still empty; `needs`: services started for it.
  */
@@ -69,6 +70,15 @@ export const CONSUMERS = [
     devThirdParty: TS,
     files: ["shared", "smart"],
     steps: [node("readme-exports.mjs"), node("cjs.cjs"), node("backend-services.mjs"), node("app-launch.mjs"), ...typeChecks],
+  },
+  {
+    id: "browser",
+    title: "only @fhir-dsl/smart-browser (brings @fhir-dsl/smart)",
+    packages: ["@fhir-dsl/smart-browser"],
+    devThirdParty: TS,
+    files: ["browser"],
+    lib: ["es2022", "dom"],
+    steps: [node("esm.mjs"), node("cjs.cjs"), ...typeChecks],
   },
   {
     id: "cli",

@@ -37,6 +37,7 @@ export async function setupConsumer(consumer, dir, tarballs) {
     await writeFile(join(dir, "types.cts"), await readFile(join(dir, "types.ts"), "utf8"));
     for (const [name, { module, moduleResolution, files }] of Object.entries(TSCONFIG)) {
       const compilerOptions = { target: "es2022", module, moduleResolution, strict: true, noEmit: true, skipLibCheck: false, types: [] };
+      if (consumer.lib) compilerOptions.lib = consumer.lib; // a browser package's users compile with the DOM library
       await writeFile(join(dir, `tsconfig.${name}.json`), `${JSON.stringify({ compilerOptions, files }, null, 2)}\n`);
     }
   }
