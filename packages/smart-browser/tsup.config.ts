@@ -1,10 +1,4 @@
 import { defineConfig } from "tsup";
+import { base } from "../../tsup.base";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  target: "node20",
-  treeshake: true,
-});
+export default defineConfig(base);
