@@ -46,7 +46,19 @@ const defaultIo = (): CliIo => ({
 export async function runCli(argv: readonly string[], ioOverrides: Partial<CliIo> = {}): Promise<number> {
   const io: CliIo = { ...defaultIo(), ...ioOverrides };
   const [name, ...rest] = argv;
-  const line = (t: string) => io.stderr(`${t}\n`);
+  const early = helpOrVersion(io, name, rest);
+  if (early !== undefined) return early;
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    io.stderr(`smart: unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(", ")}\n`);
+    io.stderr('Run "smart --help" for usage.\n');
+    return ExitCode.Usage;
+  }
+  return runCommand(io, command, rest);
+}
+
+/** `smart`, `smart --help`, `smart help <command>`, `smart --version`: answered without running a command. */
+function helpOrVersion(io: CliIo, name: string | undefined, rest: readonly string[]): number | undefined {
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     const topic = name === "help" ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
     io.stdout(topic ? helpOf(topic) : MAIN_HELP);
@@ -56,12 +68,12 @@ export async function runCli(argv: readonly string[], ioOverrides: Partial<CliIo
     io.stdout(io.version ?? "unknown");
     return ExitCode.Ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    line(`smart: unknown command "${name}"; commands: ${COMMANDS.map((c) => c.name).join(", ")}`);
-    line('Run "smart --help" for usage.');
-    return ExitCode.Usage;
-  }
+  return undefined;
+}
+
+/** Parses one command's options and runs it; every failure becomes an exit code and a line on stderr. */
+async function runCommand(io: CliIo, command: (typeof COMMANDS)[number], rest: readonly string[]): Promise<number> {
+  const line = (t: string) => io.stderr(`${t}\n`);
   let values: Context["values"];
   let positionals: string[];
   try {
