@@ -90,21 +90,26 @@ export async function driveAuthorization(
       current = next;
       continue;
     }
-    const text = await res.text();
-    let error: string | undefined;
-    let errorDescription: string | undefined;
-    try {
-      const json = JSON.parse(text) as { error?: unknown; error_description?: unknown };
-      if (typeof json.error === "string") error = json.error;
-      if (typeof json.error_description === "string") errorDescription = json.error_description;
-    } catch {
-      // an HTML or empty page: keep the status only
-    }
-    throw new SandboxError(
-      SandboxErrorCode.AuthorizeFailed,
-      `the authorization endpoint answered ${res.status}${error ? ` ${error}` : ""}${errorDescription ? `: ${errorDescription}` : ""} instead of redirecting to the app`,
-      { status: res.status, error, errorDescription, response: text },
-    );
+    throw await refusal(res);
   }
   throw new SandboxError(SandboxErrorCode.AuthorizeFailed, `the authorization flow did not reach the app after ${MAX_HOPS} redirects`);
+}
+
+/** The error for an authorization endpoint that answered instead of redirecting: its status and OAuth error. */
+async function refusal(res: Response): Promise<SandboxError> {
+  const text = await res.text();
+  let error: string | undefined;
+  let errorDescription: string | undefined;
+  try {
+    const json = JSON.parse(text) as { error?: unknown; error_description?: unknown };
+    if (typeof json.error === "string") error = json.error;
+    if (typeof json.error_description === "string") errorDescription = json.error_description;
+  } catch {
+    // an HTML or empty page: keep the status only
+  }
+  return new SandboxError(
+    SandboxErrorCode.AuthorizeFailed,
+    `the authorization endpoint answered ${res.status}${error ? ` ${error}` : ""}${errorDescription ? `: ${errorDescription}` : ""} instead of redirecting to the app`,
+    { status: res.status, error, errorDescription, response: text },
+  );
 }
