@@ -39,3 +39,25 @@ describe("App Launch bundle loaded at start (issue 20 item 6)", () => {
     expect(discovery.code).not.toContain("Token store ");
   });
 });
+
+describe("legacy discovery loads only after a 404 (issue 20 item 6)", () => {
+  // a message only the CapabilityStatement fallback holds
+  const LEGACY_MARKER = "legacy discovery trusts only the base's own CapabilityStatement";
+  const legacyIn = (files) => files.filter((file) => /\/legacy-discovery-[A-Z0-9]+\.js$/.test(file));
+
+  it("the smart-discovery ESM build emits it as its own chunk behind import()", () => {
+    const dist = dirname(createRequire(join(benchDir, "package.json")).resolve("@fhir-dsl/smart-discovery"));
+    const index = readFileSync(join(dist, "index.js"), "utf8");
+    expect(index).toMatch(/import\(["']\.\/legacy-discovery-[A-Z0-9]+\.js["']\)/);
+    expect(index).not.toContain(LEGACY_MARKER);
+  });
+
+  it("the browser app's start bundle leaves it out; bundled whole it is there", async () => {
+    const atStart = await bundleSize(check("browser app auth (smart-browser), loaded at start"), { details: true });
+    const whole = await bundleSize(check("browser app auth (smart-browser)"), { details: true });
+    expect(legacyIn(atStart.inputFiles)).toEqual([]);
+    expect(atStart.code).not.toContain(LEGACY_MARKER);
+    expect(legacyIn(whole.inputFiles)).toHaveLength(1);
+    expect(whole.code).toContain(LEGACY_MARKER);
+  });
+});
