@@ -29,7 +29,8 @@ describe("a DiscoveryError inside BackendServicesAuth / SmartLaunch is passed th
       expect(SmartAuthError.is(error)).toBe(false);
       expect(DiscoveryError.is(error, DiscoveryErrorCode.HttpStatus)).toBe(true);
       expect(error).toMatchObject({ status, retryable, url: `${BASE}/.well-known/smart-configuration` });
-      expect(seen).toEqual([`${BASE}/.well-known/smart-configuration`]); // no token request followed
+      // a 404 also asks for the CapabilityStatement (legacy discovery, issue 19); no token request followed
+      expect(seen).toEqual([`${BASE}/.well-known/smart-configuration`, ...(status === 404 ? [`${BASE}/metadata`] : [])]);
     });
 
     it(`SmartLaunch: discovery of a trusted iss answering ${status} rejects with DiscoveryError discovery_http_status, no state stored`, async () => {
