@@ -61,3 +61,14 @@ describe("legacy discovery loads only after a 404 (issue 20 item 6)", () => {
     expect(whole.code).toContain(LEGACY_MARKER);
   });
 });
+
+describe("SmartLaunch's default in-memory launch-state store loads on first use (issue 20 item 6)", () => {
+  const MEMORY_STORE_MARKER = "The launch state store is full";
+
+  it("a browser app, which gives its own store, leaves it out of its start bundle; bundled whole it is there", async () => {
+    const atStart = await bundleSize(check("browser app auth (smart-browser), loaded at start"), { details: true });
+    const whole = await bundleSize(check("browser app auth (smart-browser)"), { details: true });
+    expect(atStart.code).not.toContain(MEMORY_STORE_MARKER);
+    expect(whole.code).toContain(MEMORY_STORE_MARKER);
+  });
+});
