@@ -9,7 +9,7 @@ import { benchDir } from "../src/services.mjs";
 
 const LAZY = ["confidential-auth", "introspection", "revocation", "fleet-renewal"];
 // a message each lazily loaded part holds, and nothing else does
-const MARKERS = ["assertionLifetimeSeconds must be in", "Introspection endpoint", "Revocation endpoint", "Another process held the refresh lock"];
+const MARKERS = ["assertionLifetimeSeconds must be in", "Introspection endpoint", "Revocation endpoint", "Another process held the refresh lock", "the client assertion carried no kid"];
 const lazyIn = (files) => LAZY.filter((name) => files.some((file) => new RegExp(`/${name}-[A-Z0-9]+\\.js$`).test(file)));
 const check = (name) => BUNDLE_CHECKS.find((c) => c.name === name);
 
