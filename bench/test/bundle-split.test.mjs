@@ -72,3 +72,26 @@ describe("SmartLaunch's default in-memory launch-state store loads on first use 
     expect(whole.code).toContain(MEMORY_STORE_MARKER);
   });
 });
+
+describe("id_token verification loads on first use (issue 20 item 6)", () => {
+  // a message only id_token verification holds
+  const ID_TOKEN_MARKER = 'is too far in the past';
+  const idTokenIn = (files) => files.filter((file) => /\/id-token-[A-Z0-9]+\.js$/.test(file));
+
+  it("the smart ESM build loads it behind import()", () => {
+    const dist = dirname(createRequire(join(benchDir, "package.json")).resolve("@fhir-dsl/smart"));
+    // the entry also exports verifyIdToken, so its code sits in a shared chunk the entry imports: a bundler drops it when unused
+    const index = readFileSync(join(dist, "index.js"), "utf8");
+    expect(index).toMatch(/import\(["']\.\/id-token-[A-Z0-9]+\.js["']\)/);
+    expect(index).not.toContain(ID_TOKEN_MARKER);
+  });
+
+  it("the browser app's start bundle leaves it out (with a third of oauth4webapi); bundled whole it is there", async () => {
+    const atStart = await bundleSize(check("browser app auth (smart-browser), loaded at start"), { details: true });
+    const whole = await bundleSize(check("browser app auth (smart-browser)"), { details: true });
+    expect(idTokenIn(atStart.inputFiles)).toEqual([]);
+    expect(atStart.code).not.toContain(ID_TOKEN_MARKER);
+    expect(idTokenIn(whole.inputFiles)).toHaveLength(1);
+    expect(whole.code).toContain(ID_TOKEN_MARKER);
+  });
+});
