@@ -1,7 +1,8 @@
 // Size budgets: esbuild bundle, minified, brotli. The first row is this package's own code; the others are a
 // browser app's whole auth import set (stores, authorize, ready, with @fhir-dsl/smart and its dependencies).
 // "Loaded at start" leaves out what loads through import() on first use (confidential client auth,
-// introspection, revocation, fleet renewal, legacy discovery, the default in-memory launch-state store).
+// introspection, revocation, fleet renewal, id_token verification, legacy discovery, the default in-memory
+// launch-state store).
 // Budgets: the measured size + 2 %.
 const APP = "{ authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore }";
 
@@ -26,6 +27,6 @@ export default [
     ignore: ["@fhir-dsl/smart", "@fhir-dsl/token-store"],
     limit: "2.78 kB",
   },
-  { name: "browser app auth import set, dependencies bundled", path: "dist/index.js", import: APP, limit: "32.24 kB" },
-  { name: "browser app auth import set loaded at start", path: "dist/index.js", import: APP, modifyEsbuildConfig: loadedAtStart, limit: "27.5 kB" },
+  { name: "browser app auth import set, dependencies bundled", path: "dist/index.js", import: APP, limit: "32.37 kB" },
+  { name: "browser app auth import set loaded at start", path: "dist/index.js", import: APP, modifyEsbuildConfig: loadedAtStart, limit: "25.27 kB" },
 ];
