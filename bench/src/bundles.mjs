@@ -45,6 +45,13 @@ export const BUNDLE_CHECKS = [
     source: `export { authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore } from "@fhir-dsl/smart-browser";`,
   },
   {
+    group: "import",
+    name: "browser app auth (smart-browser), loaded at start",
+    detail: "the same imports, without what loads through import() on first use (confidential auth, introspection, revocation, legacy discovery)",
+    source: `export { authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore } from "@fhir-dsl/smart-browser";`,
+    atStart: true,
+  },
+  {
     group: "reference",
     name: "fhirclient 2.6.3 (browser field: lib/entry/browser.js)",
     source: `import FHIR from "fhirclient"; export default FHIR;`,

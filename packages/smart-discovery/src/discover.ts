@@ -4,7 +4,7 @@ import type { DiscoveryOptions, SmartConfiguration } from "./types.js";
 import { isInsecure, smartConfigurationUrl } from "./url.js";
 import { validateSmartConfiguration } from "./validate.js";
 import { fetchJson } from "./fetch-json.js";
-import { discoverLegacy, legacyEnabled } from "./legacy-discovery.js";
+import { legacyEnabled } from "./legacy-enabled.js";
 
 interface Flight {
   promise: Promise<SmartConfiguration>;
@@ -116,6 +116,17 @@ async function fetchConfiguration(
 ): Promise<SmartConfiguration> {
   const result = await fetchJson(url, "application/json", fetchImpl, signal, options, legacyEnabled(options));
   // SMART 2.2 conformance.html#using-well-known is required, but SMART v1 servers only have a CapabilityStatement
-  if (result instanceof DiscoveryError) return discoverLegacy(result, fhirBaseUrl, fetchImpl, signal, options);
+  if (result instanceof DiscoveryError) return (await loadLegacyDiscovery()).discoverLegacy(result, fhirBaseUrl, fetchImpl, signal, options);
   return validateSmartConfiguration(result, fhirBaseUrl, options);
+}
+
+let legacyDiscovery: Promise<typeof import("./legacy-discovery.js")> | undefined;
+
+/** The CapabilityStatement fallback, imported once on the first 404 (issue 20 item 6: servers with a .well-known never load it). */
+function loadLegacyDiscovery(): Promise<typeof import("./legacy-discovery.js")> {
+  if (!legacyDiscovery) {
+    legacyDiscovery = import("./legacy-discovery.js");
+    legacyDiscovery.catch(() => (legacyDiscovery = undefined)); // a failed load is retried by the next caller
+  }
+  return legacyDiscovery;
 }

@@ -5,9 +5,6 @@ import type { DiscoveryOptions, SmartConfiguration } from "./types.js";
 import { normaliseFhirBase } from "./url.js";
 import { isUnderFhirBase } from "./url-policy.js";
 
-/** Whether a 404 on .well-known/smart-configuration falls back to the CapabilityStatement: `legacyDiscovery`, default on unless `strict`. */
-export const legacyEnabled = (options: DiscoveryOptions): boolean => options.legacyDiscovery ?? options.strict !== true;
-
 /**
  * SMART 1.0 conformance.html (what fhirclient does): `GET {fhirBase}/metadata` and read the oauth-uris
  * extension. Called only after the .well-known document answered 404 (`notFound`); when the

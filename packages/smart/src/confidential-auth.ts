@@ -4,6 +4,8 @@ import type { AssertionAlg, ClientAuthentication } from "./client-auth.js";
 import { checkSigner, isAssertionSigner, pkcs8Der, signerClientAuth } from "./signer.js";
 import { DEFAULT_ASSERTION_LIFETIME_SECONDS } from "./defaults.js";
 
+export { withoutKidNoted } from "./assertion-kid.js";
+
 // Confidential-client authentication (secrets, private_key_jwt, key import), loaded on first use through
 // import() so that a public browser client's bundle never carries it (issue 20 item 6: size).
 

@@ -2,7 +2,8 @@ import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import { resolveClientAuth, type ClientAuthShorthand } from "./client-auth.js";
 import type { TransportOptions } from "./endpoint.js";
-import { verifyIdToken, type IdTokenClaims } from "./id-token.js";
+import type { IdTokenClaims } from "./id-token.js";
+import { loadIdTokenVerification } from "./id-token-loader.js";
 import { requireOptions, requireOptionsWithConfig, text } from "./errors.js";
 import { tokenClient } from "./token-request.js";
 
@@ -57,14 +58,17 @@ export async function exchangeCode(options: ExchangeCodeOptions): Promise<Stored
   for (const name of ["clientId", "redirectUri", "code", "codeVerifier"] as const) text("exchangeCode", options[name], `${name} (a non-empty string)`);
   const { smartConfig } = requireOptionsWithConfig("exchangeCode", options);
   const now = options.now ?? Date.now;
-  const token = await tokenClient({ ...options, clientAuth: resolveClientAuth(options), now, maxRetries: 0 }).request({
+  const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now, maxRetries: 0 });
+  // the id_token checks load while the code is exchanged (no added wait), only where they can run
+  const idTokenChecks = options.verifyIdToken !== false && typeof smartConfig.issuer === "string" && typeof smartConfig.jwks_uri === "string" ? loadIdTokenVerification() : undefined;
+  const token = await client.request({
     grantType: "authorization_code",
     code: options.code,
     redirectUri: options.redirectUri,
     codeVerifier: options.codeVerifier,
   });
-  if (typeof token.id_token === "string" && options.verifyIdToken !== false && typeof smartConfig.issuer === "string" && typeof smartConfig.jwks_uri === "string") {
-    verified.set(token, await verifyIdToken(token.id_token, { ...options, now }));
+  if (typeof token.id_token === "string" && idTokenChecks) {
+    verified.set(token, await (await idTokenChecks).verifyIdToken(token.id_token, { ...options, now }));
   }
   return token;
 }

@@ -1,5 +1,5 @@
 import * as oauth from "oauth4webapi";
-import { trimLeadingSlashes, trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { assertSecureUrl, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthErrorCode, fail, text } from "./errors.js";
 import { ParsedJsonResponse } from "./token-response.js";
@@ -112,9 +112,4 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   return claims as IdTokenClaims;
 }
 
-/** `fhirUser` (or legacy `profile`) as an absolute URL: a relative one resolves against the FHIR base (E18, checklist 3.23). */
-export function resolveFhirUser(claims: IdTokenClaims | undefined, fhirBaseUrl: string | undefined): string | undefined {
-  const value = [claims?.fhirUser, claims?.profile].find((v) => typeof v === "string");
-  if (value === undefined || /^[a-z][a-z0-9+.-]*:/i.test(value) || fhirBaseUrl === undefined) return value;
-  return new URL(trimLeadingSlashes(value), `${trimTrailingSlashes(fhirBaseUrl)}/`).href;
-}
+export { resolveFhirUser } from "./fhir-user.js";

@@ -1,5 +1,6 @@
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { fail, SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { limit } from "./launch-state-limits.js";
 
 /**
  * What a launch must remember between the redirect to the server and the callback, per `state`
@@ -105,10 +106,4 @@ export class InMemoryLaunchStateStore implements LaunchStateStore {
     if (left > 0) this.#perSession.set(session, left);
     else this.#perSession.delete(session);
   }
-}
-
-function limit(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new TypeError(`InMemoryLaunchStateStore needs ${name} as a positive integer`);
-  return value;
 }

@@ -7,7 +7,8 @@ import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, fail, needs, requireOptions, text } from "./errors.js";
 import { exchangeCode } from "./exchange.js";
-import { InMemoryLaunchStateStore, type LaunchRecord, type LaunchStateStore } from "./launch-state.js";
+import { defaultLaunchStateStore } from "./default-launch-state.js";
+import type { LaunchRecord, LaunchStateStore } from "./launch-state.js";
 import { SmartClient } from "./smart-client.js";
 import { DEFAULT_STATE_TTL_MS } from "./defaults.js";
 import { resolveRenewal } from "./options.js";
@@ -84,7 +85,7 @@ export class SmartLaunch {
     authorizeScope(options.scope, undefined, who);
     if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) needs(who, "fhirBaseUrl as an absolute URL");
     this.#o = options;
-    this.#states = options.stateStore ?? new InMemoryLaunchStateStore(options);
+    this.#states = options.stateStore ?? defaultLaunchStateStore(options);
     // the sessions' renewal options are checked here, not at the callback after the code is spent
     this.#now = resolveRenewal(who, options).now;
     this.#stateTtlMs = options.stateTtlMs ?? DEFAULT_STATE_TTL_MS;

@@ -9,7 +9,9 @@ import { assertSecureUrl } from "./endpoint.js";
 import { SmartAuthErrorCode, fail, needs, requireOptionsWithConfig, text } from "./errors.js";
 import { markVerified, verifiedClaimsOf } from "./exchange.js";
 import { grantIssuesOf, ORIGINAL_SCOPE, widenedBeyond, type GrantIssue } from "./grant-check.js";
-import { resolveFhirUser, verifyIdToken, type IdTokenClaims } from "./id-token.js";
+import { resolveFhirUser } from "./fhir-user.js";
+import type { IdTokenClaims } from "./id-token.js";
+import { verifyIdTokenLazily } from "./id-token-loader.js";
 import type { IntrospectionResult } from "./introspection.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
@@ -335,7 +337,7 @@ export class SmartClient implements AuthProvider {
   }
 
   #verify(idToken: string, extra: { nonce?: string | undefined; ignoreExpiry?: boolean }): Promise<IdTokenClaims> {
-    return verifyIdToken(idToken, { ...this.#options, ...extra, now: this.#now });
+    return verifyIdTokenLazily(idToken, { ...this.#options, ...extra, now: this.#now });
   }
 
   // The refreshed token; SMART 2.2 app-launch.html#response-7: a refreshed scope is the original or a subset, never wider.

@@ -3,7 +3,7 @@ import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
 import { DEFAULT_REFRESH_MARGIN_MS } from "./defaults.js";
 import { MIN_DEFAULT_LEASE_MS } from "./lease.js";
 import { RenewalScheduler } from "./renewal-scheduler.js";
-import { renewUnderLease, storeUnlessSuperseded, type FleetHost } from "./fleet-renewal.js";
+import type { FleetHost } from "./fleet-renewal.js";
 import { sameToken, storeError } from "./store-calls.js";
 
 export { sameToken, storeError } from "./store-calls.js";
@@ -185,7 +185,7 @@ export class TokenManager {
     if (this.#unsaved && this.#token !== undefined) {
       if (this.#pendingBase && hasLock(this.#o.store)) {
         // a refreshed token whose fenced write was refused: stored unless another process stored a newer one (F10)
-        const kept = await storeUnlessSuperseded(this.#fleetHost(this.#o.store), this.#token, this.#pendingBase.base);
+        const kept = await (await loadFleetRenewal()).storeUnlessSuperseded(this.#fleetHost(this.#o.store), this.#token, this.#pendingBase.base);
         if (this.#usable(kept)) return kept;
       } else {
         await this.#save(this.#token);
@@ -208,7 +208,7 @@ export class TokenManager {
     const stored = await this.#call("get", () => store.get(key));
     if (this.#usable(stored)) return this.remember(stored);
     if (!hasLock(store) || this.#o.ownStore) return this.#obtainAndSave(stored ?? this.#token);
-    return renewUnderLease(this.#fleetHost(store), stored);
+    return (await loadFleetRenewal()).renewUnderLease(this.#fleetHost(store), stored);
   }
 
   async #obtainAndSave(current: StoredToken | undefined): Promise<StoredToken> {
@@ -346,4 +346,16 @@ export function renewAt(token: StoredToken, marginMs: number): number {
   if (token.expires_at === undefined) return Number.POSITIVE_INFINITY;
   const lifetimeMs = typeof token.expires_in === "number" ? token.expires_in * 1000 : Number.POSITIVE_INFINITY;
   return token.expires_at - Math.min(marginMs, lifetimeMs / 4);
+}
+
+type FleetRenewal = typeof import("./fleet-renewal.js");
+let fleetRenewal: Promise<FleetRenewal> | undefined;
+
+/** The lease protocol, imported on first use with a shared locking store: a browser tab's store has no lock and never loads it (issue 20 item 6). */
+function loadFleetRenewal(): Promise<FleetRenewal> {
+  if (!fleetRenewal) {
+    fleetRenewal = import("./fleet-renewal.js");
+    fleetRenewal.catch(() => (fleetRenewal = undefined)); // a failed load is retried by the next caller
+  }
+  return fleetRenewal;
 }

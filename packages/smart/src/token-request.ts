@@ -2,7 +2,6 @@ import * as oauth from "oauth4webapi";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { abortableSleep, abortedError, withCallerSignal } from "./abort.js";
-import { withoutKidNoted } from "./assertion-kid.js";
 import { clientAuthFactory, loadConfidentialAuth, type ClientAuthentication, type ConfidentialAuthLoader } from "./client-auth.js";
 import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
@@ -41,6 +40,7 @@ interface PreparedClient {
   as: oauth.AuthorizationServer;
   client: oauth.Client;
   getAuth: (audience?: string) => Promise<oauth.ClientAuth>;
+  load: ConfidentialAuthLoader;
   maxRetryAfter: number;
 }
 
@@ -66,6 +66,7 @@ export function tokenClientWith(ctx: TokenClientContext, load: ConfidentialAuthL
     client: { client_id: ctx.clientId },
     // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (unless asked for)
     getAuth: ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async (audience) => withoutClientId(await factory(audience)) : factory,
+    load,
     maxRetryAfter: resolveMaxRetryAfterMs(ctx.maxRetryAfterMs),
   };
   return {
@@ -94,7 +95,11 @@ async function callEndpoint<T>(p: PreparedClient, url: string, send: Send, proce
     return await process(response);
   } catch (error) {
     // a body that broke off or ran over the cap is that error, even where a library wrapped it (issue 15)
-    throw withoutKidNoted(withoutEcho(bodyFailureIn(error) ?? error, sent), ctx.clientAuth);
+    const failure = withoutEcho(bodyFailureIn(error) ?? error, sent);
+    if (ctx.clientAuth.method !== "private_key_jwt") throw failure;
+    // only an assertion can lack a kid: the note comes with the confidential-client code, which this client has loaded
+    const confidential = await p.load().catch(() => undefined);
+    throw confidential ? confidential.withoutKidNoted(failure, ctx.clientAuth) : failure;
   }
 }
 
