@@ -28,7 +28,9 @@ for (const group of ["packages", "examples", "bench"]) {
     const r = JSON.parse(fs.readFileSync(report, "utf8"));
     const p = r.numPassedTests ?? 0;
     // A file that failed to load has no failed tests but a failed suite: count it.
-    const f = (r.numFailedTests ?? 0) + (r.testResults ?? []).filter((t) => t.status === "failed" && (t.assertionResults ?? []).length === 0).length;
+    const f =
+      (r.numFailedTests ?? 0) +
+      (r.testResults ?? []).filter((t) => t.status === "failed" && (t.assertionResults ?? []).length === 0).length;
     const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
     rows.push(`${pkg.name}: ${p} passed, ${f} failed${skipped ? `, ${skipped} skipped` : ""}`);
     passed += p;

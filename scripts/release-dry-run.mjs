@@ -60,17 +60,21 @@ async function main() {
       continue;
     }
     tarballs.set(r.name, r);
-    say(`    ${r.name}@${r.version}  ${kb(r.packed)} packed, ${kb(r.unpacked)} unpacked, ${r.files} files: ${r.fileList.join(" ")}`);
+    say(
+      `    ${r.name}@${r.version}  ${kb(r.packed)} packed, ${kb(r.unpacked)} unpacked, ${r.files} files: ${r.fileList.join(" ")}`,
+    );
     for (const w of r.warnings) warnings.set(w, [...(warnings.get(w) ?? []), r.name]);
     for (const p of r.problems) fail(r.name, p);
   }
-  for (const [w, names] of warnings) say(`    warn ${w}: ${names.length === reports.length ? "every package" : names.join(", ")}`);
+  for (const [w, names] of warnings)
+    say(`    warn ${w}: ${names.length === reports.length ? "every package" : names.join(", ")}`);
 
   // 4-5. consumers
   say("\n== consumers (npm install of the tarballs in fresh folders, then running code)");
   const needsRedis = CONSUMERS.some((c) => c.needs?.includes("redis") && c.packages.every((n) => tarballs.has(n)));
   const redis = needsRedis ? await ensureRedis() : undefined;
-  for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => void redis?.stop().finally(() => process.exit(130)));
+  for (const signal of ["SIGINT", "SIGTERM"])
+    process.once(signal, () => void redis?.stop().finally(() => process.exit(130)));
   if (redis) say(`    Redis: ${redis.own ? `started redis-server at ${redis.url}` : `REDIS_URL ${redis.url}`}`);
   const npmCache = process.env.RELEASE_NPM_CACHE;
   const results = [];
@@ -137,8 +141,12 @@ async function runConsumer(consumer, tarballs, npmCache, redis) {
   result.problems.push(...tree.problems);
   result.steps = await runSteps(consumer, dir, redis ? { REDIS_URL: redis.url } : {});
   for (const step of result.steps) {
-    const headline = step.output.split("\n").map((l) => l.trim()).find((l) => /error|MISSING|expected|not /i.test(l) && !/^at /.test(l));
-    if (step.status === "fail") result.problems.push(`${step.label} failed${headline ? `: ${headline.slice(0, 240)}` : ""}\n${step.output}`);
+    const headline = step.output
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => /error|MISSING|expected|not /i.test(l) && !/^at /.test(l));
+    if (step.status === "fail")
+      result.problems.push(`${step.label} failed${headline ? `: ${headline.slice(0, 240)}` : ""}\n${step.output}`);
   }
   if (result.problems.length) result.status = "fail";
   else if (result.steps.some((s) => s.status === "skip")) result.status = "skip";
@@ -147,9 +155,13 @@ async function runConsumer(consumer, tarballs, npmCache, redis) {
 
 function printConsumer(consumer, r) {
   say(`\n  [${consumer.id}] ${consumer.title}${r.dir ? `  (${r.dir})` : ""}`);
-  if (r.installMs !== undefined) say(`    npm install ${secs(r.installMs)}; ${r.prodCount ?? "?"} production / ${r.totalCount ?? "?"} installed packages`);
+  if (r.installMs !== undefined)
+    say(
+      `    npm install ${secs(r.installMs)}; ${r.prodCount ?? "?"} production / ${r.totalCount ?? "?"} installed packages`,
+    );
   for (const line of r.tree ?? []) say(`    tree: ${line}`);
-  for (const s of r.steps ?? []) say(`    ${s.status.padEnd(4)} ${s.label} (${secs(s.ms)})${s.status === "ok" && s.output ? `  ${s.output}` : ""}`);
+  for (const s of r.steps ?? [])
+    say(`    ${s.status.padEnd(4)} ${s.label} (${secs(s.ms)})${s.status === "ok" && s.output ? `  ${s.output}` : ""}`);
   for (const note of r.notes) say(`    note ${note}`);
   for (const p of r.problems) fail(`consumer ${consumer.id}`, p);
   const skipped = r.steps?.find((s) => s.status === "skip");

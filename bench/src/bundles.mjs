@@ -14,9 +14,23 @@ export const BUNDLE_CHECKS = [
   { group: "package entry", name: "@fhir-dsl/smart-pkce", source: `export * from "@fhir-dsl/smart-pkce";` },
   { group: "package entry", name: "@fhir-dsl/smart-discovery", source: `export * from "@fhir-dsl/smart-discovery";` },
   { group: "package entry", name: "@fhir-dsl/token-store", source: `export * from "@fhir-dsl/token-store";` },
-  { group: "package entry", name: "@fhir-dsl/token-store-redis (ioredis external: peer)", source: `export * from "@fhir-dsl/token-store-redis";`, external: ["ioredis"] },
-  { group: "package entry", name: "@fhir-dsl/token-store-kms (@aws-sdk/client-kms external: peer)", source: `export * from "@fhir-dsl/token-store-kms";`, external: ["@aws-sdk/client-kms"] },
-  { group: "import", name: "{ BackendServicesAuth } from smart", source: `export { BackendServicesAuth } from "@fhir-dsl/smart";` },
+  {
+    group: "package entry",
+    name: "@fhir-dsl/token-store-redis (ioredis external: peer)",
+    source: `export * from "@fhir-dsl/token-store-redis";`,
+    external: ["ioredis"],
+  },
+  {
+    group: "package entry",
+    name: "@fhir-dsl/token-store-kms (@aws-sdk/client-kms external: peer)",
+    source: `export * from "@fhir-dsl/token-store-kms";`,
+    external: ["@aws-sdk/client-kms"],
+  },
+  {
+    group: "import",
+    name: "{ BackendServicesAuth } from smart",
+    source: `export { BackendServicesAuth } from "@fhir-dsl/smart";`,
+  },
   {
     group: "import",
     name: "App Launch from smart",
@@ -26,7 +40,8 @@ export const BUNDLE_CHECKS = [
   {
     group: "import",
     name: "App Launch from smart, loaded at start",
-    detail: "the same imports, without what loads through import() on first use: confidential client auth, introspection, revocation",
+    detail:
+      "the same imports, without what loads through import() on first use: confidential client auth, introspection, revocation",
     source: `export { SmartLaunch, buildAuthorizeUrl, exchangeCode, SmartClient, verifyIdToken } from "@fhir-dsl/smart";`,
     atStart: true,
   },
@@ -36,18 +51,30 @@ export const BUNDLE_CHECKS = [
     detail: "buildScopes, resourceScope, parseScope",
     source: `export { buildScopes, resourceScope, parseScope } from "@fhir-dsl/smart";`,
   },
-  { group: "import", name: "pkce from smart", detail: "createPkcePair, generateState", source: `export { createPkcePair, generateState } from "@fhir-dsl/smart";` },
-  { group: "import", name: "discovery from smart", detail: "discoverSmartConfiguration", source: `export { discoverSmartConfiguration } from "@fhir-dsl/smart";` },
+  {
+    group: "import",
+    name: "pkce from smart",
+    detail: "createPkcePair, generateState",
+    source: `export { createPkcePair, generateState } from "@fhir-dsl/smart";`,
+  },
+  {
+    group: "import",
+    name: "discovery from smart",
+    detail: "discoverSmartConfiguration",
+    source: `export { discoverSmartConfiguration } from "@fhir-dsl/smart";`,
+  },
   {
     group: "import",
     name: "browser app auth (smart-browser)",
-    detail: "authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore (stores + SmartLaunch + SmartClient), dependencies bundled",
+    detail:
+      "authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore (stores + SmartLaunch + SmartClient), dependencies bundled",
     source: `export { authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore } from "@fhir-dsl/smart-browser";`,
   },
   {
     group: "import",
     name: "browser app auth (smart-browser), loaded at start",
-    detail: "the same imports, without what loads through import() on first use (confidential auth, introspection, revocation, legacy discovery)",
+    detail:
+      "the same imports, without what loads through import() on first use (confidential auth, introspection, revocation, legacy discovery)",
     source: `export { authorize, ready, WebStorageTokenStore, WebStorageLaunchStateStore } from "@fhir-dsl/smart-browser";`,
     atStart: true,
   },
@@ -89,7 +116,9 @@ export async function bundleSize(check, { details = false } = {}) {
 const dynamicImportsExternal = {
   name: "dynamic-imports-external",
   setup(build) {
-    build.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+    build.onResolve({ filter: /.*/ }, (args) =>
+      args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+    );
   },
 };
 
@@ -101,7 +130,12 @@ export function fhirclientPrebuilt() {
   const dir = join(require.resolve("fhirclient/package.json"), "..", "build");
   return ["fhir-client.pure.min.js", "fhir-client.min.js"].map((file) => {
     const code = readFileSync(join(dir, file));
-    return { name: `fhirclient build/${file} (prebuilt, as shipped)`, minBytes: code.byteLength, brotliBytes: brotli(code), gzipBytes: gzipSync(code, { level: 9 }).byteLength };
+    return {
+      name: `fhirclient build/${file} (prebuilt, as shipped)`,
+      minBytes: code.byteLength,
+      brotliBytes: brotli(code),
+      gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+    };
   });
 }
 

@@ -11,27 +11,47 @@ import { loadavg } from "node:os";
 
 const quick = process.env.BENCH_QUICK === "1";
 const m = machine();
-console.log(`Date: ${m.date}. Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}. Load average at start: ${loadavg().map((l) => l.toFixed(2)).join(", ")}.`);
+console.log(
+  `Date: ${m.date}. Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}. Load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")}.`,
+);
 const keys = await clientKeys();
 const redis = await benchRedis();
 const kms = await startKms();
 const bench = await sandboxProcess(keys);
 let hot;
 try {
-  hot = await measureHotPath({ env: { bench, keys, redisUrl: redis.url, kms }, calls: quick ? 20_000 : 200_000, rounds: quick ? 5 : 15 });
+  hot = await measureHotPath({
+    env: { bench, keys, redisUrl: redis.url, kms },
+    calls: quick ? 20_000 : 200_000,
+    rounds: quick ? 5 : 15,
+  });
 } finally {
   await bench.close();
   await kms.close();
   await redis.stop();
 }
 const wholeRequest = await measureWholeRequest(quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {});
-const sessionMemory = await measureSessionMemory(quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {});
+const sessionMemory = await measureSessionMemory(
+  quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {},
+);
 const worst = hot.rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 console.log();
 console.log(
   table(
     ["measure", "@fhir-dsl", "beside", "ratio", "target", ""],
-    [[`hot path, cached token (worst: ${worst.store})`, `${fixed(worst.ns)} ns/op`, `Map + concat ${fixed(hot.baselineNs)} ns/op`, `${fixed(worst.ratio, 2)}x`, "<= 1.5x", verdict(worst.ratio <= 1.5)], ...costSummary(wholeRequest, sessionMemory)],
+    [
+      [
+        `hot path, cached token (worst: ${worst.store})`,
+        `${fixed(worst.ns)} ns/op`,
+        `Map + concat ${fixed(hot.baselineNs)} ns/op`,
+        `${fixed(worst.ratio, 2)}x`,
+        "<= 1.5x",
+        verdict(worst.ratio <= 1.5),
+      ],
+      ...costSummary(wholeRequest, sessionMemory),
+    ],
     ["", "r", "", "r", "", ""],
   ),
 );
@@ -40,4 +60,8 @@ console.log(hot.rows.map((r) => `${r.store}: ${fixed(r.ns)} ns/op, ${fixed(r.rat
 console.log();
 for (const line of costSections(wholeRequest, sessionMemory)) console.log(line);
 console.log();
-console.log(`Load average at end: ${loadavg().map((l) => l.toFixed(2)).join(", ")}.`);
+console.log(
+  `Load average at end: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(", ")}.`,
+);

@@ -24,7 +24,10 @@ export async function measureFleet({ keys, redisUrl, processes = 8, lifetimeSeco
     keyPrefix: `bench-fleet:${process.pid}:${Date.now()}:`,
   };
   const children = Array.from({ length: processes }, () =>
-    fork(worker, [], { env: { ...process.env, BENCH_FLEET_CONFIG: JSON.stringify(config) }, stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    fork(worker, [], {
+      env: { ...process.env, BENCH_FLEET_CONFIG: JSON.stringify(config) },
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
   );
   try {
     await Promise.all(children.map((c) => waitFor(c, "ready")));
@@ -77,7 +80,9 @@ export async function measureFleet({ keys, redisUrl, processes = 8, lifetimeSeco
     };
   } finally {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
-    await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "exit") : undefined)));
+    await Promise.all(
+      children.map((c) => (c.exitCode === null && c.signalCode === null ? once(c, "exit") : undefined)),
+    );
     await bench.close();
   }
 }

@@ -83,7 +83,11 @@ export function installFootprint(name, fromDir = benchDir) {
 }
 
 export function measureFootprint() {
-  return ["@fhir-dsl/smart-scopes", "@fhir-dsl/smart", "@fhir-dsl/token-store-redis", "@fhir-dsl/token-store-kms", "fhirclient"].map((n) =>
-    installFootprint(n),
-  );
+  return [
+    "@fhir-dsl/smart-scopes",
+    "@fhir-dsl/smart",
+    "@fhir-dsl/token-store-redis",
+    "@fhir-dsl/token-store-kms",
+    "fhirclient",
+  ].map((n) => installFootprint(n));
 }

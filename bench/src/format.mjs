@@ -2,7 +2,8 @@
 export function table(headers, rows, align = []) {
   const cells = [headers, ...rows].map((r) => r.map((c) => String(c).replaceAll("|", "\\|")));
   const widths = headers.map((_, i) => Math.max(3, ...cells.map((r) => r[i].length)));
-  const line = (r) => `| ${r.map((c, i) => (align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
+  const line = (r) =>
+    `| ${r.map((c, i) => (align[i] === "r" ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(" | ")} |`;
   const rule = `|${widths.map((w, i) => (align[i] === "r" ? `${"-".repeat(w + 1)}:` : "-".repeat(w + 2))).join("|")}|`;
   return [line(cells[0]), rule, ...cells.slice(1).map(line)].join("\n");
 }

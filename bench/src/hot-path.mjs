@@ -22,7 +22,7 @@ async function loopMap(map, key, calls) {
   const start = process.hrtime.bigint();
   for (let i = 0; i < calls; i++) {
     const value = await map.get(key);
-    const header = "Bearer " + value;
+    const header = `Bearer ${value}`;
     sink += header.length;
   }
   return Number(process.hrtime.bigint() - start) / calls;
@@ -39,7 +39,10 @@ export async function measureHotPath({ env, calls = 200_000, rounds = 15, warmup
   const redisCounter = await countCommands(redis, prefix);
   const url = `${bench.fhirBaseUrl}/Patient/123`;
   const req = { url, method: "GET" };
-  const varied = Array.from({ length: 16 }, (_, i) => ({ url: `${bench.fhirBaseUrl}/Observation?patient=p${i}&_count=50`, method: "GET" }));
+  const varied = Array.from({ length: 16 }, (_, i) => ({
+    url: `${bench.fhirBaseUrl}/Observation?patient=p${i}&_count=50`,
+    method: "GET",
+  }));
   const same = Array.from({ length: 16 }, () => req);
   const authOver = async (tokenStore) =>
     new BackendServicesAuth({
@@ -52,14 +55,15 @@ export async function measureHotPath({ env, calls = 200_000, rounds = 15, warmup
       tokenStore,
     });
   const stores = {
-    "InMemoryTokenStore": countingStore(new InMemoryTokenStore()),
-    "RedisTokenStore": countingStore(new RedisTokenStore(redis, { keyPrefix: prefix })),
+    InMemoryTokenStore: countingStore(new InMemoryTokenStore()),
+    RedisTokenStore: countingStore(new RedisTokenStore(redis, { keyPrefix: prefix })),
     "KmsEncryptedTokenStore (over memory)": countingStore(
       new KmsEncryptedTokenStore({ kms: kms.client, keyId: "alias/tokens", store: new InMemoryTokenStore() }),
     ),
   };
   const providers = [];
-  for (const [name, store] of Object.entries(stores)) providers.push({ name: `${name}, 16 URLs`, store, auth: await authOver(store), reqs: varied });
+  for (const [name, store] of Object.entries(stores))
+    providers.push({ name: `${name}, 16 URLs`, store, auth: await authOver(store), reqs: varied });
   providers.push({ ...providers[0], name: "InMemoryTokenStore, one URL repeated", reqs: same });
   const setup = { storeCalls: {}, redisCommands: 0, kmsCalls: 0 };
   const redisBefore = redisCounter.commands;

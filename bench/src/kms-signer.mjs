@@ -10,7 +10,13 @@ import { median } from "./services.mjs";
 async function coldToken({ bench, fhirBaseUrl, clientId, privateKey, alg, kid }) {
   clearDiscoveryCache();
   const start = performance.now();
-  const auth = new BackendServicesAuth({ fhirBaseUrl, clientId, scope: "system/Patient.rs", privateKey, ...(alg ? { alg, kid } : {}) });
+  const auth = new BackendServicesAuth({
+    fhirBaseUrl,
+    clientId,
+    scope: "system/Patient.rs",
+    privateKey,
+    ...(alg ? { alg, kid } : {}),
+  });
   const header = await auth.getAuthorization({ url: `${fhirBaseUrl}/Patient`, method: "GET" });
   const ms = performance.now() - start;
   if (!header?.startsWith("Bearer ")) throw new Error("kms-signer bench: no token");
@@ -29,7 +35,14 @@ export async function measureKmsSigner({ env, repeats = 61, warmup = 5 }) {
   }
   const localClient = await bench.addClient("local-key");
   const kmsClient = await bench.addClient("kms-signer", signer.jwks());
-  const local = { bench, fhirBaseUrl: bench.fhirBaseUrl, clientId: localClient, privateKey: keys.privateKey, alg: "ES384", kid: keys.kid };
+  const local = {
+    bench,
+    fhirBaseUrl: bench.fhirBaseUrl,
+    clientId: localClient,
+    privateKey: keys.privateKey,
+    alg: "ES384",
+    kid: keys.kid,
+  };
   const signed = { bench, fhirBaseUrl: bench.fhirBaseUrl, clientId: kmsClient, privateKey: signer };
   const localMs = [];
   const kmsMs = [];
@@ -38,7 +51,10 @@ export async function measureKmsSigner({ env, repeats = 61, warmup = 5 }) {
   const before = await bench.tokenRequests();
   for (let i = 0; i < warmup + repeats; i++) {
     // alternate the order so neither side always runs on a warmer process
-    const [a, b] = i % 2 ? [await coldToken(signed), await coldToken(local)] : [await coldToken(local), await coldToken(signed)].reverse();
+    const [a, b] =
+      i % 2
+        ? [await coldToken(signed), await coldToken(local)]
+        : [await coldToken(local), await coldToken(signed)].reverse();
     if (i < warmup) continue;
     kmsMs.push(a);
     localMs.push(b);
@@ -64,7 +80,11 @@ export function kmsSignerTable(ks, table, fixed) {
     ["cold BackendServicesAuth, 1 caller (discovery + token)", "ms", "KMS Sign calls"],
     [
       ["local ES384 key (CryptoKey)", fixed(ks.localMs, 2), "0"],
-      ["ES384 key in KMS (createKmsSigner, local KMS endpoint)", fixed(ks.kmsMs, 2), `${ks.signCalls} for ${ks.tokenRequests / 2} token requests`],
+      [
+        "ES384 key in KMS (createKmsSigner, local KMS endpoint)",
+        fixed(ks.kmsMs, 2),
+        `${ks.signCalls} for ${ks.tokenRequests / 2} token requests`,
+      ],
       ["ratio (median of paired runs)", `${fixed(ks.ratio, 2)}x`, ""],
       ["createKmsSigner once per process (GetPublicKey, JWK, thumbprint)", fixed(ks.createSignerMs, 2), ""],
     ],

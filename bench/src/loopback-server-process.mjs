@@ -5,7 +5,11 @@ import http from "node:http";
 const body = JSON.stringify({ resourceType: "Patient", id: "123", name: [{ family: "Example", given: ["Pat"] }] });
 const server = http.createServer({ keepAlive: true, keepAliveTimeout: 60_000 }, (req, res) => {
   req.resume();
-  req.on("end", () => res.writeHead(200, { "content-type": "application/fhir+json", "content-length": Buffer.byteLength(body) }).end(body));
+  req.on("end", () =>
+    res
+      .writeHead(200, { "content-type": "application/fhir+json", "content-length": Buffer.byteLength(body) })
+      .end(body),
+  );
 });
 server.keepAliveTimeout = 60_000;
 server.listen(0, "127.0.0.1", () => process.send({ port: server.address().port }));

@@ -34,10 +34,13 @@ const kms = await startKms();
 const bench = await sandboxProcess(keys); // timings: the sandbox in its own process (see sandbox-process.mjs)
 const env = { bench, keys, redisUrl: redis.url, kms };
 const results = { machine: machine() };
-let violations = [];
+const violations = [];
 try {
   const probe = new Redis(redis.url);
-  results.redis = { version: /redis_version:(\S+)/.exec(await probe.info("server"))?.[1], source: redis.shared ? "REDIS_URL" : "private redis-server" };
+  results.redis = {
+    version: /redis_version:(\S+)/.exec(await probe.info("server"))?.[1],
+    source: redis.shared ? "REDIS_URL" : "private redis-server",
+  };
   probe.disconnect();
 
   progress("1/8 hot path");
@@ -45,7 +48,13 @@ try {
   progress("2/8 cold start and stampede");
   results.stampede = await measureStampede({ env, concurrency: 1_000, repeats: quick ? 3 : 61, warmup: 5 });
   progress("3/8 cross-process stampede");
-  results.fleet = await measureFleet({ keys, redisUrl: redis.url, processes: 8, lifetimeSeconds: 3, expiries: quick ? 2 : 4 });
+  results.fleet = await measureFleet({
+    keys,
+    redisUrl: redis.url,
+    processes: 8,
+    lifetimeSeconds: 3,
+    expiries: quick ? 2 : 4,
+  });
   progress("4/8 KMS calls");
   results.kmsCalls = await measureKmsCalls({ kms, ops: 1_000 });
   progress("KMS signer cold start");
@@ -60,9 +69,13 @@ results.bundles = await measureBundles();
 progress("6/8 install footprint");
 results.footprint = measureFootprint();
 progress("7/8 whole request vs plain fetch");
-results.wholeRequest = await measureWholeRequest(quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {});
+results.wholeRequest = await measureWholeRequest(
+  quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {},
+);
 progress("8/8 heap and timers per session");
-results.sessionMemory = await measureSessionMemory(quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {});
+results.sessionMemory = await measureSessionMemory(
+  quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {},
+);
 progress("scope parsing and diffScopes");
 results.scopes = measureScopes(quick ? { strings: 500, rounds: 5, warmup: 1, diffRuns: 2 } : {});
 results.seconds = (performance.now() - started) / 1000;
@@ -75,8 +88,12 @@ const fp = (name) => footprint.find((f) => f.name === name);
 
 log("# @fhir-dsl bench");
 log();
-log(`Date: ${m.date}. Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Redis ${results.redis.version} (${results.redis.source}).`);
-log(`Command: \`pnpm bench\` (bench/src/run.mjs), ${fixed(results.seconds, 0)} s.${quick ? " BENCH_QUICK=1: smoke run, not comparable." : ""}`);
+log(
+  `Date: ${m.date}. Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; Redis ${results.redis.version} (${results.redis.source}).`,
+);
+log(
+  `Command: \`pnpm bench\` (bench/src/run.mjs), ${fixed(results.seconds, 0)} s.${quick ? " BENCH_QUICK=1: smoke run, not comparable." : ""}`,
+);
 log();
 log("## Summary");
 log();
@@ -84,27 +101,107 @@ const worst = hot.rows.reduce((a, b) => (b.ratio > a.ratio ? b : a));
 const hotCalls = hot.rows.reduce((n, r) => n + r.storeCalls, 0);
 const perExpiry = fleet.perExpiry;
 const summary = [
-  [`hot path, cached token (worst: ${worst.store})`, `${fixed(worst.ns)} ns/op`, `Map + concat ${fixed(hot.baselineNs)} ns/op`, `${fixed(worst.ratio, 2)}x`, "<= 1.5x", verdict(worst.ratio <= 1.5)],
-  ["hot path: store calls / Redis commands / KMS calls", `${hotCalls} / ${hot.redisCommands} / ${hot.kmsCalls}`, `in ${(hot.calls * hot.rounds).toLocaleString("en")} calls per store`, "", "0 / 0 / 0", verdict(hotCalls === 0 && hot.redisCommands === 0 && hot.kmsCalls === 0)],
-  ["cold start, 1,000 concurrent callers", `${fixed(st.oursMs, 1)} ms`, `oauth4webapi + jose ${fixed(st.directMs, 1)} ms`, `${fixed(st.ratio, 2)}x`, "<= 1.1x", verdict(st.ratio <= 1.1)],
-  ["cold start: token requests served", `max ${st.maxTokenRequests} (of ${st.repeats} runs)`, "", "", "1", verdict(st.maxTokenRequests === 1)],
-  [`cross-process, ${fleet.processes} processes: token requests per expiry`, `${perExpiry.join(", ")} (cold start ${fleet.coldStart})`, `${fleet.perExpiry.length} expiries of ${fleet.lifetimeSeconds} s tokens`, "", "1", verdict(fleet.coldStart === 1 && perExpiry.length > 0 && perExpiry.every((n) => n === 1) && fleet.errors === 0)],
-  ["KMS calls per 1,000 writes / reads", `${kc.writes.total} / ${kc.readsManyKeys.total}`, "default caches", "", "reads <= 2", verdict(kc.readsManyKeys.total <= 2 && kc.readsSameKey.total <= 2 && kc.readsSameKey.Decrypt <= 1)],
-  ["cold start, token request signed by KMS (local endpoint)", `${fixed(ks.kmsMs, 1)} ms`, `local key ${fixed(ks.localMs, 1)} ms`, `${fixed(ks.ratio, 2)}x`, "1 Sign per request", verdict(ks.signCalls * 2 === ks.tokenRequests)],
-  ["core entry bundle (brotli)", kB(core.brotliBytes), `fhirclient ${kB(fhirclient.brotliBytes)}`, `${fixed(core.brotliBytes / fhirclient.brotliBytes, 2)}x`, "<= ~19 kB", verdict(core.brotliBytes <= 19_500)],
-  ["App Launch bundle loaded at start (brotli)", kB(appLaunchAtStart.brotliBytes), `fhirclient ${kB(fhirclient.brotliBytes)}`, `${fixed(appLaunchAtStart.brotliBytes / fhirclient.brotliBytes, 2)}x`, "<= ~16.5 kB", verdict(appLaunchAtStart.brotliBytes <= 16_900)],
+  [
+    `hot path, cached token (worst: ${worst.store})`,
+    `${fixed(worst.ns)} ns/op`,
+    `Map + concat ${fixed(hot.baselineNs)} ns/op`,
+    `${fixed(worst.ratio, 2)}x`,
+    "<= 1.5x",
+    verdict(worst.ratio <= 1.5),
+  ],
+  [
+    "hot path: store calls / Redis commands / KMS calls",
+    `${hotCalls} / ${hot.redisCommands} / ${hot.kmsCalls}`,
+    `in ${(hot.calls * hot.rounds).toLocaleString("en")} calls per store`,
+    "",
+    "0 / 0 / 0",
+    verdict(hotCalls === 0 && hot.redisCommands === 0 && hot.kmsCalls === 0),
+  ],
+  [
+    "cold start, 1,000 concurrent callers",
+    `${fixed(st.oursMs, 1)} ms`,
+    `oauth4webapi + jose ${fixed(st.directMs, 1)} ms`,
+    `${fixed(st.ratio, 2)}x`,
+    "<= 1.1x",
+    verdict(st.ratio <= 1.1),
+  ],
+  [
+    "cold start: token requests served",
+    `max ${st.maxTokenRequests} (of ${st.repeats} runs)`,
+    "",
+    "",
+    "1",
+    verdict(st.maxTokenRequests === 1),
+  ],
+  [
+    `cross-process, ${fleet.processes} processes: token requests per expiry`,
+    `${perExpiry.join(", ")} (cold start ${fleet.coldStart})`,
+    `${fleet.perExpiry.length} expiries of ${fleet.lifetimeSeconds} s tokens`,
+    "",
+    "1",
+    verdict(fleet.coldStart === 1 && perExpiry.length > 0 && perExpiry.every((n) => n === 1) && fleet.errors === 0),
+  ],
+  [
+    "KMS calls per 1,000 writes / reads",
+    `${kc.writes.total} / ${kc.readsManyKeys.total}`,
+    "default caches",
+    "",
+    "reads <= 2",
+    verdict(kc.readsManyKeys.total <= 2 && kc.readsSameKey.total <= 2 && kc.readsSameKey.Decrypt <= 1),
+  ],
+  [
+    "cold start, token request signed by KMS (local endpoint)",
+    `${fixed(ks.kmsMs, 1)} ms`,
+    `local key ${fixed(ks.localMs, 1)} ms`,
+    `${fixed(ks.ratio, 2)}x`,
+    "1 Sign per request",
+    verdict(ks.signCalls * 2 === ks.tokenRequests),
+  ],
+  [
+    "core entry bundle (brotli)",
+    kB(core.brotliBytes),
+    `fhirclient ${kB(fhirclient.brotliBytes)}`,
+    `${fixed(core.brotliBytes / fhirclient.brotliBytes, 2)}x`,
+    "<= ~19 kB",
+    verdict(core.brotliBytes <= 19_500),
+  ],
+  [
+    "App Launch bundle loaded at start (brotli)",
+    kB(appLaunchAtStart.brotliBytes),
+    `fhirclient ${kB(fhirclient.brotliBytes)}`,
+    `${fixed(appLaunchAtStart.brotliBytes / fhirclient.brotliBytes, 2)}x`,
+    "<= ~16.5 kB",
+    verdict(appLaunchAtStart.brotliBytes <= 16_900),
+  ],
   ...costSummary(results.wholeRequest, results.sessionMemory),
   ...scopeSummary(results.scopes),
-  ["install: @fhir-dsl/smart / smart-scopes", `${fp("@fhir-dsl/smart").packages} / ${fp("@fhir-dsl/smart-scopes").packages} packages`, `fhirclient ${fp("fhirclient").packages} packages`, "", "", ""],
+  [
+    "install: @fhir-dsl/smart / smart-scopes",
+    `${fp("@fhir-dsl/smart").packages} / ${fp("@fhir-dsl/smart-scopes").packages} packages`,
+    `fhirclient ${fp("fhirclient").packages} packages`,
+    "",
+    "",
+    "",
+  ],
 ];
 log(table(["measure", "@fhir-dsl", "beside", "ratio", "target", ""], summary, ["", "r", "", "r", "", ""]));
 log();
 
-log(`## 1. Hot path: \`await auth.getAuthorization(req)\`, valid cached token (${hot.calls.toLocaleString("en")} calls x ${hot.rounds} rounds, medians)`);
+log(
+  `## 1. Hot path: \`await auth.getAuthorization(req)\`, valid cached token (${hot.calls.toLocaleString("en")} calls x ${hot.rounds} rounds, medians)`,
+);
 log();
 log(
   table(
-    ["store under BackendServicesAuth", "ns/op", "baseline ns/op", "ratio (median of rounds)", "store calls", "Redis commands", "KMS calls"],
+    [
+      "store under BackendServicesAuth",
+      "ns/op",
+      "baseline ns/op",
+      "ratio (median of rounds)",
+      "store calls",
+      "Redis commands",
+      "KMS calls",
+    ],
     hot.rows.map((r) => [
       r.store,
       fixed(r.ns),
@@ -118,16 +215,24 @@ log(
   ),
 );
 log();
-log(`Baseline: \`const v = await map.get(k); "Bearer " + v\`. Setup before the loop (first token): store calls ${JSON.stringify(hot.setup.storeCalls)}, Redis commands ${hot.setup.redisCommands}, KMS calls ${hot.setup.kmsCalls} (the counters work); token requests during the loop: ${hot.tokenRequests}.`);
+log(
+  `Baseline: \`const v = await map.get(k); "Bearer " + v\`. Setup before the loop (first token): store calls ${JSON.stringify(hot.setup.storeCalls)}, Redis commands ${hot.setup.redisCommands}, KMS calls ${hot.setup.kmsCalls} (the counters work); token requests during the loop: ${hot.tokenRequests}.`,
+);
 log();
 
-log(`## 2. Cold start and stampede: ${st.concurrency.toLocaleString("en")} concurrent getAuthorization on a cold BackendServicesAuth (${st.repeats} runs, medians)`);
+log(
+  `## 2. Cold start and stampede: ${st.concurrency.toLocaleString("en")} concurrent getAuthorization on a cold BackendServicesAuth (${st.repeats} runs, medians)`,
+);
 log();
 log(
   table(
     ["", "ms to all resolved", "token requests"],
     [
-      ["BackendServicesAuth, 1,000 callers (discovery + token)", fixed(st.oursMs, 1), new Set(st.tokenRequests).size === 1 ? `${st.tokenRequests[0]} in each run` : st.tokenRequests.join(" ")],
+      [
+        "BackendServicesAuth, 1,000 callers (discovery + token)",
+        fixed(st.oursMs, 1),
+        new Set(st.tokenRequests).size === 1 ? `${st.tokenRequests[0]} in each run` : st.tokenRequests.join(" "),
+      ],
       ["oauth4webapi + jose by hand, 1 caller (discovery + token)", fixed(st.directMs, 1), "1"],
       ["ratio (median of paired runs)", `${fixed(st.ratio, 2)}x`, ""],
     ],
@@ -136,7 +241,9 @@ log(
 );
 log();
 
-log(`## 3. Cross-process stampede: ${fleet.processes} node processes, one RedisTokenStore, ${fleet.lifetimeSeconds} s tokens`);
+log(
+  `## 3. Cross-process stampede: ${fleet.processes} node processes, one RedisTokenStore, ${fleet.lifetimeSeconds} s tokens`,
+);
 log();
 log(
   table(
@@ -145,7 +252,9 @@ log(
   ),
 );
 log();
-log(`${fleet.calls.toLocaleString("en")} getAuthorization calls in ${fixed(fleet.durationMs / 1000, 1)} s, ${fleet.distinctTokens} distinct tokens seen, ${fleet.errors} errors${fleet.errors ? ` ${JSON.stringify(fleet.errorCodes)}` : ""}; sandbox token requests in all: ${fleet.tokenRequests}.`);
+log(
+  `${fleet.calls.toLocaleString("en")} getAuthorization calls in ${fixed(fleet.durationMs / 1000, 1)} s, ${fleet.distinctTokens} distinct tokens seen, ${fleet.errors} errors${fleet.errors ? ` ${JSON.stringify(fleet.errorCodes)}` : ""}; sandbox token requests in all: ${fleet.tokenRequests}.`,
+);
 log();
 
 log("## 4. KMS calls with the default caches (counted by the local KMS endpoint)");
@@ -155,15 +264,29 @@ log(
     ["1,000 operations", "GenerateDataKey", "Decrypt", "Encrypt", "total"],
     [
       ["writes (distinct keys)", kc.writes.GenerateDataKey, kc.writes.Decrypt, kc.writes.Encrypt, kc.writes.total],
-      ["reads, one key (new store instance)", kc.readsSameKey.GenerateDataKey, kc.readsSameKey.Decrypt, kc.readsSameKey.Encrypt, kc.readsSameKey.total],
-      ["reads, 1,000 keys (new store instance)", kc.readsManyKeys.GenerateDataKey, kc.readsManyKeys.Decrypt, kc.readsManyKeys.Encrypt, kc.readsManyKeys.total],
+      [
+        "reads, one key (new store instance)",
+        kc.readsSameKey.GenerateDataKey,
+        kc.readsSameKey.Decrypt,
+        kc.readsSameKey.Encrypt,
+        kc.readsSameKey.total,
+      ],
+      [
+        "reads, 1,000 keys (new store instance)",
+        kc.readsManyKeys.GenerateDataKey,
+        kc.readsManyKeys.Decrypt,
+        kc.readsManyKeys.Encrypt,
+        kc.readsManyKeys.total,
+      ],
     ],
     ["", "r", "r", "r", "r"],
   ),
 );
 log();
 
-log(`## 4b. Cold start with the key in KMS: @fhir-dsl/smart-kms-signer on the local KMS endpoint (${ks.repeats} paired runs, medians)`);
+log(
+  `## 4b. Cold start with the key in KMS: @fhir-dsl/smart-kms-signer on the local KMS endpoint (${ks.repeats} paired runs, medians)`,
+);
 log();
 log(kmsSignerTable(ks, table, fixed));
 log();
@@ -174,7 +297,12 @@ log(
   table(
     ["entry or import", "minified", "gzip", "brotli"],
     [
-      ...bundles.rows.map((r) => [r.detail ? `${r.name} (${r.detail})` : r.name, kB(r.minBytes), kB(r.gzipBytes), kB(r.brotliBytes)]),
+      ...bundles.rows.map((r) => [
+        r.detail ? `${r.name} (${r.detail})` : r.name,
+        kB(r.minBytes),
+        kB(r.gzipBytes),
+        kB(r.brotliBytes),
+      ]),
       ...bundles.prebuilt.map((r) => [r.name, kB(r.minBytes), kB(r.gzipBytes), kB(r.brotliBytes)]),
     ],
     ["", "r", "r", "r"],
@@ -214,9 +342,11 @@ if (mdOut) {
 if (st.maxTokenRequests !== 1) violations.push("cold stampede made more than one token request");
 if (hotCalls !== 0 || hot.redisCommands !== 0 || hot.kmsCalls !== 0) violations.push("the hot path touched the store");
 // a new instance configured by alias looks its key up once (SECURITY.md F12), then at most 1 Decrypt
-if (kc.readsManyKeys.total > 2 || kc.readsSameKey.total > 2 || kc.readsSameKey.Decrypt > 1) violations.push("more than 2 KMS calls (1 Decrypt) per 1,000 reads");
+if (kc.readsManyKeys.total > 2 || kc.readsSameKey.total > 2 || kc.readsSameKey.Decrypt > 1)
+  violations.push("more than 2 KMS calls (1 Decrypt) per 1,000 reads");
 if (ks.signCalls * 2 !== ks.tokenRequests) violations.push("KMS signer: not 1 Sign per token request");
-if (fleet.coldStart !== 1 || !perExpiry.every((n) => n === 1)) violations.push("cross-process stampede: not 1 token request per expiry");
+if (fleet.coldStart !== 1 || !perExpiry.every((n) => n === 1))
+  violations.push("cross-process stampede: not 1 token request per expiry");
 if (violations.length) {
   console.error(`\nCount budgets violated: ${violations.join("; ")}`);
   process.exitCode = 1;

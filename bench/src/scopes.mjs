@@ -6,8 +6,23 @@ import { diffScopes, parseScope, ScopeComparisonError } from "@fhir-dsl/smart-sc
 import { fixed, table, verdict } from "./format.mjs";
 import { median } from "./services.mjs";
 
-const TYPES = ["Observation", "Patient", "Condition", "MedicationRequest", "Encounter", "AllergyIntolerance", "Procedure", "Immunization", "DiagnosticReport", "DocumentReference"];
-const CATEGORIES = ["laboratory", "vital-signs", "http://terminology.hl7.org/CodeSystem/observation-category|social-history"];
+const TYPES = [
+  "Observation",
+  "Patient",
+  "Condition",
+  "MedicationRequest",
+  "Encounter",
+  "AllergyIntolerance",
+  "Procedure",
+  "Immunization",
+  "DiagnosticReport",
+  "DocumentReference",
+];
+const CATEGORIES = [
+  "laboratory",
+  "vital-signs",
+  "http://terminology.hl7.org/CodeSystem/observation-category|social-history",
+];
 const IDENTITY = ["openid", "fhirUser", "offline_access", "launch", "launch/patient", "launch/encounter"];
 
 /** A seeded generator in [0, 1), so every run parses the same strings. */
@@ -38,7 +53,13 @@ export const plainParse = (scope) =>
   scope.split(" ").map((raw) => {
     const m = PLAIN.exec(raw);
     if (!m) return { raw };
-    return { raw, context: m[1], resource: m[2], permissions: m[3].split(""), params: m[4] ? m[4].split("&").map((p) => p.split("=")) : [] };
+    return {
+      raw,
+      context: m[1],
+      resource: m[2],
+      permissions: m[3].split(""),
+      params: m[4] ? m[4].split("&").map((p) => p.split("=")) : [],
+    };
   });
 
 const timeAll = (parse, strings) => {
@@ -48,7 +69,8 @@ const timeAll = (parse, strings) => {
 };
 
 /** n + n `patient/Observation.rs?category=…` sharing one context and type, none in common (every scope is missing, added and looked up for overlaps). */
-export const granularScopes = (n, tag) => Array.from({ length: n }, (_, i) => `patient/Observation.rs?category=${tag}${i}`).join(" ");
+export const granularScopes = (n, tag) =>
+  Array.from({ length: n }, (_, i) => `patient/Observation.rs?category=${tag}${i}`).join(" ");
 
 /**
  * Parse: `parseScope` and `plainParse` over the same realistic strings, `rounds` paired rounds alternating which
@@ -73,7 +95,14 @@ export function measureScopes({ strings = 2_000, rounds = 31, warmup = 5, sizes 
     ratios.push(a / b);
   }
   const perSecond = (ms) => (grants.length / ms) * 1000;
-  const parse = { strings: grants.length, scopesPerString, rounds, oursPerSecond: perSecond(median(ours)), plainPerSecond: perSecond(median(plain)), ratio: median(ratios) };
+  const parse = {
+    strings: grants.length,
+    scopesPerString,
+    rounds,
+    oursPerSecond: perSecond(median(ours)),
+    plainPerSecond: perSecond(median(plain)),
+    ratio: median(ratios),
+  };
   const diff = sizes.map((n) => {
     const [requested, granted] = [granularScopes(n, "a"), granularScopes(n, "b")];
     const diffMs = [];
@@ -83,7 +112,8 @@ export function measureScopes({ strings = 2_000, rounds = 31, warmup = 5, sizes 
       const started = performance.now();
       const result = diffScopes(requested, granted);
       if (run > 0) diffMs.push(performance.now() - started);
-      if (result.missing.length !== n || result.added.length !== n) throw new Error(`diffScopes ${n} + ${n}: wrong answer`);
+      if (result.missing.length !== n || result.added.length !== n)
+        throw new Error(`diffScopes ${n} + ${n}: wrong answer`);
     }
     // parsed in a loop of their own, so the garbage of a comparison is not collected on the parse's clock
     for (let run = -2; run <= diffRuns; run++) {
@@ -104,12 +134,26 @@ const int = (n) => Math.round(n).toLocaleString("en");
 /** Summary rows: parse speed beside split-and-parse, and diffScopes growth from the smallest to the largest set. */
 export function scopeSummary({ parse, diff, growth, growthScopes }) {
   const rows = [
-    ["scope strings parsed (10-30 scopes: v1, v2, granular)", `${int(parse.oursPerSecond)} /s`, `split + regex per scope ${int(parse.plainPerSecond)} /s`, `${fixed(parse.ratio, 2)}x`, "<= 1.0x (time)", verdict(parse.ratio <= 1)],
+    [
+      "scope strings parsed (10-30 scopes: v1, v2, granular)",
+      `${int(parse.oursPerSecond)} /s`,
+      `split + regex per scope ${int(parse.plainPerSecond)} /s`,
+      `${fixed(parse.ratio, 2)}x`,
+      "<= 1.0x (time)",
+      verdict(parse.ratio <= 1),
+    ],
   ];
   if (growth !== undefined) {
     const sizes = diff.map((d) => `${int(d.n)} + ${int(d.n)}`).join(" / ");
     // per-scope time at most 2x from the smallest to the largest set: a pairwise (quadratic) comparison gives 4x for 4x
-    rows.push([`diffScopes, granular, ${sizes}`, diff.map((d) => `${fixed(d.ms, 1)} ms`).join(" / "), `parsing both: ${diff.map((d) => `${fixed(d.parseMs, 1)} ms`).join(" / ")}`, `${fixed(growth, 1)}x for ${growthScopes}x scopes`, `near-linear (<= ${growthScopes * 2}x)`, verdict(growth <= growthScopes * 2)]);
+    rows.push([
+      `diffScopes, granular, ${sizes}`,
+      diff.map((d) => `${fixed(d.ms, 1)} ms`).join(" / "),
+      `parsing both: ${diff.map((d) => `${fixed(d.parseMs, 1)} ms`).join(" / ")}`,
+      `${fixed(growth, 1)}x for ${growthScopes}x scopes`,
+      `near-linear (<= ${growthScopes * 2}x)`,
+      verdict(growth <= growthScopes * 2),
+    ]);
   }
   return rows;
 }
@@ -121,15 +165,36 @@ export function scopeSection({ parse, diff }) {
     "",
     table(
       ["", "strings", "scopes per string", "parseScope /s", "split + regex /s", "time ratio (ours / plain)"],
-      [["realistic grants (v1, v2, granular, identity)", int(parse.strings), fixed(parse.scopesPerString, 1), int(parse.oursPerSecond), int(parse.plainPerSecond), `${fixed(parse.ratio, 2)}x`]],
+      [
+        [
+          "realistic grants (v1, v2, granular, identity)",
+          int(parse.strings),
+          fixed(parse.scopesPerString, 1),
+          int(parse.oursPerSecond),
+          int(parse.plainPerSecond),
+          `${fixed(parse.ratio, 2)}x`,
+        ],
+      ],
       ["", "r", "r", "r", "r", "r"],
     ),
     "",
-    "Baseline: `scope.split(\" \")` and one regex per scope (context, type, letters, `&`/`=` params), without the v1 words, launch and identity kinds or any validation.",
+    'Baseline: `scope.split(" ")` and one regex per scope (context, type, letters, `&`/`=` params), without the v1 words, launch and identity kinds or any validation.',
     "",
     table(
-      ["diffScopes, n + n granular scopes, none in common", "ms", "us per scope", "parsing both strings, ms", "ratio (diff / parse)"],
-      diff.map((d) => [`${int(d.n)} + ${int(d.n)}`, fixed(d.ms, 1), fixed(d.usPerScope, 2), fixed(d.parseMs, 1), `${fixed(d.ratio, 1)}x`]),
+      [
+        "diffScopes, n + n granular scopes, none in common",
+        "ms",
+        "us per scope",
+        "parsing both strings, ms",
+        "ratio (diff / parse)",
+      ],
+      diff.map((d) => [
+        `${int(d.n)} + ${int(d.n)}`,
+        fixed(d.ms, 1),
+        fixed(d.usPerScope, 2),
+        fixed(d.parseMs, 1),
+        `${fixed(d.ratio, 1)}x`,
+      ]),
       ["", "r", "r", "r", "r"],
     ),
   ];
@@ -167,12 +232,34 @@ function costTable() {
   for (const n of [1_000, 2_000, 4_000, 8_000]) {
     const [a, b] = [granularScopes(n, "a"), granularScopes(n, "b")];
     const [ca, cb] = [crafted(n, "rs", 1), crafted(n, "cud", 2)];
-    rows.push([`${n} + ${n}`, best(() => (parseScope(a), parseScope(b))), best(() => diffScopes(a, b)), best(() => parseScope(b).covers(`${a} ${b}`)), best(stopped(() => diffScopes(ca, cb)), 3)]);
+    rows.push([
+      `${n} + ${n}`,
+      best(() => (parseScope(a), parseScope(b))),
+      best(() => diffScopes(a, b)),
+      best(() => parseScope(b).covers(`${a} ${b}`)),
+      best(
+        stopped(() => diffScopes(ca, cb)),
+        3,
+      ),
+    ]);
   }
-  return table(["n + n", "parse both", "diffScopes (strings)", "covers", "crafted n + n (stops at the budget)"], rows, ["", "r", "r", "r", "r"]);
+  return table(["n + n", "parse both", "diffScopes (strings)", "covers", "crafted n + n (stops at the budget)"], rows, [
+    "",
+    "r",
+    "r",
+    "r",
+    "r",
+  ]);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const result = measureScopes();
-  for (const line of [...scopeSection(result), "", table(["measure", "@fhir-dsl", "beside", "ratio", "target", ""], scopeSummary(result)), "", costTable()]) console.log(line);
+  for (const line of [
+    ...scopeSection(result),
+    "",
+    table(["measure", "@fhir-dsl", "beside", "ratio", "target", ""], scopeSummary(result)),
+    "",
+    costTable(),
+  ])
+    console.log(line);
 }

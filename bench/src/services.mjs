@@ -46,7 +46,10 @@ export async function sandboxProcess(keys, options = {}) {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const exited = once(child, "exit");
-  const [ready] = await Promise.race([once(child, "message"), exited.then(() => Promise.reject(new Error("the sandbox process exited")))]);
+  const [ready] = await Promise.race([
+    once(child, "message"),
+    exited.then(() => Promise.reject(new Error("the sandbox process exited"))),
+  ]);
   const pending = new Map();
   let nextId = 0;
   child.on("message", (m) => pending.get(m.id)?.(m));

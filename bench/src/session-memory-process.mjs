@@ -18,11 +18,24 @@ globalThis.clearTimeout = (t) => (live.delete(t), realClear(t));
 
 const { BackendServicesAuth, SmartClient } = await import("@fhir-dsl/smart");
 const FHIR = "https://ehr.example/fhir";
-const smartConfig = { token_endpoint: "https://ehr.example/auth/token", capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials", "authorization_code"] };
+const smartConfig = {
+  token_endpoint: "https://ehr.example/auth/token",
+  capabilities: [],
+  code_challenge_methods_supported: ["S256"],
+  grant_types_supported: ["client_credentials", "authorization_code"],
+};
 const store = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
 let n = 0;
 const tokenFetch = async () =>
-  new Response(JSON.stringify({ access_token: `eyJhbGciOiJFUzM4NCJ9.backend-${++n}.signature`, token_type: "bearer", expires_in: 3600, scope: "system/Patient.rs" }), { headers: { "content-type": "application/json" } });
+  new Response(
+    JSON.stringify({
+      access_token: `eyJhbGciOiJFUzM4NCJ9.backend-${++n}.signature`,
+      token_type: "bearer",
+      expires_in: 3600,
+      scope: "system/Patient.rs",
+    }),
+    { headers: { "content-type": "application/json" } },
+  );
 const { privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);
 
 const make = async (i) => {
@@ -33,12 +46,28 @@ const make = async (i) => {
       clientId: "app",
       tokenStore: store,
       storeKey: `smart:user-${i}`,
-      tokens: { access_token: `eyJhbGciOiJFUzM4NCJ9.user-${i}.signature`, refresh_token: `rt-${i}`, token_type: "Bearer", expires_in: 3600, scope: "launch/patient patient/*.rs openid fhirUser", patient: `p${i}` },
+      tokens: {
+        access_token: `eyJhbGciOiJFUzM4NCJ9.user-${i}.signature`,
+        refresh_token: `rt-${i}`,
+        token_type: "Bearer",
+        expires_in: 3600,
+        scope: "launch/patient patient/*.rs openid fhirUser",
+        patient: `p${i}`,
+      },
     });
     await smart.getAuthorization({ url: `${FHIR}/Patient/p${i}`, method: "GET" });
     return smart;
   }
-  const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, smartConfig, clientId: `svc-${i}`, scope: "system/Patient.rs", privateKey, alg: "ES384", tokenStore: store, fetch: tokenFetch });
+  const auth = new BackendServicesAuth({
+    fhirBaseUrl: FHIR,
+    smartConfig,
+    clientId: `svc-${i}`,
+    scope: "system/Patient.rs",
+    privateKey,
+    alg: "ES384",
+    tokenStore: store,
+    fetch: tokenFetch,
+  });
   await auth.getAuthorization({ url: `${FHIR}/Patient`, method: "GET" });
   return auth;
 };

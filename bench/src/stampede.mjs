@@ -9,7 +9,7 @@ export async function coldStampede({ env, concurrency = 1_000 }) {
   const { bench, keys } = env;
   const clientId = await bench.addClient("cold");
   clearDiscoveryCache();
-  const before = (await bench.tokenRequests());
+  const before = await bench.tokenRequests();
   const req = { url: `${bench.fhirBaseUrl}/Patient`, method: "GET" };
   const start = performance.now();
   const auth = new BackendServicesAuth({
@@ -24,7 +24,8 @@ export async function coldStampede({ env, concurrency = 1_000 }) {
   const ms = performance.now() - start;
   const tokenRequests = (await bench.tokenRequests()) - before;
   const distinct = new Set(headers).size;
-  if (distinct !== 1 || !headers[0]?.startsWith("Bearer ")) throw new Error(`cold stampede: ${distinct} distinct headers`);
+  if (distinct !== 1 || !headers[0]?.startsWith("Bearer "))
+    throw new Error(`cold stampede: ${distinct} distinct headers`);
   return { ms, tokenRequests, distinctHeaders: distinct };
 }
 
@@ -32,9 +33,11 @@ export async function coldStampede({ env, concurrency = 1_000 }) {
 export async function directTokenRequest({ env }) {
   const { bench, keys } = env;
   const clientId = await bench.addClient("direct");
-  const before = (await bench.tokenRequests());
+  const before = await bench.tokenRequests();
   const start = performance.now();
-  const response = await fetch(`${bench.fhirBaseUrl}/.well-known/smart-configuration`, { headers: { accept: "application/json" } });
+  const response = await fetch(`${bench.fhirBaseUrl}/.well-known/smart-configuration`, {
+    headers: { accept: "application/json" },
+  });
   const config = await response.json();
   const as = { issuer: config.issuer ?? new URL(config.token_endpoint).origin, token_endpoint: config.token_endpoint };
   const client = { client_id: clientId };
@@ -50,9 +53,15 @@ export async function directTokenRequest({ env }) {
       },
     },
   );
-  const res = await oauth.clientCredentialsGrantRequest(as, client, clientAuth, { scope: "system/Patient.rs" }, {
-    [oauth.allowInsecureRequests]: true,
-  });
+  const res = await oauth.clientCredentialsGrantRequest(
+    as,
+    client,
+    clientAuth,
+    { scope: "system/Patient.rs" },
+    {
+      [oauth.allowInsecureRequests]: true,
+    },
+  );
   const token = await oauth.processClientCredentialsResponse(as, client, res);
   const header = `Bearer ${token.access_token}`;
   const ms = performance.now() - start;

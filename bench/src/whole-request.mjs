@@ -7,7 +7,9 @@ import { SmartClient } from "@fhir-dsl/smart";
 import { median } from "./services.mjs";
 
 async function startServer() {
-  const child = fork(new URL("./loopback-server-process.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(new URL("./loopback-server-process.mjs", import.meta.url), [], {
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
   const [{ port }] = await once(child, "message");
   return { url: `http://127.0.0.1:${port}`, close: () => (child.send("close"), once(child, "exit")) };
 }
@@ -39,12 +41,22 @@ async function run(send, total, inFlight) {
  * and the median of the per-round ratios (ours / plain for p50, plain / ours for throughput: > 1 is slower).
  * `authorizedFetch(auth)` may be given to time another implementation (e.g. an older one).
  */
-export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_400, rounds = 15, warmup = 2, authorizedFetch } = {}) {
+export async function measureWholeRequest({
+  sequential = 2_000,
+  concurrent = 6_400,
+  rounds = 15,
+  warmup = 2,
+  authorizedFetch,
+} = {}) {
   const server = await startServer();
   try {
     const base = `${server.url}/fhir`;
     const smart = new SmartClient({
-      smartConfig: { token_endpoint: `${server.url}/token`, capabilities: [], code_challenge_methods_supported: ["S256"] },
+      smartConfig: {
+        token_endpoint: `${server.url}/token`,
+        capabilities: [],
+        code_challenge_methods_supported: ["S256"],
+      },
       fhirBaseUrl: base,
       clientId: "bench",
       tokens: { access_token: "eyJhbGciOiJFUzM4NCJ9.payload.signature", token_type: "Bearer", expires_in: 3600 },
@@ -55,7 +67,10 @@ export async function measureWholeRequest({ sequential = 2_000, concurrent = 6_4
     const init = { headers: { authorization: await smart.getAuthorization({ url, method: "GET" }) } };
     const sides = { ours: () => ours(url), plain: () => fetch(url, init) };
     const rows = [];
-    for (const [name, total, inFlight] of [["sequential", sequential, 1], ["64 in flight", concurrent, 64]]) {
+    for (const [name, total, inFlight] of [
+      ["sequential", sequential, 1],
+      ["64 in flight", concurrent, 64],
+    ]) {
       for (let w = 0; w < warmup; w++) for (const send of Object.values(sides)) await run(send, total, inFlight);
       const r = { ours: [], plain: [], p50Ratio: [], rpsRatio: [], cpuRatio: [] };
       for (let i = 0; i < rounds; i++) {

@@ -9,8 +9,15 @@ import { benchDir } from "../src/services.mjs";
 
 const LAZY = ["confidential-auth", "introspection", "revocation", "fleet-renewal"];
 // a message each lazily loaded part holds, and nothing else does
-const MARKERS = ["assertionLifetimeSeconds must be in", "Introspection endpoint", "Revocation endpoint", "Another process held the refresh lock", "the client assertion carried no kid"];
-const lazyIn = (files) => LAZY.filter((name) => files.some((file) => new RegExp(`/${name}-[A-Z0-9]+\\.js$`).test(file)));
+const MARKERS = [
+  "assertionLifetimeSeconds must be in",
+  "Introspection endpoint",
+  "Revocation endpoint",
+  "Another process held the refresh lock",
+  "the client assertion carried no kid",
+];
+const lazyIn = (files) =>
+  LAZY.filter((name) => files.some((file) => new RegExp(`/${name}-[A-Z0-9]+\\.js$`).test(file)));
 const check = (name) => BUNDLE_CHECKS.find((c) => c.name === name);
 
 describe("App Launch bundle loaded at start (issue 20 item 6)", () => {
@@ -75,7 +82,7 @@ describe("SmartLaunch's default in-memory launch-state store loads on first use 
 
 describe("id_token verification loads on first use (issue 20 item 6)", () => {
   // a message only id_token verification holds
-  const ID_TOKEN_MARKER = 'is too far in the past';
+  const ID_TOKEN_MARKER = "is too far in the past";
   const idTokenIn = (files) => files.filter((file) => /\/id-token-[A-Z0-9]+\.js$/.test(file));
 
   it("the smart ESM build loads it behind import()", () => {

@@ -12,7 +12,15 @@ describe("install footprint", () => {
 
   it("@fhir-dsl/smart installs at most its four siblings, jose and oauth4webapi: <= 7 packages, no adapter, no peer", () => {
     const smart = installFootprint("@fhir-dsl/smart");
-    const allowed = ["@fhir-dsl/smart", "@fhir-dsl/smart-discovery", "@fhir-dsl/smart-pkce", "@fhir-dsl/smart-scopes", "@fhir-dsl/token-store", "jose", "oauth4webapi"];
+    const allowed = [
+      "@fhir-dsl/smart",
+      "@fhir-dsl/smart-discovery",
+      "@fhir-dsl/smart-pkce",
+      "@fhir-dsl/smart-scopes",
+      "@fhir-dsl/token-store",
+      "jose",
+      "oauth4webapi",
+    ];
     const names = smart.list.map((p) => p.replace(/@[^@]+$/, ""));
     expect(names.filter((name) => !allowed.includes(name))).toEqual([]);
     expect(names).toContain("@fhir-dsl/smart-scopes");
@@ -21,8 +29,14 @@ describe("install footprint", () => {
   });
 
   it("adapters add one package each and leave their client library to the user (peer)", () => {
-    expect(installFootprint("@fhir-dsl/token-store-redis")).toMatchObject({ packages: 2, requiredPeers: [expect.stringMatching(/^ioredis@/)] });
-    expect(installFootprint("@fhir-dsl/token-store-kms")).toMatchObject({ packages: 2, requiredPeers: [expect.stringMatching(/^@aws-sdk\/client-kms@/)] });
+    expect(installFootprint("@fhir-dsl/token-store-redis")).toMatchObject({
+      packages: 2,
+      requiredPeers: [expect.stringMatching(/^ioredis@/)],
+    });
+    expect(installFootprint("@fhir-dsl/token-store-kms")).toMatchObject({
+      packages: 2,
+      requiredPeers: [expect.stringMatching(/^@aws-sdk\/client-kms@/)],
+    });
   });
 
   it("counts fhirclient's graph the same way (the comparison is like for like)", () => {

@@ -2,7 +2,14 @@
 // bound still fails on the regex-per-part parser this replaced, which ran at about 3.5x the baseline's time.
 import { diffScopes, parseScope, ScopeComparisonError } from "@fhir-dsl/smart-scopes";
 import { describe, expect, it } from "vitest";
-import { granularScopes, measureScopes, plainParse, realisticScopeStrings, scopeSection, scopeSummary } from "../src/scopes.mjs";
+import {
+  granularScopes,
+  measureScopes,
+  plainParse,
+  realisticScopeStrings,
+  scopeSection,
+  scopeSummary,
+} from "../src/scopes.mjs";
 
 describe("scope parsing beside split-and-parse (issue 22)", () => {
   it("the baseline and parseScope read the same realistic strings: 10-30 tokens each, v1, v2, granular and identity", () => {
@@ -13,9 +20,19 @@ describe("scope parsing beside split-and-parse (issue 22)", () => {
       expect(ours.length).toBeGreaterThanOrEqual(10);
       expect(ours.length).toBeLessThanOrEqual(30);
       expect(plainParse(grant)).toHaveLength(ours.length);
-      for (const s of ours) kinds.add(s.kind === "resource" ? `${s.syntax}${s.params.length ? "-granular" : ""}` : s.kind);
+      for (const s of ours)
+        kinds.add(s.kind === "resource" ? `${s.syntax}${s.params.length ? "-granular" : ""}` : s.kind);
     }
-    expect([...kinds].sort()).toEqual(["fhirUser", "launch", "launch-context", "offline_access", "openid", "v1", "v2", "v2-granular"]);
+    expect([...kinds].sort()).toEqual([
+      "fhirUser",
+      "launch",
+      "launch-context",
+      "offline_access",
+      "openid",
+      "v1",
+      "v2",
+      "v2-granular",
+    ]);
   });
 
   it("parseScope takes at most 1.5x the time of split + one regex per scope (median of paired rounds)", () => {

@@ -14,7 +14,9 @@ const loadedAtStart = (config) => ({
     {
       name: "dynamic-imports-external",
       setup(build) {
-        build.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+        build.onResolve({ filter: /.*/ }, (args) =>
+          args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+        );
       },
     },
   ],
@@ -28,5 +30,11 @@ export default [
     limit: "2.78 kB",
   },
   { name: "browser app auth import set, dependencies bundled", path: "dist/index.js", import: APP, limit: "32.37 kB" },
-  { name: "browser app auth import set loaded at start", path: "dist/index.js", import: APP, modifyEsbuildConfig: loadedAtStart, limit: "25.27 kB" },
+  {
+    name: "browser app auth import set loaded at start",
+    path: "dist/index.js",
+    import: APP,
+    modifyEsbuildConfig: loadedAtStart,
+    limit: "25.27 kB",
+  },
 ];

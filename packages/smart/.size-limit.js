@@ -16,7 +16,9 @@ const loadedAtStart = (config) => ({
     {
       name: "dynamic-imports-external",
       setup(build) {
-        build.onResolve({ filter: /.*/ }, (args) => (args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined));
+        build.onResolve({ filter: /.*/ }, (args) =>
+          args.kind === "dynamic-import" ? { path: args.path, external: true } : undefined,
+        );
       },
     },
   ],
@@ -25,7 +27,12 @@ const loadedAtStart = (config) => ({
 export default [
   { name: "@fhir-dsl/smart (whole entry, dependencies bundled)", path: "dist/index.js", limit: "32.64 kB" },
   { name: "BackendServicesAuth alone", path: "dist/index.js", import: "{ BackendServicesAuth }", limit: "23.17 kB" },
-  { name: "App Launch (SmartLaunch, SmartClient, buildAuthorizeUrl, exchangeCode)", path: "dist/index.js", import: APP_LAUNCH, limit: "30.21 kB" },
+  {
+    name: "App Launch (SmartLaunch, SmartClient, buildAuthorizeUrl, exchangeCode)",
+    path: "dist/index.js",
+    import: APP_LAUNCH,
+    limit: "30.21 kB",
+  },
   {
     name: "App Launch loaded at start (browser public client: confidential auth, introspection, revocation on first use)",
     path: "dist/index.js",
@@ -33,5 +40,10 @@ export default [
     modifyEsbuildConfig: loadedAtStart,
     limit: "23.14 kB",
   },
-  { name: "scope builders alone", path: "dist/index.js", import: "{ buildScopes, resourceScope, parseScope }", limit: "3.17 kB" },
+  {
+    name: "scope builders alone",
+    path: "dist/index.js",
+    import: "{ buildScopes, resourceScope, parseScope }",
+    limit: "3.17 kB",
+  },
 ];

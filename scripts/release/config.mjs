@@ -1,7 +1,12 @@
 // What the release dry run expects of the packages, and the consumer projects it builds.
 
 /** Packages that must ship with zero runtime dependencies (ARCHITECTURE.md, the package graph). */
-export const ZERO_DEP = ["@fhir-dsl/smart-scopes", "@fhir-dsl/smart-pkce", "@fhir-dsl/smart-discovery", "@fhir-dsl/token-store"];
+export const ZERO_DEP = [
+  "@fhir-dsl/smart-scopes",
+  "@fhir-dsl/smart-pkce",
+  "@fhir-dsl/smart-discovery",
+  "@fhir-dsl/token-store",
+];
 
 /** Adapters: the client library the user builds and passes in, so a peerDependency. */
 export const PEER_CLIENTS = {
@@ -69,7 +74,13 @@ export const CONSUMERS = [
     devPackages: ["@fhir-dsl/smart-sandbox"],
     devThirdParty: TS,
     files: ["shared", "smart"],
-    steps: [node("readme-exports.mjs"), node("cjs.cjs"), node("backend-services.mjs"), node("app-launch.mjs"), ...typeChecks],
+    steps: [
+      node("readme-exports.mjs"),
+      node("cjs.cjs"),
+      node("backend-services.mjs"),
+      node("app-launch.mjs"),
+      ...typeChecks,
+    ],
   },
   {
     id: "browser",

@@ -23,20 +23,34 @@ export async function setupConsumer(consumer, dir, tarballs) {
     private: true,
     type: "module",
     dependencies: { ...Object.fromEntries(consumer.packages.map((n) => [n, spec(n)])), ...consumer.thirdParty },
-    devDependencies: { ...Object.fromEntries((consumer.devPackages ?? []).map((n) => [n, spec(n)])), ...consumer.devThirdParty },
+    devDependencies: {
+      ...Object.fromEntries((consumer.devPackages ?? []).map((n) => [n, spec(n)])),
+      ...consumer.devThirdParty,
+    },
     overrides,
   };
   await writeFile(join(dir, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
   for (const folder of consumer.files) await cp(join(HERE, "consumers", folder), dir, { recursive: true });
   // the repo's private test tools (e.g. the local KMS of @fhir-dsl/test-kms): one copy, imported as ./<name>/index.js
   for (const tool of consumer.tools ?? []) {
-    await cp(join(HERE, "..", "..", "tools", tool), join(dir, tool), { recursive: true, filter: (src) => !src.endsWith("node_modules") });
+    await cp(join(HERE, "..", "..", "tools", tool), join(dir, tool), {
+      recursive: true,
+      filter: (src) => !src.endsWith("node_modules"),
+    });
   }
   if (existsSync(join(dir, "types.ts"))) {
     // the same source as .cts: compiled as CommonJS under node16, so the exports map's require types are checked too
     await writeFile(join(dir, "types.cts"), await readFile(join(dir, "types.ts"), "utf8"));
     for (const [name, { module, moduleResolution, files }] of Object.entries(TSCONFIG)) {
-      const compilerOptions = { target: "es2022", module, moduleResolution, strict: true, noEmit: true, skipLibCheck: false, types: [] };
+      const compilerOptions = {
+        target: "es2022",
+        module,
+        moduleResolution,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: [],
+      };
       if (consumer.lib) compilerOptions.lib = consumer.lib; // a browser package's users compile with the DOM library
       await writeFile(join(dir, `tsconfig.${name}.json`), `${JSON.stringify({ compilerOptions, files }, null, 2)}\n`);
     }

@@ -85,7 +85,10 @@ export function checkTree(consumer, dir, tarballs) {
   const lines = [];
 
   const manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8"));
-  for (const [field, tag] of [["dependencies", ""], ["devDependencies", " (dev)"]]) {
+  for (const [field, tag] of [
+    ["dependencies", ""],
+    ["devDependencies", " (dev)"],
+  ]) {
     for (const name of Object.keys(manifest[field] ?? {})) {
       const top = byPath.get(`node_modules/${name}`);
       if (!top) {
@@ -109,24 +112,35 @@ export function checkTree(consumer, dir, tarballs) {
   }
 
   // heavy families: only where the consumer asked for them, or an installed package of ours declares them
-  const declaredBy = (names) => new Set(names.flatMap((n) => Object.keys(tarballs.get(n)?.manifest.dependencies ?? {})));
+  const declaredBy = (names) =>
+    new Set(names.flatMap((n) => Object.keys(tarballs.get(n)?.manifest.dependencies ?? {})));
   const prodInternal = internalClosure(consumer.packages, tarballs);
   const devInternal = internalClosure([...consumer.packages, ...(consumer.devPackages ?? [])], tarballs);
   const allowedProd = new Set([...Object.keys(consumer.thirdParty ?? {}), ...declaredBy([...prodInternal])]);
-  const allowedAll = new Set([...allowedProd, ...Object.keys(consumer.devThirdParty ?? {}), ...declaredBy([...devInternal])]);
-  for (const [pkgs, allowed, where] of [[prod, allowedProd, "production "], [all, allowedAll, ""]]) {
+  const allowedAll = new Set([
+    ...allowedProd,
+    ...Object.keys(consumer.devThirdParty ?? {}),
+    ...declaredBy([...devInternal]),
+  ]);
+  for (const [pkgs, allowed, where] of [
+    [prod, allowedProd, "production "],
+    [all, allowedAll, ""],
+  ]) {
     const found = new Map();
     for (const p of pkgs) {
       const family = familyOf(p.name);
       if (family && !allowed.has(family)) found.set(family, (found.get(family) ?? 0) + 1);
     }
-    for (const [family, n] of found) problems.push(`${family} (${n} packages) is in the ${where}tree though nothing asked for it`);
+    for (const [family, n] of found)
+      problems.push(`${family} (${n} packages) is in the ${where}tree though nothing asked for it`);
   }
 
   const installedInternal = new Set(prod.filter((p) => INTERNAL.test(p.name)).map((p) => p.name));
   const expected = [...prodInternal].sort().join(", ");
   if ([...installedInternal].sort().join(", ") !== expected) {
-    problems.push(`installed @fhir-dsl packages [${[...installedInternal].sort().join(", ")}] differ from what the manifests declare [${expected}]`);
+    problems.push(
+      `installed @fhir-dsl packages [${[...installedInternal].sort().join(", ")}] differ from what the manifests declare [${expected}]`,
+    );
   }
   for (const p of all.filter((x) => x.peer && !x.dev)) {
     problems.push(`npm auto-installed peer dependency ${p.name}@${p.version}, which the consumer did not bring`);

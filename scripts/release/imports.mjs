@@ -43,10 +43,16 @@ export function checkImports(manifest, entries) {
   const { code, types } = importedPackages(entries);
   const deps = new Set(Object.keys(manifest.dependencies ?? {}));
   const peers = new Set(Object.keys(manifest.peerDependencies ?? {}));
-  const optionalPeers = new Set(Object.entries(manifest.peerDependenciesMeta ?? {}).filter(([, m]) => m?.optional).map(([n]) => n));
+  const optionalPeers = new Set(
+    Object.entries(manifest.peerDependenciesMeta ?? {})
+      .filter(([, m]) => m?.optional)
+      .map(([n]) => n),
+  );
   for (const name of code) {
     if (name !== manifest.name && !deps.has(name) && !peers.has(name)) {
-      problems.push(`dist code imports ${name}, which package.json does not declare (dependencies or peerDependencies)`);
+      problems.push(
+        `dist code imports ${name}, which package.json does not declare (dependencies or peerDependencies)`,
+      );
     }
   }
   for (const name of types) {
@@ -56,10 +62,12 @@ export function checkImports(manifest, entries) {
   }
   const provided = PROVIDED_FOR_USERS[manifest.name] ?? {};
   for (const name of deps) {
-    if (!code.has(name) && !types.has(name) && !provided[name]) problems.push(`declares dependency ${name} but never imports it`);
+    if (!code.has(name) && !types.has(name) && !provided[name])
+      problems.push(`declares dependency ${name} but never imports it`);
   }
   for (const name of peers) {
-    if (!code.has(name) && !types.has(name) && !optionalPeers.has(name)) problems.push(`declares peerDependency ${name} but never imports it`);
+    if (!code.has(name) && !types.has(name) && !optionalPeers.has(name))
+      problems.push(`declares peerDependency ${name} but never imports it`);
   }
   return problems;
 }

@@ -2,7 +2,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { readTarball } from "./tar.mjs";
-import { ReleaseError, runOk } from "./util.mjs";
+import { runOk } from "./util.mjs";
 import { checkImports } from "./imports.mjs";
 import { PEER_CLIENTS, ZERO_DEP } from "./config.mjs";
 
@@ -20,7 +20,9 @@ const FORBIDDEN = [
 /** Packs one package of the copy into `dest`; returns its report (problems collected, not thrown). */
 export async function packOne(pkg, copy, dest) {
   const cwd = join(copy, "packages", pkg.dir);
-  const { stdout } = await runOk(`pnpm pack ${pkg.name}`, "pnpm", ["pack", "--pack-destination", dest, "--json"], { cwd });
+  const { stdout } = await runOk(`pnpm pack ${pkg.name}`, "pnpm", ["pack", "--pack-destination", dest, "--json"], {
+    cwd,
+  });
   const file = JSON.parse(stdout.slice(stdout.indexOf("{"))).filename;
   const entries = readTarball(file).filter((e) => e.type === "file");
   const problems = [];
@@ -28,18 +30,23 @@ export async function packOne(pkg, copy, dest) {
   const paths = new Set(entries.map((e) => e.path));
 
   for (const { path } of entries) {
-    if (!ALLOWED.some((re) => re.test(path))) problems.push(`unexpected file ${path} (only package.json, README.md, LICENSE, CHANGELOG.md, dist/**)`);
+    if (!ALLOWED.some((re) => re.test(path)))
+      problems.push(`unexpected file ${path} (only package.json, README.md, LICENSE, CHANGELOG.md, dist/**)`);
     for (const [re, what] of FORBIDDEN) if (re.test(path)) problems.push(`${path} is ${what}`);
   }
   if (!paths.has("README.md")) problems.push("no README.md in the tarball");
-  if (![...paths].some((p) => /^LICEN[CS]E/i.test(p))) warnings.push(`no LICENSE file in the tarball (package.json says "${pkg.manifest.license}")`);
+  if (![...paths].some((p) => /^LICEN[CS]E/i.test(p)))
+    warnings.push(`no LICENSE file in the tarball (package.json says "${pkg.manifest.license}")`);
 
   const rawManifest = entries.find((e) => e.path === "package.json")?.data.toString("utf8") ?? "{}";
   const manifest = JSON.parse(rawManifest);
   if (rawManifest.includes("workspace:")) {
-    problems.push(`packed package.json still has workspace: ranges (${rawManifest.match(/"[^"]+":\s*"workspace:[^"]*"/g)?.join(", ")})`);
+    problems.push(
+      `packed package.json still has workspace: ranges (${rawManifest.match(/"[^"]+":\s*"workspace:[^"]*"/g)?.join(", ")})`,
+    );
   }
-  if (manifest.version !== pkg.releaseVersion) problems.push(`packed version ${manifest.version}, changesets says ${pkg.releaseVersion}`);
+  if (manifest.version !== pkg.releaseVersion)
+    problems.push(`packed version ${manifest.version}, changesets says ${pkg.releaseVersion}`);
   problems.push(...checkEntryPoints(manifest, paths));
   problems.push(...checkSourceMaps(entries, paths));
   problems.push(...checkDeclaredDeps(manifest));
@@ -77,7 +84,9 @@ function checkEntryPoints(manifest, paths) {
   for (const [field, target] of named) {
     const rel = target.replace(/^\.\//, "");
     const found = rel.includes("*")
-      ? [...paths].some((p) => new RegExp(`^${rel.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".+")}$`).test(p))
+      ? [...paths].some((p) =>
+          new RegExp(`^${rel.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".+")}$`).test(p),
+        )
       : paths.has(rel);
     if (!found) problems.push(`${field} points at ${target}, which is not in the tarball`);
   }
@@ -123,7 +132,8 @@ function checkDeclaredDeps(manifest) {
     problems.push(`is meant to have zero runtime dependencies, declares ${[...deps, ...peers].join(", ")}`);
   }
   for (const client of PEER_CLIENTS[manifest.name] ?? []) {
-    if (!peers.includes(client)) problems.push(`must declare ${client} as a peerDependency (the user brings the client)`);
+    if (!peers.includes(client))
+      problems.push(`must declare ${client} as a peerDependency (the user brings the client)`);
     if (deps.includes(client)) problems.push(`declares ${client} as a dependency: it must be a peerDependency only`);
   }
   return problems;

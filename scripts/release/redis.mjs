@@ -25,8 +25,16 @@ const canConnect = (port) =>
 export async function ensureRedis() {
   if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, own: false, stop: async () => {} };
   const port = await freePort();
-  const child = spawn("redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  const failed = new Promise((_, reject) => child.on("error", (e) => reject(new ReleaseError(`REDIS_URL is unset and redis-server could not start: ${e.message}`))));
+  const child = spawn(
+    "redis-server",
+    ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"],
+    { stdio: "ignore" },
+  );
+  const failed = new Promise((_, reject) =>
+    child.on("error", (e) =>
+      reject(new ReleaseError(`REDIS_URL is unset and redis-server could not start: ${e.message}`)),
+    ),
+  );
   const ready = (async () => {
     for (let i = 0; i < 100; i++) {
       if (await canConnect(port)) return;

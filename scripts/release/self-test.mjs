@@ -14,10 +14,14 @@ const SCRIPT = join(REPO, "scripts", "release-dry-run.mjs");
 async function copyRepo() {
   const copy = await makeTemp("self-test");
   await mkdir(join(copy, "packages"));
-  for (const file of ["package.json", "pnpm-workspace.yaml", ".changeset"]) await cp(join(REPO, file), join(copy, file), { recursive: true });
+  for (const file of ["package.json", "pnpm-workspace.yaml", ".changeset"])
+    await cp(join(REPO, file), join(copy, file), { recursive: true });
   await symlink(join(REPO, "node_modules"), join(copy, "node_modules"), "dir");
   for (const { dir } of publishablePackages(REPO)) {
-    await cp(join(REPO, "packages", dir), join(copy, "packages", dir), { recursive: true, filter: (src) => !src.endsWith("/node_modules") });
+    await cp(join(REPO, "packages", dir), join(copy, "packages", dir), {
+      recursive: true,
+      filter: (src) => !src.endsWith("/node_modules"),
+    });
   }
   return copy;
 }
@@ -29,7 +33,10 @@ async function editJson(file, edit) {
 }
 
 async function dryRun(copy) {
-  const result = await run("node", [SCRIPT], { env: { RELEASE_DRY_RUN_REPO: copy, RELEASE_DRY_RUN_KEEP: "" }, timeoutMs: 300_000 });
+  const result = await run("node", [SCRIPT], {
+    env: { RELEASE_DRY_RUN_REPO: copy, RELEASE_DRY_RUN_KEEP: "" },
+    timeoutMs: 300_000,
+  });
   return { code: result.code, output: result.stdout + result.stderr };
 }
 
@@ -37,14 +44,23 @@ const pkg = (copy, dir, ...rest) => join(copy, "packages", dir, ...rest);
 const copy = await copyRepo();
 try {
   // planted defects, one per check
-  await editJson(pkg(copy, "smart-pkce", "package.json"), (m) => (m.dependencies = { "@fhir-dsl/smart-scopes": "workspace:^" }));
-  await editJson(pkg(copy, "smart-scopes", "package.json"), (m) => (m.exports["."].import.default = "./dist/index.mjs"));
+  await editJson(
+    pkg(copy, "smart-pkce", "package.json"),
+    (m) => (m.dependencies = { "@fhir-dsl/smart-scopes": "workspace:^" }),
+  );
+  await editJson(
+    pkg(copy, "smart-scopes", "package.json"),
+    (m) => (m.exports["."].import.default = "./dist/index.mjs"),
+  );
   await editJson(pkg(copy, "token-store-redis", "package.json"), (m) => {
     m.dependencies.ioredis = m.peerDependencies.ioredis;
     delete m.peerDependencies;
   });
   await editJson(pkg(copy, "smart-discovery", "package.json"), (m) => m.files.push("test"));
-  await writeFile(pkg(copy, "token-store", "dist", "index.js.map"), JSON.stringify({ version: 3, sources: ["../../../src/index.ts"], mappings: "" }));
+  await writeFile(
+    pkg(copy, "token-store", "dist", "index.js.map"),
+    JSON.stringify({ version: 3, sources: ["../../../src/index.ts"], mappings: "" }),
+  );
   await rm(pkg(copy, "smart-sandbox", "README.md"), { force: true });
   const kmsDist = pkg(copy, "token-store-kms", "dist", "index.js");
   await writeFile(kmsDist, `import "left-pad";\n${await readFile(kmsDist, "utf8")}`);

@@ -32,7 +32,12 @@ export function readTarball(file) {
     if (type === "g") continue;
     const full = paxPath ?? (prefix ? `${prefix}/${name}` : name);
     paxPath = undefined;
-    entries.push({ path: full.replace(/^[^/]+\//, ""), size, type: type === "0" || type === "\0" ? "file" : type === "5" ? "dir" : type, data });
+    entries.push({
+      path: full.replace(/^[^/]+\//, ""),
+      size,
+      type: type === "0" || type === "\0" ? "file" : type === "5" ? "dir" : type,
+      data,
+    });
   }
   return entries;
 }

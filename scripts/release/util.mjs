@@ -40,11 +40,18 @@ export function run(cmd, args, { cwd, env, timeoutMs = 120_000, input } = {}) {
 /** Like run(), but throws a ReleaseError with the tail of the output on a non-zero exit. */
 export async function runOk(what, cmd, args, options) {
   const result = await run(cmd, args, options);
-  if (result.code !== 0) throw new ReleaseError(`${what} failed (exit ${result.code}):\n${tail(result.stdout + result.stderr)}`);
+  if (result.code !== 0)
+    throw new ReleaseError(`${what} failed (exit ${result.code}):\n${tail(result.stdout + result.stderr)}`);
   return result;
 }
 
-export const tail = (text, lines = 25) => text.trimEnd().split("\n").slice(-lines).map((l) => `    ${l}`).join("\n");
+export const tail = (text, lines = 25) =>
+  text
+    .trimEnd()
+    .split("\n")
+    .slice(-lines)
+    .map((l) => `    ${l}`)
+    .join("\n");
 
 export const makeTemp = (prefix) => mkdtemp(join(tmpdir(), `fhir-dsl-release-${prefix}-`));
 
@@ -69,6 +76,10 @@ export const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 export function table(header, rows) {
   const all = [header, ...rows].map((r) => r.map(String));
   const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (/^[\d.,]+( ?[a-zA-Z]+)?$/.test(c) && i > 0 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+  const line = (r) =>
+    r
+      .map((c, i) => (/^[\d.,]+( ?[a-zA-Z]+)?$/.test(c) && i > 0 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join("  ")
+      .trimEnd();
   return [line(all[0]), widths.map((w) => "-".repeat(w)).join("  "), ...all.slice(1).map(line)].join("\n");
 }

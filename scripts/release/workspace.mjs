@@ -39,7 +39,8 @@ const skipped = new Set(["node_modules", ".turbo"]);
 export async function copyWorkspace(repo, packages, copy) {
   await mkdir(join(copy, "packages"), { recursive: true });
   for (const file of ["package.json", "pnpm-workspace.yaml"]) await cp(join(repo, file), join(copy, file));
-  if (existsSync(join(repo, ".changeset"))) await cp(join(repo, ".changeset"), join(copy, ".changeset"), { recursive: true });
+  if (existsSync(join(repo, ".changeset")))
+    await cp(join(repo, ".changeset"), join(copy, ".changeset"), { recursive: true });
   // changesets resolves its changelog module (`@changesets/cli/changelog`) from the root: read-only use of the repo's
   await symlink(join(repo, "node_modules"), join(copy, "node_modules"), "dir");
   for (const { dir } of packages) {
@@ -53,7 +54,9 @@ export async function copyWorkspace(repo, packages, copy) {
     for (const sibling of packages) {
       if (sibling.dir === dir) continue;
       const [scope, bare] = sibling.name.startsWith("@") ? sibling.name.split("/") : [undefined, sibling.name];
-      const parent = scope ? join(copy, "packages", dir, "node_modules", scope) : join(copy, "packages", dir, "node_modules");
+      const parent = scope
+        ? join(copy, "packages", dir, "node_modules", scope)
+        : join(copy, "packages", dir, "node_modules");
       if (!scopeDirs.has(parent)) await mkdir(parent, { recursive: true });
       scopeDirs.add(parent);
       await symlink(join(copy, "packages", sibling.dir), join(parent, bare), "dir");
@@ -71,13 +74,19 @@ export async function versionCopy(repo, packages, copy) {
   const named = new Map(); // package -> bump types its own changesets ask for
   for (const file of pending) {
     const front = /^---\n([\s\S]*?)\n---/.exec(await readFile(join(copy, ".changeset", file), "utf8"))?.[1] ?? "";
-    for (const [, name, type] of front.matchAll(/["']?([^"'\s:]+)["']?\s*:\s*(major|minor|patch)/g)) named.set(name, [...(named.get(name) ?? []), type]);
+    for (const [, name, type] of front.matchAll(/["']?([^"'\s:]+)["']?\s*:\s*(major|minor|patch)/g))
+      named.set(name, [...(named.get(name) ?? []), type]);
   }
-  const result = await runOk("changeset version (in the throwaway copy)", bin, ["version"], { cwd: copy, env: { CI: "true" } });
+  const result = await runOk("changeset version (in the throwaway copy)", bin, ["version"], {
+    cwd: copy,
+    env: { CI: "true" },
+  });
   const bumps = [];
   for (const pkg of packages) {
     const after = JSON.parse(await readFile(join(copy, "packages", pkg.dir, "package.json"), "utf8"));
-    const why = named.has(pkg.name) ? `changeset: ${named.get(pkg.name).join(", ")}` : "no changeset of its own: dependencies bumped";
+    const why = named.has(pkg.name)
+      ? `changeset: ${named.get(pkg.name).join(", ")}`
+      : "no changeset of its own: dependencies bumped";
     if (after.version !== pkg.version) bumps.push({ name: pkg.name, from: pkg.version, to: after.version, why });
     pkg.releaseVersion = after.version;
   }

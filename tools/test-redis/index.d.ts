@@ -50,7 +50,12 @@ export interface SentinelGroupForTests {
   waitPrimaryOtherThan(oldPort: number, timeoutMs?: number): Promise<number>;
   stop(): Promise<void>;
 }
-export function startSentinelGroup(options?: { replicas?: number; sentinels?: number; name?: string; downAfterMs?: number }): Promise<SentinelGroupForTests>;
+export function startSentinelGroup(options?: {
+  replicas?: number;
+  sentinels?: number;
+  name?: string;
+  downAfterMs?: number;
+}): Promise<SentinelGroupForTests>;
 /** The structural part of an ioredis client (Redis or Cluster) that `rawRedisReader` uses. */
 export interface RawRedisClient {
   get(key: string): Promise<string | null>;

@@ -37,7 +37,9 @@ export async function startPrivateRedis() {
   process.once("exit", () => child?.kill("SIGTERM")); // never leave a server behind, even on a crash
 
   const start = async () => {
-    child = spawn(bin, ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+    child = spawn(bin, ["--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no"], {
+      stdio: "ignore",
+    });
     const spawned = child;
     spawned.once("error", () => {});
     for (let i = 0; i < 100; i++) {
@@ -108,7 +110,8 @@ function serverProcess(port, args, label) {
       const spawned = child;
       spawned.once("error", () => {});
       for (let i = 0; i < 200; i++) {
-        if (spawned.exitCode !== null) throw new Error(`${bin} (${label}) exited with ${spawned.exitCode} on port ${port}`);
+        if (spawned.exitCode !== null)
+          throw new Error(`${bin} (${label}) exited with ${spawned.exitCode} on port ${port}`);
         if (await ping(port)) return;
         await sleep(25);
       }
@@ -153,14 +156,38 @@ export async function startRedisCluster({ primaries = 3, replicasPerPrimary = 1,
     return serverProcess(
       port,
       [
-        "--bind", "127.0.0.1", "--port", String(port), "--cluster-port", String(ports[count + i]),
-        "--cluster-enabled", "yes", "--cluster-config-file", join(dir, `nodes-${port}.conf`),
-        "--cluster-node-timeout", String(clusterNodeTimeoutMs),
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--cluster-port",
+        String(ports[count + i]),
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        join(dir, `nodes-${port}.conf`),
+        "--cluster-node-timeout",
+        String(clusterNodeTimeoutMs),
         // a replica that lost its primary long ago may still be promoted (tests pause replicas on purpose)
-        "--cluster-replica-validity-factor", "0", "--cluster-allow-replica-migration", "no",
-        "--save", "", "--appendonly", "no", "--dir", dir, "--dbfilename", `dump-${port}.rdb`,
+        "--cluster-replica-validity-factor",
+        "0",
+        "--cluster-allow-replica-migration",
+        "no",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--dbfilename",
+        `dump-${port}.rdb`,
         // a node that rejoins as a replica syncs at once, without the default 5 s wait for other replicas
-        "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0", "--repl-ping-replica-period", "1",
+        "--repl-diskless-sync",
+        "yes",
+        "--repl-diskless-sync-delay",
+        "0",
+        "--repl-ping-replica-period",
+        "1",
       ],
       `cluster node ${i}`,
     );
@@ -168,8 +195,12 @@ export async function startRedisCluster({ primaries = 3, replicasPerPrimary = 1,
   try {
     await Promise.all(nodes.map((n) => n.start()));
     await redisCli([
-      "--cluster", "create", ...nodes.map((n) => `127.0.0.1:${n.port}`),
-      "--cluster-replicas", String(replicasPerPrimary), "--cluster-yes",
+      "--cluster",
+      "create",
+      ...nodes.map((n) => `127.0.0.1:${n.port}`),
+      "--cluster-replicas",
+      String(replicasPerPrimary),
+      "--cluster-yes",
     ]);
     await waitClusterOk(nodes, count);
   } catch (error) {
@@ -187,7 +218,12 @@ export async function startRedisCluster({ primaries = 3, replicasPerPrimary = 1,
       return found;
     },
     /** Until every running node reports cluster_state:ok and knows every node. */
-    waitOk: (timeoutMs) => waitClusterOk(nodes.filter((n) => n.running), count, timeoutMs),
+    waitOk: (timeoutMs) =>
+      waitClusterOk(
+        nodes.filter((n) => n.running),
+        count,
+        timeoutMs,
+      ),
     async stop() {
       await Promise.all(nodes.map((n) => n.kill()));
       await rm(dir, { recursive: true, force: true });
@@ -198,8 +234,13 @@ export async function startRedisCluster({ primaries = 3, replicasPerPrimary = 1,
 async function waitClusterOk(nodes, known, timeoutMs = 20_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const infos = await Promise.all(nodes.map((n) => redisCli(["-p", String(n.port), "cluster", "info"]).catch(() => "")));
-    if (infos.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${known}\\b`).test(info))) return;
+    const infos = await Promise.all(
+      nodes.map((n) => redisCli(["-p", String(n.port), "cluster", "info"]).catch(() => "")),
+    );
+    if (
+      infos.every((info) => /cluster_state:ok/.test(info) && new RegExp(`cluster_known_nodes:${known}\\b`).test(info))
+    )
+      return;
     if (Date.now() > deadline) throw new Error(`Redis Cluster not ok within ${timeoutMs} ms`);
     await sleep(100);
   }
@@ -217,15 +258,32 @@ export async function startSentinelGroup({ replicas = 2, sentinels = 3, name = "
   const ports = await freePorts(1 + replicas + sentinels);
   const [primaryPort, ...rest] = ports;
   const dataArgs = (port) => [
-    "--bind", "127.0.0.1", "--port", String(port), "--save", "", "--appendonly", "no", "--dir", dir,
-    "--dbfilename", `dump-${port}.rdb`, "--repl-diskless-sync", "yes", "--repl-diskless-sync-delay", "0",
-    "--repl-ping-replica-period", "1",
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--dir",
+    dir,
+    "--dbfilename",
+    `dump-${port}.rdb`,
+    "--repl-diskless-sync",
+    "yes",
+    "--repl-diskless-sync-delay",
+    "0",
+    "--repl-ping-replica-period",
+    "1",
   ];
   const nodes = [
     serverProcess(primaryPort, dataArgs(primaryPort), "primary"),
-    ...rest.slice(0, replicas).map((port, i) =>
-      serverProcess(port, [...dataArgs(port), "--replicaof", "127.0.0.1", String(primaryPort)], `replica ${i}`),
-    ),
+    ...rest
+      .slice(0, replicas)
+      .map((port, i) =>
+        serverProcess(port, [...dataArgs(port), "--replicaof", "127.0.0.1", String(primaryPort)], `replica ${i}`),
+      ),
   ];
   const sentinelNodes = [];
   for (const port of rest.slice(replicas)) {
@@ -233,7 +291,9 @@ export async function startSentinelGroup({ replicas = 2, sentinels = 3, name = "
     await writeFile(
       conf,
       [
-        `port ${port}`, "bind 127.0.0.1", `dir ${dir}`,
+        `port ${port}`,
+        "bind 127.0.0.1",
+        `dir ${dir}`,
         `sentinel monitor ${name} 127.0.0.1 ${primaryPort} 2`,
         `sentinel down-after-milliseconds ${name} ${downAfterMs}`,
         `sentinel failover-timeout ${name} 10000`,
@@ -268,7 +328,9 @@ export async function startSentinelGroup({ replicas = 2, sentinels = 3, name = "
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const seen = await Promise.all(
-          sentinelNodes.map((s) => redisCli(["-p", String(s.port), "sentinel", "get-master-addr-by-name", name]).catch(() => "")),
+          sentinelNodes.map((s) =>
+            redisCli(["-p", String(s.port), "sentinel", "get-master-addr-by-name", name]).catch(() => ""),
+          ),
         );
         const ports = new Set(seen.map((out) => Number(out.trim().split("\n")[1])));
         const [port] = ports;
@@ -294,7 +356,9 @@ export async function startSentinelGroup({ replicas = 2, sentinels = 3, name = "
       const ok = await Promise.all(
         sentinelNodes.map(async (s) => {
           const info = await redisCli(["-p", String(s.port), "info", "sentinel"]).catch(() => "");
-          return new RegExp(`status=ok,address=127\\.0\\.0\\.1:${primaryPort},slaves=${replicas},sentinels=${sentinels}\\b`).test(info);
+          return new RegExp(
+            `status=ok,address=127\\.0\\.0\\.1:${primaryPort},slaves=${replicas},sentinels=${sentinels}\\b`,
+          ).test(info);
         }),
       );
       if (ok.every(Boolean)) break;

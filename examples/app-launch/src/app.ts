@@ -1,6 +1,15 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { DiscoveryError, InMemoryTokenStore, renderAuthorizeForm, SmartAuthError, SmartAuthErrorCode, SmartLaunch, type LaunchStart, type TokenStore } from "@fhir-dsl/smart";
+import {
+  DiscoveryError,
+  InMemoryTokenStore,
+  renderAuthorizeForm,
+  SmartAuthError,
+  SmartAuthErrorCode,
+  SmartLaunch,
+  type LaunchStart,
+  type TokenStore,
+} from "@fhir-dsl/smart";
 import type { Sandbox } from "@fhir-dsl/smart-sandbox";
 import { Hono, type Context } from "hono";
 import { FhirError, loadPatientChart } from "./fhir.js";
@@ -50,7 +59,12 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const clientId = options.clientId ?? (options.sandbox ? `example-app-${randomId().slice(0, 8)}` : undefined);
   if (!clientId) throw new TypeError("startApp with fhirBaseUrl needs clientId");
   const app = new Hono();
-  const server = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: "127.0.0.1", overrideGlobalObjects: false });
+  const server = serve({
+    fetch: app.fetch,
+    port: options.port ?? 0,
+    hostname: "127.0.0.1",
+    overrideGlobalObjects: false,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -66,7 +80,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   const sessions = new Sessions(options.session);
   const limit = options.launchRateLimit ?? { max: 20, windowMs: 60_000 };
   const starts = new RateLimit(limit.max, limit.windowMs);
-  const clientAddress = options.clientAddress ?? ((c: Context) => (c.env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming?.socket?.remoteAddress ?? "unknown");
+  const clientAddress =
+    options.clientAddress ??
+    ((c: Context) =>
+      (c.env as { incoming?: { socket?: { remoteAddress?: string } } }).incoming?.socket?.remoteAddress ?? "unknown");
   const smart = new SmartLaunch({
     clientId,
     redirectUri,
@@ -84,14 +101,19 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     c.header("cache-control", "no-store");
   });
 
-  app.get("/", (c) => c.html(startPage(fhirBaseUrl, launches.list(sessions.current(c)), options.sandbox !== undefined)));
+  app.get("/", (c) =>
+    c.html(startPage(fhirBaseUrl, launches.list(sessions.current(c)), options.sandbox !== undefined)),
+  );
 
   // F18: a launch start costs the server a pending record for 10 minutes and needs no login
   const rateLimited = async (c: Context, next: () => Promise<void>) => {
     const wait = starts.take(clientAddress(c));
     if (wait === 0) return next();
     c.header("retry-after", String(wait));
-    return c.html(errorPage("Too many sign-ins", "This browser started too many launches. Wait a minute and try again."), 429);
+    return c.html(
+      errorPage("Too many sign-ins", "This browser started too many launches. Wait a minute and try again."),
+      429,
+    );
   };
   // which kind each pending launch is, for the start page's list (issue 19: launches told apart)
   const kinds = new LaunchKinds();
@@ -99,10 +121,14 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
   app.use("/launch", rateLimited);
 
   // SMART 2.2 app-launch.html#launch-app-standalone-launch
-  app.post("/standalone", (c) => begin(c, sessions, (binding) => smart.standaloneLaunch({ session: binding }), kinds, "Standalone"));
+  app.post("/standalone", (c) =>
+    begin(c, sessions, (binding) => smart.standaloneLaunch({ session: binding }), kinds, "Standalone"),
+  );
 
   // SMART 2.2 app-launch.html#launch-app-ehr-launch: iss is checked against the allow-list before any request (E15)
-  app.get("/launch", (c) => begin(c, sessions, (binding) => smart.ehrLaunch(new URL(c.req.url), { session: binding }), kinds, "EHR"));
+  app.get("/launch", (c) =>
+    begin(c, sessions, (binding) => smart.ehrLaunch(new URL(c.req.url), { session: binding }), kinds, "EHR"),
+  );
 
   // SMART 2.2 app-launch.html#response-4: state first (bound to this browser), then code or error
   app.get("/callback", async (c) => {
@@ -112,7 +138,10 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     const session = randomId();
     const ctx = randomId();
     // no binding cookie: an empty one never matches a launch's binding, so this is invalid_state, never unbound
-    const client = await smart.handleCallback(new URL(c.req.url), { session: binding ?? "", storeKey: launches.storeKey(session, ctx) });
+    const client = await smart.handleCallback(new URL(c.req.url), {
+      session: binding ?? "",
+      storeKey: launches.storeKey(session, ctx),
+    });
     sessions.issue(c, session);
     await launches.move(previous, session);
     launches.add(session, ctx, client, launchLabel(kinds.take(c.req.query("state")), client.patientId, new Date()));
@@ -128,13 +157,23 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
     const session = sessions.current(c);
     const ctx = c.req.param("ctx");
     const client = await launches.get(session, ctx);
-    if (!client) return c.html(errorPage("No such launch", "This launch is not part of your browser session. Launch the app again."), 404);
+    if (!client)
+      return c.html(
+        errorPage("No such launch", "This launch is not part of your browser session. Launch the app again."),
+        404,
+      );
     const patientId = client.patientId;
-    if (!patientId) return c.html(errorPage("No patient selected", "The server did not give this launch a patient context."), 400);
+    if (!patientId)
+      return c.html(errorPage("No patient selected", "The server did not give this launch a patient context."), 400);
     try {
       const chart = await loadPatientChart(client.fetch, client.fhirBaseUrl, patientId, options.maxPages);
       return c.html(
-        patientPage({ ...chart, showBanner: client.needPatientBanner === true, user: client.fhirUser, expiresAt: client.token?.expires_at }),
+        patientPage({
+          ...chart,
+          showBanner: client.needPatientBanner === true,
+          user: client.fhirUser,
+          expiresAt: client.token?.expires_at,
+        }),
       );
     } catch (error) {
       if (SmartAuthError.is(error, SmartAuthErrorCode.ReauthorizationRequired)) launches.drop(session!, ctx);
@@ -165,7 +204,13 @@ export async function startApp(options: AppOptions = {}): Promise<RunningApp> {
  * Start a launch bound to this browser, then send the browser to the authorization server: a redirect,
  * or an auto-submitted form when the request must be a POST.
  */
-async function begin(c: Context, sessions: Sessions, start: (binding: string) => Promise<LaunchStart>, kinds: LaunchKinds, kind: LaunchKind): Promise<Response> {
+async function begin(
+  c: Context,
+  sessions: Sessions,
+  start: (binding: string) => Promise<LaunchStart>,
+  kinds: LaunchKinds,
+  kind: LaunchKind,
+): Promise<Response> {
   const binding = randomId();
   const launch = await start(binding);
   sessions.bindLaunch(c, launch.state, binding);
@@ -179,19 +224,43 @@ function explain(error: unknown): [400 | 403 | 404 | 401 | 429 | 502 | 500, Retu
   if (SmartAuthError.is(error)) {
     switch (error.code) {
       case SmartAuthErrorCode.AuthorizationDenied:
-        return [403, errorPage("Authorization was not granted", "The authorization server did not grant this app access.", [["error", error.error], ["description", error.errorDescription]])];
+        return [
+          403,
+          errorPage("Authorization was not granted", "The authorization server did not grant this app access.", [
+            ["error", error.error],
+            ["description", error.errorDescription],
+          ]),
+        ];
       case SmartAuthErrorCode.InvalidState:
-        return [400, errorPage("This sign-in has expired", "The sign-in was already used, took too long, or started in another browser. Launch the app again.")];
+        return [
+          400,
+          errorPage(
+            "This sign-in has expired",
+            "The sign-in was already used, took too long, or started in another browser. Launch the app again.",
+          ),
+        ];
       case SmartAuthErrorCode.UntrustedIssuer:
         return [400, errorPage("Unknown EHR", "This app is not configured for the FHIR server that launched it.")];
       case SmartAuthErrorCode.InvalidCallback:
         return [400, errorPage("Incomplete launch", error.message)];
       case SmartAuthErrorCode.LaunchLimit:
-        return [429, errorPage("Too many sign-ins", "Too many launches are waiting for their sign-in. Finish one, or try again in a few minutes.")];
+        return [
+          429,
+          errorPage(
+            "Too many sign-ins",
+            "Too many launches are waiting for their sign-in. Finish one, or try again in a few minutes.",
+          ),
+        ];
       case SmartAuthErrorCode.ReauthorizationRequired:
         return [401, errorPage("Session ended", "The server no longer accepts this session. Launch the app again.")];
       default:
-        return [502, errorPage("The authorization server failed", error.message, [["code", error.code], ["error", error.error]])];
+        return [
+          502,
+          errorPage("The authorization server failed", error.message, [
+            ["code", error.code],
+            ["error", error.error],
+          ]),
+        ];
     }
   }
   if (error instanceof FhirError) return [502, errorPage("The FHIR server failed", error.message)];

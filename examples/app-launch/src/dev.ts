@@ -10,12 +10,17 @@ const tokens = await openTokenStore(process.env, !process.env.FHIR_BASE_URL).cat
   console.error(`app-launch: ${error.message}`);
   process.exit(1);
 });
-const sandbox = process.env.FHIR_BASE_URL ? undefined : await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0) });
+const sandbox = process.env.FHIR_BASE_URL
+  ? undefined
+  : await startSandbox({ port: Number(process.env.SANDBOX_PORT ?? 0) });
 const app = await startApp({
   port,
   tokenStore: tokens.store,
   // SESSION_SECRET (32+ bytes) keeps sessions valid across restarts and instances; SECURE_COOKIES=1 behind a TLS proxy
-  session: { ...(process.env.SESSION_SECRET ? { secret: process.env.SESSION_SECRET } : {}), ...(process.env.SECURE_COOKIES === "1" ? { secure: true } : {}) },
+  session: {
+    ...(process.env.SESSION_SECRET ? { secret: process.env.SESSION_SECRET } : {}),
+    ...(process.env.SECURE_COOKIES === "1" ? { secure: true } : {}),
+  },
   ...(sandbox ? { sandbox } : { fhirBaseUrl: process.env.FHIR_BASE_URL!, clientId: process.env.CLIENT_ID ?? "" }),
 }).catch((error: Error) => {
   console.error(`app-launch: ${error.message}`);

@@ -27,7 +27,11 @@ interface Bundle<T> {
 /** A FHIR read or search that did not succeed; the page shows the status (or why paging stopped). */
 export class FhirError extends Error {
   override name = "FhirError";
-  constructor(readonly status: number | undefined, what: string, why?: string) {
+  constructor(
+    readonly status: number | undefined,
+    what: string,
+    why?: string,
+  ) {
     super(`${what} ${why ?? `answered HTTP ${status}`}`);
   }
 }
@@ -42,11 +46,21 @@ async function getJson<T>(fetch: typeof globalThis.fetch, url: string, what: str
 }
 
 /** The launch patient and their Observations (every page), newest first, through the session's authorized fetch. */
-export async function loadPatientChart(fetch: typeof globalThis.fetch, fhirBaseUrl: string, patientId: string, maxPages = MAX_PAGES) {
+export async function loadPatientChart(
+  fetch: typeof globalThis.fetch,
+  fhirBaseUrl: string,
+  patientId: string,
+  maxPages = MAX_PAGES,
+) {
   const base = trimTrailingSlashes(fhirBaseUrl);
   const [patient, observations] = await Promise.all([
     getJson<Patient>(fetch, `${base}/Patient/${encodeURIComponent(patientId)}`, "Patient read"),
-    searchAll<Observation>(fetch, `${base}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`, "Observation search", maxPages),
+    searchAll<Observation>(
+      fetch,
+      `${base}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`,
+      "Observation search",
+      maxPages,
+    ),
   ]);
   observations.sort((a, b) => (b.effectiveDateTime ?? "").localeCompare(a.effectiveDateTime ?? ""));
   return { patient, observations };
@@ -59,7 +73,12 @@ export const MAX_PAGES = 100;
  * Every resource of a search, following `next` links (the authorized fetch keeps the token to the FHIR base,
  * E21), at most `maxPages` pages and never one page twice (a self-link would spin the request forever).
  */
-export async function searchAll<T>(fetch: typeof globalThis.fetch, url: string, what: string, maxPages = MAX_PAGES): Promise<T[]> {
+export async function searchAll<T>(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  what: string,
+  maxPages = MAX_PAGES,
+): Promise<T[]> {
   const found: T[] = [];
   const seen = new Set<string>();
   for (let next: string | undefined = url; next; ) {

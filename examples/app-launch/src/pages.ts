@@ -1,5 +1,12 @@
 import { html, raw } from "hono/html";
-import { observationCategory, observationLabel, observationValue, patientName, type Observation, type Patient } from "./fhir.js";
+import {
+  observationCategory,
+  observationLabel,
+  observationValue,
+  patientName,
+  type Observation,
+  type Patient,
+} from "./fhir.js";
 
 type Html = ReturnType<typeof html>;
 
@@ -57,15 +64,18 @@ export function patientPage(view: PatientView): Html {
 <dl><div><dt>Birth date</dt><dd id="birth-date">${patient.birthDate ?? "unknown"}</dd></div>
 <div><dt>Gender</dt><dd>${patient.gender ?? "unknown"}</dd></div><div><dt>Id</dt><dd>${patient.id}</dd></div></dl></section>`;
   const rows = observations.map(
-    (o) => html`<tr><td>${o.effectiveDateTime?.slice(0, 10) ?? ""}</td><td>${observationLabel(o)}</td><td>${observationValue(o)}</td><td>${observationCategory(o)}</td><td>${o.status ?? ""}</td></tr>`,
+    (o) =>
+      html`<tr><td>${o.effectiveDateTime?.slice(0, 10) ?? ""}</td><td>${observationLabel(o)}</td><td>${observationValue(o)}</td><td>${observationCategory(o)}</td><td>${o.status ?? ""}</td></tr>`,
   );
   return layout(
     patientName(patient),
     html`${view.showBanner ? banner : ""}
 <h1>Observations</h1>
-${observations.length
-  ? html`<table id="observations"><thead><tr><th>Date</th><th>Observation</th><th>Value</th><th>Category</th><th>Status</th></tr></thead><tbody>${rows}</tbody></table>`
-  : html`<p id="no-observations">No Observations for this patient.</p>`}
+${
+  observations.length
+    ? html`<table id="observations"><thead><tr><th>Date</th><th>Observation</th><th>Value</th><th>Category</th><th>Status</th></tr></thead><tbody>${rows}</tbody></table>`
+    : html`<p id="no-observations">No Observations for this patient.</p>`
+}
 <p class="muted">${view.user ? html`Signed in as <code>${view.user}</code>. ` : ""}Access token ${view.expiresAt ? `valid until ${new Date(view.expiresAt).toISOString().slice(11, 19)} UTC` : "expiry not stated"}; it stays on the server.</p>`,
   );
 }

@@ -12,7 +12,8 @@ export class RateLimit {
     private readonly now: () => number = Date.now,
     private readonly maxClients = 10_000,
   ) {
-    if (!Number.isInteger(max) || max < 1 || !(windowMs > 0)) throw new TypeError("RateLimit needs max >= 1 and windowMs > 0");
+    if (!Number.isInteger(max) || max < 1 || !(windowMs > 0))
+      throw new TypeError("RateLimit needs max >= 1 and windowMs > 0");
   }
 
   /** Count one start for `client`; the seconds to wait when over the limit, else 0. */

@@ -9,7 +9,8 @@ const ID = /^[A-Za-z0-9_-]{43}$/;
 export const randomId = () => randomBytes(32).toString("base64url");
 
 /** What logs, pages, errors and store keys show of a session: a hash, never the cookie value. */
-export const sessionTag = (sessionId: string) => createHash("sha256").update(sessionId).digest("base64url").slice(0, 22);
+export const sessionTag = (sessionId: string) =>
+  createHash("sha256").update(sessionId).digest("base64url").slice(0, 22);
 
 export interface SessionCookieOptions {
   /** HMAC key for session cookies; share it between instances (and restarts) that serve the same users. Default: random per process. */
@@ -67,7 +68,12 @@ export class Sessions {
 
   /** Give the browser `id` as its session (a new random id at login: rotation). */
   issue(c: Context, id: string): string {
-    setCookie(c, this.cookieName(c), `${id}.${this.#mac(id).toString()}`, { httpOnly: true, sameSite: "Lax", path: "/", secure: this.secure(c) });
+    setCookie(c, this.cookieName(c), `${id}.${this.#mac(id).toString()}`, {
+      httpOnly: true,
+      sameSite: "Lax",
+      path: "/",
+      secure: this.secure(c),
+    });
     return id;
   }
 
@@ -78,7 +84,13 @@ export class Sessions {
   bindLaunch(c: Context, state: string, binding: string): void {
     const secure = this.secure(c);
     // `__Host-` requires Path=/; without it the cookie is narrowed to /callback
-    setCookie(c, `${secure ? "__Host-" : ""}launch_${state}`, binding, { httpOnly: true, sameSite: "Lax", path: secure ? "/" : "/callback", maxAge: 600, secure });
+    setCookie(c, `${secure ? "__Host-" : ""}launch_${state}`, binding, {
+      httpOnly: true,
+      sameSite: "Lax",
+      path: secure ? "/" : "/callback",
+      maxAge: 600,
+      secure,
+    });
   }
 
   /** The binding the browser presents for the `state` of this callback (and forget it: a state is used once). */
@@ -157,6 +169,9 @@ export class Launches {
   /** Forget a launch whose grant ended (memory only; the client cleared its stored token). */
   drop(session: string, ctx: string): void {
     this.#clients.delete(this.storeKey(session, ctx));
-    this.#bySession.set(sessionTag(session), this.list(session).filter((l) => l.ctx !== ctx));
+    this.#bySession.set(
+      sessionTag(session),
+      this.list(session).filter((l) => l.ctx !== ctx),
+    );
   }
 }

@@ -27,11 +27,17 @@ export class StoreConfigError extends Error {}
  */
 export async function openTokenStore(env: NodeJS.ProcessEnv, localKmsAllowed: boolean): Promise<OpenStore> {
   const kind = env.TOKEN_STORE || "memory";
-  if (kind !== "memory" && kind !== "redis" && kind !== "kms") throw new StoreConfigError(`TOKEN_STORE must be memory, redis or kms, got "${kind}"`);
-  if (kind === "redis" && !env.REDIS_URL) throw new StoreConfigError("TOKEN_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)");
+  if (kind !== "memory" && kind !== "redis" && kind !== "kms")
+    throw new StoreConfigError(`TOKEN_STORE must be memory, redis or kms, got "${kind}"`);
+  if (kind === "redis" && !env.REDIS_URL)
+    throw new StoreConfigError("TOKEN_STORE=redis needs REDIS_URL (e.g. redis://127.0.0.1:6379)");
   const redis = kind !== "memory" && env.REDIS_URL ? await connectRedis(env.REDIS_URL) : undefined;
   const inner: OpenStore = redis
-    ? { store: new RedisTokenStore(redis, { keyPrefix: redisKeyPrefix(kind === "kms" ? "kms" : "redis") }), label: `redis ${printable(env.REDIS_URL!)}`, close: async () => void (await redis.quit()) }
+    ? {
+        store: new RedisTokenStore(redis, { keyPrefix: redisKeyPrefix(kind === "kms" ? "kms" : "redis") }),
+        label: `redis ${printable(env.REDIS_URL!)}`,
+        close: async () => void (await redis.quit()),
+      }
     : { store: new InMemoryTokenStore(), label: "memory", close: async () => {} };
   if (kind !== "kms") return inner;
 
@@ -41,12 +47,16 @@ export async function openTokenStore(env: NodeJS.ProcessEnv, localKmsAllowed: bo
   let where: string;
   let stopLocal = async () => {};
   if (keyId || env.KMS_ENDPOINT) {
-    if (!keyId) throw new StoreConfigError("TOKEN_STORE=kms with KMS_ENDPOINT needs KMS_KEY_ID (a key id, ARN or alias/...)");
+    if (!keyId)
+      throw new StoreConfigError("TOKEN_STORE=kms with KMS_ENDPOINT needs KMS_KEY_ID (a key id, ARN or alias/...)");
     const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1";
     kms = new KMSClient({ region, ...(env.KMS_ENDPOINT ? { endpoint: env.KMS_ENDPOINT } : {}) });
     where = env.KMS_ENDPOINT ? `at ${printable(env.KMS_ENDPOINT)}` : `(${region})`;
   } else {
-    if (!localKmsAllowed) throw new StoreConfigError("TOKEN_STORE=kms with FHIR_BASE_URL needs KMS_KEY_ID (and AWS credentials, or KMS_ENDPOINT)");
+    if (!localKmsAllowed)
+      throw new StoreConfigError(
+        "TOKEN_STORE=kms with FHIR_BASE_URL needs KMS_KEY_ID (and AWS credentials, or KMS_ENDPOINT)",
+      );
     // the repository's test fixture: the KMS JSON protocol on 127.0.0.1, with one symmetric key
     const { LocalKms } = await import("@fhir-dsl/test-kms");
     const local = await new LocalKms().start();

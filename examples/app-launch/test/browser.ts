@@ -38,5 +38,7 @@ export async function bannerText(page: Page): Promise<string | null> {
 
 /** The Observation table's rows as text cells. */
 export async function observationRows(page: Page): Promise<string[][]> {
-  return page.locator("#observations tbody tr").evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent ?? "")));
+  return page
+    .locator("#observations tbody tr")
+    .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll("td")].map((td) => td.textContent ?? "")));
 }

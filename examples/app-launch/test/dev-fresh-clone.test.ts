@@ -7,10 +7,16 @@ import { expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
 
-it("`pnpm --filter @example/app-launch dev` builds the workspace packages it needs, then starts", { timeout: 180_000 }, async () => {
+it("`pnpm --filter @example/app-launch dev` builds the workspace packages it needs, then starts", {
+  timeout: 180_000,
+}, async () => {
   const { FHIR_BASE_URL: _a, CLIENT_ID: _b, ...env } = process.env;
   // its own process group, so the whole tree (pnpm, sh, tsx, node) is stopped at the end
-  const child = spawn("pnpm", ["--filter", "@example/app-launch", "dev"], { cwd: root, env: { ...env, PORT: "0", TURBO_TELEMETRY_DISABLED: "1" }, detached: true });
+  const child = spawn("pnpm", ["--filter", "@example/app-launch", "dev"], {
+    cwd: root,
+    env: { ...env, PORT: "0", TURBO_TELEMETRY_DISABLED: "1" },
+    detached: true,
+  });
   let out = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (out += chunk));

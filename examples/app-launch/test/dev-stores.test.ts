@@ -41,13 +41,23 @@ interface Dev {
 
 /** `src/dev.ts` with `env`, until it prints its banner or exits. */
 async function dev(env: Record<string, string>): Promise<Dev> {
-  const { FHIR_BASE_URL: _a, CLIENT_ID: _b, TOKEN_STORE: _c, REDIS_URL: _d, KMS_KEY_ID: _e, KMS_ENDPOINT: _f, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _g, ...rest } = process.env;
+  const {
+    FHIR_BASE_URL: _a,
+    CLIENT_ID: _b,
+    TOKEN_STORE: _c,
+    REDIS_URL: _d,
+    KMS_KEY_ID: _e,
+    KMS_ENDPOINT: _f,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: _g,
+    ...rest
+  } = process.env;
   const child = spawn(tsx, ["src/dev.ts"], { cwd: exampleDir, env: { ...rest, PORT: "0", ...env } });
   const result: Dev = { out: "", err: "", code: null, stop: async () => {} };
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (result.out += chunk));
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (result.err += chunk));
   const exited = once(child, "exit");
-  while (!result.out.includes("Press Ctrl+C") && child.exitCode === null) await new Promise((resolve) => setTimeout(resolve, 50));
+  while (!result.out.includes("Press Ctrl+C") && child.exitCode === null)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   if (child.exitCode !== null) {
     result.code = child.exitCode;
     return result;
@@ -103,7 +113,9 @@ describe("pnpm dev: TOKEN_STORE, start page, launch labels (issue 19)", () => {
     const run = await dev({ TOKEN_STORE: "kms", REDIS_URL: redisServer.url });
     const context = await browser.newContext();
     try {
-      expect(run.out).toMatch(/token store +kms alias\/app-launch-tokens at http:\/\/127\.0\.0\.1:\d+ \(local, in-process\) over redis /);
+      expect(run.out).toMatch(
+        /token store +kms alias\/app-launch-tokens at http:\/\/127\.0\.0\.1:\d+ \(local, in-process\) over redis /,
+      );
       const page = await context.newPage();
       await page.goto(run.ehrUrl!);
       expect(await bannerText(page)).toBeTruthy();

@@ -61,9 +61,12 @@ describe("App Launch in Chromium against the sandbox", () => {
     const visible = [
       await page.content(),
       JSON.stringify(cookies),
-      await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie),
+      await page.evaluate(
+        () => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie,
+      ),
     ].join("\n");
-    for (const secret of [token!.access_token, token!.refresh_token!, token!.id_token as string]) expect(visible).not.toContain(secret);
+    for (const secret of [token!.access_token, token!.refresh_token!, token!.id_token as string])
+      expect(visible).not.toContain(secret);
   });
 
   it("standalone launch from the start page reaches the patient page (checklist 2d)", async () => {
@@ -150,7 +153,9 @@ describe("App Launch in Chromium against the sandbox", () => {
   });
 
   it("an EHR launch from a server not on the allow-list is refused before any request to it (checklist E15)", async () => {
-    const response = await page.goto(`${app.launchUrl}?iss=${encodeURIComponent("http://127.0.0.1:9/evil")}&launch=abc`);
+    const response = await page.goto(
+      `${app.launchUrl}?iss=${encodeURIComponent("http://127.0.0.1:9/evil")}&launch=abc`,
+    );
     expect(response?.status()).toBe(400);
     expect(await page.locator("h2").innerText()).toBe("Unknown EHR");
   });

@@ -54,7 +54,10 @@ beforeAll(async () => {
 });
 afterAll(() => sandbox?.close());
 
-async function app(extra: Parameters<typeof startApp>[0] = {}, store: TokenStore = new KeyRecorder()): Promise<RunningApp & { store: TokenStore }> {
+async function app(
+  extra: Parameters<typeof startApp>[0] = {},
+  store: TokenStore = new KeyRecorder(),
+): Promise<RunningApp & { store: TokenStore }> {
   const running = await startApp({ port: 0, sandbox, tokenStore: store, ...extra });
   return Object.assign(running, { store });
 }
@@ -97,7 +100,13 @@ describe("example app sessions (issue 15 §7, SECURITY.md F19)", () => {
   it("a planted cookie (any id the server never issued) is never adopted: the login gets a fresh id and the planter sees nothing", async () => {
     const running = await app();
     try {
-      const planted = [randomId(), `${randomId()}.${randomId()}`, `${randomId()}.`, "x", `${randomId()}.${randomId()}.${randomId()}`];
+      const planted = [
+        randomId(),
+        `${randomId()}.${randomId()}`,
+        `${randomId()}.`,
+        "x",
+        `${randomId()}.${randomId()}.${randomId()}`,
+      ];
       for (const value of planted) {
         const victim = new Jar();
         victim.cookies.set("app_session", value);
@@ -129,7 +138,8 @@ describe("example app sessions (issue 15 §7, SECURITY.md F19)", () => {
       }
       expect([...store.keys].some((k) => k.startsWith(`app:${sessionTag(id)}:`))).toBe(true);
       // nor the pages: the start page and the patient page
-      const pages = (await (await jar.get(`${running.url}/`)).text()) + (await (await jar.get(`${running.url}/patient`)).text());
+      const pages =
+        (await (await jar.get(`${running.url}/`)).text()) + (await (await jar.get(`${running.url}/patient`)).text());
       expect(pages).not.toContain(id);
     } finally {
       await running.close();
@@ -239,9 +249,22 @@ describe("the patient page's searches cap the pages they follow (issue 15 §7)",
       requests++;
       const url = new URL(req.url!, base);
       const page = Number(url.searchParams.get("page") ?? 0);
-      const next = url.pathname === "/self" ? url.href : url.pathname === "/endless" ? `${base}/endless?page=${page + 1}` : page < 2 ? `${base}/honest?page=${page + 1}` : undefined;
+      const next =
+        url.pathname === "/self"
+          ? url.href
+          : url.pathname === "/endless"
+            ? `${base}/endless?page=${page + 1}`
+            : page < 2
+              ? `${base}/honest?page=${page + 1}`
+              : undefined;
       res.setHeader("content-type", "application/fhir+json");
-      res.end(JSON.stringify({ resourceType: "Bundle", entry: [{ resource: { id: `o${page}` } }], link: next ? [{ relation: "next", url: next }] : [] }));
+      res.end(
+        JSON.stringify({
+          resourceType: "Bundle",
+          entry: [{ resource: { id: `o${page}` } }],
+          link: next ? [{ relation: "next", url: next }] : [],
+        }),
+      );
     });
     server.listen(0, "127.0.0.1");
     await once(server, "listening");
@@ -254,8 +277,14 @@ describe("the patient page's searches cap the pages they follow (issue 15 §7)",
     await expect(searchAll(fetch, `${base}/self`, "Observation search")).rejects.toThrow(FhirError);
     expect(requests).toBe(1);
     requests = 0;
-    await expect(searchAll(fetch, `${base}/endless?page=0`, "Observation search")).rejects.toThrow(/more than 100 pages/);
+    await expect(searchAll(fetch, `${base}/endless?page=0`, "Observation search")).rejects.toThrow(
+      /more than 100 pages/,
+    );
     expect(requests).toBe(100);
-    expect(await searchAll<{ id: string }>(fetch, `${base}/honest?page=0`, "Observation search", 3)).toEqual([{ id: "o0" }, { id: "o1" }, { id: "o2" }]);
+    expect(await searchAll<{ id: string }>(fetch, `${base}/honest?page=0`, "Observation search", 3)).toEqual([
+      { id: "o0" },
+      { id: "o1" },
+      { id: "o2" },
+    ]);
   });
 });

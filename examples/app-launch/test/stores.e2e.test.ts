@@ -23,7 +23,12 @@ const apps: RunningApp[] = [];
 const SESSION_SECRET = "stores-e2e-session-secret-0123456789abcdef";
 
 beforeAll(async () => {
-  [sandbox, browser, redisServer, kms] = await Promise.all([startSandbox({ port: 0 }), launchBrowser(), redisForTests(), startLocalKms()]);
+  [sandbox, browser, redisServer, kms] = await Promise.all([
+    startSandbox({ port: 0 }),
+    launchBrowser(),
+    redisForTests(),
+    startLocalKms(),
+  ]);
   redis = new Redis(redisServer.url);
   kmsClient = new KMSClient(kms.clientConfig());
 });
@@ -56,7 +61,13 @@ const grants = (type: string) => sandbox.stats.tokenRequestsByGrant[type] ?? 0;
 
 async function start(tokenStore: TokenStore, clientId?: string): Promise<RunningApp> {
   // instances that serve the same browsers share the session secret (the cookie is signed: issue 15 §7)
-  const app = await startApp({ port: 0, sandbox, tokenStore, session: { secret: SESSION_SECRET }, ...(clientId ? { clientId } : {}) });
+  const app = await startApp({
+    port: 0,
+    sandbox,
+    tokenStore,
+    session: { secret: SESSION_SECRET },
+    ...(clientId ? { clientId } : {}),
+  });
   apps.push(app);
   return app;
 }
@@ -75,7 +86,11 @@ describe("the launch flow with shared token stores", () => {
     await page.goto(sandbox.ehrLaunchUrl(first.launchUrl, { patient: "patient-3" }));
     expect(await bannerText(page)).toContain("Maja Lindqvist");
     const [raw] = await rawValues(keyPrefix);
-    expect(JSON.parse(raw!).token).toMatchObject({ patient: "patient-3", need_patient_banner: true, token_type: "Bearer" });
+    expect(JSON.parse(raw!).token).toMatchObject({
+      patient: "patient-3",
+      need_patient_banner: true,
+      token_type: "Bearer",
+    });
 
     // a new process on the same Redis (same client registration, another port: cookies ignore ports)
     const patientPath = new URL(page.url()).pathname;
@@ -90,7 +105,11 @@ describe("the launch flow with shared token stores", () => {
 
   it("KMS store over Redis: Redis holds only an envelope; an expired token is refreshed and re-encrypted (checklist 2k)", async () => {
     const keyPrefix = prefix();
-    const store = new KmsEncryptedTokenStore({ kms: kmsClient, keyId: "alias/tokens", store: new RedisTokenStore(redis, { keyPrefix }) });
+    const store = new KmsEncryptedTokenStore({
+      kms: kmsClient,
+      keyId: "alias/tokens",
+      store: new RedisTokenStore(redis, { keyPrefix }),
+    });
     const app = await start(store);
     sandbox.faults.setAccessTokenLifetime(2);
     const dataKeys = kms.calls.GenerateDataKey;

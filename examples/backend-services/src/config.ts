@@ -41,15 +41,19 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     throw new UsageError(`TOKEN_STORE must be memory, redis or kms, got "${tokenStore}"`);
   }
   const redisUrl = value("REDIS_URL");
-  if (tokenStore === "redis" && !redisUrl) throw new UsageError("TOKEN_STORE=redis needs REDIS_URL, e.g. redis://127.0.0.1:6379");
+  if (tokenStore === "redis" && !redisUrl)
+    throw new UsageError("TOKEN_STORE=redis needs REDIS_URL, e.g. redis://127.0.0.1:6379");
   const kmsKeyId = value("KMS_KEY_ID");
-  if (tokenStore === "kms" && !kmsKeyId) throw new UsageError("TOKEN_STORE=kms needs KMS_KEY_ID (a key id, ARN or alias/...)");
+  if (tokenStore === "kms" && !kmsKeyId)
+    throw new UsageError("TOKEN_STORE=kms needs KMS_KEY_ID (a key id, ARN or alias/...)");
 
   const signer = value("SIGNER") ?? "key";
   if (signer !== "key" && signer !== "kms") throw new UsageError(`SIGNER must be key or kms, got "${signer}"`);
   const signingKeyId = value("KMS_SIGNING_KEY_ID");
   if (signer === "kms" && value("FHIR_BASE_URL") && !signingKeyId) {
-    throw new UsageError("SIGNER=kms with FHIR_BASE_URL needs KMS_SIGNING_KEY_ID (the KMS key whose public key the server holds)");
+    throw new UsageError(
+      "SIGNER=kms with FHIR_BASE_URL needs KMS_SIGNING_KEY_ID (the KMS key whose public key the server holds)",
+    );
   }
 
   const pageSize = Number(value("PAGE_SIZE") ?? (value("FHIR_BASE_URL") ? 100 : 2));
@@ -62,7 +66,8 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     if (!URL.canParse(fhirBaseUrl)) throw new UsageError(`FHIR_BASE_URL is not an absolute URL: "${fhirBaseUrl}"`);
     const clientId = value("CLIENT_ID");
     if (!clientId) throw new UsageError("FHIR_BASE_URL needs CLIENT_ID (the client id registered at that server)");
-    if (!privateKeyPem && signer !== "kms") throw new UsageError("FHIR_BASE_URL needs PRIVATE_KEY (PKCS#8 PEM) or PRIVATE_KEY_FILE");
+    if (!privateKeyPem && signer !== "kms")
+      throw new UsageError("FHIR_BASE_URL needs PRIVATE_KEY (PKCS#8 PEM) or PRIVATE_KEY_FILE");
     server = { fhirBaseUrl, clientId };
   }
 
@@ -76,7 +81,13 @@ export async function loadConfig(env: Env = process.env): Promise<Config> {
     tokenStore,
     ...(redisUrl ? { redisUrl } : {}),
     ...(tokenStore === "kms"
-      ? { kms: { keyId: kmsKeyId!, region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1", ...(value("KMS_ENDPOINT") ? { endpoint: value("KMS_ENDPOINT")! } : {}) } }
+      ? {
+          kms: {
+            keyId: kmsKeyId!,
+            region: value("AWS_REGION") ?? value("AWS_DEFAULT_REGION") ?? "us-east-1",
+            ...(value("KMS_ENDPOINT") ? { endpoint: value("KMS_ENDPOINT")! } : {}),
+          },
+        }
       : {}),
     ...(signer === "kms"
       ? {
@@ -98,7 +109,14 @@ async function readPrivateKey(inline: string | undefined, file: string | undefin
     return await readFile(file, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : code === "EISDIR" ? "it is a directory" : "unreadable";
+    const why =
+      code === "ENOENT"
+        ? "no such file"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : "unreadable";
     throw new UsageError(`cannot read PRIVATE_KEY_FILE ${file}: ${why}`);
   }
 }

@@ -15,7 +15,13 @@ export interface Embedded {
  * The in-process sandbox with one backend client registered: its public key is the one given in
  * PRIVATE_KEY(_FILE), or a freshly generated pair's.
  */
-export async function startEmbedded(options: { alg: KeyAlg; kid?: string; privateKeyPem?: string; scope: string; signerJwk?: JWK & { kid: string } }): Promise<Embedded> {
+export async function startEmbedded(options: {
+  alg: KeyAlg;
+  kid?: string;
+  privateKeyPem?: string;
+  scope: string;
+  signerJwk?: JWK & { kid: string };
+}): Promise<Embedded> {
   let kid = options.kid ?? "demo-key-1";
   let publicJwk: JWK;
   let privateKey: CryptoKey | undefined;
@@ -32,6 +38,10 @@ export async function startEmbedded(options: { alg: KeyAlg; kid?: string; privat
   const sandbox = await startSandbox({ port: 0 });
   const clientId = "demo-backend";
   // SMART 2.2 backend-services.html#registering-a-smart-backend-service: the server holds the public JWK
-  await sandbox.registerClient({ clientId, jwks: { keys: [{ ...publicJwk, kid, alg: options.alg, use: "sig" }] }, scope: options.scope });
+  await sandbox.registerClient({
+    clientId,
+    jwks: { keys: [{ ...publicJwk, kid, alg: options.alg, use: "sig" }] },
+    scope: options.scope,
+  });
   return { sandbox, clientId, kid, ...(privateKey ? { privateKey } : {}) };
 }

@@ -1,15 +1,24 @@
-import { DiscoveryError, DiscoveryErrorCode, SmartAuthError, SmartAuthErrorCode, TokenStoreError } from "@fhir-dsl/smart";
+import {
+  DiscoveryError,
+  DiscoveryErrorCode,
+  SmartAuthError,
+  SmartAuthErrorCode,
+  TokenStoreError,
+} from "@fhir-dsl/smart";
 import { KmsSignerError } from "@fhir-dsl/smart-kms-signer";
 import { UsageError } from "./config.js";
 import { FhirRequestError, PagingError } from "./fhir.js";
 
 /** One line a person can act on, for any failure of a run. Never a token or key: only codes and URLs. */
 export function describeFailure(error: unknown): string {
-  if (error instanceof UsageError || error instanceof FhirRequestError || error instanceof PagingError) return error.message;
+  if (error instanceof UsageError || error instanceof FhirRequestError || error instanceof PagingError)
+    return error.message;
   if (DiscoveryError.is(error)) {
     const server = error.url.replace(/\/\.well-known\/smart-configuration$/, "");
-    if (DiscoveryError.is(error, DiscoveryErrorCode.Network)) return `cannot reach the FHIR server at ${server} (${networkReason(error)})`;
-    if (DiscoveryError.is(error, DiscoveryErrorCode.Timeout)) return `the FHIR server at ${server} did not answer in time`;
+    if (DiscoveryError.is(error, DiscoveryErrorCode.Network))
+      return `cannot reach the FHIR server at ${server} (${networkReason(error)})`;
+    if (DiscoveryError.is(error, DiscoveryErrorCode.Timeout))
+      return `the FHIR server at ${server} did not answer in time`;
     return `SMART discovery failed: ${error.message}`;
   }
   if (SmartAuthError.is(error)) {
@@ -19,7 +28,8 @@ export function describeFailure(error: unknown): string {
     if (error.code === SmartAuthErrorCode.TokenStore) {
       return `the token store failed: ${error.cause instanceof Error ? error.cause.message : error.message}`;
     }
-    if (error.code === SmartAuthErrorCode.Signer) return `${error.message}; check KMS_SIGNING_KEY_ID, its key policy (kms:Sign) and the AWS settings`;
+    if (error.code === SmartAuthErrorCode.Signer)
+      return `${error.message}; check KMS_SIGNING_KEY_ID, its key policy (kms:Sign) and the AWS settings`;
     if (error.code === SmartAuthErrorCode.Network) return `cannot reach the token endpoint (${networkReason(error)})`;
     if (error.code === SmartAuthErrorCode.TokenEndpoint) {
       return `the token endpoint refused the request (${error.error ?? `HTTP ${error.status}`}${error.errorDescription ? `: ${error.errorDescription}` : ""})`;
@@ -33,7 +43,11 @@ export function describeFailure(error: unknown): string {
 
 /** "connection refused" and friends, from the system error at the end of the cause chain. */
 function networkReason(error: Error): string {
-  for (let cause: unknown = error; cause instanceof Error || (typeof cause === "object" && cause !== null); cause = (cause as { cause?: unknown }).cause) {
+  for (
+    let cause: unknown = error;
+    cause instanceof Error || (typeof cause === "object" && cause !== null);
+    cause = (cause as { cause?: unknown }).cause
+  ) {
     const code = (cause as { code?: unknown }).code;
     if (code === "ECONNREFUSED") return "connection refused";
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";

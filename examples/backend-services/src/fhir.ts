@@ -44,7 +44,11 @@ export const MAX_PAGES = 1_000;
  * same page twice (a self-link would spin forever). The authorized fetch decides per URL whether the token
  * goes along, so a `next` link to another origin never gets it (checklist E21).
  */
-export async function searchAll<T extends FhirResource>(fetch: typeof globalThis.fetch, url: string, maxPages = MAX_PAGES): Promise<{ resources: T[]; pages: number }> {
+export async function searchAll<T extends FhirResource>(
+  fetch: typeof globalThis.fetch,
+  url: string,
+  maxPages = MAX_PAGES,
+): Promise<{ resources: T[]; pages: number }> {
   const resources: T[] = [];
   const seen = new Set<string>();
   let pages = 0;

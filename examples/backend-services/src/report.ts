@@ -29,7 +29,9 @@ export function formatReport(s: RunSummary): string[] {
       : "  observations   not read: the granted scope does not allow system/Observation.rs",
   ];
   for (const { patient, observations: count } of s.patients.slice(0, MAX_PATIENT_LINES)) {
-    lines.push(`    ${displayName(patient).padEnd(24)} ${(patient.birthDate ?? "").padEnd(10)}  ${count === undefined ? "" : plural(count, "observation")}`.trimEnd());
+    lines.push(
+      `    ${displayName(patient).padEnd(24)} ${(patient.birthDate ?? "").padEnd(10)}  ${count === undefined ? "" : plural(count, "observation")}`.trimEnd(),
+    );
   }
   if (s.patients.length > MAX_PATIENT_LINES) lines.push(`    ... and ${s.patients.length - MAX_PATIENT_LINES} more`);
   lines.push(

@@ -1,4 +1,10 @@
-import { BackendServicesAuth, discoverSmartConfiguration, parseScope, trimTrailingSlashes, type StoredToken } from "@fhir-dsl/smart";
+import {
+  BackendServicesAuth,
+  discoverSmartConfiguration,
+  parseScope,
+  trimTrailingSlashes,
+  type StoredToken,
+} from "@fhir-dsl/smart";
 import { importPKCS8 } from "jose";
 import { UsageError, type Config } from "./config.js";
 import { startEmbedded, type Embedded } from "./embedded.js";
@@ -41,7 +47,8 @@ export async function run(config: Config): Promise<RunSummary> {
   let kmsSigner: Awaited<ReturnType<typeof openKmsSigner>>;
   try {
     kmsSigner = await openKmsSigner(config);
-    if (!config.server) embedded = await startEmbedded({ ...config, ...(kmsSigner ? { signerJwk: kmsSigner.signer.publicJwk } : {}) });
+    if (!config.server)
+      embedded = await startEmbedded({ ...config, ...(kmsSigner ? { signerJwk: kmsSigner.signer.publicJwk } : {}) });
     const fhirBaseUrl = config.server?.fhirBaseUrl ?? embedded!.sandbox.fhirBaseUrl;
     const clientId = config.server?.clientId ?? embedded!.clientId;
     const kid = kmsSigner?.signer.kid ?? config.kid ?? embedded?.kid;
@@ -51,7 +58,10 @@ export async function run(config: Config): Promise<RunSummary> {
     const requests = { discovery: 0, token: 0, fhir: 0 };
     const counted = countingFetch(requests);
     let mark = performance.now();
-    const smartConfig = await discoverSmartConfiguration(fhirBaseUrl, { fetch: counted, allowInsecureRequests: config.allowInsecureRequests });
+    const smartConfig = await discoverSmartConfiguration(fhirBaseUrl, {
+      fetch: counted,
+      allowInsecureRequests: config.allowInsecureRequests,
+    });
     const discoveryMs = performance.now() - mark;
     const tokenEndpoint = smartConfig.token_endpoint;
     counted.tokenEndpoint = tokenEndpoint;
@@ -65,7 +75,8 @@ export async function run(config: Config): Promise<RunSummary> {
       ...(kmsSigner ? {} : { alg: config.alg, ...(kid ? { kid } : {}) }),
       tokenStore: tokenStore.store,
       // a store outage does not stop the job (it fetches its own token); say so once per failure
-      onStoreError: (error) => console.error(`backend-services: token store unavailable, continuing without it: ${error.message}`),
+      onStoreError: (error) =>
+        console.error(`backend-services: token store unavailable, continuing without it: ${error.message}`),
       fetch: counted,
       allowInsecureRequests: config.allowInsecureRequests,
     });
@@ -77,13 +88,18 @@ export async function run(config: Config): Promise<RunSummary> {
     // SMART 2.2 scopes-and-launch-context.html: the granted scope may differ from the request (checklist E1)
     const granted = parseScope(token.scope ?? config.scope);
     if (!granted.allows("search", "Patient", "system")) {
-      throw new UsageError(`the granted scope "${token.scope ?? ""}" does not allow searching Patient; ask for system/Patient.rs in SCOPE`);
+      throw new UsageError(
+        `the granted scope "${token.scope ?? ""}" does not allow searching Patient; ask for system/Patient.rs in SCOPE`,
+      );
     }
     const readObservations = granted.allows("search", "Observation", "system");
 
     mark = performance.now();
     const base = trimTrailingSlashes(fhirBaseUrl);
-    const { resources: patients, pages: patientPages } = await searchAll<Patient>(auth.fetch, `${base}/Patient?_count=${config.pageSize}`);
+    const { resources: patients, pages: patientPages } = await searchAll<Patient>(
+      auth.fetch,
+      `${base}/Patient?_count=${config.pageSize}`,
+    );
     const patientsMs = performance.now() - mark;
 
     mark = performance.now();
@@ -115,7 +131,13 @@ export async function run(config: Config): Promise<RunSummary> {
       patientPages,
       observationPages,
       requests,
-      timings: { discovery: discoveryMs, token: tokenMs, patients: patientsMs, observations: observationsMs, total: performance.now() - started },
+      timings: {
+        discovery: discoveryMs,
+        token: tokenMs,
+        patients: patientsMs,
+        observations: observationsMs,
+        total: performance.now() - started,
+      },
     };
   } finally {
     await embedded?.sandbox.close();
@@ -128,7 +150,9 @@ async function importKey(config: Config): Promise<CryptoKey> {
   try {
     return await importPKCS8(config.privateKeyPem ?? "", config.alg);
   } catch {
-    throw new UsageError(`the private key is not a PKCS#8 PEM ${config.alg === "ES384" ? "P-384 EC" : "RSA"} key (ALG=${config.alg})`);
+    throw new UsageError(
+      `the private key is not a PKCS#8 PEM ${config.alg === "ES384" ? "P-384 EC" : "RSA"} key (ALG=${config.alg})`,
+    );
   }
 }
 

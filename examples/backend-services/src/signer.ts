@@ -19,10 +19,22 @@ export async function openKmsSigner(config: Config): Promise<OpenSigner | undefi
   if (!settings) return undefined;
   if (settings.keyId) {
     // credentials and region come from the usual AWS settings (env, profile, instance role)
-    const kms = new KMSClient({ region: settings.region, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}) });
+    const kms = new KMSClient({
+      region: settings.region,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+    });
     try {
-      const signer = await createKmsSigner({ kms, keyId: settings.keyId, alg: config.alg, ...(config.kid ? { kid: config.kid } : {}) });
-      return { signer, label: `kms ${settings.keyId}${settings.endpoint ? ` at ${settings.endpoint}` : ` (${settings.region})`}`, close: async () => kms.destroy() };
+      const signer = await createKmsSigner({
+        kms,
+        keyId: settings.keyId,
+        alg: config.alg,
+        ...(config.kid ? { kid: config.kid } : {}),
+      });
+      return {
+        signer,
+        label: `kms ${settings.keyId}${settings.endpoint ? ` at ${settings.endpoint}` : ` (${settings.region})`}`,
+        close: async () => kms.destroy(),
+      };
     } catch (error) {
       kms.destroy();
       throw error;
@@ -32,7 +44,9 @@ export async function openKmsSigner(config: Config): Promise<OpenSigner | undefi
   const local = await new LocalKms().start();
   const kms = new KMSClient(local.clientConfig());
   try {
-    const keyId = await local.createSigningKey(config.alg === "ES384" ? "ECC_NIST_P384" : "RSA_3072", { alias: "alias/demo-signing" });
+    const keyId = await local.createSigningKey(config.alg === "ES384" ? "ECC_NIST_P384" : "RSA_3072", {
+      alias: "alias/demo-signing",
+    });
     const signer = await createKmsSigner({ kms, keyId, alg: config.alg, ...(config.kid ? { kid: config.kid } : {}) });
     return {
       signer,

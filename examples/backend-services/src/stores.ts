@@ -23,7 +23,11 @@ export const redisKeyPrefix = (mode: "redis" | "kms") => `${REDIS_KEY_PREFIX}${m
 export async function openTokenStore(config: Config): Promise<OpenStore> {
   const redis = config.tokenStore !== "memory" && config.redisUrl ? await connectRedis(config.redisUrl) : undefined;
   const inner: OpenStore = redis
-    ? { store: new RedisTokenStore(redis, { keyPrefix: redisKeyPrefix(config.tokenStore === "kms" ? "kms" : "redis") }), label: `redis ${printable(config.redisUrl!)}`, close: async () => void (await redis.quit()) }
+    ? {
+        store: new RedisTokenStore(redis, { keyPrefix: redisKeyPrefix(config.tokenStore === "kms" ? "kms" : "redis") }),
+        label: `redis ${printable(config.redisUrl!)}`,
+        close: async () => void (await redis.quit()),
+      }
     : { store: new InMemoryTokenStore(), label: "memory", close: async () => {} };
   if (config.tokenStore !== "kms" || !config.kms) return inner;
 

@@ -5,22 +5,46 @@ import { describeFailure } from "../src/failure.js";
 
 describe("loadConfig (environment parsing)", () => {
   it("embedded defaults: ES384, the two system scopes, memory store, 2 per page", async () => {
-    expect(await loadConfig({})).toEqual({ alg: "ES384", scope: "system/Patient.rs system/Observation.rs", pageSize: 2, tokenStore: "memory", allowInsecureRequests: false });
+    expect(await loadConfig({})).toEqual({
+      alg: "ES384",
+      scope: "system/Patient.rs system/Observation.rs",
+      pageSize: 2,
+      tokenStore: "memory",
+      allowInsecureRequests: false,
+    });
   });
 
   it("any environment either parses or fails with a one-line UsageError (property)", async () => {
-    const names = fc.constantFrom("FHIR_BASE_URL", "CLIENT_ID", "PRIVATE_KEY", "KID", "ALG", "SCOPE", "TOKEN_STORE", "REDIS_URL", "KMS_KEY_ID", "KMS_ENDPOINT", "PAGE_SIZE");
+    const names = fc.constantFrom(
+      "FHIR_BASE_URL",
+      "CLIENT_ID",
+      "PRIVATE_KEY",
+      "KID",
+      "ALG",
+      "SCOPE",
+      "TOKEN_STORE",
+      "REDIS_URL",
+      "KMS_KEY_ID",
+      "KMS_ENDPOINT",
+      "PAGE_SIZE",
+    );
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(names, fc.oneof(fc.string(), fc.constantFrom("redis", "kms", "memory", "RS384", "http://127.0.0.1:1/fhir"))), async (env) => {
-        try {
-          const config = await loadConfig(env);
-          expect(["memory", "redis", "kms"]).toContain(config.tokenStore);
-          expect(Number.isInteger(config.pageSize) && config.pageSize > 0).toBe(true);
-        } catch (error) {
-          expect(error).toBeInstanceOf(UsageError);
-          expect(describeFailure(error)).not.toContain("\n");
-        }
-      }),
+      fc.asyncProperty(
+        fc.dictionary(
+          names,
+          fc.oneof(fc.string(), fc.constantFrom("redis", "kms", "memory", "RS384", "http://127.0.0.1:1/fhir")),
+        ),
+        async (env) => {
+          try {
+            const config = await loadConfig(env);
+            expect(["memory", "redis", "kms"]).toContain(config.tokenStore);
+            expect(Number.isInteger(config.pageSize) && config.pageSize > 0).toBe(true);
+          } catch (error) {
+            expect(error).toBeInstanceOf(UsageError);
+            expect(describeFailure(error)).not.toContain("\n");
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -6,7 +6,22 @@ const exampleDir = fileURLToPath(new URL("..", import.meta.url));
 const tsx = fileURLToPath(new URL("../node_modules/.bin/tsx", import.meta.url));
 
 /** Settings of ours that must not leak in from the developer's shell or CI. */
-const OURS = ["FHIR_BASE_URL", "CLIENT_ID", "PRIVATE_KEY", "PRIVATE_KEY_FILE", "KID", "ALG", "SCOPE", "TOKEN_STORE", "KMS_ENDPOINT", "KMS_KEY_ID", "PAGE_SIZE", "DEBUG", "SIGNER", "KMS_SIGNING_KEY_ID"];
+const OURS = [
+  "FHIR_BASE_URL",
+  "CLIENT_ID",
+  "PRIVATE_KEY",
+  "PRIVATE_KEY_FILE",
+  "KID",
+  "ALG",
+  "SCOPE",
+  "TOKEN_STORE",
+  "KMS_ENDPOINT",
+  "KMS_KEY_ID",
+  "PAGE_SIZE",
+  "DEBUG",
+  "SIGNER",
+  "KMS_SIGNING_KEY_ID",
+];
 
 export interface MainResult {
   code: number | null;
@@ -29,7 +44,9 @@ export async function runMain(env: Record<string, string | undefined> = {}): Pro
 
 /** Lines of stderr without the harmless runtime notice oidc-provider may print. */
 export function errorLines(stderr: string): string[] {
-  return stderr.split("\n").filter((line) => line.trim() && !/Unsupported runtime|oidc-provider|^\s+at |Node\.js/i.test(line));
+  return stderr
+    .split("\n")
+    .filter((line) => line.trim() && !/Unsupported runtime|oidc-provider|^\s+at |Node\.js/i.test(line));
 }
 
 export { freePort, redisForTests } from "@fhir-dsl/test-redis";

@@ -28,7 +28,11 @@ afterAll(() => {
 
 it("the printed settings, exported as printed, run the example with TOKEN_STORE=kms", { timeout: 60_000 }, async () => {
   expect(exported.KMS_ENDPOINT).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-  const { code, stdout, stderr } = await runMain({ ...exported, TOKEN_STORE: "kms", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+  const { code, stdout, stderr } = await runMain({
+    ...exported,
+    TOKEN_STORE: "kms",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
   expect(errorLines(stderr)).toEqual([]);
   expect(code).toBe(0);
   expect(stdout).toMatch(/token store +kms alias\/tokens at http:\/\/127\.0\.0\.1:\d+ over memory$/m);

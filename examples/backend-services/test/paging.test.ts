@@ -20,7 +20,13 @@ beforeAll(async () => {
       cycle: `${base}/cycle?page=${(page + 1) % 3}`,
     }[url.pathname.slice(1)];
     res.setHeader("content-type", "application/fhir+json");
-    res.end(JSON.stringify({ resourceType: "Bundle", entry: [{ resource: { resourceType: "Patient", id: `p${page}` } }], link: next ? [{ relation: "next", url: next }] : [] }));
+    res.end(
+      JSON.stringify({
+        resourceType: "Bundle",
+        entry: [{ resource: { resourceType: "Patient", id: `p${page}` } }],
+        link: next ? [{ relation: "next", url: next }] : [],
+      }),
+    );
   });
   server.listen(0, "127.0.0.1");
   await once(server, "listening");

@@ -26,7 +26,11 @@ describe("against a real server (FHIR_BASE_URL, CLIENT_ID, PRIVATE_KEY_FILE, KID
 
   it("takes the key inline in PRIVATE_KEY, one-line PEM with \\n escapes included", async () => {
     const { PRIVATE_KEY_FILE: _file, ...env } = server.env;
-    const { code, stdout } = await runMain({ ...env, PRIVATE_KEY: server.privateKeyPem.replace(/\n/g, "\\n"), SCOPE: "system/Patient.rs" });
+    const { code, stdout } = await runMain({
+      ...env,
+      PRIVATE_KEY: server.privateKeyPem.replace(/\n/g, "\\n"),
+      SCOPE: "system/Patient.rs",
+    });
     expect(code).toBe(0);
     expect(stdout).toMatch(/granted scope +system\/Patient\.rs$/m);
     expect(stdout).toMatch(/patients +5 in 1 page/);
@@ -47,30 +51,51 @@ describe("clear one-line messages, exit code 1, no stack trace", () => {
 
   it("a missing key file", async () => {
     const result = await runMain({ ...server.env, PRIVATE_KEY_FILE: "/nonexistent/backend-key.pem" });
-    expectOneLine(result, /^backend-services: cannot read PRIVATE_KEY_FILE \/nonexistent\/backend-key\.pem: no such file$/);
+    expectOneLine(
+      result,
+      /^backend-services: cannot read PRIVATE_KEY_FILE \/nonexistent\/backend-key\.pem: no such file$/,
+    );
   });
 
   it("a wrong client id: the server's invalid_client (checklist E8)", async () => {
     const result = await runMain({ ...server.env, CLIENT_ID: "no-such-client" });
-    expectOneLine(result, /^backend-services: the server refused the client \(invalid_client.*\); check CLIENT_ID, KID and the registered public key$/);
+    expectOneLine(
+      result,
+      /^backend-services: the server refused the client \(invalid_client.*\); check CLIENT_ID, KID and the registered public key$/,
+    );
   });
 
   it("a key the server does not know for this client: invalid_client too", async () => {
     const { privateKey } = await generateKeyPair("ES384", { extractable: true });
-    const result = await runMain({ ...server.env, PRIVATE_KEY_FILE: undefined, PRIVATE_KEY: await exportPKCS8(privateKey) });
+    const result = await runMain({
+      ...server.env,
+      PRIVATE_KEY_FILE: undefined,
+      PRIVATE_KEY: await exportPKCS8(privateKey),
+    });
     expectOneLine(result, /^backend-services: the server refused the client \(invalid_client/);
   });
 
   it("a server that is down: connection refused", async () => {
     const port = await freePort();
     const result = await runMain({ ...server.env, FHIR_BASE_URL: `http://127.0.0.1:${port}/fhir` });
-    expectOneLine(result, new RegExp(`^backend-services: cannot reach the FHIR server at http://127\\.0\\.0\\.1:${port}/fhir \\(connection refused\\)$`));
+    expectOneLine(
+      result,
+      new RegExp(
+        `^backend-services: cannot reach the FHIR server at http://127\\.0\\.0\\.1:${port}/fhir \\(connection refused\\)$`,
+      ),
+    );
   });
 
   it("settings that are missing or wrong", async () => {
     expectOneLine(await runMain({ FHIR_BASE_URL: server.env.FHIR_BASE_URL }), /needs CLIENT_ID/);
-    expectOneLine(await runMain({ FHIR_BASE_URL: server.env.FHIR_BASE_URL, CLIENT_ID: "x" }), /needs PRIVATE_KEY \(PKCS#8 PEM\) or PRIVATE_KEY_FILE/);
-    expectOneLine(await runMain({ ...server.env, PRIVATE_KEY_FILE: undefined, PRIVATE_KEY: "not a key" }), /not a PKCS#8 PEM P-384 EC key/);
+    expectOneLine(
+      await runMain({ FHIR_BASE_URL: server.env.FHIR_BASE_URL, CLIENT_ID: "x" }),
+      /needs PRIVATE_KEY \(PKCS#8 PEM\) or PRIVATE_KEY_FILE/,
+    );
+    expectOneLine(
+      await runMain({ ...server.env, PRIVATE_KEY_FILE: undefined, PRIVATE_KEY: "not a key" }),
+      /not a PKCS#8 PEM P-384 EC key/,
+    );
     expectOneLine(await runMain({ TOKEN_STORE: "disk" }), /TOKEN_STORE must be memory, redis or kms/);
   });
 });

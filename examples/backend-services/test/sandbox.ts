@@ -17,7 +17,10 @@ export interface RemoteServer {
 /** A sandbox standing in for a real SMART server, with a backend client registered under an ES384 key. */
 export async function startRemoteServer(): Promise<RemoteServer> {
   const sandbox = await startSandbox({ port: 0 });
-  const { clientId, kid, privateKeyPem } = await registerBackendClient(sandbox, { clientId: "registered-backend", kid: "test-key-1" });
+  const { clientId, kid, privateKeyPem } = await registerBackendClient(sandbox, {
+    clientId: "registered-backend",
+    kid: "test-key-1",
+  });
   const keyFile = join(await mkdtemp(join(tmpdir(), "backend-services-")), "key.pem");
   await writeFile(keyFile, privateKeyPem, { mode: 0o600 });
   return {

@@ -28,7 +28,11 @@ beforeAll(async () => {
   const client = new KMSClient(kms.clientConfig());
   const signer = await createKmsSigner({ kms: client, keyId: keyArn, alg: "ES384", kid: "kms-key-1" });
   client.destroy();
-  await server.sandbox.registerClient({ clientId: "kms-backend", jwks: signer.jwks(), scope: "system/Patient.rs system/Observation.rs" });
+  await server.sandbox.registerClient({
+    clientId: "kms-backend",
+    jwks: signer.jwks(),
+    scope: "system/Patient.rs system/Observation.rs",
+  });
 });
 afterAll(async () => {
   await Promise.all([kms?.close(), server?.sandbox.close()]);
@@ -37,7 +41,11 @@ afterAll(async () => {
 describe("SIGNER=kms", () => {
   for (const alg of ["ES384", "RS384"]) {
     it(`embedded defaults (${alg}): a local KMS endpoint in-process signs; the report names it; exit 0`, async () => {
-      const { code, stdout, stderr } = await runMain({ SIGNER: "kms", ALG: alg, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+      const { code, stdout, stderr } = await runMain({
+        SIGNER: "kms",
+        ALG: alg,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+      });
       expect(errorLines(stderr)).toEqual([]);
       expect(code).toBe(0);
       expect(stdout).toMatch(new RegExp(`private_key_jwt with ${alg} key "[A-Za-z0-9_-]{43}"`));
@@ -49,7 +57,14 @@ describe("SIGNER=kms", () => {
 
   it("against a server, with KMS_SIGNING_KEY_ID at KMS_ENDPOINT: one Sign for the one token request, no PRIVATE_KEY", async () => {
     const before = kms.calls.Sign;
-    const env = { ...awsEnv(), SIGNER: "kms", KMS_SIGNING_KEY_ID: "alias/backend-signing", KID: "kms-key-1", FHIR_BASE_URL: server.sandbox.fhirBaseUrl, CLIENT_ID: "kms-backend" };
+    const env = {
+      ...awsEnv(),
+      SIGNER: "kms",
+      KMS_SIGNING_KEY_ID: "alias/backend-signing",
+      KID: "kms-key-1",
+      FHIR_BASE_URL: server.sandbox.fhirBaseUrl,
+      CLIENT_ID: "kms-backend",
+    };
     const { code, stdout, stderr } = await runMain(env);
     expect(errorLines(stderr)).toEqual([]);
     expect(code).toBe(0);
@@ -68,10 +83,26 @@ describe("SIGNER=kms", () => {
       expect(result.stderr).not.toMatch(/^\s+at /m);
     };
     oneLine(await runMain({ SIGNER: "hsm" }), /^backend-services: SIGNER must be key or kms, got "hsm"$/);
-    oneLine(await runMain({ SIGNER: "kms", FHIR_BASE_URL: server.sandbox.fhirBaseUrl, CLIENT_ID: "kms-backend" }), /SIGNER=kms with FHIR_BASE_URL needs KMS_SIGNING_KEY_ID/);
-    oneLine(await runMain({ ...awsEnv(), SIGNER: "kms", KMS_SIGNING_KEY_ID: "alias/p256" }), /^backend-services: the KMS signing key failed: KMS key "alias\/p256" cannot sign ES384: its key spec is ECC_NIST_P256/);
+    oneLine(
+      await runMain({ SIGNER: "kms", FHIR_BASE_URL: server.sandbox.fhirBaseUrl, CLIENT_ID: "kms-backend" }),
+      /SIGNER=kms with FHIR_BASE_URL needs KMS_SIGNING_KEY_ID/,
+    );
+    oneLine(
+      await runMain({ ...awsEnv(), SIGNER: "kms", KMS_SIGNING_KEY_ID: "alias/p256" }),
+      /^backend-services: the KMS signing key failed: KMS key "alias\/p256" cannot sign ES384: its key spec is ECC_NIST_P256/,
+    );
     kms.failNext("Sign", "AccessDeniedException");
-    const env = { ...awsEnv(), SIGNER: "kms", KMS_SIGNING_KEY_ID: "alias/backend-signing", KID: "kms-key-1", FHIR_BASE_URL: server.sandbox.fhirBaseUrl, CLIENT_ID: "kms-backend" };
-    oneLine(await runMain(env), /^backend-services: Signer \(kid "kms-key-1", ES384\) failed to sign the client assertion \(kms_key_service\); check KMS_SIGNING_KEY_ID/);
+    const env = {
+      ...awsEnv(),
+      SIGNER: "kms",
+      KMS_SIGNING_KEY_ID: "alias/backend-signing",
+      KID: "kms-key-1",
+      FHIR_BASE_URL: server.sandbox.fhirBaseUrl,
+      CLIENT_ID: "kms-backend",
+    };
+    oneLine(
+      await runMain(env),
+      /^backend-services: Signer \(kid "kms-key-1", ES384\) failed to sign the client assertion \(kms_key_service\); check KMS_SIGNING_KEY_ID/,
+    );
   });
 });

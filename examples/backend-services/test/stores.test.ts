@@ -57,7 +57,9 @@ describe("TOKEN_STORE swaps the token store", () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/obtained +1 token request/);
     const [raw] = await storedValues();
-    expect(JSON.parse(raw!)).toMatchObject({ token: { scope: "system/Patient.rs system/Observation.rs", token_type: "Bearer" } });
+    expect(JSON.parse(raw!)).toMatchObject({
+      token: { scope: "system/Patient.rs system/Observation.rs", token_type: "Bearer" },
+    });
 
     const grants = server.sandbox.stats.tokenRequestsByGrant.client_credentials;
     const second = await runMain(env);
@@ -103,7 +105,9 @@ describe("TOKEN_STORE swaps the token store", () => {
     const again = await runMain({ ...env, TOKEN_STORE: "redis" });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/obtained +from the token store, no token request/);
-    const keys = (await redis.keys(`${REDIS_KEY_PREFIX}*`)).filter((k) => k.includes(server.sandbox.tokenEndpoint) && !k.endsWith(":lock"));
+    const keys = (await redis.keys(`${REDIS_KEY_PREFIX}*`)).filter(
+      (k) => k.includes(server.sandbox.tokenEndpoint) && !k.endsWith(":lock"),
+    );
     expect(keys.filter((k) => k.startsWith(redisKeyPrefix("redis")))).toHaveLength(1);
     expect(keys.filter((k) => k.startsWith(redisKeyPrefix("kms")))).toHaveLength(1);
     expect(await redis.get(keys.find((k) => k.startsWith(redisKeyPrefix("kms")))!)).toContain("kms-envelope");
@@ -112,6 +116,8 @@ describe("TOKEN_STORE swaps the token store", () => {
   it("a Redis that is down: one line, exit 1", async () => {
     const { code, stderr } = await runMain({ TOKEN_STORE: "redis", REDIS_URL: "redis://127.0.0.1:6" });
     expect(code).toBe(1);
-    expect(errorLines(stderr)).toEqual(["backend-services: cannot connect to Redis at redis://127.0.0.1:6 (check REDIS_URL)"]);
+    expect(errorLines(stderr)).toEqual([
+      "backend-services: cannot connect to Redis at redis://127.0.0.1:6 (check REDIS_URL)",
+    ]);
   });
 });

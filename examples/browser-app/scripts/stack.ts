@@ -7,7 +7,13 @@ import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox, type SandboxOptions } from "@fhir-dsl/smart-sandbox";
 
 export const DIST = fileURLToPath(new URL("../dist", import.meta.url));
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".json": "application/json", ".svg": "image/svg+xml" };
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+};
 
 export interface Stack {
   sandbox: Sandbox;
@@ -38,7 +44,11 @@ function staticServer(root: string, headers: () => Record<string, string>): Serv
     if (!file.startsWith(root + sep)) return void res.writeHead(404).end();
     readFile(file).then(
       (body) => {
-        res.writeHead(200, { "content-type": TYPES[extname(file)] ?? "application/octet-stream", "cache-control": "no-store", ...headers() });
+        res.writeHead(200, {
+          "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+          "cache-control": "no-store",
+          ...headers(),
+        });
         res.end(body);
       },
       () => res.writeHead(404, { "content-type": "text/plain" }).end("not found"),
@@ -47,21 +57,36 @@ function staticServer(root: string, headers: () => Record<string, string>): Serv
 }
 
 /** Start the sandbox and serve `dist/` (built by `vite build`), the app registered as a public client. */
-export async function startStack(options: { appPort?: number; sandbox?: SandboxOptions; dist?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: { appPort?: number; sandbox?: SandboxOptions; dist?: string } = {},
+): Promise<Stack> {
   const dist = options.dist ?? DIST;
   let policy = "";
-  const server = staticServer(dist, () => ({ "content-security-policy": policy, "referrer-policy": "no-referrer", "x-content-type-options": "nosniff" }));
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(options.appPort ?? 0, "127.0.0.1", resolve));
+  const server = staticServer(dist, () => ({
+    "content-security-policy": policy,
+    "referrer-policy": "no-referrer",
+    "x-content-type-options": "nosniff",
+  }));
+  await new Promise<void>((resolve, reject) =>
+    server.once("error", reject).listen(options.appPort ?? 0, "127.0.0.1", resolve),
+  );
   const appUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const redirectUri = `${appUrl}/`;
   const launchUrl = `${appUrl}/launch.html`;
-  const sandbox = await startSandbox({ port: 0, ...options.sandbox, clients: [{ clientId: "browser-app", redirectUris: [redirectUri] }] }).catch((error: unknown) => {
+  const sandbox = await startSandbox({
+    port: 0,
+    ...options.sandbox,
+    clients: [{ clientId: "browser-app", redirectUris: [redirectUri] }],
+  }).catch((error: unknown) => {
     server.close();
     throw error;
   });
   policy = csp(new URL(sandbox.url).origin);
   const configure = (extra: { scope?: string } = {}) =>
-    writeFile(join(dist, "config.json"), `${JSON.stringify({ clientId: "browser-app", fhirBaseUrl: sandbox.fhirBaseUrl, ...extra }, null, 2)}\n`);
+    writeFile(
+      join(dist, "config.json"),
+      `${JSON.stringify({ clientId: "browser-app", fhirBaseUrl: sandbox.fhirBaseUrl, ...extra }, null, 2)}\n`,
+    );
   await configure();
   return {
     sandbox,

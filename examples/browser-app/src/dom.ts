@@ -13,14 +13,25 @@ export function show(...children: Child[]): void {
 }
 
 export function showError(title: string, error: unknown): void {
-  const code = typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string" ? (error as { code: string }).code : undefined;
+  const code =
+    typeof error === "object" && error !== null && typeof (error as { code?: unknown }).code === "string"
+      ? (error as { code: string }).code
+      : undefined;
   const message = error instanceof Error ? error.message : String(error);
   show(
-    el("section", { class: "error", role: "alert", id: "error", ...(code ? { "data-code": code } : {}) },
+    el(
+      "section",
+      { class: "error", role: "alert", id: "error", ...(code ? { "data-code": code } : {}) },
       el("h2", {}, title),
       el("p", {}, message),
       ...(code ? [el("p", {}, "Code: ", el("code", {}, code))] : []),
-      el("p", {}, el("a", { href: "./" }, "Back to the app"), " · ", el("a", { href: "./launch.html" }, "Start a standalone launch")),
+      el(
+        "p",
+        {},
+        el("a", { href: "./" }, "Back to the app"),
+        " · ",
+        el("a", { href: "./launch.html" }, "Start a standalone launch"),
+      ),
     ),
   );
 }

@@ -34,7 +34,10 @@ async function getJson<T>(fetch: typeof globalThis.fetch, url: string, what: str
 export async function loadPatientChart(fetch: typeof globalThis.fetch, fhirBaseUrl: string, patientId: string) {
   const [patient, observations] = await Promise.all([
     getJson<Patient>(fetch, `${fhirBaseUrl}/Patient/${encodeURIComponent(patientId)}`, "Patient read"),
-    searchAll<Observation>(fetch, `${fhirBaseUrl}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`),
+    searchAll<Observation>(
+      fetch,
+      `${fhirBaseUrl}/Observation?${new URLSearchParams({ patient: patientId, _count: "50" })}`,
+    ),
   ]);
   observations.sort((a, b) => (b.effectiveDateTime ?? "").localeCompare(a.effectiveDateTime ?? ""));
   return { patient, observations };

@@ -9,23 +9,43 @@ async function render(client: SmartClient): Promise<void> {
   const patientId = client.patientId;
   if (patientId === undefined) return show(el("p", { id: "no-patient" }, "No patient in the launch context."));
   const { patient, observations } = await loadPatientChart(client.fetch, client.fhirBaseUrl, patientId);
-  const banner = el("section", { class: "banner", id: "patient-banner", "aria-label": "Patient" },
+  const banner = el(
+    "section",
+    { class: "banner", id: "patient-banner", "aria-label": "Patient" },
     el("h2", {}, patientName(patient)),
-    el("dl", {},
+    el(
+      "dl",
+      {},
       el("div", {}, el("dt", {}, "Birth date"), el("dd", { id: "birth-date" }, patient.birthDate ?? "unknown")),
       el("div", {}, el("dt", {}, "Gender"), el("dd", {}, patient.gender ?? "unknown")),
       el("div", {}, el("dt", {}, "Id"), el("dd", {}, patient.id)),
     ),
   );
-  const rows = observations.map((o) => el("tr", {}, el("td", {}, o.effectiveDateTime?.slice(0, 10) ?? ""), el("td", {}, observationLabel(o)), el("td", {}, observationValue(o)), el("td", {}, o.status ?? "")));
+  const rows = observations.map((o) =>
+    el(
+      "tr",
+      {},
+      el("td", {}, o.effectiveDateTime?.slice(0, 10) ?? ""),
+      el("td", {}, observationLabel(o)),
+      el("td", {}, observationValue(o)),
+      el("td", {}, o.status ?? ""),
+    ),
+  );
   const expiresAt = client.token?.expires_at;
   show(
     ...(client.needPatientBanner === false ? [] : [banner]),
     el("h1", {}, "Observations"),
     observations.length
-      ? el("table", { id: "observations" }, el("thead", {}, el("tr", {}, ...["Date", "Observation", "Value", "Status"].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows))
+      ? el(
+          "table",
+          { id: "observations" },
+          el("thead", {}, el("tr", {}, ...["Date", "Observation", "Value", "Status"].map((h) => el("th", {}, h)))),
+          el("tbody", {}, ...rows),
+        )
       : el("p", { id: "no-observations" }, "No Observations for this patient."),
-    el("p", { class: "muted", id: "session" },
+    el(
+      "p",
+      { class: "muted", id: "session" },
       client.fhirUser ? `Signed in as ${client.fhirUser}. ` : "",
       `Access token ${expiresAt ? `valid until ${new Date(expiresAt).toISOString().slice(11, 19)} UTC` : "expiry not stated"}; kept in this tab's sessionStorage.`,
     ),
@@ -39,7 +59,9 @@ function offerSignOut(options: BrowserAppOptions, client: SmartClient): void {
     button.disabled = true;
     await signOut({ ...options, client, revoke: true }).catch(() => undefined); // storage is cleared either way
     button.hidden = true;
-    show(el("p", { id: "signed-out" }, "Signed out. ", el("a", { href: "./launch.html" }, "Start a standalone launch")));
+    show(
+      el("p", { id: "signed-out" }, "Signed out. ", el("a", { href: "./launch.html" }, "Start a standalone launch")),
+    );
   };
 }
 

@@ -49,8 +49,12 @@ const grants = (type: string) => stack.sandbox.stats.tokenRequestsByGrant[type] 
 /** After a launch: the token is in this tab's sessionStorage only, and in no URL, history entry or localStorage. */
 async function expectTokenOnlyInSessionStorage(p: Page = page): Promise<void> {
   const session = await webStorage(p, "sessionStorage");
-  const stored = JSON.parse(session["smart:browser-app:token:session"]!) as { token: { access_token: string; refresh_token?: string } };
-  const secrets = [stored.token.access_token, stored.token.refresh_token].filter((s): s is string => typeof s === "string");
+  const stored = JSON.parse(session["smart:browser-app:token:session"]!) as {
+    token: { access_token: string; refresh_token?: string };
+  };
+  const secrets = [stored.token.access_token, stored.token.refresh_token].filter(
+    (s): s is string => typeof s === "string",
+  );
   expect(secrets.length).toBeGreaterThan(0);
   for (const url of [...urls, p.url()]) for (const secret of secrets) expect(url).not.toContain(secret);
   expect(new URL(p.url()).search).toBe(""); // the code and state were stripped from the address bar
@@ -77,7 +81,9 @@ describe("a static SMART app in Chromium, on another origin than the sandbox", (
   it("standalone launch: launch.html with no iss launches against the configured FHIR base", async () => {
     await page.goto(stack.launchUrl);
     expect(await banner()).not.toBe("");
-    expect(new URL(urls.find((u) => u.startsWith(stack.sandbox.authorizationEndpoint))!).searchParams.has("launch")).toBe(false);
+    expect(
+      new URL(urls.find((u) => u.startsWith(stack.sandbox.authorizationEndpoint))!).searchParams.has("launch"),
+    ).toBe(false);
     await expectTokenOnlyInSessionStorage();
   });
 
@@ -114,7 +120,9 @@ describe("a static SMART app in Chromium, on another origin than the sandbox", (
   });
 
   it("two tabs with offline_access (grants not bound to the server's login session) both keep their session after reload", async () => {
-    await stack.configure({ scope: "launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs" });
+    await stack.configure({
+      scope: "launch/patient openid fhirUser offline_access patient/Patient.rs patient/Observation.rs",
+    });
     try {
       const second = await context.newPage();
       const first = page.goto(stack.sandbox.ehrLaunchUrl(stack.launchUrl, { patient: "patient-2" }));
@@ -147,7 +155,7 @@ describe("a static SMART app in Chromium, on another origin than the sandbox", (
     await expectTokenOnlyInSessionStorage();
   });
 
-  it("\"back\" to the callback URL is refused (invalid_state, no token request) and the session stays usable (checklist 2.3)", async () => {
+  it('"back" to the callback URL is refused (invalid_state, no token request) and the session stays usable (checklist 2.3)', async () => {
     await page.goto(stack.sandbox.ehrLaunchUrl(stack.launchUrl, { patient: "patient-2" }));
     await banner();
     const callback = urls.find((u) => u.startsWith(stack.redirectUri) && new URL(u).searchParams.has("code"))!;

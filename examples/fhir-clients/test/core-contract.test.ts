@@ -1,7 +1,7 @@
 // @fhir-dsl/core is not installable from the registry, so its createFhirClient({ auth }) contract is kept here as
 // core declares it, on its own (not imported from @fhir-dsl/smart): the providers must stay assignable to it
 // (checked by the typecheck script), and behave as core uses them (checked below against the sandbox).
-import { BackendServicesAuth, SmartClient } from "@fhir-dsl/smart";
+import type { BackendServicesAuth, SmartClient } from "@fhir-dsl/smart";
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { launchSmartClient, startBackendServer, type BackendServer } from "./sandbox.js";
 
@@ -15,7 +15,9 @@ interface CoreAuthProvider {
 async function coreGet(auth: CoreAuthProvider, url: string): Promise<Response> {
   for (let retried = false; ; retried = true) {
     const authorization = await auth.getAuthorization({ url, method: "GET" });
-    const response = await fetch(url, { headers: { accept: "application/fhir+json", ...(authorization ? { authorization } : {}) } });
+    const response = await fetch(url, {
+      headers: { accept: "application/fhir+json", ...(authorization ? { authorization } : {}) },
+    });
     if (response.status !== 401 || retried || !auth.onUnauthorized) return response;
     await response.body?.cancel();
     await auth.onUnauthorized();
@@ -43,7 +45,9 @@ describe("@fhir-dsl/core AuthProvider contract, structurally", () => {
     expect(await auth.getAuthorization({ url: `${server.sandbox.url}/elsewhere`, method: "GET" })).toBeUndefined();
     expect(await auth.getAuthorization({ url: `${base}-other/Patient`, method: "GET" })).toBeUndefined();
 
-    await server.revoke(((await auth.getAuthorization({ url: `${base}/Patient`, method: "GET" })) as string).slice("Bearer ".length));
+    await server.revoke(
+      ((await auth.getAuthorization({ url: `${base}/Patient`, method: "GET" })) as string).slice("Bearer ".length),
+    );
     const fhirBefore = server.sandbox.stats.fhirRequests;
     expect((await coreGet(auth, `${base}/Patient/patient-2`)).status).toBe(200);
     expect(server.sandbox.stats.fhirRequests - fhirBefore).toBe(2);

@@ -5,9 +5,19 @@ import type { AuthProvider } from "@fhir-dsl/smart";
 import FHIR from "fhirclient";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recipe, runCode } from "./recipes.js";
-import { launchSmartClient, startBackendServer, startRecordingServer, type BackendServer, type RecordingServer } from "./sandbox.js";
+import {
+  launchSmartClient,
+  startBackendServer,
+  startRecordingServer,
+  type BackendServer,
+  type RecordingServer,
+} from "./sandbox.js";
 
-type Bundle = { resourceType: "Bundle"; entry?: { resource: { id: string } }[]; link?: { relation: string; url: string }[] };
+type Bundle = {
+  resourceType: "Bundle";
+  entry?: { resource: { id: string } }[];
+  link?: { relation: string; url: string }[];
+};
 interface AuthorizedFhirClient {
   fhirBaseUrl: string;
   fhirRequest<T = any>(uri: string | URL, options?: RequestInit): Promise<T>;
@@ -30,13 +40,17 @@ afterAll(async () => {
   await Promise.all([server?.sandbox.close(), elsewhere?.close()]);
 });
 
-const run = (auth = server.newAuth()) => runCode<Ran>(recipe("fhirclient"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS);
+const run = (auth = server.newAuth()) =>
+  runCode<Ran>(recipe("fhirclient"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS);
 
 describe("fhirclient: why not FHIR.client({ serverUrl, tokenResponse })", () => {
   it("its Client sends the bearer token to a URL outside the FHIR base, on another server", async () => {
     const token = await server.newAuth().getAccessToken();
     // fhirclient's node entry: smart(req, res).client(state); a state built by hand needs no request
-    const client = FHIR({} as IncomingMessage, {} as ServerResponse).client({ serverUrl: server.sandbox.fhirBaseUrl, tokenResponse: { access_token: token } });
+    const client = FHIR({} as IncomingMessage, {} as ServerResponse).client({
+      serverUrl: server.sandbox.fhirBaseUrl,
+      tokenResponse: { access_token: token },
+    });
     elsewhere.seen.length = 0;
     await client.request(`${elsewhere.url}/other/Patient`);
     expect(elsewhere.seen[0]!.headers.authorization).toBe(`Bearer ${token}`);
@@ -73,9 +87,15 @@ describe("fhirclient: the README's AuthorizedFhirClient (FhirClient + getAuthori
 
   it("a 401 that persists after the renewal is thrown after exactly one retry (no loop)", async () => {
     let renewals = 0;
-    const auth: AuthProvider & { fetch: typeof fetch } = { getAuthorization: () => "Bearer unknown-token", onUnauthorized: () => void renewals++, fetch };
+    const auth: AuthProvider & { fetch: typeof fetch } = {
+      getAuthorization: () => "Bearer unknown-token",
+      onUnauthorized: () => void renewals++,
+      fetch,
+    };
     const fhirBefore = server.sandbox.stats.fhirRequests;
-    await expect(runCode<Ran>(recipe("fhirclient"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS)).rejects.toMatchObject({ status: 401 });
+    await expect(
+      runCode<Ran>(recipe("fhirclient"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS),
+    ).rejects.toMatchObject({ status: 401 });
     expect(renewals).toBe(1);
     expect(server.sandbox.stats.fhirRequests - fhirBefore).toBe(2);
   });
@@ -84,7 +104,10 @@ describe("fhirclient: the README's AuthorizedFhirClient (FhirClient + getAuthori
     const { fhir } = await run();
     elsewhere.seen.length = 0;
     await fhir.fhirRequest(`${elsewhere.url}/other/Patient`);
-    const foreign: Bundle = { resourceType: "Bundle", link: [{ relation: "next", url: `${elsewhere.url}/other/Observation?page=2` }] };
+    const foreign: Bundle = {
+      resourceType: "Bundle",
+      link: [{ relation: "next", url: `${elsewhere.url}/other/Observation?page=2` }],
+    };
     for await (const _page of fhir.pages(foreign));
     expect(elsewhere.seen.map((r) => r.url)).toEqual(["/other/Patient", "/other/Observation?page=2"]);
     expect(elsewhere.seen.map((r) => r.headers.authorization)).toEqual([undefined, undefined]);
@@ -96,16 +119,25 @@ describe("fhirclient: the README's AuthorizedFhirClient (FhirClient + getAuthori
       getAuthorization: ({ url }) => (url.startsWith(`${fhirBaseUrl}/`) ? "Bearer secret-under-the-base" : undefined),
       fetch,
     };
-    const code = recipe("fhirclient").replace(/^const patients[\s\S]*$/m, "const patients = undefined, observations = undefined;\n");
+    const code = recipe("fhirclient").replace(
+      /^const patients[\s\S]*$/m,
+      "const patients = undefined, observations = undefined;\n",
+    );
     const { fhir } = await runCode<Ran>(code, { auth, fhirBaseUrl }, EXPORTS);
     elsewhere.seen.length = 0;
     await expect(fhir.fhirRequest("Patient/p")).rejects.toThrow(/redirect/i);
-    expect(elsewhere.seen.map((r) => [r.url, r.headers.authorization])).toEqual([["/fhir/Patient/p", "Bearer secret-under-the-base"]]);
+    expect(elsewhere.seen.map((r) => [r.url, r.headers.authorization])).toEqual([
+      ["/fhir/Patient/p", "Bearer secret-under-the-base"],
+    ]);
   });
 
   it("with an App Launch SmartClient: the launch patient and only its Observations", async () => {
     const smart = await launchSmartClient(server.sandbox, "patient-2");
-    const { fhir, observations } = await runCode<Ran>(recipe("fhirclient"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, EXPORTS);
+    const { fhir, observations } = await runCode<Ran>(
+      recipe("fhirclient"),
+      { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl },
+      EXPORTS,
+    );
     expect(await fhir.fhirRequest(`Patient/${smart.patientId}`)).toMatchObject({ id: "patient-2" });
     expect(observations.map((o) => o.id).sort()).toEqual(["obs-patient-2-lab", "obs-patient-2-vitals"]);
   });

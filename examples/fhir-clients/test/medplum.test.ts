@@ -24,17 +24,29 @@ describe("@medplum/core MedplumClient with auth.fetch (Backend Services)", () =>
   it("README recipe runs as written: search, read, every page; one token for all of it, no Medplum login", async () => {
     const before = { ...server.sandbox.stats, tokenRequestsByGrant: { ...server.sandbox.stats.tokenRequestsByGrant } };
     const auth = server.newAuth();
-    const ran = await runCode<Ran>(recipe("@medplum/core"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum", "patients", "patient", "observations"]);
+    const ran = await runCode<Ran>(recipe("@medplum/core"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, [
+      "medplum",
+      "patients",
+      "patient",
+      "observations",
+    ]);
     expect(ran.patients.map((p) => p.id)).toEqual(["patient-1", "patient-2", "patient-3", "patient-4", "patient-5"]);
     expect(ran.patient).toMatchObject({ resourceType: "Patient", id: "patient-1" });
     expect(ran.observations).toHaveLength(10);
     // Medplum never went to its own token endpoint: the only grant is our client_credentials
     expect(server.sandbox.stats.tokenRequests - before.tokenRequests).toBe(1);
-    expect(server.sandbox.stats.tokenRequestsByGrant).toEqual({ ...before.tokenRequestsByGrant, client_credentials: (before.tokenRequestsByGrant.client_credentials ?? 0) + 1 });
+    expect(server.sandbox.stats.tokenRequestsByGrant).toEqual({
+      ...before.tokenRequestsByGrant,
+      client_credentials: (before.tokenRequestsByGrant.client_credentials ?? 0) + 1,
+    });
   });
 
   it("pages through Bundle next links with _count (each page under the FHIR base gets the token)", async () => {
-    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: server.newAuth(), fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    const { medplum } = await runCode<Ran>(
+      recipe("@medplum/core"),
+      { auth: server.newAuth(), fhirBaseUrl: server.sandbox.fhirBaseUrl },
+      ["medplum"],
+    );
     const fhirBefore = server.sandbox.stats.fhirRequests;
     const sizes: number[] = [];
     const ids: string[] = [];
@@ -47,12 +59,16 @@ describe("@medplum/core MedplumClient with auth.fetch (Backend Services)", () =>
     expect(server.sandbox.stats.fhirRequests - fhirBefore).toBe(4);
     // the bundle helper follows the same links
     const bundle = await medplum.search("Observation", { _count: 4 });
-    expect(bundle.link?.find((l) => l.relation === "next")?.url).toMatch(new RegExp(`^${server.sandbox.fhirBaseUrl}/Observation\\?`));
+    expect(bundle.link?.find((l) => l.relation === "next")?.url).toMatch(
+      new RegExp(`^${server.sandbox.fhirBaseUrl}/Observation\\?`),
+    );
   });
 
   it("recovers after the token is revoked on the server: one 401, a new token, the retry succeeds (E20)", async () => {
     const auth = server.newAuth();
-    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth, fhirBaseUrl: server.sandbox.fhirBaseUrl }, [
+      "medplum",
+    ]);
     const revoked = await auth.getAccessToken();
     await server.revoke(revoked);
     const stats = { tokens: server.sandbox.stats.tokensIssued, fhir: server.sandbox.stats.fhirRequests };
@@ -69,7 +85,11 @@ describe("@medplum/core MedplumClient with auth.fetch (Backend Services)", () =>
 describe("@medplum/core MedplumClient with a SmartClient's fetch (App Launch)", () => {
   it("reads the launch patient and its Observations with the patient-scoped token", async () => {
     const smart = await launchSmartClient(server.sandbox, "patient-2");
-    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    const { medplum } = await runCode<Ran>(
+      recipe("@medplum/core"),
+      { auth: smart, fhirBaseUrl: server.sandbox.fhirBaseUrl },
+      ["medplum"],
+    );
     expect(await medplum.readResource("Patient", smart.patientId!)).toMatchObject({ id: "patient-2" });
     const observations = await medplum.searchResources("Observation", { patient: smart.patientId!, _count: 1 });
     expect(observations.map((o) => o.subject?.reference)).toEqual(["Patient/patient-2"]);
@@ -78,8 +98,15 @@ describe("@medplum/core MedplumClient with a SmartClient's fetch (App Launch)", 
   it("a grant revoked on the server ends in reauthorization_required; Medplum's retries of the thrown error send the dead refresh token once", async () => {
     const smart = await launchSmartClient(server.sandbox, "patient-3");
     let fetchCalls = 0;
-    const counted = { getAuthorization: smart.getAuthorization.bind(smart), fetch: ((input, init) => (fetchCalls++, smart.fetch(input, init))) as typeof fetch };
-    const { medplum } = await runCode<Ran>(recipe("@medplum/core"), { auth: counted, fhirBaseUrl: server.sandbox.fhirBaseUrl }, ["medplum"]);
+    const counted = {
+      getAuthorization: smart.getAuthorization.bind(smart),
+      fetch: ((input, init) => (fetchCalls++, smart.fetch(input, init))) as typeof fetch,
+    };
+    const { medplum } = await runCode<Ran>(
+      recipe("@medplum/core"),
+      { auth: counted, fhirBaseUrl: server.sandbox.fhirBaseUrl },
+      ["medplum"],
+    );
     await medplum.readResource("Patient", "patient-3");
     // revoked by someone else (an admin, the EHR): oidc-provider ends the whole grant, refresh token included
     const smartConfig = await discoverSmartConfiguration(server.sandbox.fhirBaseUrl);

@@ -26,7 +26,11 @@ describe("packages/smart README (issue 19)", () => {
     process.env.PRIVATE_KEY = server.privateKeyPem;
     try {
       const code = headline.replaceAll("https://fhir.example.com/r4", server.sandbox.fhirBaseUrl);
-      const { res, patients } = await runCode<{ res: Response; patients: { resourceType: string; entry: unknown[] } }>(code, undefined, ["res", "patients"]);
+      const { res, patients } = await runCode<{ res: Response; patients: { resourceType: string; entry: unknown[] } }>(
+        code,
+        undefined,
+        ["res", "patients"],
+      );
       expect(res.status).toBe(200);
       expect(patients).toMatchObject({ resourceType: "Bundle" });
       expect(patients.entry).toHaveLength(5);
@@ -39,8 +43,12 @@ describe("packages/smart README (issue 19)", () => {
   // The recipes are written out as test/readme-recipes/*.ts, which `pnpm --filter @example/fhir-clients typecheck`
   // compiles with `auth` typed as either provider; a README edit fails here until `vitest -u` rewrites them.
   it.each(CLIENTS)("the %s recipe, as type-checked in test/readme-recipes, is the README's", async (name) => {
-    const imports = recipe(name).split("\n").filter((l) => l.startsWith("import "));
-    const body = recipe(name).split("\n").filter((l) => !l.startsWith("import "));
+    const imports = recipe(name)
+      .split("\n")
+      .filter((l) => l.startsWith("import "));
+    const body = recipe(name)
+      .split("\n")
+      .filter((l) => !l.startsWith("import "));
     const prelude = [
       "// Written by readme.test.ts from packages/smart/README.md: do not edit (vitest -u rewrites it).",
       'import type { BackendServicesAuth, SmartClient } from "@fhir-dsl/smart";',

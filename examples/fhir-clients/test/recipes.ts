@@ -25,7 +25,9 @@ export function tsBlocks(section: string): string[] {
 
 /** The block of "Using it with a FHIR client" that imports `moduleName`. */
 export function recipe(moduleName: string): string {
-  const blocks = tsBlocks(readmeSection("Using it with a FHIR client")).filter((b) => b.includes(`from "${moduleName}"`));
+  const blocks = tsBlocks(readmeSection("Using it with a FHIR client")).filter((b) =>
+    b.includes(`from "${moduleName}"`),
+  );
   if (blocks.length !== 1) throw new Error(`expected one recipe importing ${moduleName}, found ${blocks.length}`);
   return blocks[0]!;
 }

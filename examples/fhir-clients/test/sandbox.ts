@@ -56,8 +56,13 @@ export async function launchSmartClient(sandbox: Sandbox, patient: string): Prom
   const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
   const codeVerifier = generateCodeVerifier();
   const url = buildAuthorizeUrl({
-    smartConfig, ...APP, scope: "launch patient/Patient.rs patient/Observation.rs offline_access", state: generateState(),
-    codeChallenge: await codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl, launch: sandbox.createLaunch({ patient }),
+    smartConfig,
+    ...APP,
+    scope: "launch patient/Patient.rs patient/Observation.rs offline_access",
+    state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    aud: sandbox.fhirBaseUrl,
+    launch: sandbox.createLaunch({ patient }),
   });
   const code = (await sandbox.authorize(url)).searchParams.get("code")!;
   const tokens = await exchangeCode({ smartConfig, ...APP, code, codeVerifier });
@@ -83,7 +88,9 @@ export async function startRecordingServer(): Promise<RecordingServer> {
       res.writeHead(302, { location: `/elsewhere/${req.url.slice("/fhir/".length)}` }).end();
       return;
     }
-    res.writeHead(200, { "content-type": "application/fhir+json" }).end(JSON.stringify({ resourceType: "Bundle", type: "searchset", entry: [] }));
+    res
+      .writeHead(200, { "content-type": "application/fhir+json" })
+      .end(JSON.stringify({ resourceType: "Bundle", type: "searchset", entry: [] }));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;

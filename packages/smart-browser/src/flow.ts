@@ -9,7 +9,14 @@ import {
 } from "@fhir-dsl/smart";
 import { WebStorageLaunchStateStore } from "./launch-state-store.js";
 import { WebStorageTokenStore } from "./token-store.js";
-import { corrupt, keysUnder, parseObject, resolveWebStorage, storageCall, type WebStorageOptions } from "./web-storage.js";
+import {
+  corrupt,
+  keysUnder,
+  parseObject,
+  resolveWebStorage,
+  storageCall,
+  type WebStorageOptions,
+} from "./web-storage.js";
 
 /** The part of `window.location` the flow uses (injectable for tests). */
 export interface BrowserLocation {
@@ -23,7 +30,10 @@ export interface BrowserHistory {
   replaceState(data: unknown, unused: string, url?: string | URL | null): void;
 }
 
-type LaunchPassThrough = Omit<SmartLaunchOptions, "redirectUri" | "scope" | "stateStore" | "tokenStore" | "storeKey" | "allowUnboundState" | "authorizeMethod">;
+type LaunchPassThrough = Omit<
+  SmartLaunchOptions,
+  "redirectUri" | "scope" | "stateStore" | "tokenStore" | "storeKey" | "allowUnboundState" | "authorizeMethod"
+>;
 
 /** Options of `authorize`, `ready` and `signOut`: pass the same object to each. */
 export interface BrowserAppOptions extends LaunchPassThrough, Omit<WebStorageOptions, "clientId"> {
@@ -47,21 +57,47 @@ const BINDING_KEY = "binding";
 const STORE_KEY = "session";
 
 function environment(who: string, options: BrowserAppOptions) {
-  if (typeof options !== "object" || options === null || typeof options.clientId !== "string" || options.clientId.length === 0) {
+  if (
+    typeof options !== "object" ||
+    options === null ||
+    typeof options.clientId !== "string" ||
+    options.clientId.length === 0
+  ) {
     throw new TypeError(`${who} needs { clientId } (and scope for authorize)`);
   }
   const { storage, prefix } = resolveWebStorage(who, options);
   const location = options.location ?? globalThis.location;
   const history = options.history ?? globalThis.history;
-  if (typeof location?.href !== "string") throw new TypeError(`${who} found no window.location here: pass options.location`);
+  if (typeof location?.href !== "string")
+    throw new TypeError(`${who} found no window.location here: pass options.location`);
   const stores = { storage, prefix, clientId: undefined };
-  return { storage, prefix, location, history, states: new WebStorageLaunchStateStore({ ...stores, now: options.now }), tokens: new WebStorageTokenStore(stores) };
+  return {
+    storage,
+    prefix,
+    location,
+    history,
+    states: new WebStorageLaunchStateStore({ ...stores, now: options.now }),
+    tokens: new WebStorageTokenStore(stores),
+  };
 }
 
-function smartLaunch(options: BrowserAppOptions, env: ReturnType<typeof environment>, scope: string, redirectUri: string): SmartLaunch {
+function smartLaunch(
+  options: BrowserAppOptions,
+  env: ReturnType<typeof environment>,
+  scope: string,
+  redirectUri: string,
+): SmartLaunch {
   const { location: _l, history: _h, storage: _s, prefix: _p, ...rest } = options;
   // checklist 2.9, E11: GET only (a page navigates), PKCE S256 always (SmartLaunch never sends plain)
-  return new SmartLaunch({ ...rest, scope, redirectUri, stateStore: env.states, tokenStore: env.tokens, storeKey: () => STORE_KEY, authorizeMethod: "GET" });
+  return new SmartLaunch({
+    ...rest,
+    scope,
+    redirectUri,
+    stateStore: env.states,
+    tokenStore: env.tokens,
+    storeKey: () => STORE_KEY,
+    authorizeMethod: "GET",
+  });
 }
 
 /**
@@ -73,7 +109,8 @@ function smartLaunch(options: BrowserAppOptions, env: ReturnType<typeof environm
  */
 export async function authorize(options: BrowserAppOptions): Promise<string> {
   const env = environment("authorize", options);
-  if (typeof options.scope !== "string") throw new TypeError("authorize needs scope, e.g. \"launch openid fhirUser patient/*.rs\"");
+  if (typeof options.scope !== "string")
+    throw new TypeError('authorize needs scope, e.g. "launch openid fhirUser patient/*.rs"');
   const page = new URL(env.location.href);
   const redirectUri = options.redirectUri ?? new URL(".", page).href;
   const launch = smartLaunch(options, env, options.scope, redirectUri);
@@ -105,7 +142,12 @@ export async function ready(options: BrowserAppOptions): Promise<SmartClient> {
   const launch = smartLaunch(options, env, options.scope ?? "openid", options.redirectUri ?? new URL(".", page).href);
   const client = await launch.handleCallback(callback, { session: binding(env, false), storeKey: STORE_KEY });
   await client.getToken(); // the token is in storage before the app can reload
-  const info = JSON.stringify({ v: 1, fhirBaseUrl: client.fhirBaseUrl, smartConfig: client.smartConfig, scope: String(client.token?.original_scope ?? client.token?.scope ?? "") });
+  const info = JSON.stringify({
+    v: 1,
+    fhirBaseUrl: client.fhirBaseUrl,
+    smartConfig: client.smartConfig,
+    scope: String(client.token?.original_scope ?? client.token?.scope ?? ""),
+  });
   const name = env.prefix + CLIENT_KEY;
   storageCall(name, "write", () => env.storage.setItem(name, info));
   return client;
@@ -117,11 +159,27 @@ async function resume(options: BrowserAppOptions, env: ReturnType<typeof environ
   const text = storageCall(name, "read", () => env.storage.getItem(name));
   if (text === null) throw reauthorize("No SMART session in this browser tab: open the app from its launch page");
   const info = parseObject(text);
-  if (info?.v !== 1 || typeof info.fhirBaseUrl !== "string" || typeof info.smartConfig !== "object" || info.smartConfig === null || typeof info.scope !== "string") {
+  if (
+    info?.v !== 1 ||
+    typeof info.fhirBaseUrl !== "string" ||
+    typeof info.smartConfig !== "object" ||
+    info.smartConfig === null ||
+    typeof info.scope !== "string"
+  ) {
     storageCall(name, "remove", () => env.storage.removeItem(name));
     throw corrupt(name, "not a session this library wrote");
   }
-  const { location: _l, history: _h, storage: _s, prefix: _p, scope: _scope, redirectUri: _r, trustedIssuers: _t, discovery: _d, ...rest } = options;
+  const {
+    location: _l,
+    history: _h,
+    storage: _s,
+    prefix: _p,
+    scope: _scope,
+    redirectUri: _r,
+    trustedIssuers: _t,
+    discovery: _d,
+    ...rest
+  } = options;
   const client = await SmartClient.restore({
     ...rest,
     smartConfig: info.smartConfig as SmartConfiguration,
@@ -130,7 +188,8 @@ async function resume(options: BrowserAppOptions, env: ReturnType<typeof environ
     tokenStore: env.tokens,
     storeKey: STORE_KEY,
   });
-  if (client === undefined) throw reauthorize("The SMART session of this tab has ended: open the app from its launch page");
+  if (client === undefined)
+    throw reauthorize("The SMART session of this tab has ended: open the app from its launch page");
   const expiresAt = client.token?.expires_at;
   if (expiresAt === undefined || expiresAt > (options.now ?? Date.now)()) return client;
   if (!client.canRefresh) {
@@ -163,4 +222,5 @@ function binding(env: ReturnType<typeof environment>, create: boolean): string |
   return fresh;
 }
 
-const reauthorize = (message: string) => new SmartAuthError(message, { code: SmartAuthErrorCode.ReauthorizationRequired });
+const reauthorize = (message: string) =>
+  new SmartAuthError(message, { code: SmartAuthErrorCode.ReauthorizationRequired });

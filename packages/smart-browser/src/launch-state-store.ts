@@ -1,5 +1,12 @@
 import { SmartAuthError, SmartAuthErrorCode, type LaunchRecord, type LaunchStateStore } from "@fhir-dsl/smart";
-import { corrupt, keysUnder, parseObject, resolveWebStorage, storageCall, type WebStorageOptions } from "./web-storage.js";
+import {
+  corrupt,
+  keysUnder,
+  parseObject,
+  resolveWebStorage,
+  storageCall,
+  type WebStorageOptions,
+} from "./web-storage.js";
 
 const FORMAT_VERSION = 1;
 const REQUIRED = ["state", "codeVerifier", "redirectUri", "fhirBaseUrl", "clientId", "scope"] as const;
@@ -16,9 +23,12 @@ export interface WebStorageLaunchStateStoreOptions extends WebStorageOptions {
 function invalidRecord(value: unknown, state: string): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a launch record";
   const r = value as Record<string, unknown>;
-  for (const name of REQUIRED) if (typeof r[name] !== "string" || (r[name] as string).length === 0) return `${name} must be a non-empty string`;
-  for (const name of OPTIONAL) if (r[name] !== undefined && typeof r[name] !== "string") return `${name} must be a string`;
-  if (typeof r.smartConfig !== "object" || r.smartConfig === null || Array.isArray(r.smartConfig)) return "smartConfig must be an object";
+  for (const name of REQUIRED)
+    if (typeof r[name] !== "string" || (r[name] as string).length === 0) return `${name} must be a non-empty string`;
+  for (const name of OPTIONAL)
+    if (r[name] !== undefined && typeof r[name] !== "string") return `${name} must be a string`;
+  if (typeof r.smartConfig !== "object" || r.smartConfig === null || Array.isArray(r.smartConfig))
+    return "smartConfig must be an object";
   if (typeof r.createdAt !== "number" || !Number.isFinite(r.createdAt)) return "createdAt must be a number";
   // a record copied under another state's key must not complete that state's callback (checklist 2.3, E12)
   return r.state === state ? undefined : "stored under another state";
@@ -41,7 +51,8 @@ export class WebStorageLaunchStateStore implements LaunchStateStore {
   constructor(options: WebStorageLaunchStateStoreOptions) {
     const { storage, prefix } = resolveWebStorage("WebStorageLaunchStateStore", options);
     const max = options.maxEntries ?? 16;
-    if (!Number.isInteger(max) || max < 1) throw new TypeError("WebStorageLaunchStateStore needs maxEntries as a positive integer");
+    if (!Number.isInteger(max) || max < 1)
+      throw new TypeError("WebStorageLaunchStateStore needs maxEntries as a positive integer");
     this.#storage = storage;
     this.#now = options.now ?? Date.now;
     this.#max = max;
@@ -52,7 +63,10 @@ export class WebStorageLaunchStateStore implements LaunchStateStore {
     const name = this.prefix + state;
     const waiting = this.sweep().filter((key) => key !== name);
     if (waiting.length >= this.#max) {
-      throw new SmartAuthError(`${this.#max} launches are waiting for their callback in this storage: finish or let them expire first`, { code: SmartAuthErrorCode.LaunchLimit });
+      throw new SmartAuthError(
+        `${this.#max} launches are waiting for their callback in this storage: finish or let them expire first`,
+        { code: SmartAuthErrorCode.LaunchLimit },
+      );
     }
     const text = JSON.stringify({ v: FORMAT_VERSION, until: this.#now() + ttlMs, record });
     storageCall(name, "write", () => this.#storage.setItem(name, text));
@@ -69,7 +83,11 @@ export class WebStorageLaunchStateStore implements LaunchStateStore {
     if (text === null) return undefined;
     const envelope = parseObject(text);
     const reason =
-      envelope === undefined ? "not a JSON object" : envelope.v !== FORMAT_VERSION || typeof envelope.until !== "number" ? "unknown format version" : invalidRecord(envelope.record, state);
+      envelope === undefined
+        ? "not a JSON object"
+        : envelope.v !== FORMAT_VERSION || typeof envelope.until !== "number"
+          ? "unknown format version"
+          : invalidRecord(envelope.record, state);
     if (reason !== undefined) throw corrupt(name, reason);
     return (envelope!.until as number) > this.#now() ? (envelope!.record as LaunchRecord) : undefined;
   }

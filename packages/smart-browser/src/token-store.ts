@@ -8,10 +8,13 @@ const optional = (value: unknown, type: string) => value === undefined || typeof
 function invalidToken(value: unknown): string | undefined {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return "not a token object";
   const t = value as Record<string, unknown>;
-  if (typeof t.access_token !== "string" || t.access_token.length === 0) return "access_token must be a non-empty string";
+  if (typeof t.access_token !== "string" || t.access_token.length === 0)
+    return "access_token must be a non-empty string";
   if (typeof t.token_type !== "string") return "token_type must be a string";
-  if (t.expires_at !== undefined && (typeof t.expires_at !== "number" || !Number.isFinite(t.expires_at))) return "expires_at must be a finite number";
-  for (const name of ["refresh_token", "id_token", "scope", "patient", "encounter"]) if (!optional(t[name], "string")) return `${name} must be a string`;
+  if (t.expires_at !== undefined && (typeof t.expires_at !== "number" || !Number.isFinite(t.expires_at)))
+    return "expires_at must be a finite number";
+  for (const name of ["refresh_token", "id_token", "scope", "patient", "encounter"])
+    if (!optional(t[name], "string")) return `${name} must be a string`;
   return undefined;
 }
 
@@ -37,7 +40,12 @@ export class WebStorageTokenStore implements TokenStore {
     const text = storageCall(name, "read", () => this.#storage.getItem(name));
     if (text === null) return undefined;
     const envelope = parseObject(text);
-    const reason = envelope === undefined ? "not a JSON object" : envelope.v !== FORMAT_VERSION ? "unknown format version" : invalidToken(envelope.token);
+    const reason =
+      envelope === undefined
+        ? "not a JSON object"
+        : envelope.v !== FORMAT_VERSION
+          ? "unknown format version"
+          : invalidToken(envelope.token);
     if (reason === undefined) return envelope!.token as StoredToken;
     storageCall(name, "remove", () => this.#storage.removeItem(name));
     throw corrupt(name, reason);
@@ -46,12 +54,19 @@ export class WebStorageTokenStore implements TokenStore {
   async set(key: string, value: StoredToken): Promise<void> {
     const name = this.prefix + key;
     const reason = invalidToken(value);
-    if (reason !== undefined) throw new TokenStoreError(`Cannot store under Web Storage key "${name}": ${reason}`, { code: TokenStoreErrorCode.InvalidValue, key: name });
+    if (reason !== undefined)
+      throw new TokenStoreError(`Cannot store under Web Storage key "${name}": ${reason}`, {
+        code: TokenStoreErrorCode.InvalidValue,
+        key: name,
+      });
     let text: string;
     try {
       text = JSON.stringify({ v: FORMAT_VERSION, token: value });
     } catch {
-      throw new TokenStoreError(`Cannot store under Web Storage key "${name}": the token is not JSON-serialisable`, { code: TokenStoreErrorCode.InvalidValue, key: name });
+      throw new TokenStoreError(`Cannot store under Web Storage key "${name}": the token is not JSON-serialisable`, {
+        code: TokenStoreErrorCode.InvalidValue,
+        key: name,
+      });
     }
     storageCall(name, "write", () => this.#storage.setItem(name, text));
   }

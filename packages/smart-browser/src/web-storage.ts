@@ -14,11 +14,17 @@ export interface WebStorageOptions {
 }
 
 /** The storage and prefix of `options`, or a TypeError saying what to pass. */
-export function resolveWebStorage(who: string, options: WebStorageOptions | undefined): { storage: Storage; prefix: string } {
-  if (typeof options !== "object" || options === null) throw new TypeError(`${who} takes { clientId } or { prefix }, and optionally { storage }`);
+export function resolveWebStorage(
+  who: string,
+  options: WebStorageOptions | undefined,
+): { storage: Storage; prefix: string } {
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`${who} takes { clientId } or { prefix }, and optionally { storage }`);
   const { clientId, prefix } = options;
-  if (prefix !== undefined && (typeof prefix !== "string" || prefix.length === 0)) throw new TypeError(`${who} needs prefix as a non-empty string`);
-  if (prefix === undefined && (typeof clientId !== "string" || clientId.length === 0)) throw new TypeError(`${who} needs clientId (or prefix) as a non-empty string`);
+  if (prefix !== undefined && (typeof prefix !== "string" || prefix.length === 0))
+    throw new TypeError(`${who} needs prefix as a non-empty string`);
+  if (prefix === undefined && (typeof clientId !== "string" || clientId.length === 0))
+    throw new TypeError(`${who} needs clientId (or prefix) as a non-empty string`);
   let storage = options.storage;
   if (storage === undefined) {
     try {
@@ -27,7 +33,11 @@ export function resolveWebStorage(who: string, options: WebStorageOptions | unde
       storage = undefined; // a sandboxed iframe or blocked storage throws SecurityError on access
     }
   }
-  if (typeof storage?.getItem !== "function" || typeof storage.setItem !== "function" || typeof storage.removeItem !== "function") {
+  if (
+    typeof storage?.getItem !== "function" ||
+    typeof storage.setItem !== "function" ||
+    typeof storage.removeItem !== "function"
+  ) {
     throw new TypeError(`${who} found no sessionStorage here: pass options.storage (any Web Storage)`);
   }
   return { storage, prefix: prefix ?? defaultPrefix(clientId as string) };
@@ -36,7 +46,9 @@ export function resolveWebStorage(who: string, options: WebStorageOptions | unde
 export const defaultPrefix = (clientId: string): string => `smart:${clientId}:`;
 
 const isQuota = (error: unknown): boolean =>
-  typeof error === "object" && error !== null && ((error as { name?: unknown }).name === "QuotaExceededError" || (error as { code?: unknown }).code === 22);
+  typeof error === "object" &&
+  error !== null &&
+  ((error as { name?: unknown }).name === "QuotaExceededError" || (error as { code?: unknown }).code === 22);
 
 /** Run one storage call; its failure becomes a TokenStoreError naming the key (never the value). */
 export function storageCall<T>(key: string, action: string, call: () => T): T {
@@ -45,7 +57,9 @@ export function storageCall<T>(key: string, action: string, call: () => T): T {
   } catch (cause) {
     const quota = isQuota(cause);
     throw new TokenStoreError(
-      quota ? `Web Storage is full: could not ${action} "${key}" (QuotaExceededError)` : `Web Storage refused to ${action} "${key}"`,
+      quota
+        ? `Web Storage is full: could not ${action} "${key}" (QuotaExceededError)`
+        : `Web Storage refused to ${action} "${key}"`,
       { code: TokenStoreErrorCode.Unavailable, key, retryable: false, cause },
     );
   }
@@ -57,7 +71,7 @@ export function keysUnder(storage: Storage, prefix: string): string[] {
   const length = storageCall(prefix, "list keys under", () => storage.length);
   for (let i = 0; i < length; i++) {
     const key = storage.key(i);
-    if (key !== null && key.startsWith(prefix)) keys.push(key);
+    if (key?.startsWith(prefix)) keys.push(key);
   }
   return keys;
 }
@@ -66,7 +80,9 @@ export function keysUnder(storage: Storage, prefix: string): string[] {
 export function parseObject(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === "object" && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }

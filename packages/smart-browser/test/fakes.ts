@@ -15,7 +15,8 @@ export class MemoryStorage implements Storage {
   }
   setItem(key: string, value: string): void {
     const used = [...this.#items].reduce((n, [k, v]) => n + (k === key ? 0 : k.length + v.length), 0);
-    if (used + key.length + value.length > this.quota) throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
+    if (used + key.length + value.length > this.quota)
+      throw new DOMException("The quota has been exceeded.", "QuotaExceededError");
     this.#items.set(key, String(value));
   }
   removeItem(key: string): void {

@@ -67,12 +67,17 @@ describe("authorize() and ready() against the sandbox", () => {
 
   it("standalone launch against fhirBaseUrl; an untrusted iss on the launch page is refused before anything is stored or navigated (E15)", async () => {
     const t = tab();
-    const url = await authorize(t.options({ fhirBaseUrl: sandbox.fhirBaseUrl, scope: "openid fhirUser launch/patient patient/*.rs" }));
+    const url = await authorize(
+      t.options({ fhirBaseUrl: sandbox.fhirBaseUrl, scope: "openid fhirUser launch/patient patient/*.rs" }),
+    );
     expect(new URL(url).searchParams.has("launch")).toBe(false);
     const client = await ready(t.options({ location: t.win.visit((await sandbox.authorize(url)).href).location }));
     expect(client.patientId).toEqual(expect.any(String));
 
-    const evil = tab(new MemoryStorage(), `${APP}launch.html?iss=${encodeURIComponent("https://evil.example/fhir")}&launch=x`);
+    const evil = tab(
+      new MemoryStorage(),
+      `${APP}launch.html?iss=${encodeURIComponent("https://evil.example/fhir")}&launch=x`,
+    );
     await expect(authorize(evil.options())).rejects.toMatchObject({ code: SmartAuthErrorCode.UntrustedIssuer });
     expect(evil.win.assigned).toEqual([]);
   });
@@ -98,15 +103,19 @@ describe("authorize() and ready() against the sandbox", () => {
     expect(t.storage.getItem("smart:browser-app:token:session")).toContain(resumed.token!.refresh_token!);
 
     const noRefresh = tab();
-    const url = await authorize(noRefresh.options({ fhirBaseUrl: sandbox.fhirBaseUrl, scope: "openid fhirUser launch/patient patient/*.rs" }));
+    const url = await authorize(
+      noRefresh.options({ fhirBaseUrl: sandbox.fhirBaseUrl, scope: "openid fhirUser launch/patient patient/*.rs" }),
+    );
     await ready(noRefresh.options({ location: noRefresh.win.visit((await sandbox.authorize(url)).href).location }));
-    await expect(ready(noRefresh.options({ location: noRefresh.win.visit(APP).location, now: () => later }))).rejects.toMatchObject({
+    await expect(
+      ready(noRefresh.options({ location: noRefresh.win.visit(APP).location, now: () => later })),
+    ).rejects.toMatchObject({
       code: SmartAuthErrorCode.ReauthorizationRequired,
     });
     expect(noRefresh.storage.getItem("smart:browser-app:token:session")).toBeNull();
   });
 
-  it("\"back\" to the callback URL replays nothing: invalid_state, no token request, the stored session still usable (checklist 2.3, E12)", async () => {
+  it('"back" to the callback URL replays nothing: invalid_state, no token request, the stored session still usable (checklist 2.3, E12)', async () => {
     const t = tab();
     const callback = await launchToCallback(t);
     const client = await ready(t.options({ location: t.win.visit(callback).location }));
@@ -125,7 +134,8 @@ describe("authorize() and ready() against the sandbox", () => {
     const tabs = [tab(shared), tab(shared), tab(shared)];
     const callbacks = await Promise.all(tabs.map((t, i) => launchToCallback(t, `patient-${i + 1}`)));
     const clients = [];
-    for (const i of [2, 0, 1]) clients[i] = await ready(tabs[i]!.options({ location: tabs[i]!.win.visit(callbacks[i]!).location }));
+    for (const i of [2, 0, 1])
+      clients[i] = await ready(tabs[i]!.options({ location: tabs[i]!.win.visit(callbacks[i]!).location }));
     expect(clients.map((c) => c.patientId)).toEqual(["patient-1", "patient-2", "patient-3"]);
   });
 
@@ -133,7 +143,9 @@ describe("authorize() and ready() against the sandbox", () => {
     const t = tab();
     sandbox.faults.denyNextAuthorization("access_denied");
     const callback = await launchToCallback(t);
-    await expect(ready(t.options({ location: t.win.visit(callback).location }))).rejects.toMatchObject({ code: SmartAuthErrorCode.AuthorizationDenied });
+    await expect(ready(t.options({ location: t.win.visit(callback).location }))).rejects.toMatchObject({
+      code: SmartAuthErrorCode.AuthorizationDenied,
+    });
     expect(t.win.href).toBe(APP);
   });
 
@@ -145,7 +157,9 @@ describe("authorize() and ready() against the sandbox", () => {
     expect(sandbox.stats.revocations).toBeGreaterThanOrEqual(1);
     expect(t.storage.length).toBe(1);
     expect(t.storage.getItem("other-app:keep")).toBe("1");
-    await expect(ready(t.options({ location: t.win.visit(APP).location }))).rejects.toMatchObject({ code: SmartAuthErrorCode.ReauthorizationRequired });
+    await expect(ready(t.options({ location: t.win.visit(APP).location }))).rejects.toMatchObject({
+      code: SmartAuthErrorCode.ReauthorizationRequired,
+    });
   });
 
   it("a launch page opened with ?iss= only starts a standalone launch against that (trusted) iss", async () => {
@@ -166,8 +180,10 @@ describe("authorize() and ready() against the sandbox", () => {
 
   it("a tampered stored session is a typed error and removed, never a crash", async () => {
     const t = tab();
-    t.storage.setItem("smart:browser-app:client", "{\"v\":1,\"fhirBaseUrl\":3}");
-    await expect(ready(t.options({ location: t.win.visit(APP).location }))).rejects.toMatchObject({ code: "store_corrupt_value" });
+    t.storage.setItem("smart:browser-app:client", '{"v":1,"fhirBaseUrl":3}');
+    await expect(ready(t.options({ location: t.win.visit(APP).location }))).rejects.toMatchObject({
+      code: "store_corrupt_value",
+    });
     expect(t.storage.getItem("smart:browser-app:client")).toBeNull();
   });
 });

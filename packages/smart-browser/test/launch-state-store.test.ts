@@ -11,7 +11,11 @@ const record = (state: string, extra: Partial<LaunchRecord> = {}): LaunchRecord 
   nonce: "n1",
   redirectUri: "https://app.example/",
   fhirBaseUrl: "https://ehr.example/fhir",
-  smartConfig: { issuer: "https://ehr.example/auth", authorization_endpoint: "https://ehr.example/auth/authorize", token_endpoint: "https://ehr.example/auth/token" } as LaunchRecord["smartConfig"],
+  smartConfig: {
+    issuer: "https://ehr.example/auth",
+    authorization_endpoint: "https://ehr.example/auth/authorize",
+    token_endpoint: "https://ehr.example/auth/token",
+  } as LaunchRecord["smartConfig"],
   clientId: "app",
   scope: "launch openid",
   session: "binding",
@@ -37,8 +41,11 @@ describe("WebStorageLaunchStateStore", () => {
   it("parallel launches keep their own records under per-state keys (E12: tabs never overwrite each other)", async () => {
     const { store } = setup();
     const states = Array.from({ length: 10 }, (_, i) => `state-${i}`);
-    await Promise.all(states.map((s) => store.put(s, record(s, { codeVerifier: `verifier-${s}`.padEnd(43, "x") }), 60_000)));
-    for (const s of [...states].reverse()) expect((await store.take(s))?.codeVerifier).toBe(`verifier-${s}`.padEnd(43, "x"));
+    await Promise.all(
+      states.map((s) => store.put(s, record(s, { codeVerifier: `verifier-${s}`.padEnd(43, "x") }), 60_000)),
+    );
+    for (const s of [...states].reverse())
+      expect((await store.take(s))?.codeVerifier).toBe(`verifier-${s}`.padEnd(43, "x"));
   });
 
   it("an expired record is never returned, and the next put sweeps expired and unreadable ones", async () => {
@@ -63,11 +70,32 @@ describe("WebStorageLaunchStateStore", () => {
     const tampered = fc.oneof(
       fc.string(),
       fc.jsonValue().map((r) => JSON.stringify({ v: 1, until: 9e15, record: r })),
-      fc.constantFrom("state", "codeVerifier", "redirectUri", "fhirBaseUrl", "clientId", "scope", "smartConfig", "createdAt", "nonce").chain((field) =>
-        fc.oneof(fc.integer(), fc.constant(null), fc.constant([]), fc.constant("")).map((value) => JSON.stringify({ v: 1, until: 9e15, record: { ...record("s"), codeVerifier: "secret-verifier-value-".padEnd(43, "x"), [field]: value } })),
-      ),
+      fc
+        .constantFrom(
+          "state",
+          "codeVerifier",
+          "redirectUri",
+          "fhirBaseUrl",
+          "clientId",
+          "scope",
+          "smartConfig",
+          "createdAt",
+          "nonce",
+        )
+        .chain((field) =>
+          fc.oneof(fc.integer(), fc.constant(null), fc.constant([]), fc.constant("")).map((value) =>
+            JSON.stringify({
+              v: 1,
+              until: 9e15,
+              record: { ...record("s"), codeVerifier: "secret-verifier-value-".padEnd(43, "x"), [field]: value },
+            }),
+          ),
+        ),
       // a record copied under another state's key
-      fc.string({ minLength: 1 }).filter((s) => s !== "s").map((other) => JSON.stringify({ v: 1, until: 9e15, record: record(other) })),
+      fc
+        .string({ minLength: 1 })
+        .filter((s) => s !== "s")
+        .map((other) => JSON.stringify({ v: 1, until: 9e15, record: record(other) })),
     );
     await fc.assert(
       fc.asyncProperty(tampered, async (text) => {

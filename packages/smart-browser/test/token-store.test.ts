@@ -36,9 +36,19 @@ describe("WebStorageTokenStore", () => {
       fc.string(),
       fc.json(),
       fc.jsonValue().map((token) => JSON.stringify({ v: 1, token })),
-      fc.record({ access_token: fc.oneof(fc.integer(), fc.constant(""), fc.constant(null)), token_type: fc.string() }).map((token) => JSON.stringify({ v: 1, token })),
-      fc.record({ access_token: fc.constant("at-secret-value"), token_type: fc.constant("Bearer"), expires_at: fc.oneof(fc.string(), fc.constant(null)) }).map((token) => JSON.stringify({ v: 1, token })),
-      fc.integer({ min: 2 }).map((v) => JSON.stringify({ v, token: { access_token: "at-secret-value", token_type: "Bearer" } })),
+      fc
+        .record({ access_token: fc.oneof(fc.integer(), fc.constant(""), fc.constant(null)), token_type: fc.string() })
+        .map((token) => JSON.stringify({ v: 1, token })),
+      fc
+        .record({
+          access_token: fc.constant("at-secret-value"),
+          token_type: fc.constant("Bearer"),
+          expires_at: fc.oneof(fc.string(), fc.constant(null)),
+        })
+        .map((token) => JSON.stringify({ v: 1, token })),
+      fc
+        .integer({ min: 2 })
+        .map((v) => JSON.stringify({ v, token: { access_token: "at-secret-value", token_type: "Bearer" } })),
     );
     await fc.assert(
       fc.asyncProperty(bad, async (text) => {
@@ -63,7 +73,11 @@ describe("WebStorageTokenStore", () => {
     const tokens = new WebStorageTokenStore({ clientId: "app", storage: new MemoryStorage(200) });
     const error = await tokens.set("session", sampleToken()).catch((e: unknown) => e);
     expect(TokenStoreError.is(error)).toBe(true);
-    expect(error).toMatchObject({ code: TokenStoreErrorCode.Unavailable, retryable: false, key: "smart:app:token:session" });
+    expect(error).toMatchObject({
+      code: TokenStoreErrorCode.Unavailable,
+      retryable: false,
+      key: "smart:app:token:session",
+    });
     expect(((error as Error).cause as DOMException).name).toBe("QuotaExceededError");
     expect((error as Error).message).not.toContain("at-");
   });
@@ -71,7 +85,9 @@ describe("WebStorageTokenStore", () => {
   it("refuses to store a value that is not a token (store_invalid_value), writing nothing", async () => {
     const s = new MemoryStorage();
     const tokens = new WebStorageTokenStore({ clientId: "app", storage: s });
-    await expect(tokens.set("k", { token_type: "Bearer" } as never)).rejects.toMatchObject({ code: TokenStoreErrorCode.InvalidValue });
+    await expect(tokens.set("k", { token_type: "Bearer" } as never)).rejects.toMatchObject({
+      code: TokenStoreErrorCode.InvalidValue,
+    });
     expect(s.length).toBe(0);
   });
 

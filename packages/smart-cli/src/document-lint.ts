@@ -16,7 +16,8 @@ export const SPEC = {
   tls: "https://hl7.org/fhir/smart-app-launch/app-launch.html#app-protection",
   cors: "https://hl7.org/fhir/smart-app-launch/app-launch.html#considerations-for-cross-origin-resource-sharing-cors-support",
   openid: "https://hl7.org/fhir/smart-app-launch/scopes-and-launch-context.html#scopes-for-requesting-identity-data",
-  asymmetric: "https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html#advertising-server-support-for-this-profile",
+  asymmetric:
+    "https://hl7.org/fhir/smart-app-launch/client-confidential-asymmetric.html#advertising-server-support-for-this-profile",
   legacy: CONFORMANCE,
   backend: "https://hl7.org/fhir/smart-app-launch/backend-services.html",
   launch: "https://hl7.org/fhir/smart-app-launch/app-launch.html",
@@ -33,7 +34,13 @@ export const URL_FIELDS = [
   "user_access_brand_bundle",
   "smart_app_state_endpoint",
 ] as const;
-const RECOMMENDED = ["scopes_supported", "response_types_supported", "introspection_endpoint", "revocation_endpoint", "management_endpoint"];
+const RECOMMENDED = [
+  "scopes_supported",
+  "response_types_supported",
+  "introspection_endpoint",
+  "revocation_endpoint",
+  "management_endpoint",
+];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const present = (v: unknown) => v !== undefined && v !== null && v !== "";
@@ -72,17 +79,30 @@ export function lintDocument(raw: unknown, fhirBaseUrl: string): Problem[] {
   const problems: Problem[] = [];
   const add = (severity: Problem["severity"], field: string | undefined, message: string, spec: string) =>
     problems.push({ severity, ...(field !== undefined && { field }), message, spec });
-  for (const field of requiredFields(raw)) if (!present(raw[field])) add("error", field, `${field} is required`, SPEC.metadata);
-  for (const field of RECOMMENDED) if (!present(raw[field])) add("warning", field, `${field} is recommended`, SPEC.metadata);
+  for (const field of requiredFields(raw))
+    if (!present(raw[field])) add("error", field, `${field} is required`, SPEC.metadata);
+  for (const field of RECOMMENDED)
+    if (!present(raw[field])) add("warning", field, `${field} is recommended`, SPEC.metadata);
   const methods = raw.code_challenge_methods_supported;
-  if (present(methods) && !(Array.isArray(methods) && methods.includes("S256"))) add("error", "code_challenge_methods_supported", "must include S256", SPEC.pkce);
-  if (Array.isArray(methods) && methods.includes("plain")) add("error", "code_challenge_methods_supported", "must not include plain", SPEC.pkce);
+  if (present(methods) && !(Array.isArray(methods) && methods.includes("S256")))
+    add("error", "code_challenge_methods_supported", "must include S256", SPEC.pkce);
+  if (Array.isArray(methods) && methods.includes("plain"))
+    add("error", "code_challenge_methods_supported", "must not include plain", SPEC.pkce);
   const caps = Array.isArray(raw.capabilities) ? raw.capabilities : [];
   const algs = raw.token_endpoint_auth_signing_alg_values_supported;
-  if (caps.includes("client-confidential-asymmetric") && !(Array.isArray(algs) && (algs.includes("RS384") || algs.includes("ES384")))) {
-    add("error", "token_endpoint_auth_signing_alg_values_supported", "must list RS384 or ES384 with client-confidential-asymmetric", SPEC.asymmetric);
+  if (
+    caps.includes("client-confidential-asymmetric") &&
+    !(Array.isArray(algs) && (algs.includes("RS384") || algs.includes("ES384")))
+  ) {
+    add(
+      "error",
+      "token_endpoint_auth_signing_alg_values_supported",
+      "must list RS384 or ES384 with client-confidential-asymmetric",
+      SPEC.asymmetric,
+    );
   }
-  if (!caps.includes("sso-openid-connect") && present(raw.issuer)) add("warning", "issuer", "is listed without sso-openid-connect", SPEC.metadata);
+  if (!caps.includes("sso-openid-connect") && present(raw.issuer))
+    add("warning", "issuer", "is listed without sso-openid-connect", SPEC.metadata);
   for (const field of URL_FIELDS) {
     const value = raw[field];
     if (!present(value)) continue;
@@ -90,7 +110,8 @@ export function lintDocument(raw: unknown, fhirBaseUrl: string): Problem[] {
       add("error", field, "must be a string", SPEC.metadata);
       continue;
     }
-    if (!URL.canParse(value)) add("warning", field, "is a relative URL: conformant servers send absolute URLs", SPEC.wellKnown);
+    if (!URL.canParse(value))
+      add("warning", field, "is a relative URL: conformant servers send absolute URLs", SPEC.wellKnown);
     const transport = transportOf(value, fhirBaseUrl);
     if (transport === "http") add("error", field, `is plain http on a host that is not loopback (${value})`, SPEC.tls);
     if (transport === "invalid") add("error", field, "is not an http(s) URL", SPEC.metadata);

@@ -26,14 +26,24 @@ const WHOSE: Record<string, string> = {
 };
 const SIMPLE: Record<string, [string, string]> = {
   openid: ["OpenID Connect: an id_token saying who signed in", "#scopes-for-requesting-identity-data"],
-  fhirUser: ["the id_token names the user's FHIR resource (fhirUser claim: Patient, Practitioner, ...)", "#scopes-for-requesting-identity-data"],
-  profile: ["legacy (SMART v1) form of fhirUser: the id_token names the user's FHIR resource", "#scopes-for-requesting-identity-data"],
-  offline_access: ["a refresh token that outlives the session (offline access)", "#scopes-for-requesting-a-refresh-token"],
+  fhirUser: [
+    "the id_token names the user's FHIR resource (fhirUser claim: Patient, Practitioner, ...)",
+    "#scopes-for-requesting-identity-data",
+  ],
+  profile: [
+    "legacy (SMART v1) form of fhirUser: the id_token names the user's FHIR resource",
+    "#scopes-for-requesting-identity-data",
+  ],
+  offline_access: [
+    "a refresh token that outlives the session (offline access)",
+    "#scopes-for-requesting-a-refresh-token",
+  ],
   online_access: ["a refresh token valid only while the user is online", "#scopes-for-requesting-a-refresh-token"],
   launch: ["EHR launch: the app receives the launch context of the EHR session", "#scopes-for-requesting-context-data"],
 };
 
-const list = (words: string[]): string => (words.length < 2 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`);
+const list = (words: string[]): string =>
+  words.length < 2 ? (words[0] ?? "") : `${words.slice(0, -1).join(", ")} and ${words.at(-1)}`;
 
 /** Explains one parsed scope (SMART 2.2 scopes-and-launch-context.html). */
 export function explainScope(p: ParsedScope): ExplainedScope {
@@ -66,7 +76,12 @@ export function explainScope(p: ParsedScope): ExplainedScope {
   }
   const simple = SIMPLE[p.kind];
   if (simple) return { scope: p.raw, kind: p.kind, explanation: simple[0], spec: SPEC + simple[1] };
-  return { scope: p.raw, kind: p.kind, explanation: "not a SMART scope: server-specific, passed through unchanged", spec: SPEC };
+  return {
+    scope: p.raw,
+    kind: p.kind,
+    explanation: "not a SMART scope: server-specific, passed through unchanged",
+    spec: SPEC,
+  };
 }
 
 /** Explains every token of a scope string, in the order written. */

@@ -1,4 +1,9 @@
-import { DiscoveryError, discoverSmartConfiguration, smartConfigurationUrl, type SmartConfiguration } from "@fhir-dsl/smart";
+import {
+  DiscoveryError,
+  discoverSmartConfiguration,
+  smartConfigurationUrl,
+  type SmartConfiguration,
+} from "@fhir-dsl/smart";
 import { CliError } from "./io.js";
 
 /** The document as served and as the library accepted it (or why it did not). */
@@ -17,12 +22,18 @@ export interface FetchedConfiguration {
  * Discovery through the library (validation, URL policy, timeout), with a fetch that keeps a copy of the
  * body so `discover` and `check` can report every problem of the document, not only the first.
  */
-export async function fetchConfiguration(fhirBaseUrl: string, transport: { timeoutMs: number; allowInsecureRequests: boolean }): Promise<FetchedConfiguration> {
+export async function fetchConfiguration(
+  fhirBaseUrl: string,
+  transport: { timeoutMs: number; allowInsecureRequests: boolean },
+): Promise<FetchedConfiguration> {
   let url: string;
   try {
     url = smartConfigurationUrl(fhirBaseUrl);
   } catch (error) {
-    throw new CliError(`${fhirBaseUrl} is not a usable FHIR base URL: ${(error as Error).message}`, "pass the FHIR base, e.g. https://ehr.example.com/fhir");
+    throw new CliError(
+      `${fhirBaseUrl} is not a usable FHIR base URL: ${(error as Error).message}`,
+      "pass the FHIR base, e.g. https://ehr.example.com/fhir",
+    );
   }
   const result: FetchedConfiguration = { url };
   let body: Promise<string> | undefined;

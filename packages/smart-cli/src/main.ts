@@ -13,7 +13,14 @@ import { painter, withSpinner } from "./style.js";
 /** Version of the `--json` envelope; raised only on a breaking change of the documented output. */
 export const JSON_SCHEMA_VERSION = 1;
 
-export const COMMANDS: readonly Command[] = [discoverCommand, checkCommand, tokenCommand, launchCommand, decodeCommand, scopesCommand];
+export const COMMANDS: readonly Command[] = [
+  discoverCommand,
+  checkCommand,
+  tokenCommand,
+  launchCommand,
+  decodeCommand,
+  scopesCommand,
+];
 
 const MAIN_HELP = `smart: ask a SMART on FHIR server from a terminal (SMART App Launch 2.2)
 
@@ -77,7 +84,12 @@ async function runCommand(io: CliIo, command: (typeof COMMANDS)[number], rest: r
   let values: Context["values"];
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: [...rest], options: { ...GLOBAL_OPTIONS, ...command.options }, allowPositionals: true, strict: true }));
+    ({ values, positionals } = parseArgs({
+      args: [...rest],
+      options: { ...GLOBAL_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    }));
   } catch (error) {
     line(`smart ${command.name}: ${(error as Error).message}`);
     line(`Usage: ${command.usage}\nRun "smart ${command.name} --help" for options and examples.`);
@@ -89,10 +101,12 @@ async function runCommand(io: CliIo, command: (typeof COMMANDS)[number], rest: r
   }
   const json = values.json === true;
   const paint = painter(io, !json && values["no-color"] !== true);
-  const envelope = (ok: boolean, body: Record<string, unknown>) => JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, command: command.name, ok, ...body }, null, 2);
+  const envelope = (ok: boolean, body: Record<string, unknown>) =>
+    JSON.stringify({ schemaVersion: JSON_SCHEMA_VERSION, command: command.name, ok, ...body }, null, 2);
   try {
     const timeoutMs = values.timeout === undefined ? 10_000 : Number(values.timeout);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError("--timeout must be a positive whole number of milliseconds");
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+      throw new UsageError("--timeout must be a positive whole number of milliseconds");
     const ctx: Context = {
       io,
       values,
@@ -124,22 +138,29 @@ function describe(error: unknown): { message: string; hint?: string; code: strin
   if (SmartAuthError.is(error)) {
     const detail = error.error ? ` [${error.error}${error.errorDescription ? `: ${error.errorDescription}` : ""}]` : "";
     const hints: Record<string, string> = {
-      token_endpoint_error: "check the client id, the key id (--kid) and that the public key is registered with the server",
+      token_endpoint_error:
+        "check the client id, the key id (--kid) and that the public key is registered with the server",
       network_error: "is the server up? check the URL",
       timeout: "raise --timeout, or check the network",
       insecure_url: "use https; --allow-insecure-http allows plain http (never for real data)",
       authorization_denied: "the user or the server refused: check the client's registered scopes and redirect URI",
       invalid_id_token: "the id_token did not verify: check the server's issuer and jwks_uri (smart check)",
     };
-    return { message: `${error.message}${detail} (${error.code})`, ...(hints[error.code] && { hint: hints[error.code] }), code: error.code };
+    return {
+      message: `${error.message}${detail} (${error.code})`,
+      ...(hints[error.code] && { hint: hints[error.code] }),
+      code: error.code,
+    };
   }
-  if (DiscoveryError.is(error)) return { message: `${error.message} (${error.code})`, hint: "run: smart discover <fhir-base>", code: error.code };
+  if (DiscoveryError.is(error))
+    return { message: `${error.message} (${error.code})`, hint: "run: smart discover <fhir-base>", code: error.code };
   if (error instanceof TypeError) return { message: error.message, code: "type_error" };
   return { message: error instanceof Error ? error.message : String(error), code: "internal" };
 }
 
 function stack(error: Error): string {
   const lines = [error.stack ?? String(error)];
-  for (let cause = error.cause, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) lines.push(`caused by: ${cause.stack ?? cause.message}`);
+  for (let cause = error.cause, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++)
+    lines.push(`caused by: ${cause.stack ?? cause.message}`);
   return lines.join("\n");
 }

@@ -10,7 +10,11 @@ export async function getJson(url: string, timeoutMs: number, accept = "applicat
     response = await probe(url, timeoutMs, { headers: { accept } });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new Error((error as Error).name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : `unreachable${cause ? ` (${cause})` : ""}`);
+    throw new Error(
+      (error as Error).name === "TimeoutError"
+        ? `no answer within ${timeoutMs} ms`
+        : `unreachable${cause ? ` (${cause})` : ""}`,
+    );
   }
   if (!response.ok) {
     void response.body?.cancel();

@@ -19,7 +19,11 @@ afterAll(() => sandbox.close());
 describe("smart: what users expect of a CLI", () => {
   it("--help for every command: usage, options and examples, exit 0", async () => {
     for (const { name } of COMMANDS) {
-      for (const argv of [[name, "--help"], [name, "-h"], ["help", name]]) {
+      for (const argv of [
+        [name, "--help"],
+        [name, "-h"],
+        ["help", name],
+      ]) {
         const r = await run(argv);
         expect(r.code, argv.join(" ")).toBe(0);
         expect(r.stdout).toMatch(new RegExp(`^Usage: smart ${name}`));
@@ -35,7 +39,12 @@ describe("smart: what users expect of a CLI", () => {
   });
 
   it("unknown command or option: exit 2, message on stderr, nothing on stdout", async () => {
-    for (const argv of [["nope"], ["check", "--frobnicate"], ["discover", "--timeout"], ["discover", sandbox.fhirBaseUrl, "--timeout", "soon"]]) {
+    for (const argv of [
+      ["nope"],
+      ["check", "--frobnicate"],
+      ["discover", "--timeout"],
+      ["discover", sandbox.fhirBaseUrl, "--timeout", "soon"],
+    ]) {
       const r = await run(argv);
       expect(r.code, argv.join(" ")).toBe(2);
       expect(r.stdout).toBe("");
@@ -56,12 +65,24 @@ describe("smart: what users expect of a CLI", () => {
   it("a progress spinner on stderr only on a terminal, erased after; none in --json or off a terminal", async () => {
     const wait = new Promise((resolve) => setTimeout(resolve, 250, "done"));
     let tty = "";
-    const io = { stdout: () => {}, stderr: (t: string) => (tty += t), env: {}, isTTY: true, openUrl: () => {}, now: Date.now };
+    const io = {
+      stdout: () => {},
+      stderr: (t: string) => (tty += t),
+      env: {},
+      isTTY: true,
+      openUrl: () => {},
+      now: Date.now,
+    };
     await expect(withSpinner(io, true, "waiting", wait)).resolves.toBe("done");
     expect(tty).toMatch(/^\r[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] waiting/);
     expect(tty).toMatch(/\r {9}\r$/);
     let piped = "";
-    await withSpinner({ ...io, isTTY: false, stderr: (t: string) => (piped += t) }, true, "waiting", new Promise((r) => setTimeout(r, 200)));
+    await withSpinner(
+      { ...io, isTTY: false, stderr: (t: string) => (piped += t) },
+      true,
+      "waiting",
+      new Promise((r) => setTimeout(r, 200)),
+    );
     expect(piped).toBe("");
     expect((await run(["discover", sandbox.fhirBaseUrl], { isTTY: true })).stderr).toMatch(/\r {2,}\r$/);
     expect((await run(["discover", sandbox.fhirBaseUrl], { isTTY: false })).stderr).toBe("");
@@ -94,7 +115,11 @@ describe("smart: what users expect of a CLI", () => {
       const ok = await exec(process.execPath, [BIN, "check", sandbox.fhirBaseUrl], { env });
       expect(ok.stdout).toMatch(/0 fail/);
       expect(hasAnsi(ok.stdout + ok.stderr)).toBe(false);
-      const code = (argv: string[]) => exec(process.execPath, [BIN, ...argv], { env }).then(() => 0, (e: { code: number }) => e.code);
+      const code = (argv: string[]) =>
+        exec(process.execPath, [BIN, ...argv], { env }).then(
+          () => 0,
+          (e: { code: number }) => e.code,
+        );
       expect(await code(["decode", "nope"])).toBe(1);
       expect(await code(["check"])).toBe(2);
       expect(await code(["check", "--what"])).toBe(2);

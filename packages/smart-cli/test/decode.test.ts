@@ -16,11 +16,20 @@ beforeAll(async () => {
 afterAll(() => sandbox.close());
 
 async function sign(claims: Record<string, unknown>, jwk: JWK = signingJwk, alg = "RS256"): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg, kid: "sandbox-sig", typ: "JWT" }).sign(await importJWK(jwk, alg));
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, kid: "sandbox-sig", typ: "JWT" })
+    .sign(await importJWK(jwk, alg));
 }
 
 const iat = NOW / 1000 - 60;
-const claims = () => ({ iss: sandbox.issuer, sub: "patient-1", aud: "smart-cli", iat, exp: iat + 360, fhirUser: `${sandbox.fhirBaseUrl}/Patient/patient-1` });
+const claims = () => ({
+  iss: sandbox.issuer,
+  sub: "patient-1",
+  aud: "smart-cli",
+  iat,
+  exp: iat + 360,
+  fhirUser: `${sandbox.fhirBaseUrl}/Patient/patient-1`,
+});
 
 describe("smart decode: header and claims, times in words; --fhir-base verifies against the issuer's JWKS", () => {
   it("shows header and claims with exp/iat in words, and never the token", async () => {
@@ -46,7 +55,12 @@ describe("smart decode: header and claims, times in words; --fhir-base verifies 
     const r = await run(["decode", await sign(claims()), "--fhir-base", sandbox.fhirBaseUrl, "--json"], { now });
     expect(r.code).toBe(0);
     const out = json(r);
-    expect(out.verification).toEqual({ jwksUri: sandbox.jwksUri, issuer: sandbox.issuer, signature: "valid", issuerMatches: true });
+    expect(out.verification).toEqual({
+      jwksUri: sandbox.jwksUri,
+      issuer: sandbox.issuer,
+      signature: "valid",
+      issuerMatches: true,
+    });
     expect(out.times).toMatchObject({ exp: { iso: "2026-12-03T10:05:00Z", inWords: "in 5 minutes" } });
     const text = await run(["decode", await sign(claims()), "--fhir-base", sandbox.fhirBaseUrl], { now });
     expect(text.stdout).toMatch(/signature {2}valid \(key from http:\/\/127\.0\.0\.1:\d+\/auth\/jwks\)/);
@@ -58,7 +72,9 @@ describe("smart decode: header and claims, times in words; --fhir-base verifies 
     const forged = await sign(claims(), await exportJWK(privateKey));
     const [h, p] = (await sign(claims())).split(".");
     const none = `${Buffer.from(JSON.stringify({ alg: "none", kid: "sandbox-sig" })).toString("base64url")}.${p}.`;
-    const hs = await new SignJWT(claims()).setProtectedHeader({ alg: "HS256", kid: "sandbox-sig" }).sign(new TextEncoder().encode("x".repeat(32)));
+    const hs = await new SignJWT(claims())
+      .setProtectedHeader({ alg: "HS256", kid: "sandbox-sig" })
+      .sign(new TextEncoder().encode("x".repeat(32)));
     const tampered = `${h}.${Buffer.from(JSON.stringify({ ...claims(), sub: "someone-else" })).toString("base64url")}.${(await sign(claims())).split(".")[2]}`;
     for (const [name, jwt] of Object.entries({ forged, none, hs, tampered })) {
       const r = await run(["decode", jwt, "--fhir-base", sandbox.fhirBaseUrl, "--json"], { now });
@@ -68,7 +84,18 @@ describe("smart decode: header and claims, times in words; --fhir-base verifies 
   });
 
   it("another issuer in iss is reported (signature still checked)", async () => {
-    const out = json(await run(["decode", await sign({ ...claims(), iss: "https://evil.example" }), "--fhir-base", sandbox.fhirBaseUrl, "--json"], { now }));
+    const out = json(
+      await run(
+        [
+          "decode",
+          await sign({ ...claims(), iss: "https://evil.example" }),
+          "--fhir-base",
+          sandbox.fhirBaseUrl,
+          "--json",
+        ],
+        { now },
+      ),
+    );
     expect(out.verification).toMatchObject({ signature: "valid", issuerMatches: false });
   });
 

@@ -19,19 +19,37 @@ describe("smart discover", () => {
     expect(r.stdout).toMatch(/client auth +client_secret_basic client_secret_post private_key_jwt/);
     expect(r.stdout).toMatch(/PKCE methods +S256/);
     expect(r.stdout).toMatch(/scopes +openid fhirUser launch/);
-    expect(r.stdout).toMatch(/capability sets\n {2}patient-access-standalone patient-access-ehr clinician-access-standalone clinician-access-ehr/);
-    expect(r.stdout).toMatch(/problems\n {2}warning management_endpoint is recommended\n +https:\/\/hl7\.org\/fhir\/smart-app-launch\/conformance\.html#metadata/);
+    expect(r.stdout).toMatch(
+      /capability sets\n {2}patient-access-standalone patient-access-ehr clinician-access-standalone clinician-access-ehr/,
+    );
+    expect(r.stdout).toMatch(
+      /problems\n {2}warning management_endpoint is recommended\n +https:\/\/hl7\.org\/fhir\/smart-app-launch\/conformance\.html#metadata/,
+    );
   });
 
   it("--json: the validated configuration, valid against the schema", async () => {
     const out = json(await run(["discover", `${sandbox.fhirBaseUrl}/`, "--json"]));
-    expect(out).toMatchObject({ command: "discover", ok: true, valid: true, url: `${sandbox.fhirBaseUrl}/.well-known/smart-configuration` });
-    expect(out.configuration).toMatchObject({ token_endpoint: sandbox.tokenEndpoint, code_challenge_methods_supported: ["S256"] });
+    expect(out).toMatchObject({
+      command: "discover",
+      ok: true,
+      valid: true,
+      url: `${sandbox.fhirBaseUrl}/.well-known/smart-configuration`,
+    });
+    expect(out.configuration).toMatchObject({
+      token_endpoint: sandbox.tokenEndpoint,
+      code_challenge_methods_supported: ["S256"],
+    });
   });
 
   it("a document the library refuses: exit 1, every problem listed with its spec section", async () => {
     const server = await brokenServer({
-      smart: (o) => ({ token_endpoint: "http://ehr.example.com/token", authorization_endpoint: `${o}/auth/authorize`, capabilities: ["launch-standalone"], code_challenge_methods_supported: ["plain"], scopes_supported: null }),
+      smart: (o) => ({
+        token_endpoint: "http://ehr.example.com/token",
+        authorization_endpoint: `${o}/auth/authorize`,
+        capabilities: ["launch-standalone"],
+        code_challenge_methods_supported: ["plain"],
+        scopes_supported: null,
+      }),
     });
     try {
       const r = await run(["discover", server.fhirBaseUrl, "--json"]);
@@ -39,14 +57,40 @@ describe("smart discover", () => {
       const out = json(r);
       expect(out).toMatchObject({ ok: false, valid: false, configuration: null });
       const problems = out.problems as { severity: string; field?: string; message: string; spec: string }[];
-      expect(problems[0]).toMatchObject({ severity: "error", field: "code_challenge_methods_supported", message: expect.stringMatching(/^refused by the library: .*discovery_invalid_document/) });
+      expect(problems[0]).toMatchObject({
+        severity: "error",
+        field: "code_challenge_methods_supported",
+        message: expect.stringMatching(/^refused by the library: .*discovery_invalid_document/),
+      });
       expect(problems).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ severity: "error", field: "grant_types_supported", message: "grant_types_supported is required" }),
-          expect.objectContaining({ severity: "error", field: "code_challenge_methods_supported", message: "must include S256", spec: expect.stringMatching(/#considerations-for-pkce-support$/) }),
-          expect.objectContaining({ severity: "error", field: "code_challenge_methods_supported", message: "must not include plain" }),
-          expect.objectContaining({ severity: "error", field: "token_endpoint", message: expect.stringMatching(/plain http/), spec: expect.stringMatching(/#app-protection$/) }),
-          expect.objectContaining({ severity: "warning", field: "scopes_supported", message: expect.stringMatching(/null/) }),
+          expect.objectContaining({
+            severity: "error",
+            field: "grant_types_supported",
+            message: "grant_types_supported is required",
+          }),
+          expect.objectContaining({
+            severity: "error",
+            field: "code_challenge_methods_supported",
+            message: "must include S256",
+            spec: expect.stringMatching(/#considerations-for-pkce-support$/),
+          }),
+          expect.objectContaining({
+            severity: "error",
+            field: "code_challenge_methods_supported",
+            message: "must not include plain",
+          }),
+          expect.objectContaining({
+            severity: "error",
+            field: "token_endpoint",
+            message: expect.stringMatching(/plain http/),
+            spec: expect.stringMatching(/#app-protection$/),
+          }),
+          expect.objectContaining({
+            severity: "warning",
+            field: "scopes_supported",
+            message: expect.stringMatching(/null/),
+          }),
         ]),
       );
     } finally {

@@ -11,7 +11,13 @@ describe("UsageError / CliError (issue 16 item 4)", () => {
     expect(failed.code).toBe(CliErrorCode.Failed);
     expect(UsageError.is(usage) && !CliError.is(usage)).toBe(true);
     expect(CliError.is(failed) && !UsageError.is(failed)).toBe(true);
-    for (const value of [new Error("x"), { name: "UsageError" }, { name: "CliError", code: "failed" }, null, undefined]) {
+    for (const value of [
+      new Error("x"),
+      { name: "UsageError" },
+      { name: "CliError", code: "failed" },
+      null,
+      undefined,
+    ]) {
       expect(UsageError.is(value) || CliError.is(value)).toBe(false);
     }
     // another copy of the package: not instanceof, same registered brand

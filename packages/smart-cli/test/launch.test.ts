@@ -9,9 +9,15 @@ import { json, type Run } from "./support/cli.js";
 let sandbox: Sandbox;
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ port: 0, launchContext: { patient: "patient-1", encounter: "encounter-1", fhirUser: "Patient/patient-1" } });
+  sandbox = await startSandbox({
+    port: 0,
+    launchContext: { patient: "patient-1", encounter: "encounter-1", fhirUser: "Patient/patient-1" },
+  });
   // RFC 8252 §7.3: a native client's loopback redirect matches on any port (the custom scheme makes it "native")
-  await sandbox.registerClient({ clientId: "smart-cli", redirectUris: ["http://127.0.0.1/callback", "org.example.smart-cli:/callback"] });
+  await sandbox.registerClient({
+    clientId: "smart-cli",
+    redirectUris: ["http://127.0.0.1/callback", "org.example.smart-cli:/callback"],
+  });
 });
 afterAll(() => sandbox.close());
 beforeEach(() => sandbox.faults.reset());
@@ -20,7 +26,10 @@ beforeEach(() => sandbox.faults.reset());
  * Runs `smart launch` in-process and plays the browser: waits for the printed authorization URL, drives the
  * sandbox's login and consent with a cookie jar (sandbox.authorize), then follows the redirect to the CLI's listener.
  */
-async function launch(args: string[], browser: (authorizeUrl: string) => Promise<URL> = (u) => sandbox.authorize(u)): Promise<Run & { opened: string[]; page: string }> {
+async function launch(
+  args: string[],
+  browser: (authorizeUrl: string) => Promise<URL> = (u) => sandbox.authorize(u),
+): Promise<Run & { opened: string[]; page: string }> {
   let stdout = "";
   let stderr = "";
   const opened: string[] = [];
@@ -37,7 +46,10 @@ async function launch(args: string[], browser: (authorizeUrl: string) => Promise
     isTTY: false,
     openUrl: (u) => opened.push(u),
   });
-  const authorizeUrl = await Promise.race([urlPrinted, done.then(() => Promise.reject(new Error(`launch ended early: ${stderr}`)))]);
+  const authorizeUrl = await Promise.race([
+    urlPrinted,
+    done.then(() => Promise.reject(new Error(`launch ended early: ${stderr}`))),
+  ]);
   const redirect = await browser(authorizeUrl);
   const page = await (await fetch(redirect)).text();
   const code = await done;
@@ -48,7 +60,9 @@ describe("smart launch: standalone launch through a loopback redirect (RFC 8252)
   it("prints the URL, opens the browser, and prints patient, encounter, verified fhirUser and granted scopes", async () => {
     const r = await launch(["--scope", "launch/patient launch/encounter openid fhirUser patient/*.rs offline_access"]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^Open this URL in a browser to sign in \(redirect: http:\/\/127\.0\.0\.1:\d+\/callback\):$/m);
+    expect(r.stderr).toMatch(
+      /^Open this URL in a browser to sign in \(redirect: http:\/\/127\.0\.0\.1:\d+\/callback\):$/m,
+    );
     expect(r.opened).toHaveLength(1);
     expect(r.opened[0]).toMatch(/code_challenge_method=S256/);
     expect(r.page).toMatch(/Launch complete/);
@@ -68,11 +82,17 @@ describe("smart launch: standalone launch through a loopback redirect (RFC 8252)
       const response = await realFetch(input, init);
       if (String(input instanceof Request ? input.url : input) === sandbox.tokenEndpoint && response.ok) {
         const body = (await response.clone().json()) as Record<string, unknown>;
-        for (const k of ["access_token", "refresh_token", "id_token"]) if (typeof body[k] === "string") tokens.push(body[k] as string);
+        for (const k of ["access_token", "refresh_token", "id_token"])
+          if (typeof body[k] === "string") tokens.push(body[k] as string);
       }
       return response;
     });
-    const r = await launch(["--json", "--no-open", "--scope", "launch/patient launch/encounter openid fhirUser patient/*.rs"]);
+    const r = await launch([
+      "--json",
+      "--no-open",
+      "--scope",
+      "launch/patient launch/encounter openid fhirUser patient/*.rs",
+    ]);
     expect(r.code).toBe(0);
     expect(r.opened).toEqual([]);
     const out = json(r);
@@ -95,7 +115,13 @@ describe("smart launch: standalone launch through a loopback redirect (RFC 8252)
 
   it("--save writes the tokens with mode 600, only when asked", async () => {
     const file = join(tmpdir(), `smart-cli-launch-${process.pid}.json`);
-    const r = await launch(["--no-open", "--save", file, "--scope", "launch/patient openid fhirUser patient/*.rs offline_access"]);
+    const r = await launch([
+      "--no-open",
+      "--save",
+      file,
+      "--scope",
+      "launch/patient openid fhirUser patient/*.rs offline_access",
+    ]);
     expect(r.code).toBe(0);
     const saved = JSON.parse(await readFile(file, "utf8")) as Record<string, unknown>;
     expect(saved).toMatchObject({ patient: "patient-1", token_type: "Bearer" });
@@ -127,12 +153,15 @@ describe("smart launch: standalone launch through a loopback redirect (RFC 8252)
 
   it("no redirect within --wait: exit 1 with a hint", async () => {
     let stderr = "";
-    const code = await runCli(["launch", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "smart-cli", "--no-open", "--wait", "1"], {
-      stdout: () => {},
-      stderr: (t) => (stderr += t),
-      env: {},
-      isTTY: false,
-    });
+    const code = await runCli(
+      ["launch", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "smart-cli", "--no-open", "--wait", "1"],
+      {
+        stdout: () => {},
+        stderr: (t) => (stderr += t),
+        env: {},
+        isTTY: false,
+      },
+    );
     expect(code).toBe(1);
     expect(stderr).toMatch(/no authorization redirect within 1 s/);
   });
@@ -140,6 +169,8 @@ describe("smart launch: standalone launch through a loopback redirect (RFC 8252)
   it("usage errors exit 2: missing --client-id, bad --port", async () => {
     const io = { stdout: () => {}, stderr: () => {}, env: {}, isTTY: false };
     expect(await runCli(["launch", "--fhir-base", sandbox.fhirBaseUrl], io)).toBe(2);
-    expect(await runCli(["launch", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "c", "--port", "70000"], io)).toBe(2);
+    expect(
+      await runCli(["launch", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "c", "--port", "70000"], io),
+    ).toBe(2);
   });
 });

@@ -17,8 +17,17 @@ let privateD: string;
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
   dir = tmpdir();
-  const es = await registerBackendClient(sandbox, { clientId: "cli-es384", kid: "es-1", scope: "system/Patient.rs system/Observation.rs" });
-  const rs = await registerBackendClient(sandbox, { clientId: "cli-rs384", alg: "RS384", kid: "rs-1", scope: "system/*.rs" });
+  const es = await registerBackendClient(sandbox, {
+    clientId: "cli-es384",
+    kid: "es-1",
+    scope: "system/Patient.rs system/Observation.rs",
+  });
+  const rs = await registerBackendClient(sandbox, {
+    clientId: "cli-rs384",
+    alg: "RS384",
+    kid: "rs-1",
+    scope: "system/*.rs",
+  });
   pemFile = join(dir, `smart-cli-es384-${process.pid}.pem`);
   jwkFile = join(dir, `smart-cli-rs384-${process.pid}.jwk`);
   await writeFile(pemFile, es.privateKeyPem, { mode: 0o600 });
@@ -57,7 +66,19 @@ const expectNoSecret = (text: string) => {
 
 describe("smart token: Backend Services against the sandbox", () => {
   it("PEM PKCS#8 ES384 key: prints the granted scopes explained and the lifetime, never the token", async () => {
-    const r = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "es-1", "--scope", "system/Patient.rs system/Observation.rs"]);
+    const r = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "cli-es384",
+      "--key",
+      pemFile,
+      "--kid",
+      "es-1",
+      "--scope",
+      "system/Patient.rs system/Observation.rs",
+    ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/token granted to cli-es384 \(Bearer, expires in 5 minutes\)/);
@@ -69,10 +90,27 @@ describe("smart token: Backend Services against the sandbox", () => {
   });
 
   it("JWK RS384 key with kid and alg from the file; --json valid against the schema and without the token", async () => {
-    const r = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-rs384", "--key", jwkFile, "--json"]);
+    const r = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "cli-rs384",
+      "--key",
+      jwkFile,
+      "--json",
+    ]);
     expect(r.code).toBe(0);
     const out = json(r);
-    expect(out).toMatchObject({ command: "token", ok: true, clientId: "cli-rs384", requestedScope: "system/*.rs", grantedScope: "system/*.rs", tokenType: "Bearer", accessTokenFormat: "opaque" });
+    expect(out).toMatchObject({
+      command: "token",
+      ok: true,
+      clientId: "cli-rs384",
+      requestedScope: "system/*.rs",
+      grantedScope: "system/*.rs",
+      tokenType: "Bearer",
+      accessTokenFormat: "opaque",
+    });
     expect(out.expiresIn).toBeGreaterThan(290);
     expect(out).not.toHaveProperty("accessToken");
     expectNoSecret(r.stdout + r.stderr);
@@ -80,24 +118,67 @@ describe("smart token: Backend Services against the sandbox", () => {
 
   it("a narrowed grant is shown as narrowed (checklist E1)", async () => {
     sandbox.faults.narrowScope("system/Patient.rs");
-    const r = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "es-1", "--scope", "system/Patient.rs system/Observation.rs"]);
+    const r = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "cli-es384",
+      "--key",
+      pemFile,
+      "--kid",
+      "es-1",
+      "--scope",
+      "system/Patient.rs system/Observation.rs",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/dropped: +system\/Observation\.rs was not granted/);
     expectNoSecret(r.stdout + r.stderr);
   });
 
   it("--print-token prints it (so the scans above would catch a leak)", async () => {
-    const r = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-rs384", "--key", jwkFile, "--print-token"]);
+    const r = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "cli-rs384",
+      "--key",
+      jwkFile,
+      "--print-token",
+    ]);
     expect(r.code).toBe(0);
     const token = secrets.at(-1) ?? "";
     expect(token.length).toBeGreaterThan(10);
     expect(r.stdout).toContain(token);
-    const out = json(await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-rs384", "--key", jwkFile, "--print-token", "--json"]));
+    const out = json(
+      await run([
+        "token",
+        "--fhir-base",
+        sandbox.fhirBaseUrl,
+        "--client-id",
+        "cli-rs384",
+        "--key",
+        jwkFile,
+        "--print-token",
+        "--json",
+      ]),
+    );
     expect(out.accessToken).toBe(secrets.at(-1));
   });
 
   it("a refused client (wrong kid): exit 1, one error line with a hint, no stack unless --debug, no assertion printed", async () => {
-    const r = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "wrong"]);
+    const r = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "cli-es384",
+      "--key",
+      pemFile,
+      "--kid",
+      "wrong",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     const lines = r.stderr.trim().split("\n");
@@ -105,13 +186,35 @@ describe("smart token: Backend Services against the sandbox", () => {
     expect(lines[1]).toMatch(/^hint {2}check the client id, the key id/);
     expect(lines).toHaveLength(2);
     expectNoSecret(r.stdout + r.stderr);
-    const debug = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "wrong", "--debug"]);
+    const debug = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "cli-es384",
+      "--key",
+      pemFile,
+      "--kid",
+      "wrong",
+      "--debug",
+    ]);
     expect(debug.stderr).toMatch(/\n {4}at /);
     expectNoSecret(debug.stdout + debug.stderr);
   });
 
   it("--json on failure: an error object valid against the schema", async () => {
-    const r = await run(["token", "--fhir-base", sandbox.fhirBaseUrl, "--client-id", "nobody", "--key", pemFile, "--kid", "es-1", "--json"]);
+    const r = await run([
+      "token",
+      "--fhir-base",
+      sandbox.fhirBaseUrl,
+      "--client-id",
+      "nobody",
+      "--key",
+      pemFile,
+      "--kid",
+      "es-1",
+      "--json",
+    ]);
     expect(r.code).toBe(1);
     expect(json(r)).toMatchObject({ ok: false, error: { code: "token_endpoint_error" } });
   });
@@ -138,14 +241,39 @@ describe("smart token: Backend Services against the sandbox", () => {
   it("a JWT access token: its header and claims are shown (times in words), the token and the assertion are not", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const exp = Math.floor(Date.now() / 1000) + 3600;
-    const accessToken = await new SignJWT({ scope: "system/Patient.rs", client_id: "cli-es384" }).setProtectedHeader({ alg: "ES256", kid: "as-1", typ: "at+jwt" }).setIssuer("https://as.example").setExpirationTime(exp).sign(privateKey);
+    const accessToken = await new SignJWT({ scope: "system/Patient.rs", client_id: "cli-es384" })
+      .setProtectedHeader({ alg: "ES256", kid: "as-1", typ: "at+jwt" })
+      .setIssuer("https://as.example")
+      .setExpirationTime(exp)
+      .sign(privateKey);
     const bodies: string[] = [];
     const server = await brokenServer({
-      smart: (o) => ({ token_endpoint: `${o}/auth/token`, capabilities: ["client-confidential-asymmetric"], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"], token_endpoint_auth_signing_alg_values_supported: ["ES384"] }),
-      token: { response: { access_token: accessToken, token_type: "Bearer", expires_in: 3600, scope: "system/Patient.rs" }, bodies },
+      smart: (o) => ({
+        token_endpoint: `${o}/auth/token`,
+        capabilities: ["client-confidential-asymmetric"],
+        code_challenge_methods_supported: ["S256"],
+        grant_types_supported: ["client_credentials"],
+        token_endpoint_auth_signing_alg_values_supported: ["ES384"],
+      }),
+      token: {
+        response: { access_token: accessToken, token_type: "Bearer", expires_in: 3600, scope: "system/Patient.rs" },
+        bodies,
+      },
     });
     try {
-      const r = await run(["token", "--fhir-base", server.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "es-1", "--scope", "system/Patient.rs"]);
+      const r = await run([
+        "token",
+        "--fhir-base",
+        server.fhirBaseUrl,
+        "--client-id",
+        "cli-es384",
+        "--key",
+        pemFile,
+        "--kid",
+        "es-1",
+        "--scope",
+        "system/Patient.rs",
+      ]);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/access token \(JWT\) header\n.*alg +ES256/);
       expect(r.stdout).toMatch(/typ +at\+jwt/);
@@ -153,9 +281,28 @@ describe("smart token: Backend Services against the sandbox", () => {
       expect(r.stdout).toMatch(/exp +\d+ {2}\S+ \(in 1 hour\)/);
       const assertion = new URLSearchParams(bodies[0]).get("client_assertion") ?? "";
       expect(assertion.split(".")).toHaveLength(3);
-      for (const secret of [accessToken, ...accessToken.split(".").slice(1), assertion, ...assertion.split(".")]) expect(r.stdout + r.stderr).not.toContain(secret);
-      const out = json(await run(["token", "--fhir-base", server.fhirBaseUrl, "--client-id", "cli-es384", "--key", pemFile, "--kid", "es-1", "--scope", "system/Patient.rs", "--json"]));
-      expect(out).toMatchObject({ accessTokenFormat: "jwt", accessTokenJwt: { header: { alg: "ES256" }, claims: { iss: "https://as.example", exp } } });
+      for (const secret of [accessToken, ...accessToken.split(".").slice(1), assertion, ...assertion.split(".")])
+        expect(r.stdout + r.stderr).not.toContain(secret);
+      const out = json(
+        await run([
+          "token",
+          "--fhir-base",
+          server.fhirBaseUrl,
+          "--client-id",
+          "cli-es384",
+          "--key",
+          pemFile,
+          "--kid",
+          "es-1",
+          "--scope",
+          "system/Patient.rs",
+          "--json",
+        ]),
+      );
+      expect(out).toMatchObject({
+        accessTokenFormat: "jwt",
+        accessTokenJwt: { header: { alg: "ES256" }, claims: { iss: "https://as.example", exp } },
+      });
       expect(JSON.stringify(out)).not.toContain(accessToken);
     } finally {
       await server.close();

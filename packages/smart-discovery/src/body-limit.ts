@@ -10,7 +10,8 @@ export type BodyErrorFactory = (failure: BodyFailure, response: Response, cause?
 /** Whether `maxResponseBytes` is usable: a number > 0 (Infinity turns the cap off). */
 export const isByteCap = (value: unknown): value is number => typeof value === "number" && value > 0;
 
-const failureOf = (cause: unknown): BodyFailure => (/^(Timeout|Abort)Error$/.test(String((cause as Error | null)?.name)) ? "timeout" : "network");
+const failureOf = (cause: unknown): BodyFailure =>
+  /^(Timeout|Abort)Error$/.test(String((cause as Error | null)?.name)) ? "timeout" : "network";
 
 /**
  * The same response with a body that yields at most `maxBytes` bytes (after content decoding, so a
@@ -56,7 +57,11 @@ export function limitResponse(response: Response, maxBytes: number, toError: Bod
 }
 
 function copyResponse(response: Response, body: ReadableStream<Uint8Array>): Response {
-  const copy = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+  const copy = new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
   // url and redirected cannot be passed to the constructor; the redirect checks read them
   Object.defineProperties(copy, { url: { value: response.url }, redirected: { value: response.redirected } });
   return copy;
@@ -66,6 +71,10 @@ function copyResponse(response: Response, body: ReadableStream<Uint8Array>): Res
  * A fetch whose responses have capped, typed-error bodies (see limitResponse), for libraries that read
  * bodies themselves (oauth4webapi's `customFetch`). The base fetch is looked up per call.
  */
-export function limitedFetch(base: typeof fetch | undefined, maxBytes: number, toError: BodyErrorFactory): typeof fetch {
+export function limitedFetch(
+  base: typeof fetch | undefined,
+  maxBytes: number,
+  toError: BodyErrorFactory,
+): typeof fetch {
   return async (input, init) => limitResponse(await (base ?? globalThis.fetch)(input, init), maxBytes, toError);
 }

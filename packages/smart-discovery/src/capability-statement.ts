@@ -10,11 +10,20 @@ export const OAUTH_URIS_EXTENSION = `${REGISTRY}oauth-uris`;
 export const CAPABILITIES_EXTENSION = `${REGISTRY}capabilities`;
 
 // oauth-uris sub-extension -> smart-configuration member (`${name}_endpoint` for the rest)
-const MEMBERS: Record<string, string> = { authorize: "authorization", register: "registration", manage: "management", introspect: "introspection", revoke: "revocation", token: "token" };
+const MEMBERS: Record<string, string> = {
+  authorize: "authorization",
+  register: "registration",
+  manage: "management",
+  introspect: "introspection",
+  revoke: "revocation",
+  token: "token",
+};
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 // own members only: a CapabilityStatement is outside input (`__proto__`, `constructor` are just names)
-const own = (object: Record<string, unknown>, key: string): unknown => (Object.hasOwn(object, key) ? object[key] : undefined);
+const own = (object: Record<string, unknown>, key: string): unknown =>
+  Object.hasOwn(object, key) ? object[key] : undefined;
 
 /**
  * The smart-configuration a SMART v1 server declares in its CapabilityStatement (`{fhirBase}/metadata`,
@@ -24,20 +33,36 @@ const own = (object: Record<string, unknown>, key: string): unknown => (Object.h
  * or `jwks_uri` to verify an id_token with). Throws DiscoveryError (`discovery_invalid_document`,
  * `discovery_insecure_url`, `field` set) when there is no oauth-uris extension or it is unusable.
  */
-export function smartConfigurationFromCapabilityStatement(document: unknown, fhirBaseUrl: string | URL, options: ValidateOptions = {}): SmartConfiguration {
+export function smartConfigurationFromCapabilityStatement(
+  document: unknown,
+  fhirBaseUrl: string | URL,
+  options: ValidateOptions = {},
+): SmartConfiguration {
   const url = `${normaliseFhirBase(fhirBaseUrl)}/metadata`;
   const found = readCapabilityStatement(document, fhirBaseUrl, options, url);
-  if (typeof found === "string") throw new DiscoveryError(`${url} ${found}`, { code: DiscoveryErrorCode.InvalidDocument, url });
+  if (typeof found === "string")
+    throw new DiscoveryError(`${url} ${found}`, { code: DiscoveryErrorCode.InvalidDocument, url });
   return found;
 }
 
 /** As smartConfigurationFromCapabilityStatement, but returns why when there is nothing to read (no SMART declaration). */
-export function readCapabilityStatement(document: unknown, fhirBaseUrl: string | URL, options: ValidateOptions, url: string): SmartConfiguration | string {
-  const fail = (field: string, problem: string, code: DiscoveryErrorCode = DiscoveryErrorCode.InvalidDocument): never => {
+export function readCapabilityStatement(
+  document: unknown,
+  fhirBaseUrl: string | URL,
+  options: ValidateOptions,
+  url: string,
+): SmartConfiguration | string {
+  const fail = (
+    field: string,
+    problem: string,
+    code: DiscoveryErrorCode = DiscoveryErrorCode.InvalidDocument,
+  ): never => {
     throw new DiscoveryError(`${url}: ${field} ${problem}`, { code, url, field });
   };
-  const list = (value: unknown, field: string): unknown[] => (Array.isArray(value) ? value : fail(field, "must be an array"));
-  const object = (value: unknown, field: string): Record<string, unknown> => (isObject(value) ? value : fail(field, "must be an object"));
+  const list = (value: unknown, field: string): unknown[] =>
+    Array.isArray(value) ? value : fail(field, "must be an array");
+  const object = (value: unknown, field: string): Record<string, unknown> =>
+    isObject(value) ? value : fail(field, "must be an object");
   const type = isObject(document) && own(document, "resourceType");
   // DSTU2 servers call it Conformance
   if (type !== "CapabilityStatement" && type !== "Conformance") return "is not a CapabilityStatement";
@@ -80,7 +105,8 @@ export function readCapabilityStatement(document: unknown, fhirBaseUrl: string |
       if (key in config) fail(field, `repeats ${name}`);
       // R4 declares valueUri; some servers write valueUrl
       const value = own(item, "valueUri") ?? own(item, "valueUrl");
-      config[key] = typeof value === "string" && value ? value : fail(`${field}.valueUri`, "must be a non-empty string");
+      config[key] =
+        typeof value === "string" && value ? value : fail(`${field}.valueUri`, "must be a non-empty string");
       fieldOf[key] = `${field}.valueUri`;
     }
     if (!config.token_endpoint) fail(urisAt, "has no token");
@@ -91,7 +117,11 @@ export function readCapabilityStatement(document: unknown, fhirBaseUrl: string |
     } catch (error) {
       // the same checks as a .well-known document; `field` names the CapabilityStatement's member
       if (!DiscoveryError.is(error)) throw error;
-      throw new DiscoveryError(url + error.message.slice(error.url.length), { code: error.code, url, field: fieldOf[error.field!] ?? urisAt });
+      throw new DiscoveryError(url + error.message.slice(error.url.length), {
+        code: error.code,
+        url,
+        field: fieldOf[error.field!] ?? urisAt,
+      });
     }
   }
   return "has no SMART oauth-uris extension";

@@ -32,7 +32,10 @@ const detach = (flight: Flight): boolean => inflight.get(flight.key) === flight 
  * GETs `{fhirBase}/.well-known/smart-configuration` (SMART 2.2 conformance.html#using-well-known), validates it
  * with validateSmartConfiguration, caches it for `ttlMs` and shares one request among concurrent callers.
  */
-export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, options: DiscoveryOptions = {}): Promise<SmartConfiguration> {
+export async function discoverSmartConfiguration(
+  fhirBaseUrl: string | URL,
+  options: DiscoveryOptions = {},
+): Promise<SmartConfiguration> {
   const { timeoutMs = 10_000, ttlMs = 300_000, now = Date.now, signal, allowInsecureRequests } = options;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const misuse = (what: string) => {
@@ -47,11 +50,20 @@ export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, opti
   const url = smartConfigurationUrl(fhirBaseUrl);
   // SMART 2.2 app-launch.html#app-protection: endpoints (and so secrets) come from this document, so it needs TLS
   if (isInsecure(new URL(url), allowInsecureRequests)) {
-    throw new DiscoveryError(`${url} is plain http (see allowInsecureRequests)`, { code: DiscoveryErrorCode.InsecureUrl, url });
+    throw new DiscoveryError(`${url} is plain http (see allowInsecureRequests)`, {
+      code: DiscoveryErrorCode.InsecureUrl,
+      url,
+    });
   }
   signal?.throwIfAborted();
 
-  const key = String([options.strict === true, legacyEnabled(options), allowInsecureRequests === true, options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, url]);
+  const key = String([
+    options.strict === true,
+    legacyEnabled(options),
+    allowInsecureRequests === true,
+    options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+    url,
+  ]);
   const useCache = options.cache !== false;
   const hit = useCache && cache.get(key);
   if (hit && now() - hit[0] < ttlMs) return structuredClone(hit[1]);
@@ -78,7 +90,12 @@ export async function discoverSmartConfiguration(fhirBaseUrl: string | URL, opti
 }
 
 // Each caller has its own timer and signal; the shared request is aborted only when every caller has given up
-function join(flight: Flight, url: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<SmartConfiguration> {
+function join(
+  flight: Flight,
+  url: string,
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<SmartConfiguration> {
   flight.waiters++;
   return new Promise((resolve, reject) => {
     let settled = false;
@@ -96,7 +113,11 @@ function join(flight: Flight, url: string, timeoutMs: number, signal: AbortSigna
     const onAbort = () => settle(true, reject, signal?.reason);
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => {
-          settle(true, reject, new DiscoveryError(`${url} timed out after ${timeoutMs} ms`, { code: DiscoveryErrorCode.Timeout, url }));
+          settle(
+            true,
+            reject,
+            new DiscoveryError(`${url} timed out after ${timeoutMs} ms`, { code: DiscoveryErrorCode.Timeout, url }),
+          );
         }, timeoutMs)
       : undefined;
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -116,7 +137,8 @@ async function fetchConfiguration(
 ): Promise<SmartConfiguration> {
   const result = await fetchJson(url, "application/json", fetchImpl, signal, options, legacyEnabled(options));
   // SMART 2.2 conformance.html#using-well-known is required, but SMART v1 servers only have a CapabilityStatement
-  if (result instanceof DiscoveryError) return (await loadLegacyDiscovery()).discoverLegacy(result, fhirBaseUrl, fetchImpl, signal, options);
+  if (result instanceof DiscoveryError)
+    return (await loadLegacyDiscovery()).discoverLegacy(result, fhirBaseUrl, fetchImpl, signal, options);
   return validateSmartConfiguration(result, fhirBaseUrl, options);
 }
 

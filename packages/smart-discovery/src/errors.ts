@@ -53,7 +53,10 @@ export class DiscoveryError extends Error {
 
   constructor(message: string, { code, url, status, field, response, cause, retryable }: DiscoveryErrorOptions) {
     super(message, cause === undefined ? undefined : { cause });
-    retryable ??= code === DiscoveryErrorCode.Network || code === DiscoveryErrorCode.Timeout || (code === DiscoveryErrorCode.HttpStatus && (status! >= 500 || status === 429));
+    retryable ??=
+      code === DiscoveryErrorCode.Network ||
+      code === DiscoveryErrorCode.Timeout ||
+      (code === DiscoveryErrorCode.HttpStatus && (status! >= 500 || status === 429));
     Object.assign(this, { code, url, status, field, retryable });
     // Not enumerable, so the body never reaches a log or JSON
     Object.defineProperties(this, { response: { value: response }, [MARKER]: { value: true } });
@@ -64,7 +67,10 @@ export class DiscoveryError extends Error {
   // a code narrows `code` on a match, and a miss still leaves a DiscoveryError a DiscoveryError
   static is<C extends DiscoveryErrorCode>(value: unknown, code: C): value is DiscoveryError & { readonly code: C };
   static is(value: unknown, code?: DiscoveryErrorCode): boolean {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as DiscoveryError).code === code);
+    return (
+      (value as Record<symbol, unknown> | null)?.[MARKER] === true &&
+      (code === undefined || (value as DiscoveryError).code === code)
+    );
   }
 
   // Own enumerable fields (name, code, url, status, field) plus the message; response and cause are not enumerable

@@ -30,7 +30,8 @@ export async function fetchJson(
   } catch (cause) {
     return fail(DiscoveryErrorCode.Network, "could not be reached", cause);
   }
-  if (response.url && isInsecure(new URL(response.url), options.allowInsecureRequests)) fail(DiscoveryErrorCode.InsecureUrl, "redirected to plain http");
+  if (response.url && isInsecure(new URL(response.url), options.allowInsecureRequests))
+    fail(DiscoveryErrorCode.InsecureUrl, "redirected to plain http");
   const refused = response.url ? checkFinalUrl?.(new URL(response.url)) : undefined;
   if (refused) {
     void response.body?.cancel().catch(() => {});
@@ -42,7 +43,11 @@ export async function fetchJson(
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const capped = limitResponse(response, maxBytes, (failure, _response, cause) =>
     failure === "too_large"
-      ? new DiscoveryError(`${url} sent a body over ${maxBytes} bytes (see maxResponseBytes)`, { code: DiscoveryErrorCode.ResponseTooLarge, url, status: response?.status })
+      ? new DiscoveryError(`${url} sent a body over ${maxBytes} bytes (see maxResponseBytes)`, {
+          code: DiscoveryErrorCode.ResponseTooLarge,
+          url,
+          status: response?.status,
+        })
       : new DiscoveryError(`${url} ${failure === "timeout" ? "timed out" : "broke off"} while sending its body`, {
           code: failure === "timeout" ? DiscoveryErrorCode.Timeout : DiscoveryErrorCode.Network,
           url,
@@ -60,6 +65,9 @@ export async function fetchJson(
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch {
     // The SyntaxError is not kept as cause: its message quotes the body
-    return fail(DiscoveryErrorCode.NotJson, `is not JSON (content type ${response.headers.get("content-type")?.split(";")[0] ?? "none"})`);
+    return fail(
+      DiscoveryErrorCode.NotJson,
+      `is not JSON (content type ${response.headers.get("content-type")?.split(";")[0] ?? "none"})`,
+    );
   }
 }

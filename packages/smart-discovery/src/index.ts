@@ -1,7 +1,11 @@
 export { DEFAULT_MAX_RESPONSE_BYTES, limitedFetch, limitResponse } from "./body-limit.js";
 export type { BodyErrorFactory, BodyFailure } from "./body-limit.js";
 export { capabilitySets, hasCapability } from "./capabilities.js";
-export { CAPABILITIES_EXTENSION, OAUTH_URIS_EXTENSION, smartConfigurationFromCapabilityStatement } from "./capability-statement.js";
+export {
+  CAPABILITIES_EXTENSION,
+  OAUTH_URIS_EXTENSION,
+  smartConfigurationFromCapabilityStatement,
+} from "./capability-statement.js";
 export { clearDiscoveryCache, discoverSmartConfiguration } from "./discover.js";
 export { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 export type { DiscoveryErrorOptions } from "./errors.js";

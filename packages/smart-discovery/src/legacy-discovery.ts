@@ -24,16 +24,31 @@ export async function discoverLegacy(
   const offBase = (finalUrl: URL) =>
     isUnderFhirBase(finalUrl, base)
       ? undefined
-      : new DiscoveryError(`${url} redirected outside the FHIR base (legacy discovery trusts only the base's own CapabilityStatement)`, {
-          code: DiscoveryErrorCode.UntrustedRedirect,
-          url,
-        });
+      : new DiscoveryError(
+          `${url} redirected outside the FHIR base (legacy discovery trusts only the base's own CapabilityStatement)`,
+          {
+            code: DiscoveryErrorCode.UntrustedRedirect,
+            url,
+          },
+        );
   let document: unknown;
   try {
     // FHIR R4 http.html#mime-type: the JSON format; older servers only know application/json
-    document = await fetchJson(url, "application/fhir+json, application/json;q=0.9", fetchImpl, signal, options, false, offBase);
+    document = await fetchJson(
+      url,
+      "application/fhir+json, application/json;q=0.9",
+      fetchImpl,
+      signal,
+      options,
+      false,
+      offBase,
+    );
   } catch (cause) {
-    if (DiscoveryError.is(cause) && (cause.code === DiscoveryErrorCode.HttpStatus || cause.code === DiscoveryErrorCode.NotJson) && !cause.retryable) {
+    if (
+      DiscoveryError.is(cause) &&
+      (cause.code === DiscoveryErrorCode.HttpStatus || cause.code === DiscoveryErrorCode.NotJson) &&
+      !cause.retryable
+    ) {
       throw withCause(notFound, cause);
     }
     throw cause;
@@ -44,10 +59,13 @@ export async function discoverLegacy(
 }
 
 const withCause = (error: DiscoveryError, cause: unknown): DiscoveryError =>
-  new DiscoveryError(`${error.message} and ${String((cause as Error).message).replace(/^\S+ /, "its CapabilityStatement ")}`, {
-    code: error.code,
-    url: error.url,
-    status: error.status,
-    response: error.response,
-    cause,
-  });
+  new DiscoveryError(
+    `${error.message} and ${String((cause as Error).message).replace(/^\S+ /, "its CapabilityStatement ")}`,
+    {
+      code: error.code,
+      url: error.url,
+      status: error.status,
+      response: error.response,
+      cause,
+    },
+  );

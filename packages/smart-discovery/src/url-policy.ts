@@ -115,6 +115,9 @@ export function isUnderFhirBase(url: string | URL, base: string | URL | FhirBase
   }
   if (u.origin !== b.origin) return false;
   const path = u.pathname;
-  const under = path === b.path || (b.path === "" && path === "/") || (path.startsWith(b.path) && path.charCodeAt(b.path.length) === SLASH);
+  const under =
+    path === b.path ||
+    (b.path === "" && path === "/") ||
+    (path.startsWith(b.path) && path.charCodeAt(b.path.length) === SLASH);
   return under && !hasAmbiguousPath(path);
 }

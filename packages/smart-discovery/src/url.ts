@@ -7,11 +7,21 @@ export function normaliseFhirBase(fhirBaseUrl: string | URL): string {
     throw new TypeError("pass the FHIR base URL as a string or URL");
   }
   const given = String(fhirBaseUrl);
-  const invalid = (problem: string, url: string, cause?: unknown, code: DiscoveryErrorCode = DiscoveryErrorCode.InvalidUrl) =>
-    new DiscoveryError(`FHIR base URL ${problem}`, { code, url, cause });
+  const invalid = (
+    problem: string,
+    url: string,
+    cause?: unknown,
+    code: DiscoveryErrorCode = DiscoveryErrorCode.InvalidUrl,
+  ) => new DiscoveryError(`FHIR base URL ${problem}`, { code, url, cause });
   // Checked before parsing: an `iss` is outside input (issue 15)
   // (only its start is kept for the error, and nothing of it when it may hold credentials)
-  if (given.length > MAX_URL_LENGTH) throw invalid(`is longer than ${MAX_URL_LENGTH} characters`, given.includes("@") ? "(too long)" : `${given.slice(0, 64)}…`, undefined, DiscoveryErrorCode.UrlTooLong);
+  if (given.length > MAX_URL_LENGTH)
+    throw invalid(
+      `is longer than ${MAX_URL_LENGTH} characters`,
+      given.includes("@") ? "(too long)" : `${given.slice(0, 64)}…`,
+      undefined,
+      DiscoveryErrorCode.UrlTooLong,
+    );
   let url: URL;
   try {
     url = new URL(given);
@@ -38,4 +48,5 @@ export function smartConfigurationUrl(fhirBaseUrl: string | URL): string {
 export const isHttp = (url: URL): boolean => url.protocol === "https:" || url.protocol === "http:";
 
 /** Plain http to a host other than 127.0.0.0/8, `localhost` or `[::1]`, not allowed by `allowInsecureRequests` (url-policy.ts). */
-export const isInsecure = (url: URL, allowInsecureRequests: boolean | undefined): boolean => isPlainHttpRefused(url, allowInsecureRequests);
+export const isInsecure = (url: URL, allowInsecureRequests: boolean | undefined): boolean =>
+  isPlainHttpRefused(url, allowInsecureRequests);

@@ -3,9 +3,13 @@ import type { SmartConfiguration, ValidateOptions } from "./types.js";
 import { isHttp, isInsecure, normaliseFhirBase } from "./url.js";
 
 const URL_FIELDS =
-  "authorization_endpoint token_endpoint registration_endpoint management_endpoint introspection_endpoint revocation_endpoint jwks_uri user_access_brand_bundle smart_app_state_endpoint".split(" ");
+  "authorization_endpoint token_endpoint registration_endpoint management_endpoint introspection_endpoint revocation_endpoint jwks_uri user_access_brand_bundle smart_app_state_endpoint".split(
+    " ",
+  );
 const LIST_FIELDS =
-  "capabilities code_challenge_methods_supported grant_types_supported token_endpoint_auth_methods_supported token_endpoint_auth_signing_alg_values_supported scopes_supported response_types_supported".split(" ");
+  "capabilities code_challenge_methods_supported grant_types_supported token_endpoint_auth_methods_supported token_endpoint_auth_signing_alg_values_supported scopes_supported response_types_supported".split(
+    " ",
+  );
 
 const isString = (value: unknown): value is string => typeof value === "string";
 const isStringList = (value: unknown): value is string[] => Array.isArray(value) && value.every(isString);
@@ -16,7 +20,8 @@ const isAbsolute = (value: string): boolean => {
     return false;
   }
 };
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
 
 // Each optional member with the check its value must pass, in the order they are checked
 const TYPES: [string[], (value: unknown) => boolean, string][] = [
@@ -38,11 +43,19 @@ const CONDITIONAL = [
  * relative endpoint URLs resolved against the FHIR base plus "/" and unknown members kept.
  * Throws DiscoveryError (`discovery_invalid_document`, `field` set) on the first problem.
  */
-export function validateSmartConfiguration(document: unknown, fhirBaseUrl: string | URL, options: ValidateOptions = {}): SmartConfiguration {
+export function validateSmartConfiguration(
+  document: unknown,
+  fhirBaseUrl: string | URL,
+  options: ValidateOptions = {},
+): SmartConfiguration {
   const base = `${normaliseFhirBase(fhirBaseUrl)}/`;
   const url = `${base}.well-known/smart-configuration`;
   const strict = options.strict === true;
-  const fail: (field: string | undefined, problem: string, code?: DiscoveryErrorCode) => never = (field, problem, code = DiscoveryErrorCode.InvalidDocument) => {
+  const fail: (field: string | undefined, problem: string, code?: DiscoveryErrorCode) => never = (
+    field,
+    problem,
+    code = DiscoveryErrorCode.InvalidDocument,
+  ) => {
     throw new DiscoveryError(`${url}: ${field ?? "document"} ${problem}`, { code, url, field });
   };
   // SMART 2.2 conformance.html#using-well-known (checklist 1.4, E10): relative URLs resolve against the base plus "/"
@@ -54,7 +67,8 @@ export function validateSmartConfiguration(document: unknown, fhirBaseUrl: strin
       return fail(field, strict ? "must be an absolute URL" : "is not a URL");
     }
     if (!isHttp(endpoint)) fail(field, "must be http(s)");
-    if (isInsecure(endpoint, options.allowInsecureRequests)) fail(field, "is plain http", DiscoveryErrorCode.InsecureUrl);
+    if (isInsecure(endpoint, options.allowInsecureRequests))
+      fail(field, "is plain http", DiscoveryErrorCode.InsecureUrl);
     return endpoint.href;
   };
 
@@ -84,7 +98,8 @@ export function validateSmartConfiguration(document: unknown, fhirBaseUrl: strin
     // A token-only document can only serve backend services; an authorization endpoint means the code flow
     const grants = config.authorization_endpoint === undefined ? [] : ["authorization_code"];
     const auth = (config.token_endpoint_auth_methods_supported ?? []) as string[];
-    if (!grants[0] || capabilities.includes("client-confidential-asymmetric") || auth.includes("private_key_jwt")) grants.push("client_credentials");
+    if (!grants[0] || capabilities.includes("client-confidential-asymmetric") || auth.includes("private_key_jwt"))
+      grants.push("client_credentials");
     config.grant_types_supported = grants;
   }
 

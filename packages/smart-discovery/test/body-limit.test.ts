@@ -5,7 +5,14 @@
  */
 import type { ServerResponse } from "node:http";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_MAX_RESPONSE_BYTES, DiscoveryError, DiscoveryErrorCode, clearDiscoveryCache, discoverSmartConfiguration, limitResponse } from "../src/index.js";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DiscoveryError,
+  DiscoveryErrorCode,
+  clearDiscoveryCache,
+  discoverSmartConfiguration,
+  limitResponse,
+} from "../src/index.js";
 import { json, smartConfig, startServer, type TestServer } from "./server.js";
 
 const WK = "/.well-known/smart-configuration";
@@ -31,24 +38,27 @@ function padded(total: number, seen: { bytes: number; dropped: boolean }) {
   return async (_req: unknown, res: ServerResponse) => {
     res.writeHead(200, { "content-type": "application/json" });
     res.on("close", () => void (seen.dropped = !res.writableFinished));
-    const head = JSON.stringify(smartConfig(server.origin)).slice(0, -1) + ',"pad":"';
+    const head = `${JSON.stringify(smartConfig(server.origin)).slice(0, -1)},"pad":"`;
     res.write(head);
     seen.bytes = head.length;
     const chunk = Buffer.alloc(64 * 1024, "p");
     while (seen.bytes < total - 2 && !res.destroyed) {
       const part = chunk.subarray(0, Math.min(chunk.length, total - 2 - seen.bytes));
       seen.bytes += part.length;
-      if (!res.write(part)) await new Promise<void>((resolve) => {
-        const done = () => (res.off("drain", done).off("close", done), resolve());
-        res.on("drain", done).on("close", done);
-      });
+      if (!res.write(part))
+        await new Promise<void>((resolve) => {
+          const done = () => (res.off("drain", done).off("close", done), resolve());
+          res.on("drain", done).on("close", done);
+        });
     }
     if (!res.destroyed) res.end('"}');
   };
 }
 
 describe("discovery body cap (issue 15 §2)", () => {
-  it("a 400 MiB document: discovery_response_too_large, not retryable, connection dropped, RSS bounded", { timeout: 60_000 }, async () => {
+  it("a 400 MiB document: discovery_response_too_large, not retryable, connection dropped, RSS bounded", {
+    timeout: 60_000,
+  }, async () => {
     const seen = { bytes: 0, dropped: false };
     server.route(`/fhir${WK}`, padded(400 * MiB, seen));
     const before = process.memoryUsage().rss;
@@ -64,12 +74,22 @@ describe("discovery body cap (issue 15 §2)", () => {
   it("maxResponseBytes raises the cap (a 2 MiB document is read with 4 MiB) or lowers it; a bad value is misuse", async () => {
     const seen = { bytes: 0, dropped: false };
     server.route(`/big${WK}`, padded(2 * MiB, seen));
-    expect((await rejection(discoverSmartConfiguration(`${server.origin}/big`, { cache: false }))).code).toBe(DiscoveryErrorCode.ResponseTooLarge);
-    const config = await discoverSmartConfiguration(`${server.origin}/big`, { cache: false, maxResponseBytes: 4 * MiB });
+    expect((await rejection(discoverSmartConfiguration(`${server.origin}/big`, { cache: false }))).code).toBe(
+      DiscoveryErrorCode.ResponseTooLarge,
+    );
+    const config = await discoverSmartConfiguration(`${server.origin}/big`, {
+      cache: false,
+      maxResponseBytes: 4 * MiB,
+    });
     expect(String(config.pad).length).toBeGreaterThan(MiB);
     server.route(`/small${WK}`, json(smartConfig(server.origin)));
-    expect((await rejection(discoverSmartConfiguration(`${server.origin}/small`, { cache: false, maxResponseBytes: 100 }))).code).toBe(DiscoveryErrorCode.ResponseTooLarge);
-    await expect(discoverSmartConfiguration(`${server.origin}/small`, { maxResponseBytes: 0 })).rejects.toThrow(TypeError);
+    expect(
+      (await rejection(discoverSmartConfiguration(`${server.origin}/small`, { cache: false, maxResponseBytes: 100 })))
+        .code,
+    ).toBe(DiscoveryErrorCode.ResponseTooLarge);
+    await expect(discoverSmartConfiguration(`${server.origin}/small`, { maxResponseBytes: 0 })).rejects.toThrow(
+      TypeError,
+    );
   });
 
   it("a body reset mid-way is a retryable discovery_network DiscoveryError", async () => {
@@ -113,8 +133,12 @@ describe("limitResponse", () => {
 
   it("a source that errors becomes the typed error, by kind (timeout or network)", async () => {
     const failing = (error: unknown) => new ReadableStream<Uint8Array>({ pull: (c) => c.error(error) });
-    await expect(limitResponse(new Response(failing(new TypeError("terminated"))), 10, toError).text()).rejects.toThrow("body network");
-    await expect(limitResponse(new Response(failing(new DOMException("t", "TimeoutError"))), 10, toError).text()).rejects.toThrow("body timeout");
+    await expect(limitResponse(new Response(failing(new TypeError("terminated"))), 10, toError).text()).rejects.toThrow(
+      "body network",
+    );
+    await expect(
+      limitResponse(new Response(failing(new DOMException("t", "TimeoutError"))), 10, toError).text(),
+    ).rejects.toThrow("body timeout");
   });
 
   it("a response without a body (204, HEAD) is returned as it is", () => {

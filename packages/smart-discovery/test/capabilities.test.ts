@@ -25,27 +25,37 @@ describe("capabilitySets (checklist 1.8, conformance.html#capability-sets)", () 
   const patientStandalone = ["launch-standalone", "client-public", "context-standalone-patient", "permission-patient"];
   const patientEhr = ["launch-ehr", "client-confidential-symmetric", "context-ehr-patient", "permission-patient"];
   const clinicianStandalone = ["launch-standalone", "client-public", "permission-user", "permission-patient"];
-  const clinicianEhr = ["launch-ehr", "client-public", "context-ehr-patient", "context-ehr-encounter", "permission-user", "permission-patient"];
+  const clinicianEhr = [
+    "launch-ehr",
+    "client-public",
+    "context-ehr-patient",
+    "context-ehr-encounter",
+    "permission-user",
+    "permission-patient",
+  ];
 
   it.each<[string, string[], CapabilitySet[]]>([
     ["Patient Access for Standalone Apps", patientStandalone, ["patient-access-standalone"]],
     ["Patient Access for EHR Launch", patientEhr, ["patient-access-ehr"]],
     ["Clinician Access for Standalone", clinicianStandalone, ["clinician-access-standalone"]],
     ["Clinician Access for EHR Launch", clinicianEhr, ["patient-access-ehr", "clinician-access-ehr"]],
-    ["all four", [...new Set([...patientStandalone, ...clinicianEhr, "permission-user"])], [
-      "patient-access-standalone",
-      "patient-access-ehr",
-      "clinician-access-standalone",
-      "clinician-access-ehr",
-    ]],
+    [
+      "all four",
+      [...new Set([...patientStandalone, ...clinicianEhr, "permission-user"])],
+      ["patient-access-standalone", "patient-access-ehr", "clinician-access-standalone", "clinician-access-ehr"],
+    ],
   ])("%s", (_name, capabilities, expected) => {
     expect(capabilitySets(config(capabilities))).toEqual(expected);
   });
 
   it("needs client-public or client-confidential-symmetric: asymmetric alone satisfies no set", () => {
-    const asymmetricOnly = patientStandalone.filter((c) => c !== "client-public").concat("client-confidential-asymmetric");
+    const asymmetricOnly = patientStandalone
+      .filter((c) => c !== "client-public")
+      .concat("client-confidential-asymmetric");
     expect(capabilitySets(config(asymmetricOnly))).toEqual([]);
-    expect(capabilitySets(config([...asymmetricOnly, "client-confidential-symmetric"]))).toEqual(["patient-access-standalone"]);
+    expect(capabilitySets(config([...asymmetricOnly, "client-confidential-symmetric"]))).toEqual([
+      "patient-access-standalone",
+    ]);
   });
 
   it("each set needs every one of its capabilities", () => {

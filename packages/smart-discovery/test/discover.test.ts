@@ -51,11 +51,16 @@ describe("discoverSmartConfiguration: URL and request (checklist 1.1, 1.2, E10)"
 
   it("works for a base at the host root", async () => {
     server.route(WK, json(smartConfig(server.origin)));
-    await expect(discoverSmartConfiguration(`${server.origin}/`)).resolves.toMatchObject({ capabilities: expect.any(Array) });
+    await expect(discoverSmartConfiguration(`${server.origin}/`)).resolves.toMatchObject({
+      capabilities: expect.any(Array),
+    });
   });
 
   it("resolves relative endpoints both ways: auth/token under the base, /auth/token at the host (checklist 1.4, E10)", async () => {
-    server.route(`/fhir${WK}`, json(smartConfig(server.origin, { token_endpoint: "auth/token", authorization_endpoint: "/auth/authorize" })));
+    server.route(
+      `/fhir${WK}`,
+      json(smartConfig(server.origin, { token_endpoint: "auth/token", authorization_endpoint: "/auth/authorize" })),
+    );
     const config = await discoverSmartConfiguration(`${server.origin}/fhir`);
     expect(config.token_endpoint).toBe(`${server.origin}/fhir/auth/token`);
     expect(config.authorization_endpoint).toBe(`${server.origin}/auth/authorize`);
@@ -75,7 +80,9 @@ describe("discoverSmartConfiguration: response leniency (checklist 1.3, E23)", (
     ["text/plain (UTF-8 BOM)", (b: string) => `\uFEFF${b}`],
   ])("accepts %s", async (label, shape) => {
     const type = label.split(" (")[0] as string;
-    server.route(`/fhir${WK}`, (_req, res) => res.writeHead(200, { "content-type": type }).end(Buffer.from(shape(body()), "utf8")));
+    server.route(`/fhir${WK}`, (_req, res) =>
+      res.writeHead(200, { "content-type": type }).end(Buffer.from(shape(body()), "utf8")),
+    );
     const config = await discoverSmartConfiguration(`${server.origin}/fhir`);
     expect(config.code_challenge_methods_supported).toEqual(["S256"]);
   });
@@ -89,12 +96,17 @@ describe("discoverSmartConfiguration: response leniency (checklist 1.3, E23)", (
   });
 
   it("starts with raw BOM bytes EF BB BF", async () => {
-    server.route(`/fhir${WK}`, (_req, res) => res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body())])));
+    server.route(`/fhir${WK}`, (_req, res) =>
+      res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(body())])),
+    );
     await expect(discoverSmartConfiguration(`${server.origin}/fhir`)).resolves.toHaveProperty("capabilities");
   });
 
   it("keeps unknown members and unknown capabilities (checklist 1.6)", async () => {
-    server.route(`/fhir${WK}`, json(smartConfig(server.origin, { "x-vendor": [1, 2], capabilities: ["urn:example:cap", "launch-ehr"] })));
+    server.route(
+      `/fhir${WK}`,
+      json(smartConfig(server.origin, { "x-vendor": [1, 2], capabilities: ["urn:example:cap", "launch-ehr"] })),
+    );
     const config = await discoverSmartConfiguration(`${server.origin}/fhir`);
     expect(config["x-vendor"]).toEqual([1, 2]);
     expect(config.capabilities).toEqual(["urn:example:cap", "launch-ehr"]);
@@ -104,7 +116,11 @@ describe("discoverSmartConfiguration: response leniency (checklist 1.3, E23)", (
 describe("discoverSmartConfiguration: errors", () => {
   it("404 → discovery_http_status with status and url", async () => {
     const error = await rejection(discoverSmartConfiguration(`${server.origin}/missing`));
-    expect(error).toMatchObject({ code: DiscoveryErrorCode.HttpStatus, status: 404, url: `${server.origin}/missing${WK}` });
+    expect(error).toMatchObject({
+      code: DiscoveryErrorCode.HttpStatus,
+      status: 404,
+      url: `${server.origin}/missing${WK}`,
+    });
     expect(error.response?.status).toBe(404);
     expect(Object.keys(error)).not.toContain("response");
   });
@@ -113,20 +129,31 @@ describe("discoverSmartConfiguration: errors", () => {
     server.route(`/fhir${WK}`, json({ error: "TOP-SECRET-DETAIL" }, "application/json", 500));
     const error = await rejection(discoverSmartConfiguration(`${server.origin}/fhir`));
     expect(error).toMatchObject({ code: DiscoveryErrorCode.HttpStatus, status: 500 });
-    for (const text of [error.message, JSON.stringify(error), String(error), error.stack ?? ""]) expect(text).not.toContain("TOP-SECRET");
+    for (const text of [error.message, JSON.stringify(error), String(error), error.stack ?? ""])
+      expect(text).not.toContain("TOP-SECRET");
   });
 
   it("HTML → discovery_not_json; the body stays out of the message, JSON and cause chain", async () => {
-    server.route(`/fhir${WK}`, json("<!doctype html><html><body>Login SECRET-SESSION-abc</body></html>", "text/html; charset=utf-8"));
+    server.route(
+      `/fhir${WK}`,
+      json("<!doctype html><html><body>Login SECRET-SESSION-abc</body></html>", "text/html; charset=utf-8"),
+    );
     const error = await rejection(discoverSmartConfiguration(`${server.origin}/fhir`));
     expect(error).toMatchObject({ code: DiscoveryErrorCode.NotJson, status: 200, url: `${server.origin}/fhir${WK}` });
     expect(error.message).toContain("text/html");
-    for (const text of [error.message, JSON.stringify(error), String(error), String(error.cause)]) expect(text).not.toContain("SECRET-SESSION");
+    for (const text of [error.message, JSON.stringify(error), String(error), String(error.cause)])
+      expect(text).not.toContain("SECRET-SESSION");
   });
 
-  it.each([["", "empty body"], ["{", "truncated JSON"], ["undefined", "a JavaScript word"]])("%j (%s) → discovery_not_json", async (text) => {
+  it.each([
+    ["", "empty body"],
+    ["{", "truncated JSON"],
+    ["undefined", "a JavaScript word"],
+  ])("%j (%s) → discovery_not_json", async (text) => {
     server.route(`/fhir${WK}`, json(text));
-    await expect(rejection(discoverSmartConfiguration(`${server.origin}/fhir`))).resolves.toMatchObject({ code: DiscoveryErrorCode.NotJson });
+    await expect(rejection(discoverSmartConfiguration(`${server.origin}/fhir`))).resolves.toMatchObject({
+      code: DiscoveryErrorCode.NotJson,
+    });
   });
 
   it("a closed port → discovery_network with the cause kept", async () => {
@@ -138,7 +165,9 @@ describe("discoverSmartConfiguration: errors", () => {
   });
 
   it("no answer within timeoutMs → discovery_timeout, and the request is aborted", async () => {
-    const closed = new Promise<void>((resolve) => server.route(`/slow${WK}`, (req) => req.socket.on("close", () => resolve())));
+    const closed = new Promise<void>((resolve) =>
+      server.route(`/slow${WK}`, (req) => req.socket.on("close", () => resolve())),
+    );
     const started = Date.now();
     const error = await rejection(discoverSmartConfiguration(`${server.origin}/slow`, { timeoutMs: 100 }));
     expect(error).toMatchObject({ code: DiscoveryErrorCode.Timeout, url: `${server.origin}/slow${WK}` });
@@ -171,7 +200,9 @@ describe("discoverSmartConfiguration: errors", () => {
   it("an invalid base URL → discovery_invalid_url without a request", async () => {
     const fetch = vi.fn<typeof globalThis.fetch>();
     for (const base of ["fhir", `${server.origin}/fhir?x=1`, `${server.origin}/fhir#f`, "file:///etc/fhir"]) {
-      await expect(rejection(discoverSmartConfiguration(base, { fetch }))).resolves.toMatchObject({ code: DiscoveryErrorCode.InvalidUrl });
+      await expect(rejection(discoverSmartConfiguration(base, { fetch }))).resolves.toMatchObject({
+        code: DiscoveryErrorCode.InvalidUrl,
+      });
     }
     expect(fetch).not.toHaveBeenCalled();
   });
@@ -190,19 +221,28 @@ describe("discoverSmartConfiguration: errors", () => {
 
 describe("discoverSmartConfiguration: plain http (checklist 2.1, E15)", () => {
   const okFetch = () =>
-    vi.fn<typeof globalThis.fetch>(async () => new Response(JSON.stringify(smartConfig("https://ehr.example.com")), { headers: { "content-type": "application/json" } }));
+    vi.fn<typeof globalThis.fetch>(
+      async () =>
+        new Response(JSON.stringify(smartConfig("https://ehr.example.com")), {
+          headers: { "content-type": "application/json" },
+        }),
+    );
 
   it("refuses http on a non-loopback host before any request", async () => {
     const fetch = okFetch();
     const error = await rejection(discoverSmartConfiguration("http://ehr.example.com/fhir", { fetch }));
-    expect(error).toMatchObject({ code: DiscoveryErrorCode.InsecureUrl, url: "http://ehr.example.com/fhir/.well-known/smart-configuration" });
+    expect(error).toMatchObject({
+      code: DiscoveryErrorCode.InsecureUrl,
+      url: "http://ehr.example.com/fhir/.well-known/smart-configuration",
+    });
     expect(fetch).not.toHaveBeenCalled();
   });
 
   it("allows it with allowInsecureRequests, and allows loopback hosts without it", async () => {
     const fetch = okFetch();
     await discoverSmartConfiguration("http://ehr.example.com/fhir", { fetch, allowInsecureRequests: true });
-    for (const base of ["http://localhost:9/fhir", "http://[::1]:9/fhir", "http://127.1.2.3/fhir"]) await discoverSmartConfiguration(base, { fetch });
+    for (const base of ["http://localhost:9/fhir", "http://[::1]:9/fhir", "http://127.1.2.3/fhir"])
+      await discoverSmartConfiguration(base, { fetch });
     expect(fetch.mock.calls.map(([url]) => url)).toEqual([
       "http://ehr.example.com/fhir/.well-known/smart-configuration",
       "http://localhost:9/fhir/.well-known/smart-configuration",
@@ -217,7 +257,9 @@ describe("discoverSmartConfiguration: plain http (checklist 2.1, E15)", () => {
       Object.defineProperty(response, "url", { value: "http://evil.example.com/.well-known/smart-configuration" });
       return response;
     });
-    await expect(rejection(discoverSmartConfiguration("https://ehr.example.com/fhir", { fetch }))).resolves.toMatchObject({
+    await expect(
+      rejection(discoverSmartConfiguration("https://ehr.example.com/fhir", { fetch })),
+    ).resolves.toMatchObject({
       code: DiscoveryErrorCode.InsecureUrl,
     });
   });
@@ -235,16 +277,24 @@ describe("discoverSmartConfiguration: cache and single-flight", () => {
 
   it("N concurrent callers share ONE request", async () => {
     server.route(`/fhir${WK}`, (_req, res) => setTimeout(() => json(smartConfig(server.origin))(_req, res), 50));
-    const results = await Promise.all(Array.from({ length: 20 }, () => discoverSmartConfiguration(`${server.origin}/fhir`)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => discoverSmartConfiguration(`${server.origin}/fhir`)),
+    );
     expect(server.hits(`/fhir${WK}`)).toBe(1);
     expect(new Set(results.map((r) => r.token_endpoint)).size).toBe(1);
   });
 
   it("a shared failure reaches every caller and is not cached", async () => {
     let status = 503;
-    server.route(`/fhir${WK}`, (req, res) => setTimeout(() => json(smartConfig(server.origin), "application/json", status)(req, res), 30));
-    const settled = await Promise.allSettled(Array.from({ length: 5 }, () => discoverSmartConfiguration(`${server.origin}/fhir`)));
-    expect(settled.every((s) => s.status === "rejected" && DiscoveryError.is(s.reason) && s.reason.status === 503)).toBe(true);
+    server.route(`/fhir${WK}`, (req, res) =>
+      setTimeout(() => json(smartConfig(server.origin), "application/json", status)(req, res), 30),
+    );
+    const settled = await Promise.allSettled(
+      Array.from({ length: 5 }, () => discoverSmartConfiguration(`${server.origin}/fhir`)),
+    );
+    expect(
+      settled.every((s) => s.status === "rejected" && DiscoveryError.is(s.reason) && s.reason.status === 503),
+    ).toBe(true);
     expect(server.hits(`/fhir${WK}`)).toBe(1);
     status = 200;
     await expect(discoverSmartConfiguration(`${server.origin}/fhir`)).resolves.toHaveProperty("token_endpoint");
@@ -302,12 +352,16 @@ describe("discoverSmartConfiguration: cache and single-flight", () => {
 describe("discoverSmartConfiguration: signal and per-caller timeouts", () => {
   it("an already aborted signal rejects with its reason and sends nothing", async () => {
     const reason = new Error("user left");
-    await expect(discoverSmartConfiguration(`${server.origin}/fhir`, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    await expect(
+      discoverSmartConfiguration(`${server.origin}/fhir`, { signal: AbortSignal.abort(reason) }),
+    ).rejects.toBe(reason);
     expect(server.hits(`/fhir${WK}`)).toBe(0);
   });
 
   it("aborting rejects with the signal's reason and cancels the request when no one else waits", async () => {
-    const closed = new Promise<void>((resolve) => server.route(`/fhir${WK}`, (req) => req.socket.on("close", () => resolve())));
+    const closed = new Promise<void>((resolve) =>
+      server.route(`/fhir${WK}`, (req) => req.socket.on("close", () => resolve())),
+    );
     const controller = new AbortController();
     const pending = discoverSmartConfiguration(`${server.origin}/fhir`, { signal: controller.signal });
     await vi.waitFor(() => expect(server.hits(`/fhir${WK}`)).toBe(1));
@@ -356,7 +410,9 @@ describe("discoverSmartConfiguration: custom fetch", () => {
 
   it("wraps a fetch that throws as discovery_network", async () => {
     const cause = new TypeError("failed to fetch");
-    const error = await rejection(discoverSmartConfiguration("https://ehr.example.com/r4", { fetch: async () => Promise.reject(cause) }));
+    const error = await rejection(
+      discoverSmartConfiguration("https://ehr.example.com/r4", { fetch: async () => Promise.reject(cause) }),
+    );
     expect(error).toMatchObject({ code: DiscoveryErrorCode.Network });
     expect(error.cause).toBe(cause);
   });

@@ -16,10 +16,19 @@ describe("DiscoveryError.is(value, code?) (issue 16 item 4)", () => {
   });
 
   it("works for another copy of the package, refuses look-alikes", () => {
-    const foreign = Object.assign(new Error("m"), { code: DiscoveryErrorCode.Timeout, [Symbol.for("@fhir-dsl/smart-discovery/DiscoveryError")]: true });
+    const foreign = Object.assign(new Error("m"), {
+      code: DiscoveryErrorCode.Timeout,
+      [Symbol.for("@fhir-dsl/smart-discovery/DiscoveryError")]: true,
+    });
     expect(foreign instanceof DiscoveryError).toBe(false);
     expect(DiscoveryError.is(foreign, DiscoveryErrorCode.Timeout)).toBe(true);
-    for (const value of [{ name: "DiscoveryError", code: DiscoveryErrorCode.Timeout }, null, undefined, 1, "discovery_timeout"]) {
+    for (const value of [
+      { name: "DiscoveryError", code: DiscoveryErrorCode.Timeout },
+      null,
+      undefined,
+      1,
+      "discovery_timeout",
+    ]) {
       expect(DiscoveryError.is(value)).toBe(false);
     }
   });

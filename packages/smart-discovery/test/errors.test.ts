@@ -15,7 +15,11 @@ describe("DiscoveryError", () => {
   it("carries code, url, status and the cause", () => {
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe("DiscoveryError");
-    expect(error).toMatchObject({ code: "discovery_http_status", url: "https://h/fhir/.well-known/smart-configuration", status: 500 });
+    expect(error).toMatchObject({
+      code: "discovery_http_status",
+      url: "https://h/fhir/.well-known/smart-configuration",
+      status: 500,
+    });
     expect(error.cause).toBe(cause);
     expect(error.response).toBe(response);
   });

@@ -24,7 +24,11 @@ beforeEach(async () => {
 afterEach(() => server.close());
 
 /** A CapabilityStatement declaring `uris` (name -> URL) and `capabilities` the SMART v1 way. */
-export function capabilityStatement(uris: Record<string, unknown>, capabilities: string[] = [], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function capabilityStatement(
+  uris: Record<string, unknown>,
+  capabilities: string[] = [],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     resourceType: "CapabilityStatement",
     status: "active",
@@ -35,7 +39,10 @@ export function capabilityStatement(uris: Record<string, unknown>, capabilities:
         mode: "server",
         security: {
           extension: [
-            { url: OAUTH_URIS_EXTENSION, extension: Object.entries(uris).map(([url, valueUri]) => ({ url, valueUri })) },
+            {
+              url: OAUTH_URIS_EXTENSION,
+              extension: Object.entries(uris).map(([url, valueUri]) => ({ url, valueUri })),
+            },
             ...capabilities.map((valueCode) => ({ url: CAPABILITIES_EXTENSION, valueCode })),
           ],
         },
@@ -67,7 +74,13 @@ async function rejection(promise: Promise<unknown>): Promise<DiscoveryError> {
 
 describe("legacy discovery: fallback on 404 (issue 19 item 4, SMART 1.0 oauth-uris)", () => {
   it("reads all six endpoints from {base}/metadata and marks the result legacy: true", async () => {
-    server.route("/fhir/metadata", json(capabilityStatement(allUris(server.origin), ["launch-ehr", "launch-standalone", "client-public"]), "application/fhir+json"));
+    server.route(
+      "/fhir/metadata",
+      json(
+        capabilityStatement(allUris(server.origin), ["launch-ehr", "launch-standalone", "client-public"]),
+        "application/fhir+json",
+      ),
+    );
     const config = await discoverSmartConfiguration(`${server.origin}/fhir`);
     expect(config).toEqual({
       authorization_endpoint: `${server.origin}/auth/authorize`,
@@ -120,7 +133,17 @@ describe("legacy discovery: fallback on 404 (issue 19 item 4, SMART 1.0 oauth-ur
       json([1, 2]),
       json("<html>login</html>", "text/html"),
       json({ resourceType: "Patient" }, "application/json", 404),
-      json({ resourceType: "CapabilityStatement", rest: [{ mode: "client", security: { extension: [{ url: OAUTH_URIS_EXTENSION, extension: [{ url: "token", valueUri: "https://a/t" }] }] } }] }),
+      json({
+        resourceType: "CapabilityStatement",
+        rest: [
+          {
+            mode: "client",
+            security: {
+              extension: [{ url: OAUTH_URIS_EXTENSION, extension: [{ url: "token", valueUri: "https://a/t" }] }],
+            },
+          },
+        ],
+      }),
     ];
     for (const body of bodies) {
       server.route("/fhir/metadata", body);
@@ -132,7 +155,10 @@ describe("legacy discovery: fallback on 404 (issue 19 item 4, SMART 1.0 oauth-ur
   });
 
   it("keeps the transport rule: plain-http endpoints on a non-loopback host are refused (discovery_insecure_url)", async () => {
-    server.route("/fhir/metadata", json(capabilityStatement({ ...allUris(server.origin), token: "http://auth.example/token" })));
+    server.route(
+      "/fhir/metadata",
+      json(capabilityStatement({ ...allUris(server.origin), token: "http://auth.example/token" })),
+    );
     const error = await rejection(discoverSmartConfiguration(`${server.origin}/fhir`));
     expect(error.code).toBe(DiscoveryErrorCode.InsecureUrl);
     expect(error.url).toBe(`${server.origin}/fhir/metadata`);
@@ -143,7 +169,11 @@ describe("legacy discovery: fallback on 404 (issue 19 item 4, SMART 1.0 oauth-ur
     const other = await startServer();
     try {
       other.route("/fhir/metadata", json(capabilityStatement(allUris(other.origin))));
-      for (const target of [`${other.origin}/fhir/metadata`, `${server.origin}/other/metadata`, `${server.origin}/fhir/..;/metadata`]) {
+      for (const target of [
+        `${other.origin}/fhir/metadata`,
+        `${server.origin}/other/metadata`,
+        `${server.origin}/fhir/..;/metadata`,
+      ]) {
         server.route("/fhir/metadata", (_req, res) => res.writeHead(302, { location: target }).end());
         const error = await rejection(discoverSmartConfiguration(`${server.origin}/fhir`, { cache: false }));
         expect(error.code).toBe(DiscoveryErrorCode.UntrustedRedirect);
@@ -151,7 +181,9 @@ describe("legacy discovery: fallback on 404 (issue 19 item 4, SMART 1.0 oauth-ur
       // a redirect that stays under the base is fine
       server.route("/fhir/metadata", (_req, res) => res.writeHead(302, { location: "/fhir/metadata/json" }).end());
       server.route("/fhir/metadata/json", json(capabilityStatement(allUris(server.origin))));
-      await expect(discoverSmartConfiguration(`${server.origin}/fhir`, { cache: false })).resolves.toMatchObject({ legacy: true });
+      await expect(discoverSmartConfiguration(`${server.origin}/fhir`, { cache: false })).resolves.toMatchObject({
+        legacy: true,
+      });
     } finally {
       await other.close();
     }
@@ -167,12 +199,20 @@ describe("legacy discovery: fallback on 404 (issue 19 item 4, SMART 1.0 oauth-ur
   it("a server error on metadata is its own (retryable) error, not hidden behind the 404", async () => {
     server.route("/fhir/metadata", json({}, "application/json", 503));
     const error = await rejection(discoverSmartConfiguration(`${server.origin}/fhir`));
-    expect(error).toMatchObject({ code: DiscoveryErrorCode.HttpStatus, status: 503, retryable: true, url: `${server.origin}/fhir/metadata` });
+    expect(error).toMatchObject({
+      code: DiscoveryErrorCode.HttpStatus,
+      status: 503,
+      retryable: true,
+      url: `${server.origin}/fhir/metadata`,
+    });
   });
 
   it("is cached and shared like a .well-known result", async () => {
     server.route("/fhir/metadata", json(capabilityStatement(allUris(server.origin))));
-    await Promise.all([discoverSmartConfiguration(`${server.origin}/fhir`), discoverSmartConfiguration(`${server.origin}/fhir`)]);
+    await Promise.all([
+      discoverSmartConfiguration(`${server.origin}/fhir`),
+      discoverSmartConfiguration(`${server.origin}/fhir`),
+    ]);
     await discoverSmartConfiguration(`${server.origin}/fhir/`);
     expect(server.hits("/fhir/metadata")).toBe(1);
   });
@@ -196,7 +236,10 @@ describe("smartConfigurationFromCapabilityStatement: hostile CapabilityStatement
     }
     throw new Error("expected a DiscoveryError");
   };
-  const cs = (securityExtension: unknown) => ({ resourceType: "CapabilityStatement", rest: [{ security: { extension: securityExtension } }] });
+  const cs = (securityExtension: unknown) => ({
+    resourceType: "CapabilityStatement",
+    rest: [{ security: { extension: securityExtension } }],
+  });
   const withUris = (inner: unknown) => cs([{ url: OAUTH_URIS_EXTENSION, extension: inner }]);
 
   it.each([
@@ -206,16 +249,61 @@ describe("smartConfigurationFromCapabilityStatement: hostile CapabilityStatement
     ["an extension not an object", cs([null]), "rest[0].security.extension[0]"],
     ["inner extension not an array", withUris({ token: "x" }), "rest[0].security.extension[0].extension"],
     ["an inner entry not an object", withUris([7]), "rest[0].security.extension[0].extension[0]"],
-    ["an inner url not a string", withUris([{ url: 1, valueUri: "https://a/t" }]), "rest[0].security.extension[0].extension[0].url"],
-    ["valueUri a number", withUris([{ url: "token", valueUri: 5 }]), "rest[0].security.extension[0].extension[0].valueUri"],
-    ["valueUri empty", withUris([{ url: "token", valueUri: "" }]), "rest[0].security.extension[0].extension[0].valueUri"],
-    ["token repeated", withUris([{ url: "token", valueUri: "https://a/t" }, { url: "token", valueUri: "https://b/t" }]), "rest[0].security.extension[0].extension[1]"],
-    ["no token", withUris([{ url: "authorize", valueUri: "https://a/authorize" }]), "rest[0].security.extension[0].extension"],
-    ["two oauth-uris extensions", cs([{ url: OAUTH_URIS_EXTENSION, extension: [] }, { url: OAUTH_URIS_EXTENSION, extension: [] }]), "rest[0].security.extension[1]"],
+    [
+      "an inner url not a string",
+      withUris([{ url: 1, valueUri: "https://a/t" }]),
+      "rest[0].security.extension[0].extension[0].url",
+    ],
+    [
+      "valueUri a number",
+      withUris([{ url: "token", valueUri: 5 }]),
+      "rest[0].security.extension[0].extension[0].valueUri",
+    ],
+    [
+      "valueUri empty",
+      withUris([{ url: "token", valueUri: "" }]),
+      "rest[0].security.extension[0].extension[0].valueUri",
+    ],
+    [
+      "token repeated",
+      withUris([
+        { url: "token", valueUri: "https://a/t" },
+        { url: "token", valueUri: "https://b/t" },
+      ]),
+      "rest[0].security.extension[0].extension[1]",
+    ],
+    [
+      "no token",
+      withUris([{ url: "authorize", valueUri: "https://a/authorize" }]),
+      "rest[0].security.extension[0].extension",
+    ],
+    [
+      "two oauth-uris extensions",
+      cs([
+        { url: OAUTH_URIS_EXTENSION, extension: [] },
+        { url: OAUTH_URIS_EXTENSION, extension: [] },
+      ]),
+      "rest[0].security.extension[1]",
+    ],
     ["oauth-uris without extension", cs([{ url: OAUTH_URIS_EXTENSION }]), "rest[0].security.extension[0].extension"],
-    ["a capability not a string", cs([{ url: CAPABILITIES_EXTENSION, valueCode: { x: 1 } }]), "rest[0].security.extension[0].valueCode"],
-    ["a javascript: endpoint", withUris([{ url: "token", valueUri: "javascript:alert(1)" }]), "rest[0].security.extension[0].extension[0].valueUri"],
-    ["launch-ehr without authorize", cs([{ url: OAUTH_URIS_EXTENSION, extension: [{ url: "token", valueUri: "https://a/t" }] }, { url: CAPABILITIES_EXTENSION, valueCode: "launch-ehr" }]), "rest[0].security.extension[0].extension"],
+    [
+      "a capability not a string",
+      cs([{ url: CAPABILITIES_EXTENSION, valueCode: { x: 1 } }]),
+      "rest[0].security.extension[0].valueCode",
+    ],
+    [
+      "a javascript: endpoint",
+      withUris([{ url: "token", valueUri: "javascript:alert(1)" }]),
+      "rest[0].security.extension[0].extension[0].valueUri",
+    ],
+    [
+      "launch-ehr without authorize",
+      cs([
+        { url: OAUTH_URIS_EXTENSION, extension: [{ url: "token", valueUri: "https://a/t" }] },
+        { url: CAPABILITIES_EXTENSION, valueCode: "launch-ehr" },
+      ]),
+      "rest[0].security.extension[0].extension",
+    ],
   ])("%s -> discovery_invalid_document naming the field", (_name, document, field) => {
     const error = invalid(document);
     expect(error.code).toBe(DiscoveryErrorCode.InvalidDocument);
@@ -224,7 +312,16 @@ describe("smartConfigurationFromCapabilityStatement: hostile CapabilityStatement
   });
 
   it("no SMART declaration at all is a typed error too", () => {
-    for (const document of [null, 3, "x", [], {}, { resourceType: "Patient" }, { resourceType: "CapabilityStatement" }, cs([])]) {
+    for (const document of [
+      null,
+      3,
+      "x",
+      [],
+      {},
+      { resourceType: "Patient" },
+      { resourceType: "CapabilityStatement" },
+      cs([]),
+    ]) {
       expect(invalid(document).code).toBe(DiscoveryErrorCode.InvalidDocument);
     }
   });
@@ -238,7 +335,14 @@ describe("smartConfigurationFromCapabilityStatement: hostile CapabilityStatement
             extension: [
               { url: CAPABILITIES_EXTENSION, valueCode: "sso-openid-connect" },
               { url: CAPABILITIES_EXTENSION, valueCode: "launch-standalone" },
-              { url: OAUTH_URIS_EXTENSION, extension: [{ url: "authorize", valueUrl: "auth/authorize" }, { url: "token", valueUri: uris.token }, { url: "other", valueUri: 1 }] },
+              {
+                url: OAUTH_URIS_EXTENSION,
+                extension: [
+                  { url: "authorize", valueUrl: "auth/authorize" },
+                  { url: "token", valueUri: uris.token },
+                  { url: "other", valueUri: 1 },
+                ],
+              },
             ],
           },
         },
@@ -260,7 +364,10 @@ describe("smartConfigurationFromCapabilityStatement: hostile CapabilityStatement
   });
 
   it("a long extension list is read in linear time (100,000 entries under 200 ms)", () => {
-    const many = cs([...Array.from({ length: 100_000 }, (_, i) => ({ url: `x${i}` })), { url: OAUTH_URIS_EXTENSION, extension: [{ url: "token", valueUri: uris.token }] }]);
+    const many = cs([
+      ...Array.from({ length: 100_000 }, (_, i) => ({ url: `x${i}` })),
+      { url: OAUTH_URIS_EXTENSION, extension: [{ url: "token", valueUri: uris.token }] },
+    ]);
     const started = performance.now();
     expect(smartConfigurationFromCapabilityStatement(many, base).token_endpoint).toBe(uris.token);
     expect(performance.now() - started).toBeLessThan(200);
@@ -269,7 +376,11 @@ describe("smartConfigurationFromCapabilityStatement: hostile CapabilityStatement
   it("deep nesting and huge arrays elsewhere in the document are not walked (linear time)", () => {
     let deep: unknown = {};
     for (let i = 0; i < 5000; i++) deep = { extension: [deep] };
-    const document = { ...withUris([{ url: "token", valueUri: uris.token }]), text: deep, resource: Array.from({ length: 100_000 }, (_, i) => ({ type: `T${i}` })) };
+    const document = {
+      ...withUris([{ url: "token", valueUri: uris.token }]),
+      text: deep,
+      resource: Array.from({ length: 100_000 }, (_, i) => ({ type: `T${i}` })),
+    };
     const started = performance.now();
     expect(smartConfigurationFromCapabilityStatement(document, base).legacy).toBe(true);
     expect(performance.now() - started).toBeLessThan(50);

@@ -60,7 +60,17 @@ export function smartConfig(origin: string, extra: Record<string, unknown> = {})
     introspection_endpoint: `${origin}/auth/introspect`,
     revocation_endpoint: `${origin}/auth/revoke`,
     code_challenge_methods_supported: ["S256"],
-    capabilities: ["launch-ehr", "launch-standalone", "client-public", "client-confidential-symmetric", "sso-openid-connect", "context-ehr-patient", "context-standalone-patient", "permission-patient", "permission-v2"],
+    capabilities: [
+      "launch-ehr",
+      "launch-standalone",
+      "client-public",
+      "client-confidential-symmetric",
+      "sso-openid-connect",
+      "context-ehr-patient",
+      "context-standalone-patient",
+      "permission-patient",
+      "permission-v2",
+    ],
     ...extra,
   };
 }

@@ -78,17 +78,37 @@ describe("length cap: MAX_URL_LENGTH (8 KiB) before any other step (issue 15)", 
     expect(error).toMatchObject({ code: DiscoveryErrorCode.UrlTooLong });
     expect((error as DiscoveryError).url.length).toBeLessThan(100);
     expect(requests).toBe(0);
-    const withCredentials = await discoverSmartConfiguration(`https://user:${"s".repeat(MAX_URL_LENGTH)}@ehr.example.com/fhir`, { fetch }).catch((e: unknown) => e);
+    const withCredentials = await discoverSmartConfiguration(
+      `https://user:${"s".repeat(MAX_URL_LENGTH)}@ehr.example.com/fhir`,
+      { fetch },
+    ).catch((e: unknown) => e);
     expect(JSON.stringify(withCredentials)).not.toContain("sssssss");
   });
 });
 
 describe("one loopback rule, one plain-http rule (checklist 2.1)", () => {
   it("isLoopbackHost: localhost, [::1], all of 127.0.0.0/8 as the URL parser writes them; nothing else", () => {
-    for (const url of ["http://localhost:1/", "http://LOCALHOST/", "http://[::1]:8080/", "http://127.0.0.1/", "http://127.255.0.9/", "http://127.1/", "http://2130706433/"]) {
+    for (const url of [
+      "http://localhost:1/",
+      "http://LOCALHOST/",
+      "http://[::1]:8080/",
+      "http://127.0.0.1/",
+      "http://127.255.0.9/",
+      "http://127.1/",
+      "http://2130706433/",
+    ]) {
       expect(isLoopbackHost(new URL(url).hostname), url).toBe(true);
     }
-    for (const url of ["http://127.0.0.1.evil.test/", "http://127.evil.test/", "http://localhost.evil.test/", "http://128.0.0.1/", "http://[::2]/", "http://evil.test/", "http://10.0.0.1/", "http://localhost./"]) {
+    for (const url of [
+      "http://127.0.0.1.evil.test/",
+      "http://127.evil.test/",
+      "http://localhost.evil.test/",
+      "http://128.0.0.1/",
+      "http://[::2]/",
+      "http://evil.test/",
+      "http://10.0.0.1/",
+      "http://localhost./",
+    ]) {
       expect(isLoopbackHost(new URL(url).hostname), url).toBe(false);
     }
   });
@@ -115,10 +135,19 @@ describe("under the base: dot segments beside path parameters and encoded separa
   const encoded = ["%2e%2e", "%2E%2E", ".%2e", "%2e.", "%2e", "..%2f", "..%2F", "..%5c", "%5C", "%2f"];
 
   it("refuses every `<stem><param>` segment and every encoded separator, anywhere after the base", () => {
-    const tricks = [...stems.flatMap((s) => params.map((p) => s + p)), ...encoded.map((e) => `${e};`), ...encoded.filter((e) => e.includes("%2f") || e.includes("%2F") || e.includes("5c") || e.includes("5C"))];
+    const tricks = [
+      ...stems.flatMap((s) => params.map((p) => s + p)),
+      ...encoded.map((e) => `${e};`),
+      ...encoded.filter((e) => e.includes("%2f") || e.includes("%2F") || e.includes("5c") || e.includes("5C")),
+    ];
     let checked = 0;
     for (const trick of tricks) {
-      for (const url of [`${base}/${trick}/admin`, `${base}/Patient/${trick}`, `${base}/a/b/${trick}/${trick}/${trick}/x`, `${base}/${trick}`]) {
+      for (const url of [
+        `${base}/${trick}/admin`,
+        `${base}/Patient/${trick}`,
+        `${base}/a/b/${trick}/${trick}/${trick}/x`,
+        `${base}/${trick}`,
+      ]) {
         expect(isUnderFhirBase(url, base), url).toBe(false);
         expect(hasAmbiguousPath(new URL(url).pathname), url).toBe(true);
         checked++;
@@ -145,7 +174,14 @@ describe("under the base: dot segments beside path parameters and encoded separa
   });
 
   it("refuses other origins, sibling paths, unparseable input; a root base takes any path of its origin", () => {
-    for (const url of [`${base}x/Patient`, "https://ehr.example.com/", "http://ehr.example.com/r4", "https://ehr.example.com.evil.test/r4", "not a url", ""]) {
+    for (const url of [
+      `${base}x/Patient`,
+      "https://ehr.example.com/",
+      "http://ehr.example.com/r4",
+      "https://ehr.example.com.evil.test/r4",
+      "not a url",
+      "",
+    ]) {
       expect(isUnderFhirBase(url, base), url).toBe(false);
     }
     expect(isUnderFhirBase("https://ehr.example.com/anything", "https://ehr.example.com/")).toBe(true);

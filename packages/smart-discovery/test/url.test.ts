@@ -17,7 +17,9 @@ describe("smartConfigurationUrl (checklist 1.1, E10)", () => {
   });
 
   it("takes a URL object as well as a string", () => {
-    expect(smartConfigurationUrl(new URL("https://h/apis/fhir/"))).toBe("https://h/apis/fhir/.well-known/smart-configuration");
+    expect(smartConfigurationUrl(new URL("https://h/apis/fhir/"))).toBe(
+      "https://h/apis/fhir/.well-known/smart-configuration",
+    );
   });
 
   it("gives one URL with and without trailing slashes, after the full path, never with // (property)", () => {

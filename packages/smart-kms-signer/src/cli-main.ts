@@ -12,7 +12,10 @@ export interface CliIo {
 }
 
 /** Run the command with `argv` (without node and the script); returns the exit code. */
-export async function runCli(argv: string[], io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) }): Promise<number> {
+export async function runCli(
+  argv: string[],
+  io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) },
+): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -31,14 +34,24 @@ export async function runCli(argv: string[], io: CliIo = { out: (t) => process.s
     return 2;
   }
   const keyIds = values["key-id"] ?? [];
-  if (values.help || keyIds.length === 0 || (values.alg !== "ES384" && values.alg !== "RS384") || (values.kid && keyIds.length > 1)) {
+  if (
+    values.help ||
+    keyIds.length === 0 ||
+    (values.alg !== "ES384" && values.alg !== "RS384") ||
+    (values.kid && keyIds.length > 1)
+  ) {
     io.err(`${USAGE}\n`);
     return values.help ? 0 : 2;
   }
-  const kms = new KMSClient({ ...(values.region ? { region: values.region } : {}), ...(values.endpoint ? { endpoint: values.endpoint } : {}) });
+  const kms = new KMSClient({
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+  });
   try {
     const alg = values.alg as "ES384" | "RS384";
-    const jwks = await getKmsJwks(...keyIds.map((keyId) => ({ kms, keyId, alg, ...(values.kid ? { kid: values.kid } : {}) })));
+    const jwks = await getKmsJwks(
+      ...keyIds.map((keyId) => ({ kms, keyId, alg, ...(values.kid ? { kid: values.kid } : {}) })),
+    );
     io.out(`${JSON.stringify(jwks, null, 2)}\n`);
     return 0;
   } catch (error) {

@@ -24,9 +24,23 @@ export class KmsSignerError extends Error {
   declare readonly keyId: string;
   declare readonly operation: KmsSignerOperation;
 
-  constructor(message: string, options: { code: KmsSignerErrorCode; keyId: string; operation: KmsSignerOperation; retryable?: boolean; cause?: unknown }) {
+  constructor(
+    message: string,
+    options: {
+      code: KmsSignerErrorCode;
+      keyId: string;
+      operation: KmsSignerOperation;
+      retryable?: boolean;
+      cause?: unknown;
+    },
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    Object.assign(this, { code: options.code, retryable: options.retryable ?? false, keyId: options.keyId, operation: options.operation });
+    Object.assign(this, {
+      code: options.code,
+      retryable: options.retryable ?? false,
+      keyId: options.keyId,
+      operation: options.operation,
+    });
     Object.defineProperty(this, MARKER, { value: true });
   }
 
@@ -35,7 +49,10 @@ export class KmsSignerError extends Error {
   // a code narrows `code` on a match, and a miss still leaves a KmsSignerError a KmsSignerError
   static is<C extends KmsSignerErrorCode>(value: unknown, code: C): value is KmsSignerError & { readonly code: C };
   static is(value: unknown, code?: KmsSignerErrorCode): boolean {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as KmsSignerError).code === code);
+    return (
+      (value as Record<symbol, unknown> | null)?.[MARKER] === true &&
+      (code === undefined || (value as KmsSignerError).code === code)
+    );
   }
 
   toJSON(): Record<string, unknown> {
@@ -56,7 +73,17 @@ const RETRYABLE = new Set([
   "TimeoutError",
   "AbortError",
 ]);
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ECONNABORTED"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ECONNABORTED",
+]);
 
 interface SdkErrorShape {
   name?: unknown;
@@ -73,7 +100,12 @@ function errorName(error: SdkErrorShape): string {
 }
 
 /** Map a failed KMS call to a KmsSignerError with `retryable` (throttling, 5xx, timeouts, network: yes; access denied, disabled key: no). */
-export function kmsCallError(error: unknown, operation: KmsSignerOperation, keyId: string, timedOut = false): KmsSignerError {
+export function kmsCallError(
+  error: unknown,
+  operation: KmsSignerOperation,
+  keyId: string,
+  timedOut = false,
+): KmsSignerError {
   const e = (typeof error === "object" && error !== null ? error : {}) as SdkErrorShape;
   const name = timedOut ? "TimeoutError" : errorName(e);
   const status = e.$metadata?.httpStatusCode;

@@ -42,19 +42,32 @@ export interface KmsPublicKey {
 // https://docs.aws.amazon.com/kms/latest/developerguide/asymmetric-key-specs.html
 const KMS_ALG = {
   ES384: { signing: "ECDSA_SHA_384", specs: ["ECC_NIST_P384"], importParams: { name: "ECDSA", namedCurve: "P-384" } },
-  RS384: { signing: "RSASSA_PKCS1_V1_5_SHA_384", specs: ["RSA_2048", "RSA_3072", "RSA_4096"], importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" } },
+  RS384: {
+    signing: "RSASSA_PKCS1_V1_5_SHA_384",
+    specs: ["RSA_2048", "RSA_3072", "RSA_4096"],
+    importParams: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-384" },
+  },
 } as const;
 
 function checkOptions(options: KmsSignerOptions): void {
   if (typeof options !== "object" || options === null) throw new TypeError("KmsSigner needs an options object");
-  if (typeof options.kms?.send !== "function") throw new TypeError("KmsSigner: pass kms, a KMSClient from @aws-sdk/client-kms");
-  if (typeof options.keyId !== "string" || options.keyId === "") throw new TypeError("KmsSigner: pass keyId, the id, ARN or alias of a KMS signing key");
-  if (options.alg !== "ES384" && options.alg !== "RS384") throw new TypeError('KmsSigner: pass alg "ES384" (ECC_NIST_P384 key) or "RS384" (RSA key)');
-  if (options.kid !== undefined && (typeof options.kid !== "string" || options.kid === "")) throw new TypeError("KmsSigner: kid must be a non-empty string");
+  if (typeof options.kms?.send !== "function")
+    throw new TypeError("KmsSigner: pass kms, a KMSClient from @aws-sdk/client-kms");
+  if (typeof options.keyId !== "string" || options.keyId === "")
+    throw new TypeError("KmsSigner: pass keyId, the id, ARN or alias of a KMS signing key");
+  if (options.alg !== "ES384" && options.alg !== "RS384")
+    throw new TypeError('KmsSigner: pass alg "ES384" (ECC_NIST_P384 key) or "RS384" (RSA key)');
+  if (options.kid !== undefined && (typeof options.kid !== "string" || options.kid === ""))
+    throw new TypeError("KmsSigner: kid must be a non-empty string");
 }
 
 /** One KMS call with a deadline; failures become KmsSignerError. */
-async function call<T>(options: KmsSignerOptions, operation: KmsSignerOperation, keyId: string, command: unknown): Promise<T> {
+async function call<T>(
+  options: KmsSignerOptions,
+  operation: KmsSignerOperation,
+  keyId: string,
+  command: unknown,
+): Promise<T> {
   const signal = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   try {
     return (await options.kms.send(command as never, { abortSignal: signal })) as T;
@@ -64,7 +77,11 @@ async function call<T>(options: KmsSignerOptions, operation: KmsSignerOperation,
 }
 
 const unsupported = (keyId: string, why: string) =>
-  new KmsSignerError(`KMS key "${keyId}" cannot sign ${why}`, { code: KmsSignerErrorCode.UnsupportedKey, keyId, operation: "GetPublicKey" });
+  new KmsSignerError(`KMS key "${keyId}" cannot sign ${why}`, {
+    code: KmsSignerErrorCode.UnsupportedKey,
+    keyId,
+    operation: "GetPublicKey",
+  });
 
 /**
  * The public JWK of a KMS signing key, from `GetPublicKey` (SPKI DER → JWK with WebCrypto), checked to be
@@ -74,19 +91,30 @@ export async function getKmsPublicKey(options: KmsSignerOptions): Promise<KmsPub
   checkOptions(options);
   const { keyId, alg } = options;
   const kmsAlg = KMS_ALG[alg];
-  const answer = await call<{ KeyId?: string; PublicKey?: Uint8Array; KeySpec?: string; CustomerMasterKeySpec?: string; KeyUsage?: string; SigningAlgorithms?: string[] }>(
-    options,
-    "GetPublicKey",
-    keyId,
-    new GetPublicKeyCommand({ KeyId: keyId }),
-  );
+  const answer = await call<{
+    KeyId?: string;
+    PublicKey?: Uint8Array;
+    KeySpec?: string;
+    CustomerMasterKeySpec?: string;
+    KeyUsage?: string;
+    SigningAlgorithms?: string[];
+  }>(options, "GetPublicKey", keyId, new GetPublicKeyCommand({ KeyId: keyId }));
   const spec = answer.KeySpec ?? answer.CustomerMasterKeySpec;
-  if (!(kmsAlg.specs as readonly string[]).includes(spec ?? "")) throw unsupported(keyId, `${alg}: its key spec is ${String(spec)}, ${alg} needs ${kmsAlg.specs.join(" or ")}`);
-  if (answer.KeyUsage !== "SIGN_VERIFY") throw unsupported(keyId, `${alg}: its key usage is ${String(answer.KeyUsage)}, not SIGN_VERIFY`);
-  if (!answer.SigningAlgorithms?.includes(kmsAlg.signing)) throw unsupported(keyId, `${alg}: ${kmsAlg.signing} is not among its signing algorithms`);
+  if (!(kmsAlg.specs as readonly string[]).includes(spec ?? ""))
+    throw unsupported(keyId, `${alg}: its key spec is ${String(spec)}, ${alg} needs ${kmsAlg.specs.join(" or ")}`);
+  if (answer.KeyUsage !== "SIGN_VERIFY")
+    throw unsupported(keyId, `${alg}: its key usage is ${String(answer.KeyUsage)}, not SIGN_VERIFY`);
+  if (!answer.SigningAlgorithms?.includes(kmsAlg.signing))
+    throw unsupported(keyId, `${alg}: ${kmsAlg.signing} is not among its signing algorithms`);
   let jwk: JsonWebKey;
   try {
-    const key = await crypto.subtle.importKey("spki", answer.PublicKey as Uint8Array<ArrayBuffer>, kmsAlg.importParams, true, ["verify"]);
+    const key = await crypto.subtle.importKey(
+      "spki",
+      answer.PublicKey as Uint8Array<ArrayBuffer>,
+      kmsAlg.importParams,
+      true,
+      ["verify"],
+    );
     jwk = await crypto.subtle.exportKey("jwk", key);
   } catch (cause) {
     throw new KmsSignerError(`KMS GetPublicKey for key "${keyId}" answered without a usable ${alg} public key`, {
@@ -96,10 +124,16 @@ export async function getKmsPublicKey(options: KmsSignerOptions): Promise<KmsPub
       cause,
     });
   }
-  const publicJwk = alg === "ES384" ? { kty: "EC" as const, crv: jwk.crv!, x: jwk.x!, y: jwk.y! } : { kty: "RSA" as const, n: jwk.n!, e: jwk.e! };
+  const publicJwk =
+    alg === "ES384"
+      ? { kty: "EC" as const, crv: jwk.crv!, x: jwk.x!, y: jwk.y! }
+      : { kty: "RSA" as const, n: jwk.n!, e: jwk.e! };
   // RFC 7638 §3: SHA-256 over the required members only
   const kid = options.kid ?? (await calculateJwkThumbprint(publicJwk, "sha256"));
-  return { keyArn: typeof answer.KeyId === "string" && answer.KeyId !== "" ? answer.KeyId : keyId, jwk: { ...publicJwk, kid, alg, use: "sig" } };
+  return {
+    keyArn: typeof answer.KeyId === "string" && answer.KeyId !== "" ? answer.KeyId : keyId,
+    jwk: { ...publicJwk, kid, alg, use: "sig" },
+  };
 }
 
 /** A JWKS document (RFC 7517 §5) of one or more KMS signing keys, to register with or publish for a SMART server. */
@@ -143,7 +177,11 @@ export class KmsSigner {
     const { keyArn, alg } = this;
     if (!(data instanceof Uint8Array) || data.length === 0 || data.length > 4096) {
       // KMS signs RAW messages of 1 to 4096 bytes (API_Sign.html#KMS-Sign-request-Message)
-      throw new KmsSignerError(`KMS Sign for key "${keyArn}" needs 1 to 4096 bytes to sign`, { code: KmsSignerErrorCode.MalformedResponse, keyId: keyArn, operation: "Sign" });
+      throw new KmsSignerError(`KMS Sign for key "${keyArn}" needs 1 to 4096 bytes to sign`, {
+        code: KmsSignerErrorCode.MalformedResponse,
+        keyId: keyArn,
+        operation: "Sign",
+      });
     }
     const answer = await call<{ Signature?: Uint8Array }>(
       this.#options,
@@ -152,7 +190,8 @@ export class KmsSigner {
       new SignCommand({ KeyId: keyArn, Message: data, MessageType: "RAW", SigningAlgorithm: KMS_ALG[alg].signing }),
     );
     const raw = answer.Signature instanceof Uint8Array ? answer.Signature : undefined;
-    const signature = raw && (alg === "ES384" ? derToJoseSignature(raw, 48) : raw.length === this.#signatureBytes ? raw : undefined);
+    const signature =
+      raw && (alg === "ES384" ? derToJoseSignature(raw, 48) : raw.length === this.#signatureBytes ? raw : undefined);
     if (!signature) {
       throw new KmsSignerError(`KMS Sign for key "${keyArn}" answered without a usable ${alg} signature`, {
         code: KmsSignerErrorCode.MalformedResponse,

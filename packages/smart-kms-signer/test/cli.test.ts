@@ -29,7 +29,16 @@ describe("smart-kms-jwks", () => {
     expect(es.code).toBe(0);
     const expected = await getKmsPublicKey({ kms: env.client, keyId: "alias/smart-es384", alg: "ES384" });
     expect(JSON.parse(es.out)).toEqual({ keys: [expected.jwk] });
-    const two = await run("--key-id", env.keys.rsa2048, "--key-id", env.keys.rsa3072, "--alg", "RS384", "--endpoint", env.kms.endpoint);
+    const two = await run(
+      "--key-id",
+      env.keys.rsa2048,
+      "--key-id",
+      env.keys.rsa3072,
+      "--alg",
+      "RS384",
+      "--endpoint",
+      env.kms.endpoint,
+    );
     expect(JSON.parse(two.out).keys.map((k: { alg: string }) => k.alg)).toEqual(["RS384", "RS384"]);
     const named = await run("--key-id", "alias/smart-es384", "--kid", "prod-1", "--endpoint", env.kms.endpoint);
     expect(JSON.parse(named.out).keys[0].kid).toBe("prod-1");

@@ -15,9 +15,13 @@ describe("KmsSignerError.is(value, code?) (issue 16 item 4)", () => {
   });
 
   it("works for another copy of the package, refuses look-alikes", () => {
-    const foreign = Object.assign(new Error("m"), { code: KmsSignerErrorCode.KeyService, [Symbol.for("@fhir-dsl/smart-kms-signer/KmsSignerError")]: true });
+    const foreign = Object.assign(new Error("m"), {
+      code: KmsSignerErrorCode.KeyService,
+      [Symbol.for("@fhir-dsl/smart-kms-signer/KmsSignerError")]: true,
+    });
     expect(foreign instanceof KmsSignerError).toBe(false);
     expect(KmsSignerError.is(foreign, KmsSignerErrorCode.KeyService)).toBe(true);
-    for (const value of [{ name: "KmsSignerError", code: "kms_key_service" }, null, undefined, 0]) expect(KmsSignerError.is(value)).toBe(false);
+    for (const value of [{ name: "KmsSignerError", code: "kms_key_service" }, null, undefined, 0])
+      expect(KmsSignerError.is(value)).toBe(false);
   });
 });

@@ -23,7 +23,9 @@ function derSignature(r: bigint, s: bigint): Uint8Array {
   return new Uint8Array(body.length < 0x80 ? [0x30, body.length, ...body] : [0x30, 0x81, body.length, ...body]);
 }
 const fixed = (value: bigint) => Buffer.from(value.toString(16).padStart(96, "0"), "hex");
-const N384 = BigInt("0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973");
+const N384 = BigInt(
+  "0xffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf581a0db248b0a77aecec196accc52973",
+);
 
 describe("derToJoseSignature (ES384)", () => {
   it("converts edge cases: high bit padded with 0x00, short r (leading zero bytes), short s, one-byte values, the largest values", () => {
@@ -42,7 +44,9 @@ describe("derToJoseSignature (ES384)", () => {
 
   it("round-trips every r, s in [1, n) (property, independent DER writer)", () => {
     const scalar = fc.bigInt({ min: 1n, max: N384 - 1n });
-    const shortScalar = fc.integer({ min: 1, max: 48 }).chain((bytes) => fc.bigInt({ min: 1n, max: 2n ** BigInt(8 * bytes) - 1n }));
+    const shortScalar = fc
+      .integer({ min: 1, max: 48 })
+      .chain((bytes) => fc.bigInt({ min: 1n, max: 2n ** BigInt(8 * bytes) - 1n }));
     fc.assert(
       fc.property(fc.oneof(scalar, shortScalar), fc.oneof(scalar, shortScalar), (r, s) => {
         expect(Buffer.from(derToJoseSignature(derSignature(r, s), 48)!)).toEqual(Buffer.concat([fixed(r), fixed(s)]));

@@ -8,7 +8,14 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { calculateJwkThumbprint, compactVerify, importJWK } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, expectTypeOf, it } from "vitest";
 import type { AssertionSigner } from "@fhir-dsl/smart";
-import { createKmsSigner, getKmsJwks, getKmsPublicKey, KmsSigner, KmsSignerError, KmsSignerErrorCode } from "../src/index.js";
+import {
+  createKmsSigner,
+  getKmsJwks,
+  getKmsPublicKey,
+  KmsSigner,
+  KmsSignerError,
+  KmsSignerErrorCode,
+} from "../src/index.js";
 import { startSigningKms } from "./helpers.js";
 
 let env: Awaited<ReturnType<typeof startSigningKms>>;
@@ -45,7 +52,9 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
     for (let i = 0; i < 20; i++) expect(await signAndVerify(signer, `payload ${i}`)).toHaveLength(96);
     expect(env.kms.calls.Sign).toBe(20);
     // what KMS sent was DER (0x30 ...), not r||s
-    expect(env.kms.signing.signatures.slice(-20).every((der) => der[0] === 0x30 && der.length >= 8 && der.length <= 104)).toBe(true);
+    expect(
+      env.kms.signing.signatures.slice(-20).every((der) => der[0] === 0x30 && der.length >= 8 && der.length <= 104),
+    ).toBe(true);
     const sent = env.kms.requests.filter((r) => r.op === "Sign").at(-1)!.body;
     expect(sent).toMatchObject({ KeyId: env.keys.p384, MessageType: "RAW", SigningAlgorithm: "ECDSA_SHA_384" });
   });
@@ -55,7 +64,9 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
       const signer = await createKmsSigner({ kms: env.client, keyId: env.keys[key], alg: "RS384" });
       const signature = await signAndVerify(signer, "hello");
       expect(signature).toHaveLength(key === "rsa2048" ? 256 : 384);
-      expect(env.kms.requests.filter((r) => r.op === "Sign").at(-1)!.body).toMatchObject({ SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_384" });
+      expect(env.kms.requests.filter((r) => r.op === "Sign").at(-1)!.body).toMatchObject({
+        SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_384",
+      });
       expect(signer.publicJwk).toMatchObject({ kty: "RSA", e: "AQAB", alg: "RS384", use: "sig" });
     });
   }
@@ -66,10 +77,18 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
     expect(Object.keys(jwk).sort()).toEqual(["alg", "crv", "kid", "kty", "use", "x", "y"]);
     expect(jwk).toMatchObject({ kty: "EC", crv: "P-384", alg: "ES384", use: "sig" });
     expect(jwk.kid).toBe(await calculateJwkThumbprint({ kty: "EC", crv: "P-384", x: jwk.x!, y: jwk.y! }, "sha256"));
-    const named = await createKmsSigner({ kms: env.client, keyId: "alias/smart-es384", alg: "ES384", kid: "prod-2026" });
+    const named = await createKmsSigner({
+      kms: env.client,
+      keyId: "alias/smart-es384",
+      alg: "ES384",
+      kid: "prod-2026",
+    });
     expect(named.kid).toBe("prod-2026");
     expect(named.jwks()).toEqual({ keys: [{ ...jwk, kid: "prod-2026" }] });
-    const both = await getKmsJwks({ kms: env.client, keyId: "alias/smart-es384", alg: "ES384" }, { kms: env.client, keyId: "alias/smart-rs384", alg: "RS384" });
+    const both = await getKmsJwks(
+      { kms: env.client, keyId: "alias/smart-es384", alg: "ES384" },
+      { kms: env.client, keyId: "alias/smart-rs384", alg: "RS384" },
+    );
     expect(both.keys.map((k) => k.alg)).toEqual(["ES384", "RS384"]);
     expect(both.keys.every((k) => !("d" in k) && !("p" in k))).toBe(true);
     // the alias moves to another key: the signer keeps signing with the key its kid names
@@ -96,8 +115,14 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
       expect(err.message).toMatch(message);
     }
     // a symmetric key has no public key: KMS's own error, mapped, not retryable
-    const symmetric = (await createKmsSigner({ kms: env.client, keyId: "alias/symmetric", alg: "ES384" }).catch((e: unknown) => e)) as KmsSignerError;
-    expect(symmetric).toMatchObject({ code: KmsSignerErrorCode.KeyService, retryable: false, operation: "GetPublicKey" });
+    const symmetric = (await createKmsSigner({ kms: env.client, keyId: "alias/symmetric", alg: "ES384" }).catch(
+      (e: unknown) => e,
+    )) as KmsSignerError;
+    expect(symmetric).toMatchObject({
+      code: KmsSignerErrorCode.KeyService,
+      retryable: false,
+      operation: "GetPublicKey",
+    });
     expect(symmetric.message).toContain("UnsupportedOperationException");
     expect(env.kms.calls.Sign).toBe(0);
   });
@@ -118,18 +143,38 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
       env.kms.failNext("Sign", name);
       const err = (await signer.sign(data).catch((e: unknown) => e)) as KmsSignerError;
       expect(err, name).toBeInstanceOf(KmsSignerError);
-      expect(err).toMatchObject({ code: KmsSignerErrorCode.KeyService, retryable, operation: "Sign", keyId: env.keys.p384 });
+      expect(err).toMatchObject({
+        code: KmsSignerErrorCode.KeyService,
+        retryable,
+        operation: "Sign",
+        keyId: env.keys.p384,
+      });
       expect(err.message).toBe(`KMS Sign failed for key "${env.keys.p384}": ${name}${retryable ? " (retryable)" : ""}`);
     }
     env.kms.delayNext("Sign", 1_000);
-    expect(await signer.sign(data).catch((e: unknown) => e)).toMatchObject({ retryable: true, message: expect.stringContaining("TimeoutError") });
+    expect(await signer.sign(data).catch((e: unknown) => e)).toMatchObject({
+      retryable: true,
+      message: expect.stringContaining("TimeoutError"),
+    });
     // a real disabled key, not an injected fault
-    const disabled = new KmsSigner({ kms: env.client, keyId: env.keys.disabled, alg: "ES384" }, { keyArn: env.keys.disabled, jwk: signer.publicJwk });
-    expect(await disabled.sign(data).catch((e: unknown) => e)).toMatchObject({ retryable: false, message: expect.stringContaining("DisabledException") });
+    const disabled = new KmsSigner(
+      { kms: env.client, keyId: env.keys.disabled, alg: "ES384" },
+      { keyArn: env.keys.disabled, jwk: signer.publicJwk },
+    );
+    expect(await disabled.sign(data).catch((e: unknown) => e)).toMatchObject({
+      retryable: false,
+      message: expect.stringContaining("DisabledException"),
+    });
     // nothing listens: a network error, retryable
     const closed = new KMSClient({ ...env.kms.clientConfig(), endpoint: "http://127.0.0.1:1", maxAttempts: 1 });
-    const offline = new KmsSigner({ kms: closed, keyId: env.keys.p384, alg: "ES384" }, { keyArn: env.keys.p384, jwk: signer.publicJwk });
-    expect(await offline.sign(data).catch((e: unknown) => e)).toMatchObject({ code: KmsSignerErrorCode.KeyService, retryable: true });
+    const offline = new KmsSigner(
+      { kms: closed, keyId: env.keys.p384, alg: "ES384" },
+      { keyArn: env.keys.p384, jwk: signer.publicJwk },
+    );
+    expect(await offline.sign(data).catch((e: unknown) => e)).toMatchObject({
+      code: KmsSignerErrorCode.KeyService,
+      retryable: true,
+    });
     closed.destroy();
   });
 
@@ -161,7 +206,9 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
     errors.push(await signer.sign(input("a.b")).catch((e: unknown) => e));
     env.kms.signing.tamperSignature = (sig) => sig.subarray(2);
     errors.push(await signer.sign(input("a.b")).catch((e: unknown) => e));
-    errors.push(await createKmsSigner({ kms: env.client, keyId: "alias/smart-p256", alg: "ES384" }).catch((e: unknown) => e));
+    errors.push(
+      await createKmsSigner({ kms: env.client, keyId: "alias/smart-p256", alg: "ES384" }).catch((e: unknown) => e),
+    );
     for (const err of errors) {
       for (const view of [String(err), JSON.stringify(err), inspect(err, { depth: 10 })]) {
         expect(view).not.toContain(secretKey);
@@ -176,7 +223,15 @@ describe("KMS signer against the local KMS endpoint (issue 18)", () => {
   });
 
   it("misuse is a TypeError; the signer is an AssertionSigner of @fhir-dsl/smart", async () => {
-    for (const options of [undefined, {}, { kms: env.client }, { kms: env.client, keyId: "k" }, { kms: env.client, keyId: "k", alg: "ES256" }, { kms: {}, keyId: "k", alg: "ES384" }, { kms: env.client, keyId: "k", alg: "ES384", kid: "" }]) {
+    for (const options of [
+      undefined,
+      {},
+      { kms: env.client },
+      { kms: env.client, keyId: "k" },
+      { kms: env.client, keyId: "k", alg: "ES256" },
+      { kms: {}, keyId: "k", alg: "ES384" },
+      { kms: env.client, keyId: "k", alg: "ES384", kid: "" },
+    ]) {
       await expect(createKmsSigner(options as never)).rejects.toBeInstanceOf(TypeError);
     }
     expectTypeOf<KmsSigner>().toMatchTypeOf<AssertionSigner>();

@@ -30,7 +30,9 @@ let rs384: KmsSigner;
 // every token request's assertion, as sent
 const assertions: string[] = [];
 const tap: typeof fetch = async (input, init) => {
-  const form = new URLSearchParams(typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : "");
+  const form = new URLSearchParams(
+    typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : "",
+  );
   const assertion = form.get("client_assertion");
   if (assertion) assertions.push(assertion);
   return fetch(input, init);
@@ -43,7 +45,12 @@ beforeAll(async () => {
   rs384 = await createKmsSigner({ kms: env.client, keyId: "alias/smart-rs384", alg: "RS384", kid: "rsa-kms-1" });
   await sandbox.registerClient({ clientId: "kms-backend", jwks: es384.jwks() });
   await sandbox.registerClient({ clientId: "kms-backend-rs", jwks: rs384.jwks() });
-  await sandbox.registerClient({ clientId: "kms-app", jwks: es384.jwks(), redirectUris: [REDIRECT], grantTypes: ["authorization_code", "refresh_token"] });
+  await sandbox.registerClient({
+    clientId: "kms-app",
+    jwks: es384.jwks(),
+    redirectUris: [REDIRECT],
+    grantTypes: ["authorization_code", "refresh_token"],
+  });
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -52,10 +59,20 @@ afterAll(async () => {
 });
 
 describe("KMS-signed assertions accepted by the sandbox (issue 18)", () => {
-  for (const [clientId, signer] of [["kms-backend", () => es384], ["kms-backend-rs", () => rs384]] as const) {
+  for (const [clientId, signer] of [
+    ["kms-backend", () => es384],
+    ["kms-backend-rs", () => rs384],
+  ] as const) {
     it(`Backend Services client_credentials (${clientId}): one KMS Sign per token request, header and claims built by the library (checklist 5.x)`, async () => {
       env.kms.resetCounts();
-      const auth = new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId, scope: "system/Patient.rs", privateKey: signer(), fetch: tap, allowInsecureRequests: true });
+      const auth = new BackendServicesAuth({
+        issuer: sandbox.fhirBaseUrl,
+        clientId,
+        scope: "system/Patient.rs",
+        privateKey: signer(),
+        fetch: tap,
+        allowInsecureRequests: true,
+      });
       const token = await auth.getAccessToken();
       expect(token).toBeTypeOf("string");
       expect(env.kms.calls.Sign).toBe(1);
@@ -69,7 +86,11 @@ describe("KMS-signed assertions accepted by the sandbox (issue 18)", () => {
       const assertion = assertions.at(-1)!;
       expect(decodeProtectedHeader(assertion)).toEqual({ alg: signer().alg, typ: "JWT", kid: signer().kid });
       const claims = decodeJwt(assertion);
-      expect(claims).toMatchObject({ iss: clientId, sub: clientId, aud: (await discoverSmartConfiguration(sandbox.fhirBaseUrl)).token_endpoint });
+      expect(claims).toMatchObject({
+        iss: clientId,
+        sub: clientId,
+        aud: (await discoverSmartConfiguration(sandbox.fhirBaseUrl)).token_endpoint,
+      });
       expect(claims.exp! - claims.iat!).toBeLessThanOrEqual(300);
       const read = await auth.fetch(`${sandbox.fhirBaseUrl}/Patient?_count=1`);
       expect(read.status).toBe(200);
@@ -90,10 +111,27 @@ describe("KMS-signed assertions accepted by the sandbox (issue 18)", () => {
     });
     const code = (await sandbox.authorize(url)).searchParams.get("code")!;
     env.kms.resetCounts();
-    const tokens = await exchangeCode({ smartConfig, clientId: "kms-app", redirectUri: REDIRECT, code, codeVerifier, privateKey: es384, fetch: tap, allowInsecureRequests: true });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "kms-app",
+      redirectUri: REDIRECT,
+      code,
+      codeVerifier,
+      privateKey: es384,
+      fetch: tap,
+      allowInsecureRequests: true,
+    });
     expect(tokens.refresh_token).toBeTypeOf("string");
     expect(env.kms.calls.Sign).toBe(1);
-    const smart = new SmartClient({ smartConfig, clientId: "kms-app", tokens, fhirBaseUrl: sandbox.fhirBaseUrl, privateKey: es384, fetch: tap, allowInsecureRequests: true });
+    const smart = new SmartClient({
+      smartConfig,
+      clientId: "kms-app",
+      tokens,
+      fhirBaseUrl: sandbox.fhirBaseUrl,
+      privateKey: es384,
+      fetch: tap,
+      allowInsecureRequests: true,
+    });
     const first = await smart.refresh();
     const second = await smart.refresh();
     expect(second.access_token).not.toBe(first.access_token);
@@ -104,10 +142,33 @@ describe("KMS-signed assertions accepted by the sandbox (issue 18)", () => {
   it("a KMS outage on refresh is a typed, retryable signer_error naming the key; the session survives and refreshes after", async () => {
     const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
     const codeVerifier = generateCodeVerifier();
-    const url = buildAuthorizeUrl({ smartConfig, clientId: "kms-app", redirectUri: REDIRECT, scope: "openid fhirUser patient/*.rs offline_access", state: generateState(), codeChallenge: await codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl });
+    const url = buildAuthorizeUrl({
+      smartConfig,
+      clientId: "kms-app",
+      redirectUri: REDIRECT,
+      scope: "openid fhirUser patient/*.rs offline_access",
+      state: generateState(),
+      codeChallenge: await codeChallengeS256(codeVerifier),
+      aud: sandbox.fhirBaseUrl,
+    });
     const code = (await sandbox.authorize(url)).searchParams.get("code")!;
-    const tokens = await exchangeCode({ smartConfig, clientId: "kms-app", redirectUri: REDIRECT, code, codeVerifier, privateKey: es384, allowInsecureRequests: true });
-    const smart = new SmartClient({ smartConfig, clientId: "kms-app", tokens, fhirBaseUrl: sandbox.fhirBaseUrl, privateKey: es384, allowInsecureRequests: true });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "kms-app",
+      redirectUri: REDIRECT,
+      code,
+      codeVerifier,
+      privateKey: es384,
+      allowInsecureRequests: true,
+    });
+    const smart = new SmartClient({
+      smartConfig,
+      clientId: "kms-app",
+      tokens,
+      fhirBaseUrl: sandbox.fhirBaseUrl,
+      privateKey: es384,
+      allowInsecureRequests: true,
+    });
     env.kms.failNext("Sign", "ThrottlingException");
     const err = (await smart.refresh().catch((e: unknown) => e)) as SmartAuthError;
     expect(SmartAuthError.is(err)).toBe(true);

@@ -13,7 +13,9 @@ export function randomBase64url(byteLength: number): string {
 export function webCrypto(): Crypto {
   const crypto = globalThis.crypto;
   if (crypto?.subtle === undefined) {
-    throw new TypeError("@fhir-dsl/smart-pkce needs WebCrypto: run on Node >= 20.19, a browser (secure context) or an edge runtime");
+    throw new TypeError(
+      "@fhir-dsl/smart-pkce needs WebCrypto: run on Node >= 20.19, a browser (secure context) or an edge runtime",
+    );
   }
   return crypto;
 }

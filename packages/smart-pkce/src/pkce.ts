@@ -31,7 +31,9 @@ export function generateCodeVerifier(byteLength = 32): string {
 /** `BASE64URL(SHA-256(ASCII(codeVerifier)))` (RFC 7636 §4.2). */
 export async function codeChallengeS256(codeVerifier: string): Promise<string> {
   if (!isValidCodeVerifier(codeVerifier)) {
-    throw new TypeError("codeChallengeS256: pass a code verifier of 43-128 characters from [A-Za-z0-9-._~], e.g. from generateCodeVerifier()");
+    throw new TypeError(
+      "codeChallengeS256: pass a code verifier of 43-128 characters from [A-Za-z0-9-._~], e.g. from generateCodeVerifier()",
+    );
   }
   const digest = await webCrypto().subtle.digest("SHA-256", new TextEncoder().encode(codeVerifier));
   return base64url(new Uint8Array(digest));
@@ -40,5 +42,9 @@ export async function codeChallengeS256(codeVerifier: string): Promise<string> {
 /** A new verifier with its S256 challenge, ready for the authorization and token requests. */
 export async function createPkcePair(): Promise<PkcePair> {
   const codeVerifier = generateCodeVerifier();
-  return { codeVerifier, codeChallenge: await codeChallengeS256(codeVerifier), codeChallengeMethod: CODE_CHALLENGE_METHOD };
+  return {
+    codeVerifier,
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    codeChallengeMethod: CODE_CHALLENGE_METHOD,
+  };
 }

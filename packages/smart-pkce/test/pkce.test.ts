@@ -41,7 +41,15 @@ describe("codeChallengeS256 (checklist 2.27, E11)", () => {
   });
 
   it("throws a TypeError for a verifier outside 43-128 unreserved characters, without echoing it", async () => {
-    const bad = ["", "a".repeat(42), "a".repeat(129), `${"a".repeat(42)}+`, `${"a".repeat(42)}=`, `${"a".repeat(42)} `, `${"é".repeat(43)}`];
+    const bad = [
+      "",
+      "a".repeat(42),
+      "a".repeat(129),
+      `${"a".repeat(42)}+`,
+      `${"a".repeat(42)}=`,
+      `${"a".repeat(42)} `,
+      `${"é".repeat(43)}`,
+    ];
     for (const verifier of bad) {
       const error = await codeChallengeS256(verifier).then(
         () => undefined,

@@ -56,16 +56,19 @@ export async function driveAuthorization(
   try {
     current = new URL(authorizeUrl);
   } catch (cause) {
-    throw new TypeError("authorize(authorizeUrl) takes an absolute URL of the sandbox's authorization endpoint", { cause });
+    throw new TypeError("authorize(authorizeUrl) takes an absolute URL of the sandbox's authorization endpoint", {
+      cause,
+    });
   }
   const issuerUrl = new URL(issuer);
   const insideIssuer = (u: URL) =>
-    u.origin === issuerUrl.origin && (u.pathname === issuerUrl.pathname || u.pathname.startsWith(`${issuerUrl.pathname}/`));
+    u.origin === issuerUrl.origin &&
+    (u.pathname === issuerUrl.pathname || u.pathname.startsWith(`${issuerUrl.pathname}/`));
   if (!insideIssuer(current)) {
     throw new TypeError(`authorize(authorizeUrl) takes a URL under the sandbox issuer ${issuer}`);
   }
   const method = init.method ?? (init.body ? "POST" : "GET");
-  if (method !== "GET" && method !== "POST") throw new TypeError("authorize init.method must be \"GET\" or \"POST\"");
+  if (method !== "GET" && method !== "POST") throw new TypeError('authorize init.method must be "GET" or "POST"');
 
   const jar = new CookieJar();
   let body: URLSearchParams | undefined = method === "POST" ? (init.body ?? new URLSearchParams()) : undefined;
@@ -92,7 +95,10 @@ export async function driveAuthorization(
     }
     throw await refusal(res);
   }
-  throw new SandboxError(SandboxErrorCode.AuthorizeFailed, `the authorization flow did not reach the app after ${MAX_HOPS} redirects`);
+  throw new SandboxError(
+    SandboxErrorCode.AuthorizeFailed,
+    `the authorization flow did not reach the app after ${MAX_HOPS} redirects`,
+  );
 }
 
 /** The error for an authorization endpoint that answered instead of redirecting: its status and OAuth error. */

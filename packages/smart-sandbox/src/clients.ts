@@ -1,12 +1,20 @@
 import type { ClientRegistration, SandboxGrantType, TokenEndpointAuthMethod } from "./types.js";
 
-const METHODS: readonly TokenEndpointAuthMethod[] = ["none", "client_secret_basic", "client_secret_post", "private_key_jwt"];
+const METHODS: readonly TokenEndpointAuthMethod[] = [
+  "none",
+  "client_secret_basic",
+  "client_secret_post",
+  "private_key_jwt",
+];
 const GRANTS: readonly SandboxGrantType[] = ["authorization_code", "refresh_token", "client_credentials"];
 
 /** Checks a registration and fills in its defaults; throws TypeError saying what to pass. */
-export function normaliseRegistration(input: ClientRegistration): Required<Pick<ClientRegistration, "clientId" | "tokenEndpointAuthMethod" | "grantTypes" | "redirectUris">> & ClientRegistration {
+export function normaliseRegistration(
+  input: ClientRegistration,
+): Required<Pick<ClientRegistration, "clientId" | "tokenEndpointAuthMethod" | "grantTypes" | "redirectUris">> &
+  ClientRegistration {
   if (typeof input !== "object" || input === null) {
-    throw new TypeError("registerClient(client) takes an object such as { clientId: \"my-app\", redirectUris: [...] }");
+    throw new TypeError('registerClient(client) takes an object such as { clientId: "my-app", redirectUris: [...] }');
   }
   if (typeof input.clientId !== "string" || input.clientId === "") {
     throw new TypeError("client.clientId must be a non-empty string");
@@ -32,7 +40,7 @@ export function normaliseRegistration(input: ClientRegistration): Required<Pick<
       throw new TypeError("client.jwks must be { keys: [publicJwk, ...] }");
     }
     if (input.jwks.keys.some((k) => typeof k !== "object" || k === null || "d" in k)) {
-      throw new TypeError("client.jwks must hold public keys only (no \"d\" member)");
+      throw new TypeError('client.jwks must hold public keys only (no "d" member)');
     }
   }
   const redirectUris = input.redirectUris ?? [];
@@ -58,8 +66,13 @@ export function normaliseRegistration(input: ClientRegistration): Required<Pick<
   if (input.scope !== undefined && typeof input.scope !== "string") {
     throw new TypeError("client.scope must be a space separated string");
   }
-  if (input.allowedOrigins !== undefined && (!Array.isArray(input.allowedOrigins) || input.allowedOrigins.some((o) => !isOrigin(o)))) {
-    throw new TypeError("client.allowedOrigins must be an array of origins such as \"https://app.example\" (no path, no \"*\")");
+  if (
+    input.allowedOrigins !== undefined &&
+    (!Array.isArray(input.allowedOrigins) || input.allowedOrigins.some((o) => !isOrigin(o)))
+  ) {
+    throw new TypeError(
+      'client.allowedOrigins must be an array of origins such as "https://app.example" (no path, no "*")',
+    );
   }
   return { ...input, tokenEndpointAuthMethod: method, grantTypes: [...grantTypes], redirectUris: [...redirectUris] };
 }

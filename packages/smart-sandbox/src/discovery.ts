@@ -108,7 +108,12 @@ export function capabilityStatement(e: Endpoints, legacy = false): Record<string
                 { url: "revoke", valueUri: e.revocationEndpoint },
               ],
             },
-            ...(legacy ? CAPABILITIES.map((valueCode) => ({ url: "http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities", valueCode })) : []),
+            ...(legacy
+              ? CAPABILITIES.map((valueCode) => ({
+                  url: "http://fhir-registry.smarthealthit.org/StructureDefinition/capabilities",
+                  valueCode,
+                }))
+              : []),
           ],
         },
         resource: FIXTURES.resourceTypes.map((type) => ({
@@ -121,7 +126,12 @@ export function capabilityStatement(e: Endpoints, legacy = false): Record<string
                   { name: "_id", type: "token" },
                   { name: "patient", type: "reference" },
                   { name: "subject", type: "reference" },
-                  ...(type === "Encounter" ? [] : [{ name: "category", type: "token" }, { name: "code", type: "token" }]),
+                  ...(type === "Encounter"
+                    ? []
+                    : [
+                        { name: "category", type: "token" },
+                        { name: "code", type: "token" },
+                      ]),
                 ],
         })),
       },

@@ -45,7 +45,10 @@ export class SandboxError extends Error {
   // a code narrows `code` on a match, and a miss still leaves a SandboxError a SandboxError
   static is<C extends SandboxErrorCode>(value: unknown, code: C): value is SandboxError & { readonly code: C };
   static is(value: unknown, code?: SandboxErrorCode): boolean {
-    return (value as Record<symbol, unknown> | null)?.[marker] === true && (code === undefined || (value as SandboxError).code === code);
+    return (
+      (value as Record<symbol, unknown> | null)?.[marker] === true &&
+      (code === undefined || (value as SandboxError).code === code)
+    );
   }
 
   toJSON(): Record<string, unknown> {

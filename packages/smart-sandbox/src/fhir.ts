@@ -131,7 +131,11 @@ export class FhirServer {
     return { effective, patientOnly: wide.length === 0 };
   }
 
-  private visible(resource: FhirResource, rule: { effective: ResourceScope[]; patientOnly: boolean }, patient?: string) {
+  private visible(
+    resource: FhirResource,
+    rule: { effective: ResourceScope[]; patientOnly: boolean },
+    patient?: string,
+  ) {
     if (rule.patientOnly && !inCompartment(resource, patient as string)) return false;
     // SMART 2.2 scopes-and-launch-context.html#finer-grained-resource-constraints-using-search-parameters
     return rule.effective.some((s) => s.query === undefined || matchesQuery(resource, new URLSearchParams(s.query)));

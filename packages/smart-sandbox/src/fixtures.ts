@@ -100,9 +100,7 @@ export function buildFixtures(): FhirResource[] {
       },
       category: [
         {
-          coding: [
-            { system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" },
-          ],
+          coding: [{ system: "http://terminology.hl7.org/CodeSystem/condition-category", code: "problem-list-item" }],
         },
       ],
       code: {

@@ -15,7 +15,7 @@ export function processSigningKey(): Promise<JWK> {
 /** Normalises a caller-supplied RS256 private JWK for the provider's keystore. */
 export async function normaliseSigningKey(jwk: JWK): Promise<JWK> {
   if (jwk.kty !== "RSA" || typeof jwk.d !== "string") {
-    throw new TypeError("signingKey must be an RSA private JWK (kty \"RSA\" with \"d\") for RS256 id_tokens");
+    throw new TypeError('signingKey must be an RSA private JWK (kty "RSA" with "d") for RS256 id_tokens');
   }
   return { ...jwk, kid: jwk.kid ?? (await calculateJwkThumbprint(jwk)), alg: "RS256", use: "sig" };
 }

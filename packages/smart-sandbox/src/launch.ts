@@ -26,7 +26,7 @@ export function builtInContext(origin: string): LaunchContext {
 export function mergeContext(base: LaunchContext, patch: Partial<LaunchContext> | undefined): LaunchContext {
   if (patch === undefined) return { ...base };
   if (typeof patch !== "object" || patch === null) {
-    throw new TypeError("a launch context must be an object such as { patient: \"patient-1\" }");
+    throw new TypeError('a launch context must be an object such as { patient: "patient-1" }');
   }
   const out: Record<string, unknown> = { ...base };
   for (const key of CONTEXT_KEYS) {

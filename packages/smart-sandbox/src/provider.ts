@@ -141,7 +141,8 @@ function baseConfiguration(setup: ProviderSetup): Configuration {
     rotateRefreshToken: true,
     // SMART 2.2 scopes-and-launch-context.html#refresh-tokens: offline_access or online_access
     issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed("refresh_token") && (code.scopes.has("offline_access") || code.scopes.has("online_access")),
+      client.grantTypeAllowed("refresh_token") &&
+      (code.scopes.has("offline_access") || code.scopes.has("online_access")),
     // SMART 2.2 app-launch.html#considerations-for-cross-origin-resource-sharing-cors-support: registered origins only;
     // the origin is echoed, never "*", and no Access-Control-Allow-Credentials is sent
     clientBasedCORS: (_ctx, origin, client) => corsOrigins(setup.registrations.get(client.clientId)).has(origin),
@@ -223,7 +224,10 @@ function providerFeatures(errors: ProviderErrors, setup: ProviderSetup): Configu
         const backend = ctx.oidc.route === "token" && ctx.oidc.params?.grant_type === "client_credentials";
         const scopes = grantableResourceScopes(setup, client.clientId, requestedScopes(ctx), backend);
         if (backend && scopes.length === 0) {
-          throw new errors.InvalidScope("no requested scope can be granted: backend clients get system/ scopes", requestedScopes(ctx).join(" "));
+          throw new errors.InvalidScope(
+            "no requested scope can be granted: backend clients get system/ scopes",
+            requestedScopes(ctx).join(" "),
+          );
         }
         return {
           scope: scopes.join(" "),
@@ -240,7 +244,7 @@ function providerFeatures(errors: ProviderErrors, setup: ProviderSetup): Configu
 function clientAssertionCheck(errors: ProviderErrors): Configuration["assertJwtClientAuthClaimsAndHeader"] {
   return async (_ctx, claims, header) => {
     if (header.typ !== "JWT") {
-      throw new errors.InvalidClientAuth("client assertion must have the header typ \"JWT\"");
+      throw new errors.InvalidClientAuth('client assertion must have the header typ "JWT"');
     }
     if (claims.sub !== claims.iss) {
       throw new errors.InvalidClientAuth("client assertion sub must equal iss (the client_id)");
@@ -270,14 +274,16 @@ const renderError: Configuration["renderError"] = async (ctx, out) => {
 
 /** Provider errors as one log line each: event, error code and detail. */
 function logProviderErrors(provider: Provider, log: (line: string) => void): void {
-  const logError = (event: string) => (...args: unknown[]) => {
-    const err = args.find((a): a is Error => a instanceof Error) as
-      | (Error & { error?: string; error_description?: string; error_detail?: string })
-      | undefined;
-    if (!err) return;
-    const detail = err.error_detail ?? err.error_description ?? "";
-    log(`${event}: ${err.error ?? err.name}${detail ? ` (${detail})` : ""}`);
-  };
+  const logError =
+    (event: string) =>
+    (...args: unknown[]) => {
+      const err = args.find((a): a is Error => a instanceof Error) as
+        | (Error & { error?: string; error_description?: string; error_detail?: string })
+        | undefined;
+      if (!err) return;
+      const detail = err.error_detail ?? err.error_description ?? "";
+      log(`${event}: ${err.error ?? err.name}${detail ? ` (${detail})` : ""}`);
+    };
   for (const event of [
     "authorization.error",
     "grant.error",
@@ -286,6 +292,10 @@ function logProviderErrors(provider: Provider, log: (line: string) => void): voi
     "server_error",
     "backchannel.error",
   ]) {
-    (provider.on as (name: string, listener: (...args: unknown[]) => void) => void).call(provider, event, logError(event));
+    (provider.on as (name: string, listener: (...args: unknown[]) => void) => void).call(
+      provider,
+      event,
+      logError(event),
+    );
   }
 }

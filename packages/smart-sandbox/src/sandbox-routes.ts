@@ -34,7 +34,11 @@ interface Router extends RouteContext {
 
 /** The request handler of a sandbox: routes each request, answering 500 (logged, no detail) if a route throws. */
 export function createRouter(context: RouteContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const r: Router = { ...context, smartConfig: smartConfiguration(context.endpoints), providerCallback: context.provider.callback() };
+  const r: Router = {
+    ...context,
+    smartConfig: smartConfiguration(context.endpoints),
+    providerCallback: context.provider.callback(),
+  };
   return (req, res) => {
     void route(r, req, res).catch((err: unknown) => {
       r.log(`internal error: ${err instanceof Error ? err.message : String(err)}`);
@@ -145,7 +149,8 @@ function ehrLaunch(r: Router, res: ServerResponse, url: URL): void {
     return;
   }
   let launch = url.searchParams.get("launch");
-  if (launch === null || !launches.has(launch)) launch = launches.create(mergeContext(r.layer.defaultContext(), undefined));
+  if (launch === null || !launches.has(launch))
+    launch = launches.create(mergeContext(r.layer.defaultContext(), undefined));
   // SMART 2.2 app-launch.html#launch-app-ehr-launch: iss and launch on the app's launch URL
   target.searchParams.set("iss", r.endpoints.fhirBaseUrl);
   target.searchParams.set("launch", launch);

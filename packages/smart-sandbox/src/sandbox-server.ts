@@ -31,7 +31,9 @@ export async function listenLoopback(port: number): Promise<LoopbackServer> {
   // the issuer contains the port: listen first, then build the provider
   await new Promise<void>((resolve, reject) => {
     server.once("error", (cause) =>
-      reject(new SandboxError(SandboxErrorCode.StartFailed, `the sandbox could not listen on 127.0.0.1:${port}`, { cause })),
+      reject(
+        new SandboxError(SandboxErrorCode.StartFailed, `the sandbox could not listen on 127.0.0.1:${port}`, { cause }),
+      ),
     );
     server.listen(port, "127.0.0.1", () => resolve());
   });

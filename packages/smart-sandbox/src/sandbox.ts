@@ -26,15 +26,20 @@ function checkOptions(options: SandboxOptions): { fhirBasePath: string; port: nu
     throw new TypeError("startSandbox(options) takes an options object such as { port: 0 }");
   }
   if (options.host !== undefined && options.host !== "127.0.0.1") {
-    throw new TypeError("options.host must be \"127.0.0.1\": the sandbox binds loopback only");
+    throw new TypeError('options.host must be "127.0.0.1": the sandbox binds loopback only');
   }
   const port = options.port ?? 0;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError("options.port must be an integer 0-65535");
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError("options.port must be an integer 0-65535");
   // trailing slashes cut by a linear loop, not a `/+$` regex (issue 15; the one URL policy lives in smart-discovery)
   let fhirBasePath = options.fhirBasePath ?? "/fhir";
   while (fhirBasePath.endsWith("/")) fhirBasePath = fhirBasePath.slice(0, -1);
-  if (!/^\/[A-Za-z0-9._~\-/]+$/.test(fhirBasePath) || fhirBasePath === AUTH_PATH || fhirBasePath.startsWith(`${AUTH_PATH}/`)) {
-    throw new TypeError("options.fhirBasePath must be a path such as \"/fhir\" or \"/r4\" (not under /auth)");
+  if (
+    !/^\/[A-Za-z0-9._~\-/]+$/.test(fhirBasePath) ||
+    fhirBasePath === AUTH_PATH ||
+    fhirBasePath.startsWith(`${AUTH_PATH}/`)
+  ) {
+    throw new TypeError('options.fhirBasePath must be a path such as "/fhir" or "/r4" (not under /auth)');
   }
   if (options.logger !== undefined && typeof options.logger !== "function") {
     throw new TypeError("options.logger must be a function (line: string) => void");
@@ -107,16 +112,32 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     stats: layer.stats,
     capabilityStatement: () => capabilityStatement(endpoints, legacy),
   });
-  loopback.setHandler(createRouter({ origin, fhirBasePath, endpoints, provider, setup, layer, fhir, faults, legacy, log }));
+  loopback.setHandler(
+    createRouter({ origin, fhirBasePath, endpoints, provider, setup, layer, fhir, faults, legacy, log }),
+  );
 
   const registerClient = clientRegistrar(provider, storage, registrations);
-  const sandbox = sandboxApi({ endpoints, loopback, launches, context, registerClient, faults, stats: layer.stats, storage });
+  const sandbox = sandboxApi({
+    endpoints,
+    loopback,
+    launches,
+    context,
+    registerClient,
+    faults,
+    stats: layer.stats,
+    storage,
+  });
   for (const client of options.clients ?? []) await sandbox.registerClient(client);
   return sandbox;
 }
 
 /** The OAuth provider with the SMART layer on it; a configuration it refuses stops the start (server closed). */
-function startProvider(mod: Awaited<ReturnType<typeof loadOidcProvider>>, setup: ProviderSetup, layer: SmartLayer, server: Server): Provider {
+function startProvider(
+  mod: Awaited<ReturnType<typeof loadOidcProvider>>,
+  setup: ProviderSetup,
+  layer: SmartLayer,
+  server: Server,
+): Provider {
   let provider: Provider;
   try {
     provider = createProvider(mod, setup);
@@ -126,13 +147,15 @@ function startProvider(mod: Awaited<ReturnType<typeof loadOidcProvider>>, setup:
   }
   provider.use(smartMiddleware(setup, layer));
   // rotateRefreshToken is on: a rotated refresh token presented again revokes its grant (RFC 9700 4.14.2)
-  (provider.on as (name: string, listener: (ctx: { oidc?: { route?: string; params?: { grant_type?: unknown } } }) => void) => void).call(
-    provider,
-    "grant.revoked",
-    (ctx) => {
-      if (ctx.oidc?.route === "token" && ctx.oidc.params?.grant_type === "refresh_token") layer.stats.grantsRevokedByReuse += 1;
-    },
-  );
+  (
+    provider.on as (
+      name: string,
+      listener: (ctx: { oidc?: { route?: string; params?: { grant_type?: unknown } } }) => void,
+    ) => void
+  ).call(provider, "grant.revoked", (ctx) => {
+    if (ctx.oidc?.route === "token" && ctx.oidc.params?.grant_type === "refresh_token")
+      layer.stats.grantsRevokedByReuse += 1;
+  });
   return provider;
 }
 
@@ -149,7 +172,16 @@ interface SandboxParts {
 }
 
 /** The `Sandbox` handed to the caller: its URLs, launch helpers, fault switches, counters and close. */
-function sandboxApi({ endpoints, loopback, launches, context, registerClient, faults, stats, storage }: SandboxParts): Sandbox {
+function sandboxApi({
+  endpoints,
+  loopback,
+  launches,
+  context,
+  registerClient,
+  faults,
+  stats,
+  storage,
+}: SandboxParts): Sandbox {
   const { origin } = loopback;
   return {
     ...endpoints,

@@ -32,7 +32,13 @@ const V1_PERMS: Record<string, string> = { read: "rs", write: "cud", "*": "cruds
 export function parseResourceScope(scope: string): ResourceScope | undefined {
   const m = RESOURCE_SCOPE.exec(scope);
   if (!m) return undefined;
-  const [, context, resource, permText, query] = m as unknown as [string, ScopeContext, string, string, string | undefined];
+  const [, context, resource, permText, query] = m as unknown as [
+    string,
+    ScopeContext,
+    string,
+    string,
+    string | undefined,
+  ];
   const letters = V1_PERMS[permText] ?? permText;
   if (letters.length === 0) return undefined;
   return { raw: scope, context, resource, perms: new Set(letters), query: query || undefined };

@@ -80,13 +80,17 @@ export function smartMiddleware(setup: ProviderSetup, layer: SmartLayer) {
       const grantType = ctx.oidc.params?.grant_type ?? (ctx.oidc.body as Body | undefined)?.grant_type;
       countGrant(layer.stats, grantType);
       // processed already (the presented refresh token is spent); only the answer is late
-      if (grantType === "refresh_token" && setup.faults.refreshDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, setup.faults.refreshDelayMs));
+      if (grantType === "refresh_token" && setup.faults.refreshDelayMs > 0)
+        await new Promise((resolve) => setTimeout(resolve, setup.faults.refreshDelayMs));
       const body = ctx.body as Body | undefined;
       if (ctx.status !== 200 || !body || typeof body.access_token !== "string") return;
       if (grantType === "refresh_token" && setup.faults.invalidGrantNextRefresh) {
         setup.faults.invalidGrantNextRefresh = false;
         ctx.status = 400;
-        ctx.body = { error: "invalid_grant", error_description: "refresh token refused by the sandbox (faults.invalidGrantOnNextRefresh)" };
+        ctx.body = {
+          error: "invalid_grant",
+          error_description: "refresh token refused by the sandbox (faults.invalidGrantOnNextRefresh)",
+        };
         return;
       }
       decorateTokenResponse(ctx, body, setup, layer);
@@ -157,6 +161,7 @@ function decorateIntrospection(ctx: KoaContextWithOIDC, body: Body, setup: Provi
     const { patient, encounter, fhirUser } = info.context;
     if (patient !== undefined) body.patient = patient;
     if (encounter !== undefined) body.encounter = encounter;
-    if (fhirUser !== undefined && info.staticScopes.includes("fhirUser")) body.fhirUser = absoluteFhirUser(setup.fhirBaseUrl, fhirUser);
+    if (fhirUser !== undefined && info.staticScopes.includes("fhirUser"))
+      body.fhirUser = absoluteFhirUser(setup.fhirBaseUrl, fhirUser);
   }
 }

@@ -73,13 +73,13 @@ export class FaultState implements SandboxFaults {
   };
   tokenType = (value: string | undefined): void => {
     if (value !== undefined && (typeof value !== "string" || value === "")) {
-      throw new TypeError("tokenType(value) takes a non-empty string such as \"bearer\", or undefined");
+      throw new TypeError('tokenType(value) takes a non-empty string such as "bearer", or undefined');
     }
     this.tokenTypeValue = value;
   };
   denyNextAuthorization = (error = "access_denied"): void => {
     if (typeof error !== "string" || !/^[\x20-\x21\x23-\x5b\x5d-\x7e]+$/.test(error)) {
-      throw new TypeError("denyNextAuthorization(error) takes an OAuth error code such as \"access_denied\"");
+      throw new TypeError('denyNextAuthorization(error) takes an OAuth error code such as "access_denied"');
     }
     this.denyNext = error;
   };

@@ -45,7 +45,9 @@ export async function handleTokenFaults(
     count(await grantTypeOf(req));
     const status = faults.htmlStatus;
     res.writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
-    res.end(`<!doctype html><html><head><title>${status} Bad Gateway</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>nginx</center></body></html>`);
+    res.end(
+      `<!doctype html><html><head><title>${status} Bad Gateway</title></head><body><center><h1>${status} Bad Gateway</h1></center><hr><center>nginx</center></body></html>`,
+    );
     return true;
   }
   return false;

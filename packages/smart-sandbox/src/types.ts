@@ -66,11 +66,7 @@ export interface LaunchContext {
   fhirUser?: string;
 }
 
-export type TokenEndpointAuthMethod =
-  | "none"
-  | "client_secret_basic"
-  | "client_secret_post"
-  | "private_key_jwt";
+export type TokenEndpointAuthMethod = "none" | "client_secret_basic" | "client_secret_post" | "private_key_jwt";
 
 export type SandboxGrantType = "authorization_code" | "refresh_token" | "client_credentials";
 

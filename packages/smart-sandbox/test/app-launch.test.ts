@@ -77,7 +77,12 @@ describe("authorization code grant: each client authentication method (checklist
     const params = oauth.validateAuthResponse(as, client, await sandbox.authorize(url), state);
     const res = await tokenPost(
       sandbox,
-      { grant_type: "authorization_code", code: params.get("code")!, redirect_uri: REDIRECT_URI, code_verifier: codeVerifier },
+      {
+        grant_type: "authorization_code",
+        code: params.get("code")!,
+        redirect_uri: REDIRECT_URI,
+        code_verifier: codeVerifier,
+      },
       { authorization: `Basic ${btoa(`basic-app:${SECRET}`)}` },
     );
     expect(res.status).toBe(200);
@@ -115,7 +120,15 @@ describe("authorization request and response (checklist 2.20-2.34)", () => {
     const body = new URLSearchParams(url.searchParams);
     const redirect = await sandbox.authorize(sandbox.authorizationEndpoint, { method: "POST", body });
     const params = oauth.validateAuthResponse(as, client, redirect, state);
-    const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT_URI, codeVerifier, insecure);
+    const res = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      params,
+      REDIRECT_URI,
+      codeVerifier,
+      insecure,
+    );
     expect((await oauth.processAuthorizationCodeResponse(as, client, res)).patient).toBe(FIXTURES.patient);
   });
 
@@ -183,15 +196,33 @@ describe("token request refusals (checklist 2.39, E9)", () => {
     const { url, state } = await authorizeUrl(sandbox, { clientId: "public-app", scope: SCOPE });
     const params = oauth.validateAuthResponse(as, client, await sandbox.authorize(url), state);
     const res = await oauth.authorizationCodeGrantRequest(
-      as, client, oauth.None(), params, REDIRECT_URI, oauth.generateRandomCodeVerifier(), insecure,
+      as,
+      client,
+      oauth.None(),
+      params,
+      REDIRECT_URI,
+      oauth.generateRandomCodeVerifier(),
+      insecure,
     );
-    await expect(oauth.processAuthorizationCodeResponse(as, client, res)).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(oauth.processAuthorizationCodeResponse(as, client, res)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
   });
 
   it("refuses a replayed code", async () => {
     const { client, params, codeVerifier } = await codeFlow("public-app", oauth.None());
-    const again = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT_URI, codeVerifier, insecure);
-    await expect(oauth.processAuthorizationCodeResponse(as, client, again)).rejects.toMatchObject({ error: "invalid_grant" });
+    const again = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.None(),
+      params,
+      REDIRECT_URI,
+      codeVerifier,
+      insecure,
+    );
+    await expect(oauth.processAuthorizationCodeResponse(as, client, again)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
   });
 
   it("refuses a redirect_uri that differs from the authorization request", async () => {
@@ -199,8 +230,11 @@ describe("token request refusals (checklist 2.39, E9)", () => {
     const { url, state, codeVerifier } = await authorizeUrl(sandbox, { clientId: "public-app", scope: SCOPE });
     const params = oauth.validateAuthResponse(as, client, await sandbox.authorize(url), state);
     const res = await tokenPost(sandbox, {
-      grant_type: "authorization_code", client_id: "public-app", code: params.get("code")!,
-      redirect_uri: "http://127.0.0.1:1/other", code_verifier: codeVerifier,
+      grant_type: "authorization_code",
+      client_id: "public-app",
+      code: params.get("code")!,
+      redirect_uri: "http://127.0.0.1:1/other",
+      code_verifier: codeVerifier,
     });
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("invalid_grant");
@@ -211,7 +245,9 @@ describe("refresh tokens (checklist 2.50+, E3)", () => {
   it("rotate on every refresh; a used refresh token is refused and ends the grant", async () => {
     const { tokens, client } = await codeFlow("public-app", oauth.None());
     const first = await oauth.processRefreshTokenResponse(
-      as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure),
+      as,
+      client,
+      await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure),
     );
     expect(first.refresh_token).toBeTypeOf("string");
     expect(first.refresh_token).not.toBe(tokens.refresh_token);
@@ -219,15 +255,25 @@ describe("refresh tokens (checklist 2.50+, E3)", () => {
     expect(first.patient).toBe(FIXTURES.patient);
     expect(first.scope?.split(" ").sort()).toEqual(SCOPE.split(" ").sort());
     const reuse = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, insecure);
-    await expect(oauth.processRefreshTokenResponse(as, client, reuse)).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(oauth.processRefreshTokenResponse(as, client, reuse)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
     const afterReuse = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), first.refresh_token!, insecure);
-    await expect(oauth.processRefreshTokenResponse(as, client, afterReuse)).rejects.toMatchObject({ error: "invalid_grant" });
+    await expect(oauth.processRefreshTokenResponse(as, client, afterReuse)).rejects.toMatchObject({
+      error: "invalid_grant",
+    });
     expect((await fhirGet(sandbox, "Observation", first.access_token)).status).toBe(401);
   });
 
   it("a confidential client refreshes with its own authentication (private_key_jwt)", async () => {
     const { tokens, client } = await codeFlow("es-app", smartPrivateKeyJwt(sandbox, esKey));
-    const res = await oauth.refreshTokenGrantRequest(as, client, smartPrivateKeyJwt(sandbox, esKey), tokens.refresh_token!, insecure);
+    const res = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      smartPrivateKeyJwt(sandbox, esKey),
+      tokens.refresh_token!,
+      insecure,
+    );
     const refreshed = await oauth.processRefreshTokenResponse(as, client, res);
     expect(refreshed.access_token).toBeTypeOf("string");
   });
@@ -324,8 +370,16 @@ describe("launch context (checklist 3e/3f)", () => {
   });
 
   it("a client's scope limit caps what it gets", async () => {
-    await sandbox.registerClient({ clientId: "limited-app", redirectUris: [REDIRECT_URI], scope: "launch/patient patient/Observation.rs" });
-    const { tokens } = await codeFlow("limited-app", oauth.None(), "launch/patient openid patient/Observation.rs patient/Condition.rs");
+    await sandbox.registerClient({
+      clientId: "limited-app",
+      redirectUris: [REDIRECT_URI],
+      scope: "launch/patient patient/Observation.rs",
+    });
+    const { tokens } = await codeFlow(
+      "limited-app",
+      oauth.None(),
+      "launch/patient openid patient/Observation.rs patient/Condition.rs",
+    );
     expect(tokens.scope?.split(" ").sort()).toEqual(["launch/patient", "patient/Observation.rs"]);
   });
 });

@@ -56,12 +56,23 @@ afterAll(async () => {
 
 async function backendToken(clientId: string, key: KeyPair, scope = "system/Patient.rs system/Observation.rs") {
   const client = { client_id: clientId };
-  const res = await oauth.clientCredentialsGrantRequest(as, client, smartPrivateKeyJwt(sandbox, key), { scope }, insecure);
+  const res = await oauth.clientCredentialsGrantRequest(
+    as,
+    client,
+    smartPrivateKeyJwt(sandbox, key),
+    { scope },
+    insecure,
+  );
   return oauth.processClientCredentialsResponse(as, client, res);
 }
 
 function assertionBody(assertion: string, scope = "system/*.rs") {
-  return { grant_type: "client_credentials", scope, client_assertion_type: ASSERTION_TYPE, client_assertion: assertion };
+  return {
+    grant_type: "client_credentials",
+    scope,
+    client_assertion_type: ASSERTION_TYPE,
+    client_assertion: assertion,
+  };
 }
 
 describe("client_credentials with private_key_jwt (SMART backend services, checklist 5.x)", () => {
@@ -89,7 +100,10 @@ describe("client_credentials with private_key_jwt (SMART backend services, check
     expect(tokens.scope).toBe("system/Patient.rs");
     const limited = await backendToken("backend-limited", esKey, "system/Patient.rs system/Observation.rs");
     expect(limited.scope).toBe("system/Patient.rs");
-    const res = await tokenPost(sandbox, assertionBody(await clientAssertion(sandbox, "backend-es", esKey), "patient/*.rs"));
+    const res = await tokenPost(
+      sandbox,
+      assertionBody(await clientAssertion(sandbox, "backend-es", esKey), "patient/*.rs"),
+    );
     expect(res.status).toBe(400);
     expect(res.body.error).toBe("invalid_scope");
   });
@@ -157,14 +171,22 @@ describe("other backend clients", () => {
     });
     const client = { client_id: "backend-secret" };
     const res = await oauth.clientCredentialsGrantRequest(
-      as, client, oauth.ClientSecretBasic("another-secret"), { scope: "system/Observation.rs" }, insecure,
+      as,
+      client,
+      oauth.ClientSecretBasic("another-secret"),
+      { scope: "system/Observation.rs" },
+      insecure,
     );
     expect((await oauth.processClientCredentialsResponse(as, client, res)).scope).toBe("system/Observation.rs");
   });
 
   it("a public client cannot use client_credentials", async () => {
     await sandbox.registerClient({ clientId: "public-x", redirectUris: ["http://127.0.0.1:1/cb"] });
-    const res = await tokenPost(sandbox, { grant_type: "client_credentials", client_id: "public-x", scope: "system/*.rs" });
+    const res = await tokenPost(sandbox, {
+      grant_type: "client_credentials",
+      client_id: "public-x",
+      scope: "system/*.rs",
+    });
     expect(res.status).toBe(400);
     expect(["unauthorized_client", "invalid_request"]).toContain(res.body.error);
   });

@@ -24,8 +24,12 @@ describe("smart-sandbox CLI", () => {
       const now = Math.floor(Date.now() / 1000);
       const assertion = await new SignJWT({})
         .setProtectedHeader({ alg: "ES384", kid: jwk.kid, typ: "JWT" })
-        .setIssuer("backend-service").setSubject("backend-service").setAudience(sandbox!.tokenEndpoint)
-        .setIssuedAt(now).setExpirationTime(now + 240).setJti(crypto.randomUUID())
+        .setIssuer("backend-service")
+        .setSubject("backend-service")
+        .setAudience(sandbox!.tokenEndpoint)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 240)
+        .setJti(crypto.randomUUID())
         .sign(key);
       const res = await tokenPost(sandbox!, {
         grant_type: "client_credentials",
@@ -39,8 +43,12 @@ describe("smart-sandbox CLI", () => {
       const fromPem = await importPKCS8(pem, "ES384");
       const pemAssertion = await new SignJWT({})
         .setProtectedHeader({ alg: "ES384", kid: jwk.kid, typ: "JWT" })
-        .setIssuer("backend-service").setSubject("backend-service").setAudience(sandbox!.tokenEndpoint)
-        .setIssuedAt(now).setExpirationTime(now + 240).setJti(crypto.randomUUID())
+        .setIssuer("backend-service")
+        .setSubject("backend-service")
+        .setAudience(sandbox!.tokenEndpoint)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 240)
+        .setJti(crypto.randomUUID())
         .sign(fromPem);
       const viaPem = await tokenPost(sandbox!, {
         grant_type: "client_credentials",

@@ -34,10 +34,23 @@ describe("smart-configuration (checklist 1.1-1.7)", () => {
       expect.arrayContaining(["client_secret_basic", "client_secret_post", "private_key_jwt"]),
     );
     for (const capability of [
-      "launch-ehr", "launch-standalone", "authorize-post", "client-public", "client-confidential-symmetric",
-      "client-confidential-asymmetric", "sso-openid-connect", "context-banner", "context-style",
-      "context-ehr-patient", "context-ehr-encounter", "context-standalone-patient", "permission-offline",
-      "permission-patient", "permission-user", "permission-v1", "permission-v2",
+      "launch-ehr",
+      "launch-standalone",
+      "authorize-post",
+      "client-public",
+      "client-confidential-symmetric",
+      "client-confidential-asymmetric",
+      "sso-openid-connect",
+      "context-banner",
+      "context-style",
+      "context-ehr-patient",
+      "context-ehr-encounter",
+      "context-standalone-patient",
+      "permission-offline",
+      "permission-patient",
+      "permission-user",
+      "permission-v1",
+      "permission-v2",
     ]) {
       expect(doc.capabilities).toContain(capability);
     }
@@ -46,7 +59,10 @@ describe("smart-configuration (checklist 1.1-1.7)", () => {
   });
 
   it("the OpenID configuration at the issuer agrees with it", async () => {
-    const oidc = (await (await fetch(`${sandbox.issuer}/.well-known/openid-configuration`)).json()) as Record<string, any>;
+    const oidc = (await (await fetch(`${sandbox.issuer}/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      any
+    >;
     expect(oidc.issuer).toBe(sandbox.issuer);
     expect(oidc.token_endpoint).toBe(sandbox.tokenEndpoint);
     expect(oidc.authorization_endpoint).toBe(sandbox.authorizationEndpoint);

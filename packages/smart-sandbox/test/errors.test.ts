@@ -1,10 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Sandbox,
-  SandboxError,
-  SandboxErrorCode,
-  startSandbox,
-} from "../src/index.js";
+import { type Sandbox, SandboxError, SandboxErrorCode, startSandbox } from "../src/index.js";
 import { authorizeUrl, REDIRECT_URI } from "./helpers.js";
 
 let sandbox: Sandbox;
@@ -16,7 +11,11 @@ afterAll(() => sandbox.close());
 describe("SandboxError", () => {
   it("has a stable code, a Symbol.for marker, keeps cause and hides the raw response", () => {
     const cause = new Error("inner");
-    const err = new SandboxError(SandboxErrorCode.AuthorizeFailed, "failed", { status: 400, response: "<html>raw</html>", cause });
+    const err = new SandboxError(SandboxErrorCode.AuthorizeFailed, "failed", {
+      status: 400,
+      response: "<html>raw</html>",
+      cause,
+    });
     expect(err).toBeInstanceOf(Error);
     expect(SandboxError.is(err)).toBe(true);
     expect(SandboxError.is(new Error("x"))).toBe(false);
@@ -33,14 +32,22 @@ describe("SandboxError", () => {
     expect(SandboxError.is(err, SandboxErrorCode.StartFailed)).toBe(true);
     expect(SandboxError.is(err, SandboxErrorCode.InvalidClient)).toBe(false);
     // what another copy of the package builds: not instanceof this class, but the same registered brand
-    const foreign = Object.assign(new Error("x"), { code: SandboxErrorCode.StartFailed, [Symbol.for("@fhir-dsl/smart-sandbox/SandboxError")]: true });
+    const foreign = Object.assign(new Error("x"), {
+      code: SandboxErrorCode.StartFailed,
+      [Symbol.for("@fhir-dsl/smart-sandbox/SandboxError")]: true,
+    });
     expect(foreign instanceof SandboxError).toBe(false);
     expect(SandboxError.is(foreign, SandboxErrorCode.StartFailed)).toBe(true);
-    for (const value of [undefined, 0, "sandbox_start_failed", { code: SandboxErrorCode.StartFailed }]) expect(SandboxError.is(value)).toBe(false);
+    for (const value of [undefined, 0, "sandbox_start_failed", { code: SandboxErrorCode.StartFailed }])
+      expect(SandboxError.is(value)).toBe(false);
   });
 
   it("authorize() failures never reveal the code verifier, state or client secret", async () => {
-    await sandbox.registerClient({ clientId: "secret-app", clientSecret: "TOPSECRET-123", redirectUris: [REDIRECT_URI] });
+    await sandbox.registerClient({
+      clientId: "secret-app",
+      clientSecret: "TOPSECRET-123",
+      redirectUris: [REDIRECT_URI],
+    });
     const { url, codeVerifier, state } = await authorizeUrl(sandbox, {
       clientId: "secret-app",
       scope: "openid",
@@ -68,7 +75,10 @@ describe("SandboxError", () => {
 describe("registerClient misuse throws TypeError saying what to pass", () => {
   const cases: Array<[string, unknown]> = [
     ["no clientId", { redirectUris: [REDIRECT_URI] }],
-    ["secret method without secret", { clientId: "a", tokenEndpointAuthMethod: "client_secret_post", redirectUris: [REDIRECT_URI] }],
+    [
+      "secret method without secret",
+      { clientId: "a", tokenEndpointAuthMethod: "client_secret_post", redirectUris: [REDIRECT_URI] },
+    ],
     ["private_key_jwt without keys", { clientId: "a", tokenEndpointAuthMethod: "private_key_jwt" }],
     ["private key in jwks", { clientId: "a", jwks: { keys: [{ kty: "EC", d: "x" }] } }],
     ["code grant without redirect URIs", { clientId: "a" }],

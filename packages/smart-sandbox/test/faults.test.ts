@@ -103,7 +103,9 @@ describe("fault switches", () => {
     expect(sandbox.stats.grantsRevokedByReuse).toBe(1);
     // the grant is gone: the rotated refresh token and the access token of the grant are dead too
     expect((await refresh(rotated.body.refresh_token as string)).status).toBe(400);
-    const fhir = await fetch(`${sandbox.fhirBaseUrl}/Patient/patient-1`, { headers: { authorization: `Bearer ${rotated.body.access_token as string}` } });
+    const fhir = await fetch(`${sandbox.fhirBaseUrl}/Patient/patient-1`, {
+      headers: { authorization: `Bearer ${rotated.body.access_token as string}` },
+    });
     expect(fhir.status).toBe(401);
     // an unknown refresh token is refused without counting as reuse
     expect((await refresh("never-issued")).status).toBe(400);
@@ -192,7 +194,7 @@ describe("fault switches", () => {
     expect(() => sandbox.faults.failTokenRequests(1, 200)).toThrow(TypeError);
     expect(() => sandbox.faults.setAccessTokenLifetime(0)).toThrow(TypeError);
     expect(() => sandbox.faults.tokenType("")).toThrow(TypeError);
-    expect(() => sandbox.faults.denyNextAuthorization("bad\"error")).toThrow(TypeError);
+    expect(() => sandbox.faults.denyNextAuthorization('bad"error')).toThrow(TypeError);
   });
 });
 
@@ -217,9 +219,13 @@ describe("stats", () => {
     const tokens = await login();
     const client = { client_id: "app" };
     await oauth.processIntrospectionResponse(
-      as, client, await oauth.introspectionRequest(as, client, oauth.None(), tokens.access_token, insecure),
+      as,
+      client,
+      await oauth.introspectionRequest(as, client, oauth.None(), tokens.access_token, insecure),
     );
-    await oauth.processRevocationResponse(await oauth.revocationRequest(as, client, oauth.None(), tokens.access_token, insecure));
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, oauth.None(), tokens.access_token, insecure),
+    );
     expect(sandbox.stats.introspections).toBe(1);
     expect(sandbox.stats.revocations).toBe(1);
   });

@@ -191,7 +191,10 @@ describe("FHIR endpoint: reads and searches", () => {
   it("unknown ids and types: 404 OperationOutcome; writes: 405", async () => {
     expect((await fhirGet(sandbox, "Patient/nobody", token)).status).toBe(404);
     expect((await fhirGet(sandbox, "Medication", token)).status).toBe(404);
-    const res = await fetch(`${sandbox.fhirBaseUrl}/Patient`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${sandbox.fhirBaseUrl}/Patient`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(res.status).toBe(405);
   });
 

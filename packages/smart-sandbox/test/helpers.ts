@@ -124,6 +124,14 @@ export async function publicLogin(
   const client = { client_id: clientId };
   const { url, codeVerifier, state } = await authorizeUrl(sandbox, { clientId, scope, launch });
   const params = oauth.validateAuthResponse(as, client, await sandbox.authorize(url), state);
-  const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT_URI, codeVerifier, insecure);
+  const res = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.None(),
+    params,
+    REDIRECT_URI,
+    codeVerifier,
+    insecure,
+  );
   return oauth.processAuthorizationCodeResponse(as, client, res);
 }

@@ -55,7 +55,11 @@ describe("token introspection (SMART 2.2 token-introspection.html, E22)", () => 
     await sandbox.registerClient({ clientId: "svc", clientSecret: "svc-secret", grantTypes: ["client_credentials"] });
     const svc = { client_id: "svc" };
     const res = await oauth.clientCredentialsGrantRequest(
-      as, svc, oauth.ClientSecretBasic("svc-secret"), { scope: "system/Patient.rs" }, insecure,
+      as,
+      svc,
+      oauth.ClientSecretBasic("svc-secret"),
+      { scope: "system/Patient.rs" },
+      insecure,
     );
     const tokens = await oauth.processClientCredentialsResponse(as, svc, res);
     const info = await introspect(tokens.access_token);

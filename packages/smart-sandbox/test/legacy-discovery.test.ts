@@ -32,8 +32,15 @@ describe('startSandbox({ discovery: "legacy" })', () => {
 
   it("declares every endpoint in metadata's oauth-uris extension, and the capabilities the SMART v1 way", async () => {
     const extensions = await securityExtensions(legacy);
-    const uris = Object.fromEntries(extensions.find((e) => e.url === OAUTH_URIS)!.extension!.map((e) => [e.url, e.valueUri]));
-    expect(uris).toEqual({ authorize: legacy.authorizationEndpoint, token: legacy.tokenEndpoint, introspect: legacy.introspectionEndpoint, revoke: legacy.revocationEndpoint });
+    const uris = Object.fromEntries(
+      extensions.find((e) => e.url === OAUTH_URIS)!.extension!.map((e) => [e.url, e.valueUri]),
+    );
+    expect(uris).toEqual({
+      authorize: legacy.authorizationEndpoint,
+      token: legacy.tokenEndpoint,
+      introspect: legacy.introspectionEndpoint,
+      revoke: legacy.revocationEndpoint,
+    });
     expect(extensions.filter((e) => e.url === CAPS).map((e) => e.valueCode)).toEqual([...CAPABILITIES]);
   });
 
@@ -52,10 +59,22 @@ describe('startSandbox({ discovery: "legacy" })', () => {
   it("authorization redirects carry no iss (a SMART v1 server predates RFC 9207); the default sandbox sends it", async () => {
     const modern = await startSandbox();
     try {
-      for (const [sandbox, hasIss] of [[legacy, false], [modern, true]] as const) {
+      for (const [sandbox, hasIss] of [
+        [legacy, false],
+        [modern, true],
+      ] as const) {
         await sandbox.registerClient({ clientId: "app", redirectUris: ["http://127.0.0.1/cb"] });
         const url = new URL(sandbox.authorizationEndpoint);
-        const params = { response_type: "code", client_id: "app", redirect_uri: "http://127.0.0.1/cb", scope: "launch/patient patient/*.rs", state: "s".repeat(22), aud: sandbox.fhirBaseUrl, code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", code_challenge_method: "S256" };
+        const params = {
+          response_type: "code",
+          client_id: "app",
+          redirect_uri: "http://127.0.0.1/cb",
+          scope: "launch/patient patient/*.rs",
+          state: "s".repeat(22),
+          aud: sandbox.fhirBaseUrl,
+          code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+          code_challenge_method: "S256",
+        };
         for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
         const redirect = await sandbox.authorize(url.href);
         expect(redirect.searchParams.has("code")).toBe(true);
@@ -72,7 +91,10 @@ describe('startSandbox({ discovery: "legacy" })', () => {
 
   it("CLI --legacy-discovery starts a legacy sandbox and says so", async () => {
     const out: string[] = [];
-    const sandbox = await runCli(["--port", "0", "--quiet", "--legacy-discovery"], { out: (t) => out.push(t), err: (t) => out.push(t) });
+    const sandbox = await runCli(["--port", "0", "--quiet", "--legacy-discovery"], {
+      out: (t) => out.push(t),
+      err: (t) => out.push(t),
+    });
     try {
       expect(out.join("\n")).toContain(`${sandbox!.fhirBaseUrl}/metadata (no .well-known/smart-configuration)`);
       const res = await fetch(`${sandbox!.fhirBaseUrl}/.well-known/smart-configuration`);

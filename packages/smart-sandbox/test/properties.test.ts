@@ -6,17 +6,25 @@ import { covers, parseResourceScope, permitting, splitScope, withinLimit } from 
 
 const contexts = fc.constantFrom("patient", "user", "system");
 const types = fc.constantFrom("Patient", "Observation", "Condition", "*");
-const v2perms = fc
-  .subarray(["c", "r", "u", "d", "s"], { minLength: 1 })
-  .map((letters) => letters.join(""));
+const v2perms = fc.subarray(["c", "r", "u", "d", "s"], { minLength: 1 }).map((letters) => letters.join(""));
 const scopeArb = fc
-  .tuple(contexts, types, fc.oneof(v2perms, fc.constantFrom("read", "write", "*")), fc.option(fc.constantFrom("category=laboratory", "code=x|y")))
+  .tuple(
+    contexts,
+    types,
+    fc.oneof(v2perms, fc.constantFrom("read", "write", "*")),
+    fc.option(fc.constantFrom("category=laboratory", "code=x|y")),
+  )
   .map(([c, t, p, q]) => `${c}/${t}.${p}${q ? `?${q}` : ""}`);
 
 // Near-misses of the grammar: a valid scope with one character inserted, removed or replaced, so the
 // accepting branch and the refusing branch both run (issue 15 §6: counted below).
 const nearMiss = fc
-  .tuple(scopeArb, fc.nat(), fc.constantFrom("insert", "remove", "replace"), fc.constantFrom(".", "/", "?", " ", "x", "R", "*", "c", "s", "=", ""))
+  .tuple(
+    scopeArb,
+    fc.nat(),
+    fc.constantFrom("insert", "remove", "replace"),
+    fc.constantFrom(".", "/", "?", " ", "x", "R", "*", "c", "s", "=", ""),
+  )
   .map(([s, at, how, ch]) => {
     const i = at % (s.length + 1);
     if (how === "insert") return s.slice(0, i) + ch + s.slice(i);
@@ -133,27 +141,39 @@ describe("Set-Cookie parsing of the authorize() driver (outside input)", () => {
     const cookieLine = fc.oneof(
       fc.string({ maxLength: 60 }),
       fc
-        .tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.stringMatching(/^[\w-]{1,12}$/), fc.constantFrom("", "; path=/", "; path=/auth", "; path=/other", "; httponly", "; max-age=0"))
+        .tuple(
+          fc.stringMatching(/^[a-z]{1,8}$/),
+          fc.stringMatching(/^[\w-]{1,12}$/),
+          fc.constantFrom("", "; path=/", "; path=/auth", "; path=/other", "; httponly", "; max-age=0"),
+        )
         .map(([n, v, attrs]) => `${n}=${v}${attrs}`),
     );
     let sent = 0;
     fc.assert(
-      fc.property(fc.array(cookieLine, { maxLength: 5 }), fc.constantFrom("auth", "auth/x", "other", "", "z"), (lines, path) => {
-        const jar = new CookieJar();
-        jar.store(lines, `/${path}`);
-        const header = jar.header(`/${path}`);
-        if (header !== undefined) {
-          sent++;
-          expect(header.length).toBeGreaterThan(0);
-          // each cookie sent was stored by one of the lines
-          for (const pair of header.split("; ")) expect(lines.some((l) => l.split(";")[0]!.trim() === pair)).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.array(cookieLine, { maxLength: 5 }),
+        fc.constantFrom("auth", "auth/x", "other", "", "z"),
+        (lines, path) => {
+          const jar = new CookieJar();
+          jar.store(lines, `/${path}`);
+          const header = jar.header(`/${path}`);
+          if (header !== undefined) {
+            sent++;
+            expect(header.length).toBeGreaterThan(0);
+            // each cookie sent was stored by one of the lines
+            for (const pair of header.split("; "))
+              expect(lines.some((l) => l.split(";")[0]!.trim() === pair)).toBe(true);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
     expect(sent).toBeGreaterThan(50);
     const jar = new CookieJar();
-    jar.store(["a=1; path=/auth/interaction/x; httponly", "b=2; path=/auth", "c=3; path=/other", "d=4; max-age=0; path=/"], "/auth/authorize");
+    jar.store(
+      ["a=1; path=/auth/interaction/x; httponly", "b=2; path=/auth", "c=3; path=/other", "d=4; max-age=0; path=/"],
+      "/auth/authorize",
+    );
     expect(jar.header("/auth/interaction/x")).toBe("a=1; b=2");
     expect(jar.header("/auth/authorizex")).toBe("b=2");
     expect(jar.header("/authz")).toBeUndefined();

@@ -6,7 +6,8 @@ import type { ResourceScopeInput } from "./types.js";
  * Granular params are appended as `?k=v&k2=v2` exactly as given.
  */
 export function resourceScope(input: ResourceScopeInput): string {
-  if (input === null || typeof input !== "object") throw new TypeError("resourceScope: pass { context, resource, perms }");
+  if (input === null || typeof input !== "object")
+    throw new TypeError("resourceScope: pass { context, resource, perms }");
   const { context, resource, perms, params } = input;
   const letters = canonicalLetters(perms === "*" ? "cruds" : perms, "resourceScope");
   return writeResource(context, resource, letters, params, false, "resourceScope");

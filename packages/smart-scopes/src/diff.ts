@@ -34,11 +34,23 @@ function compare(from: readonly ParsedScope[], to: readonly ParsedScope[], budge
  * Near-linear for honest grants; throws ScopeComparisonError (not compared) when the sets would cost more than
  * `options.budget` work units in all (SECURITY.md F15).
  */
-export function diffScopes(requested: string | ScopeSet, granted: string | ScopeSet, options?: ComparisonOptions): ScopeDiff {
+export function diffScopes(
+  requested: string | ScopeSet,
+  granted: string | ScopeSet,
+  options?: ComparisonOptions,
+): ScopeDiff {
   const req = toScopeSet(requested, "diffScopes");
   const got = toScopeSet(granted, "diffScopes");
   const budget = budgetOf(options, "diffScopes", req.scopes.length + got.scopes.length);
   const [missing, narrowed] = compare(req.scopes, got.scopes, budget);
   const [added, widened] = compare(got.scopes, req.scopes, budget);
-  return { requested: req, granted: got, missing, added, narrowed, widened, unchanged: !missing.length && !added.length };
+  return {
+    requested: req,
+    granted: got,
+    missing,
+    added,
+    narrowed,
+    widened,
+    unchanged: !missing.length && !added.length,
+  };
 }

@@ -1,4 +1,4 @@
-import { fhirUser, launch, offlineAccess, onlineAccess, openid, type Permission, profile, type ScopeContext } from "./constants.js";
+import { fhirUser, launch, offlineAccess, onlineAccess, openid, type Permission, profile } from "./constants.js";
 import type { ParsedResourceScope, ParsedScope } from "./types.js";
 
 const PERMS = "cruds";
@@ -58,7 +58,8 @@ function readParams(query: string): [string, string][] | undefined {
 }
 
 // Matched with test(), which builds no result array; the parts are then cut out at the first "/", "." and "?".
-const RESOURCE = /^(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z0-9]*)\.(?:read|write|\*|c?r?u?d?s?)(?:\?[^\s"\\\u0000-\u001f\u007f]*)?$/;
+const RESOURCE =
+  /^(?:patient|user|system)\/(?:\*|[A-Z][A-Za-z0-9]*)\.(?:read|write|\*|c?r?u?d?s?)(?:\?[^\s"\\\u0000-\u001f\u007f]*)?$/;
 
 /** Reads a resource scope (split on the first "?" only); undefined when the token is not one. */
 function readResource(raw: string): ParsedScope | undefined {
@@ -95,18 +96,35 @@ export function parseToken(raw: string): ParsedScope {
 /** Canonical `cruds` letters of a permission list or string; TypeError for anything else. */
 export function canonicalLetters(perms: unknown, where: string): string {
   const list = typeof perms === "string" || Array.isArray(perms) ? [...perms] : [0];
-  return (list.every((p) => LETTERS.includes(p)) && sortLetters(list)) || fail(`${where}: perms must be letters of "cruds", or "*"`);
+  return (
+    (list.every((p) => LETTERS.includes(p)) && sortLetters(list)) ||
+    fail(`${where}: perms must be letters of "cruds", or "*"`)
+  );
 }
 
 /** Writes a resource scope after checking every part, so the result always parses back to the same scope. */
-export function writeResource(context: unknown, resource: unknown, letters: string, params: unknown, v1: boolean, where: string): string {
-  if (!["patient", "user", "system"].includes(context as string)) fail(`${where}: context must be "patient", "user" or "system"`);
+export function writeResource(
+  context: unknown,
+  resource: unknown,
+  letters: string,
+  params: unknown,
+  v1: boolean,
+  where: string,
+): string {
+  if (!["patient", "user", "system"].includes(context as string))
+    fail(`${where}: context must be "patient", "user" or "system"`);
   // The resource part is valid exactly when the scope parses as one
-  if (typeof resource !== "string" || parseToken(`${context}/${resource}.${letters}`).kind !== "resource") fail(`${where}: resource must be a FHIR type or "*"`);
-  const pairs = params == null ? [] : Array.isArray(params) ? params : typeof params === "object" ? Object.entries(params) : [0];
+  if (typeof resource !== "string" || parseToken(`${context}/${resource}.${letters}`).kind !== "resource")
+    fail(`${where}: resource must be a FHIR type or "*"`);
+  const pairs =
+    params == null ? [] : Array.isArray(params) ? params : typeof params === "object" ? Object.entries(params) : [0];
   const query = pairs.map((pair: unknown) => {
     const [name, value] = Array.isArray(pair) && pair.length === 2 ? pair : [];
-    return typeof name === "string" && typeof value === "string" && /^[^=&]+$/.test(name) && /^[^&]+$/.test(value) && !FORBIDDEN.test(name + value)
+    return typeof name === "string" &&
+      typeof value === "string" &&
+      /^[^=&]+$/.test(name) &&
+      /^[^&]+$/.test(value) &&
+      !FORBIDDEN.test(name + value)
       ? `${name}=${value}`
       : fail(`${where}: params must be [name, value] strings without whitespace, '"', '\\' or '&'`);
   });
@@ -116,9 +134,21 @@ export function writeResource(context: unknown, resource: unknown, letters: stri
 
 /** Writes a parsed scope back; `parseScope(formatScope(x))` gives `x` back. */
 export function formatScope(parsed: ParsedScope): string {
-  const p = (parsed ?? {}) as Partial<ParsedResourceScope> & { kind?: unknown; raw?: unknown; type?: unknown; role?: unknown };
+  const p = (parsed ?? {}) as Partial<ParsedResourceScope> & {
+    kind?: unknown;
+    raw?: unknown;
+    type?: unknown;
+    role?: unknown;
+  };
   if (p.kind === "resource") {
-    return writeResource(p.context, p.resource, canonicalLetters(p.permissions, "formatScope"), p.params, p.syntax === "v1", "formatScope");
+    return writeResource(
+      p.context,
+      p.resource,
+      canonicalLetters(p.permissions, "formatScope"),
+      p.params,
+      p.syntax === "v1",
+      "formatScope",
+    );
   }
   if (p.kind === "launch-context") {
     const out = `launch/${String(p.type)}${p.role === undefined ? "" : `?role=${String(p.role)}`}`;
@@ -133,7 +163,11 @@ export function formatScope(parsed: ParsedScope): string {
 
 /** A comparison key: v1 and v2 spellings of one resource scope, and params in any order, share it. */
 export function keyOf(p: ParsedScope): string {
-  if (p.kind === "resource") return `${p.context}/${p.resource}.${sortLetters(p.permissions)}?${p.params.map((pair) => pair.join("=")).sort().join("&")}`;
+  if (p.kind === "resource")
+    return `${p.context}/${p.resource}.${sortLetters(p.permissions)}?${p.params
+      .map((pair) => pair.join("="))
+      .sort()
+      .join("&")}`;
   if (p.kind === "launch-context") return `launch/${p.type}?role=${p.role ?? ""}`;
   // a space cannot occur in a token, so unknown tokens never collide with the keys above
   return p.kind === "unknown" ? ` ${p.raw}` : p.kind;

@@ -33,7 +33,9 @@ export class ScopeComparisonError extends RangeError {
   readonly code: ScopeComparisonErrorCode = "scope_comparison_too_costly"; // a literal: the constant object stays tree-shakable
   readonly budget: number;
   constructor(budget: number) {
-    super(`Scope comparison stopped: the scope sets would cost more than ${budget} work units to compare (not compared)`);
+    super(
+      `Scope comparison stopped: the scope sets would cost more than ${budget} work units to compare (not compared)`,
+    );
     this.name = "ScopeComparisonError";
     this.budget = budget;
     Object.defineProperty(this, MARK, { value: true });
@@ -41,9 +43,15 @@ export class ScopeComparisonError extends RangeError {
   /** True for a ScopeComparisonError from any copy of this package (a `Symbol.for` brand, not `instanceof`), with `code` when given. */
   static is(value: unknown): value is ScopeComparisonError;
   // a code narrows `code` on a match, and a miss still leaves a ScopeComparisonError a ScopeComparisonError
-  static is<C extends ScopeComparisonErrorCode>(value: unknown, code: C): value is ScopeComparisonError & { readonly code: C };
+  static is<C extends ScopeComparisonErrorCode>(
+    value: unknown,
+    code: C,
+  ): value is ScopeComparisonError & { readonly code: C };
   static is(value: unknown, code?: ScopeComparisonErrorCode): boolean {
-    return (value as Record<symbol, unknown> | null)?.[MARK] === true && (code === undefined || (value as ScopeComparisonError).code === code);
+    return (
+      (value as Record<symbol, unknown> | null)?.[MARK] === true &&
+      (code === undefined || (value as ScopeComparisonError).code === code)
+    );
   }
 }
 
@@ -61,6 +69,7 @@ export class Budget {
 /** The budget of `options`, checked: a positive number (Infinity allowed) or the default. */
 export function budgetOf(options: ComparisonOptions | undefined, where: string, scopes: number): Budget {
   const budget = options?.budget ?? DEFAULT_COMPARISON_BUDGET + BUDGET_PER_SCOPE * scopes;
-  if (typeof budget !== "number" || !(budget > 0)) throw new TypeError(`${where}: budget must be a positive number of work units`);
+  if (typeof budget !== "number" || !(budget > 0))
+    throw new TypeError(`${where}: budget must be a positive number of work units`);
   return new Budget(budget);
 }

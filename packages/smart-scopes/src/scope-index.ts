@@ -1,5 +1,5 @@
 import { keyOf } from "./grammar.js";
-import { Budget } from "./limits.js";
+import type { Budget } from "./limits.js";
 import type { ParsedResourceScope, ParsedScope } from "./types.js";
 
 const isResource = (s: ParsedScope): s is ParsedResourceScope => s.kind === "resource";
@@ -22,7 +22,11 @@ const paramsOf = ({ params }: ParsedResourceScope): readonly string[] => {
   return list.length === 1 ? list : [...new Set(list)].sort();
 };
 const groupKey = (params: readonly string[]): string =>
-  params.length === 0 ? "" : params.length === 1 ? `${params[0]!.length}/${params[0]}` : params.map((p) => `${p.length}/${p}`).join("");
+  params.length === 0
+    ? ""
+    : params.length === 1
+      ? `${params[0]!.length}/${params[0]}`
+      : params.map((p) => `${p.length}/${p}`).join("");
 
 /** The scopes of one target sharing one set of restrictions: the union of their permissions. */
 interface Group {
@@ -142,7 +146,9 @@ export class ScopeIndex {
       this.#spend(enumerate);
       // every subset of the (sorted) restrictions, looked up by its key
       for (let bits = 0; bits < 2 ** k && !done(union); bits++) {
-        const group = target.groups.get(bits === 0 ? "" : groupKey(k === 1 ? params : params.filter((_, i) => bits & (1 << i))));
+        const group = target.groups.get(
+          bits === 0 ? "" : groupKey(k === 1 ? params : params.filter((_, i) => bits & (1 << i))),
+        );
         if (group) union |= group.mask;
       }
     } else {
@@ -177,7 +183,8 @@ export class ScopeIndex {
     const params = this.#paramsOf(p);
     const done = (union: number) => (union & need) === need;
     let union = 0;
-    for (const target of this.#targets(p)) if (!done(union)) union |= this.#subsetUnion(target, params, (u) => done(union | u));
+    for (const target of this.#targets(p))
+      if (!done(union)) union |= this.#subsetUnion(target, params, (u) => done(union | u));
     return done(union);
   }
 
@@ -188,6 +195,9 @@ export class ScopeIndex {
     const params = this.#paramsOf(p);
     const all = p.resource === "*" ? this.#context(p.context) : undefined;
     const targets = p.resource === "*" ? (all ? [all] : []) : this.#targets(p);
-    return targets.some((t) => (this.#subsetUnion(t, params, (u) => (u & need) !== 0) & need) !== 0 || this.#someSuperset(t, params, need));
+    return targets.some(
+      (t) =>
+        (this.#subsetUnion(t, params, (u) => (u & need) !== 0) & need) !== 0 || this.#someSuperset(t, params, need),
+    );
   }
 }

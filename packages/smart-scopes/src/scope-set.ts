@@ -1,4 +1,12 @@
-import { fhirUser, type Interaction, launch, offlineAccess, onlineAccess, openid, type ScopeContext } from "./constants.js";
+import {
+  fhirUser,
+  type Interaction,
+  launch,
+  offlineAccess,
+  onlineAccess,
+  openid,
+  type ScopeContext,
+} from "./constants.js";
 import { keyOf, parseToken, parseTokens, splitScopes } from "./grammar.js";
 import { budgetOf, type ComparisonOptions } from "./limits.js";
 import { ScopeIndex } from "./scope-index.js";
@@ -38,7 +46,11 @@ export class ScopeSet {
   }
 
   /** The resource scopes permitting `interaction` on `resourceType`, granular ones included. */
-  matching(interaction: Interaction, resourceType: string, context?: ScopeContext | ScopeContext[]): ParsedResourceScope[] {
+  matching(
+    interaction: Interaction,
+    resourceType: string,
+    context?: ScopeContext | ScopeContext[],
+  ): ParsedResourceScope[] {
     // create read update delete search ↔ c r u d s
     const letter = "cruds"[INTERACTIONS.indexOf(interaction)];
     if (!letter) throw new TypeError('ScopeSet: interaction must be "create", "read", "update", "delete" or "search"');

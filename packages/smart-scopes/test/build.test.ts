@@ -55,9 +55,9 @@ describe("resourceScope (checklist 3.1, 3.2, 3.3, 3.8, 3.11)", () => {
 
   it("appends granular params as written, from an object or from pairs (3.8)", () => {
     const value = "http://terminology.hl7.org/CodeSystem/observation-category|laboratory";
-    expect(resourceScope({ context: "patient", resource: "Observation", perms: "rs", params: { category: value } })).toBe(
-      `patient/Observation.rs?category=${value}`,
-    );
+    expect(
+      resourceScope({ context: "patient", resource: "Observation", perms: "rs", params: { category: value } }),
+    ).toBe(`patient/Observation.rs?category=${value}`);
     expect(
       resourceScope({
         context: "patient",
@@ -69,7 +69,9 @@ describe("resourceScope (checklist 3.1, 3.2, 3.3, 3.8, 3.11)", () => {
         ],
       }),
     ).toBe("patient/Observation.rs?category=vital-signs&code:in=http://valueset.example.org/ValueSet/diabetes");
-    expect(resourceScope({ context: "patient", resource: "Observation", perms: "rs", params: {} })).toBe("patient/Observation.rs");
+    expect(resourceScope({ context: "patient", resource: "Observation", perms: "rs", params: {} })).toBe(
+      "patient/Observation.rs",
+    );
   });
 
   it("throws TypeError naming what to pass for bad input (3.2)", () => {
@@ -97,7 +99,9 @@ describe("resourceScope (checklist 3.1, 3.2, 3.3, 3.8, 3.11)", () => {
     for (const input of bad) {
       expect(() => resourceScope(input as never), JSON.stringify(input)).toThrow(TypeError);
     }
-    expect(() => resourceScope({ context: "patient", resource: "Observation", perms: "rx" })).toThrow(/letters of "cruds"/);
+    expect(() => resourceScope({ context: "patient", resource: "Observation", perms: "rx" })).toThrow(
+      /letters of "cruds"/,
+    );
     expect(() => resourceScope({ context: "nurse" as never, resource: "Observation", perms: "r" })).toThrow(
       /"patient", "user" or "system"/,
     );
@@ -107,9 +111,9 @@ describe("resourceScope (checklist 3.1, 3.2, 3.3, 3.8, 3.11)", () => {
 describe("buildScopes (checklist E19, 3.10)", () => {
   it("space-joins, drops falsy entries and keeps the first of duplicates", () => {
     const needsRefresh = false;
-    expect(buildScopes([openid, null, needsRefresh && offlineAccess, undefined, "", fhirUser, openid, "patient/*.rs"])).toBe(
-      "openid fhirUser patient/*.rs",
-    );
+    expect(
+      buildScopes([openid, null, needsRefresh && offlineAccess, undefined, "", fhirUser, openid, "patient/*.rs"]),
+    ).toBe("openid fhirUser patient/*.rs");
     expect(buildScopes([])).toBe("");
   });
 

@@ -39,13 +39,19 @@ describe("diffScopes (checklist 3.12, E1)", () => {
   });
 
   it("accepts a split grant as equivalent (3.4, 3.12 split)", () => {
-    expect(lists(diffScopes("patient/Observation.cruds", "patient/Observation.rs patient/Observation.cud"))).toEqual(same);
-    expect(lists(diffScopes("patient/Observation.rs patient/Observation.cud", "patient/Observation.cruds"))).toEqual(same);
-    expect(lists(diffScopes("patient/Observation.cruds", "patient/Observation.r patient/Observation.s"))).toMatchObject({
-      missing: ["patient/Observation.cruds"],
-      narrowed: ["patient/Observation.cruds"],
-      added: [],
-    });
+    expect(lists(diffScopes("patient/Observation.cruds", "patient/Observation.rs patient/Observation.cud"))).toEqual(
+      same,
+    );
+    expect(lists(diffScopes("patient/Observation.rs patient/Observation.cud", "patient/Observation.cruds"))).toEqual(
+      same,
+    );
+    expect(lists(diffScopes("patient/Observation.cruds", "patient/Observation.r patient/Observation.s"))).toMatchObject(
+      {
+        missing: ["patient/Observation.cruds"],
+        narrowed: ["patient/Observation.cruds"],
+        added: [],
+      },
+    );
   });
 
   it("reports a completely different grant (3.12 entirely different)", () => {
@@ -91,7 +97,9 @@ describe("diffScopes (checklist 3.12, E1)", () => {
     expect(lists(diffScopes(lab, lab))).toEqual(same);
     expect(lists(diffScopes("patient/Observation.rs?a=1&b=2", "patient/Observation.rs?b=2&a=1"))).toEqual(same);
     // a different category is neither narrower nor broader: it is missing and added
-    expect(lists(diffScopes("patient/Observation.rs?category=laboratory", "patient/Observation.rs?category=vital-signs"))).toEqual({
+    expect(
+      lists(diffScopes("patient/Observation.rs?category=laboratory", "patient/Observation.rs?category=vital-signs")),
+    ).toEqual({
       missing: ["patient/Observation.rs?category=laboratory"],
       added: ["patient/Observation.rs?category=vital-signs"],
       narrowed: [],

@@ -21,7 +21,9 @@ describe("errors: TypeError for misuse, never echoing the input", () => {
       caught(() => resourceScope({ context: SECRET as never, resource: "Patient", perms: "r" })),
       caught(() => resourceScope({ context: "patient", resource: SECRET, perms: "r" })),
       caught(() => resourceScope({ context: "patient", resource: "Patient", perms: SECRET })),
-      caught(() => resourceScope({ context: "patient", resource: "Patient", perms: "r", params: { code: `${SECRET} x` } })),
+      caught(() =>
+        resourceScope({ context: "patient", resource: "Patient", perms: "r", params: { code: `${SECRET} x` } }),
+      ),
       caught(() => formatScope({ kind: "unknown", raw: `${SECRET} x` })),
       caught(() => formatScope({ kind: "launch-context", raw: "", type: SECRET })),
       caught(() => parseScope("patient/*.rs").allows(SECRET as never, "Patient")),

@@ -20,7 +20,7 @@ const same = (scope: string) => {
 
 // Characters that sit on every boundary of the grammar: separators, letters of each part, and the forbidden ones.
 const edgeChar = fc.constantFrom(
-  ..."patientusersystemlaunchroleObservation*./?=&|:_-%~#crudsxwPRW0129é \t\n\v\f\r\u00a0\u2028\ufeff\"\\\u0000\u001f\u007f\ud800",
+  ...'patientusersystemlaunchroleObservation*./?=&|:_-%~#crudsxwPRW0129é \t\n\v\f\r\u00a0\u2028\ufeff"\\\u0000\u001f\u007f\ud800',
 );
 const part = (units: string, maxLength: number) => fc.string({ unit: fc.constantFrom(...units), maxLength });
 // Near-grammar tokens: each part drawn from valid and invalid pieces.
@@ -28,17 +28,37 @@ const nearToken = fc
   .tuple(
     fc.constantFrom("patient", "user", "system", "launch", "profile", "openid", "PATIENT", "patients", "use", "", "s"),
     fc.constantFrom("/", "//", "", "."),
-    fc.oneof(fc.constantFrom("*", "Observation", "Patient", "*x", "O", "o", "", "Obs.x", "A?b"), part("AZaz09*?.=&\t\"é", 8)),
+    fc.oneof(
+      fc.constantFrom("*", "Observation", "Patient", "*x", "O", "o", "", "Obs.x", "A?b"),
+      part('AZaz09*?.=&\t"é', 8),
+    ),
     fc.constantFrom(".", "..", "", "?"),
-    fc.oneof(fc.constantFrom("read", "write", "*", "rs", "cruds", "sr", "rr", "", "reads", "wr", "**", "c", "s", "cud"), part("crudsxw*", 6)),
-    fc.oneof(fc.constant(""), part("?=&ab|:\u00a0\t\"\\é", 12).map((q) => `?${q}`), fc.constantFrom("?a=1", "?a=1&b=2", "?a==1", "?=1", "?a=", "?a=1&", "?&a=1", "?a=1&&b=2", "?a=b=c", "?role=x")),
+    fc.oneof(
+      fc.constantFrom("read", "write", "*", "rs", "cruds", "sr", "rr", "", "reads", "wr", "**", "c", "s", "cud"),
+      part("crudsxw*", 6),
+    ),
+    fc.oneof(
+      fc.constant(""),
+      part('?=&ab|:\u00a0\t"\\é', 12).map((q) => `?${q}`),
+      fc.constantFrom("?a=1", "?a=1&b=2", "?a==1", "?=1", "?a=", "?a=1&", "?&a=1", "?a=1&&b=2", "?a=b=c", "?role=x"),
+    ),
   )
   .map((parts) => parts.join(""));
 const launchToken = fc
-  .tuple(fc.constantFrom("launch/", "launch", "launch//", "launcH/"), part("patientEncounter09é\"\t/", 10), fc.oneof(fc.constant(""), part("?role=&x\u00a0\"\\", 12)))
+  .tuple(
+    fc.constantFrom("launch/", "launch", "launch//", "launcH/"),
+    part('patientEncounter09é"\t/', 10),
+    fc.oneof(fc.constant(""), part('?role=&x\u00a0"\\', 12)),
+  )
   .map((parts) => parts.join(""));
 const scopeString = fc
-  .array(fc.tuple(fc.oneof(nearToken, launchToken, fc.string({ unit: edgeChar, maxLength: 30 })), fc.constantFrom(" ", "  ", "\t", "\n", " \r\n ", "\f", "\v", "")), { maxLength: 30 })
+  .array(
+    fc.tuple(
+      fc.oneof(nearToken, launchToken, fc.string({ unit: edgeChar, maxLength: 30 })),
+      fc.constantFrom(" ", "  ", "\t", "\n", " \r\n ", "\f", "\v", ""),
+    ),
+    { maxLength: 30 },
+  )
   .map((pairs) => pairs.flat().join(""));
 
 describe("parseScope reads every string as the regex grammar did (issue 22, checklist 3.1-3.10, E19)", () => {
@@ -56,7 +76,21 @@ describe("parseScope reads every string as the regex grammar did (issue 22, chec
     for (const context of ["patient", "user", "system", "patien", "users", "System", ""])
       for (const type of ["*", "Observation", "O", "Ob2", "obs", "", "**", "O-b", "O\u00e9"])
         for (const access of ["read", "write", "*", "", "c", "cruds", "rs", "sr", "cudr", "crudss", "x", "READ", "wri"])
-          for (const query of ["", "?", "?a=1", "?a=1&b=2=3", "?a", "?=1", "?a=", "?a=1&", "?a=\u00a0", "?a=\"", "?a=\\", "?a=\u0000", "?a=1?b=2"]) {
+          for (const query of [
+            "",
+            "?",
+            "?a=1",
+            "?a=1&b=2=3",
+            "?a",
+            "?=1",
+            "?a=",
+            "?a=1&",
+            "?a=\u00a0",
+            '?a="',
+            "?a=\\",
+            "?a=\u0000",
+            "?a=1?b=2",
+          ]) {
             same(`${context}/${type}.${access}${query}`);
             checked++;
           }
@@ -64,7 +98,12 @@ describe("parseScope reads every string as the regex grammar did (issue 22, chec
   });
 
   it("200 kB of tab-joined tokens, of bare spaces, or one 200 kB token parse in linear time, as before (no ReDoS)", () => {
-    for (const text of ["patient/Observation.rs\t".repeat(9_000), " ".repeat(200_000), `patient/Observation.rs?a=${"b".repeat(200_000)}`, "\t \n".repeat(70_000)]) {
+    for (const text of [
+      "patient/Observation.rs\t".repeat(9_000),
+      " ".repeat(200_000),
+      `patient/Observation.rs?a=${"b".repeat(200_000)}`,
+      "\t \n".repeat(70_000),
+    ]) {
       const started = performance.now();
       same(text);
       expect(performance.now() - started).toBeLessThan(2_000);

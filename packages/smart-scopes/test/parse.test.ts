@@ -23,7 +23,13 @@ describe("parseScope: v2 resource scopes (checklist 3.1, 3.2, 3.3)", () => {
   });
 
   it("keeps out-of-order, undefined or empty permission suffixes as unknown, never throwing (3.2)", () => {
-    for (const raw of ["patient/Obs.sr", "patient/Obs.xyz", "patient/Observation.", "patient/Observation.rr", "patient/Observation.dus"]) {
+    for (const raw of [
+      "patient/Obs.sr",
+      "patient/Obs.xyz",
+      "patient/Observation.",
+      "patient/Observation.rr",
+      "patient/Observation.dus",
+    ]) {
       expect(one(raw)).toEqual({ kind: "unknown", raw });
     }
   });
@@ -60,7 +66,11 @@ describe("parseScope: legacy v1 scopes (checklist 3.7)", () => {
       v1Access: "read",
       params: [],
     });
-    expect(one("user/Observation.write")).toMatchObject({ permissions: ["c", "u", "d"], v1Access: "write", syntax: "v1" });
+    expect(one("user/Observation.write")).toMatchObject({
+      permissions: ["c", "u", "d"],
+      v1Access: "write",
+      syntax: "v1",
+    });
     expect(one("system/*.*")).toMatchObject({ permissions: ["c", "r", "u", "d", "s"], v1Access: "*", syntax: "v1" });
   });
 
@@ -100,7 +110,14 @@ describe("parseScope: granular scopes (checklist 3.8, 3.9, 3.10)", () => {
 describe("parseScope: identity, refresh and launch scopes (checklist 3.14, 3.15, 3.21, 3.27)", () => {
   it("reads the fixed tokens", () => {
     const set = parseScope("openid fhirUser profile offline_access online_access launch");
-    expect(set.scopes.map((s) => s.kind)).toEqual(["openid", "fhirUser", "profile", "offline_access", "online_access", "launch"]);
+    expect(set.scopes.map((s) => s.kind)).toEqual([
+      "openid",
+      "fhirUser",
+      "profile",
+      "offline_access",
+      "online_access",
+      "launch",
+    ]);
   });
 
   it("reads launch/<type> with an optional role (3.14, 3.15)", () => {
@@ -112,7 +129,13 @@ describe("parseScope: identity, refresh and launch scopes (checklist 3.14, 3.15,
       type: "imagingstudy",
       role: "https://example.org/role|primary",
     });
-    for (const raw of ["launch/", "launch/patient?role=", "launch/patient?foo=bar", "launch/patient?role=a&b=c", "launch/pat-ient"]) {
+    for (const raw of [
+      "launch/",
+      "launch/patient?role=",
+      "launch/patient?foo=bar",
+      "launch/patient?role=a&b=c",
+      "launch/pat-ient",
+    ]) {
       expect(one(raw), raw).toEqual({ kind: "unknown", raw });
     }
   });
@@ -152,16 +175,42 @@ describe("parseScope: whitespace and odd input (checklist 3.12, E19)", () => {
 describe("formatScope", () => {
   it("writes user-built entries canonically", () => {
     expect(
-      formatScope({ kind: "resource", raw: "", context: "user", resource: "Patient", permissions: ["s", "r"], syntax: "v2", params: [] }),
+      formatScope({
+        kind: "resource",
+        raw: "",
+        context: "user",
+        resource: "Patient",
+        permissions: ["s", "r"],
+        syntax: "v2",
+        params: [],
+      }),
     ).toBe("user/Patient.rs");
     expect(
-      formatScope({ kind: "resource", raw: "", context: "user", resource: "Patient", permissions: ["r", "s"], syntax: "v1", params: [] }),
+      formatScope({
+        kind: "resource",
+        raw: "",
+        context: "user",
+        resource: "Patient",
+        permissions: ["r", "s"],
+        syntax: "v1",
+        params: [],
+      }),
     ).toBe("user/Patient.read");
     // v1 has no word for .r alone, so it is written in v2
     expect(
-      formatScope({ kind: "resource", raw: "", context: "user", resource: "Patient", permissions: ["r"], syntax: "v1", params: [] }),
+      formatScope({
+        kind: "resource",
+        raw: "",
+        context: "user",
+        resource: "Patient",
+        permissions: ["r"],
+        syntax: "v1",
+        params: [],
+      }),
     ).toBe("user/Patient.r");
-    expect(formatScope({ kind: "launch-context", raw: "", type: "patient", role: "http://r" })).toBe("launch/patient?role=http://r");
+    expect(formatScope({ kind: "launch-context", raw: "", type: "patient", role: "http://r" })).toBe(
+      "launch/patient?role=http://r",
+    );
     expect(formatScope({ kind: "offline_access", raw: "" })).toBe("offline_access");
     expect(formatScope({ kind: "unknown", raw: "__x" })).toBe("__x");
   });
@@ -177,7 +226,15 @@ describe("formatScope", () => {
       { kind: "launch-context", raw: "", type: "patient", role: "a&b" },
       { kind: "resource", raw: "", context: "user", resource: "Patient", permissions: [], syntax: "v2", params: [] },
       { kind: "resource", raw: "", context: "user", resource: "Patient", permissions: ["x"], syntax: "v2", params: [] },
-      { kind: "resource", raw: "", context: "admin", resource: "Patient", permissions: ["r"], syntax: "v2", params: [] },
+      {
+        kind: "resource",
+        raw: "",
+        context: "admin",
+        resource: "Patient",
+        permissions: ["r"],
+        syntax: "v2",
+        params: [],
+      },
     ];
     for (const p of bad) expect(() => formatScope(p as ParsedScope), JSON.stringify(p)).toThrow(TypeError);
   });

@@ -18,7 +18,7 @@ const V1: Record<string, "read" | "write" | "*"> = { rs: "read", cud: "write", c
 const INTERACTIONS: Interaction[] = ["create", "read", "update", "delete", "search"];
 
 // characters that occur in scopes, plus some that must not break anything
-const scopeChar = fc.constantFrom(..."patientusersystemlaunchObservation*./?=&|:_-%~#crudsPRW0129é\u00a0 \t\n\"\\");
+const scopeChar = fc.constantFrom(...'patientusersystemlaunchObservation*./?=&|:_-%~#crudsPRW0129é\u00a0 \t\n"\\');
 const scopeLike = fc.string({ unit: scopeChar, maxLength: 60 });
 const anyString = fc.oneof(fc.string({ unit: "binary", maxLength: 200 }), scopeLike);
 
@@ -29,7 +29,9 @@ const resource = fc.oneof(
 );
 const permissions = fc.subarray([...PERMS], { minLength: 1 });
 const paramText = (forbidden: RegExp) =>
-  fc.string({ unit: fc.constantFrom(..."abcXYZ019:./|?_-%~#=é"), minLength: 1, maxLength: 20 }).filter((s) => !forbidden.test(s));
+  fc
+    .string({ unit: fc.constantFrom(..."abcXYZ019:./|?_-%~#=é"), minLength: 1, maxLength: 20 })
+    .filter((s) => !forbidden.test(s));
 const params = fc.array(fc.tuple(paramText(/[=&]/), paramText(/&/)), { maxLength: 3 });
 
 /** A valid resource scope with its expected text, written independently of the library. */
@@ -46,10 +48,12 @@ const resourceEntry = fc
     return parsed;
   });
 const otherEntry: fc.Arbitrary<ParsedScope> = fc.oneof(
-  fc.constantFrom(...(["openid", "fhirUser", "profile", "offline_access", "online_access", "launch"] as const)).map((kind) => ({
-    kind,
-    raw: kind,
-  })),
+  fc
+    .constantFrom(...(["openid", "fhirUser", "profile", "offline_access", "online_access", "launch"] as const))
+    .map((kind) => ({
+      kind,
+      raw: kind,
+    })),
   fc
     .tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,10}$/), fc.option(paramText(/&/), { nil: undefined }))
     .map(([type, role]): ParsedScope => {
@@ -90,7 +94,12 @@ describe("property: round trips", () => {
     fc.assert(
       fc.property(context, resource, permissions, params, fc.boolean(), (c, r, perms, ps, asString) => {
         const shuffled = [...perms].reverse() as Permission[];
-        const scope = resourceScope({ context: c, resource: r, perms: asString ? shuffled.join("") : shuffled, params: ps });
+        const scope = resourceScope({
+          context: c,
+          resource: r,
+          perms: asString ? shuffled.join("") : shuffled,
+          params: ps,
+        });
         expect(parseScope(scope).scopes).toEqual([
           { kind: "resource", raw: scope, context: c, resource: r, permissions: perms, syntax: "v2", params: ps },
         ]);
@@ -100,7 +109,10 @@ describe("property: round trips", () => {
   });
 
   it("buildScopes output re-parses to the same tokens, first of duplicates kept (E19)", () => {
-    const item = fc.oneof(entry.map((e) => e.raw), fc.constantFrom(false as const, null, undefined, ""));
+    const item = fc.oneof(
+      entry.map((e) => e.raw),
+      fc.constantFrom(false as const, null, undefined, ""),
+    );
     fc.assert(
       fc.property(fc.array(item, { maxLength: 12 }), (items) => {
         const tokens = [...new Set(items.filter((i): i is string => Boolean(i)))];
@@ -121,7 +133,15 @@ describe("property: questions on a grant (checklist 3.4, 3.7, E1)", () => {
       fc.property(scopeList, (s) => {
         const set = parseScope(s);
         expect(diffScopes(s, s).unchanged).toBe(true);
-        expect(diffScopes(s, [...set.scopes].reverse().map((p) => p.raw).join("\n")).unchanged).toBe(true);
+        expect(
+          diffScopes(
+            s,
+            [...set.scopes]
+              .reverse()
+              .map((p) => p.raw)
+              .join("\n"),
+          ).unchanged,
+        ).toBe(true);
         expect(diffScopes(set, set.toV2String()).unchanged).toBe(true);
         expect(set.covers(set)).toBe(true);
       }),

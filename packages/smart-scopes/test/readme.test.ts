@@ -11,7 +11,9 @@ describe("README example (checklist 3.7, 3.12)", () => {
       resourceScope({ context: "patient", resource: "Observation", perms: ["r", "s"] }),
       resourceScope({ context: "patient", resource: "Condition", perms: "*" }),
     ]);
-    expect(requested).toBe("openid fhirUser offline_access launch/patient patient/Observation.rs patient/Condition.cruds");
+    expect(requested).toBe(
+      "openid fhirUser offline_access launch/patient patient/Observation.rs patient/Condition.cruds",
+    );
     const granted = parseScope("openid fhirUser launch/patient patient/Observation.read patient/Condition.rs");
     expect(granted.allows("read", "Observation", "patient")).toBe(true);
     expect(granted.allows("update", "Condition")).toBe(false);

@@ -31,11 +31,22 @@ function referenceToken(raw: string): ParsedScope {
         : undefined;
   const v1 = V1.find(([word]) => word === access);
   if (access && params && !(v1 && params.length)) {
-    const scope = { kind: "resource", raw, context: context as "patient", resource, permissions: [...(v1?.[1] ?? access)] as "r"[], params } as const;
+    const scope = {
+      kind: "resource",
+      raw,
+      context: context as "patient",
+      resource,
+      permissions: [...(v1?.[1] ?? access)] as "r"[],
+      params,
+    } as const;
     return v1 ? { ...scope, syntax: "v1", v1Access: v1[0] } : { ...scope, syntax: "v2" };
   }
   return { kind: "unknown", raw };
 }
 
 /** What parseScope returned before: split on runs of ASCII whitespace, then one token at a time. */
-export const referenceParse = (scope: string): ParsedScope[] => scope.split(/[\t\n\v\f\r ]+/).filter(Boolean).map(referenceToken);
+export const referenceParse = (scope: string): ParsedScope[] =>
+  scope
+    .split(/[\t\n\v\f\r ]+/)
+    .filter(Boolean)
+    .map(referenceToken);

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_COMPARISON_BUDGET, diffScopes, parseScope, ScopeComparisonError } from "../src/index.js";
 
 // SECURITY.md F15: granular scopes sharing one context and type were compared pairwise (2,000 + 2,000 took ~5 s).
-const granular = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `patient/Observation.rs?category=${tag}${i}`).join(" ");
+const granular = (n: number, tag: string) =>
+  Array.from({ length: n }, (_, i) => `patient/Observation.rs?category=${tag}${i}`).join(" ");
 const bestOf = (runs: number, f: () => void) => {
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < runs; i++) {
@@ -43,7 +44,10 @@ describe("scope comparison cost (SECURITY.md F15, checklist 3.12, E1)", () => {
 
   it("covers a granular set with itself, and nested restriction sets, in near-linear time", () => {
     const mixed = (n: number) =>
-      Array.from({ length: n }, (_, i) => `patient/Observation.rs?category=c${i % 50}&code=k${i} patient/Observation.cud?category=c${i % 50}`).join(" ");
+      Array.from(
+        { length: n },
+        (_, i) => `patient/Observation.rs?category=c${i % 50}&code=k${i} patient/Observation.cud?category=c${i % 50}`,
+      ).join(" ");
     const set = parseScope(mixed(2_000));
     let covered = false;
     const t = bestOf(3, () => (covered = set.covers(mixed(2_000)) && diffScopes(mixed(2_000), mixed(2_000)).unchanged));
@@ -80,7 +84,8 @@ describe("scope comparison cost (SECURITY.md F15, checklist 3.12, E1)", () => {
     expect(() => diffScopes(a, b, { budget: 1_000 })).toThrow(ScopeComparisonError);
     expect(diffScopes(a, b, { budget: Number.POSITIVE_INFINITY }).missing.length).toBeGreaterThan(0);
     expect(() => parseScope(b).covers(a, { budget: 10 })).toThrow(ScopeComparisonError);
-    for (const budget of [0, -1, Number.NaN, "1000"]) expect(() => diffScopes(a, b, { budget: budget as number })).toThrow(TypeError);
+    for (const budget of [0, -1, Number.NaN, "1000"])
+      expect(() => diffScopes(a, b, { budget: budget as number })).toThrow(TypeError);
     expect(DEFAULT_COMPARISON_BUDGET).toBeGreaterThan(0);
   });
 });

@@ -6,10 +6,15 @@ import { diffScopes, type ParsedResourceScope, type ParsedScope, parseScope } fr
 // The pairwise definitions diffScopes had before the index (every token against every other one):
 // the indexed version must give the same answers (SECURITY.md F7).
 const isResource = (s: ParsedScope): s is ParsedResourceScope => s.kind === "resource";
-const subsetParams = (a: ParsedResourceScope, b: ParsedResourceScope) => a.params.every(([k, v]) => b.params.some(([k2, v2]) => k === k2 && v === v2));
+const subsetParams = (a: ParsedResourceScope, b: ParsedResourceScope) =>
+  a.params.every(([k, v]) => b.params.some(([k2, v2]) => k === k2 && v === v2));
 const naiveCovered = (scopes: readonly ParsedScope[], p: ParsedScope) => {
   if (!isResource(p)) return scopes.some((s) => keyOf(s) === keyOf(p));
-  const granted = scopes.flatMap((g) => (isResource(g) && g.context === p.context && (g.resource === "*" || g.resource === p.resource) && subsetParams(g, p) ? g.permissions : []));
+  const granted = scopes.flatMap((g) =>
+    isResource(g) && g.context === p.context && (g.resource === "*" || g.resource === p.resource) && subsetParams(g, p)
+      ? g.permissions
+      : [],
+  );
   return p.permissions.every((l) => granted.includes(l));
 };
 const naiveOverlaps = (a: ParsedScope, b: ParsedScope) =>
@@ -36,7 +41,16 @@ const token = fc.oneof(
     )
     .filter(([, , perms, query]) => !(query && ["read", "write", "*"].includes(perms)))
     .map(([c, r, p, q]) => `${c}/${r}.${p}${q}`),
-  fc.constantFrom("openid", "fhirUser", "launch", "launch/patient", "launch/encounter", "launch/patient?role=x", "offline_access", "weird.token"),
+  fc.constantFrom(
+    "openid",
+    "fhirUser",
+    "launch",
+    "launch/patient",
+    "launch/encounter",
+    "launch/patient?role=x",
+    "offline_access",
+    "weird.token",
+  ),
 );
 const scopeString = fc.array(token, { maxLength: 12 }).map((tokens) => tokens.join(" "));
 
@@ -47,10 +61,17 @@ const granular = fc
     fc.constantFrom("patient", "user"),
     fc.constantFrom("Observation", "Observation", "Observation", "*", "Condition"),
     fc.constantFrom("r", "s", "rs", "cud", "cruds", "c", "ds"),
-    fc.array(fc.tuple(fc.constantFrom("category", "code", "status", "a=b"), fc.constantFrom("x", "y", "z", "x=1")), { maxLength: 4 }),
+    fc.array(fc.tuple(fc.constantFrom("category", "code", "status", "a=b"), fc.constantFrom("x", "y", "z", "x=1")), {
+      maxLength: 4,
+    }),
   )
-  .map(([c, r, p, params]) => `${c}/${r}.${p}${params.length ? `?${params.map(([k, v]) => `${k.replace("=", "")}=${v}`).join("&")}` : ""}`);
-const granularString = fc.array(fc.oneof({ weight: 9, arbitrary: granular }, { weight: 1, arbitrary: token }), { maxLength: 40 }).map((t) => t.join(" "));
+  .map(
+    ([c, r, p, params]) =>
+      `${c}/${r}.${p}${params.length ? `?${params.map(([k, v]) => `${k.replace("=", "")}=${v}`).join("&")}` : ""}`,
+  );
+const granularString = fc
+  .array(fc.oneof({ weight: 9, arbitrary: granular }, { weight: 1, arbitrary: token }), { maxLength: 40 })
+  .map((t) => t.join(" "));
 
 describe("ScopeIndex: diffScopes and covers look only at candidate scopes (SECURITY.md F7, checklist 3.12, E1)", () => {
   it("gives the same missing / added / narrowed / widened as comparing every pair", () => {
@@ -89,7 +110,9 @@ describe("ScopeIndex: diffScopes and covers look only at candidate scopes (SECUR
 
   it("compares grants of 20,000 tokens in linear time", () => {
     const many = (n: number) =>
-      Array.from({ length: n }, (_, i) => `patient/T${i}.rs user/T${i}.cud?category=c${i % 7} launch/t${i} x${i}`).join(" ");
+      Array.from({ length: n }, (_, i) => `patient/T${i}.rs user/T${i}.cud?category=c${i % 7} launch/t${i} x${i}`).join(
+        " ",
+      );
     const small = many(500);
     const large = many(5_000); // 20,000 tokens
     const time = (f: () => void) => {

@@ -69,7 +69,9 @@ describe("ScopeSet.allows (checklist 3.1, 3.4, 3.6, 3.11)", () => {
   it("throws TypeError for an interaction that is not one of the five", () => {
     const set = parseScope("patient/*.cruds");
     for (const bad of ["vread", "toString", "", "READ"]) {
-      expect(() => set.allows(bad as Interaction, "Patient")).toThrow(/"create", "read", "update", "delete" or "search"/);
+      expect(() => set.allows(bad as Interaction, "Patient")).toThrow(
+        /"create", "read", "update", "delete" or "search"/,
+      );
     }
   });
 });
@@ -110,7 +112,9 @@ describe("ScopeSet.covers (checklist 2.54, 3.4)", () => {
 
 describe("ScopeSet helpers", () => {
   it("exposes identity, refresh and context flags", () => {
-    const set = parseScope("openid fhirUser offline_access launch launch/patient launch/encounter launch/patient user/*.rs patient/Observation.rs");
+    const set = parseScope(
+      "openid fhirUser offline_access launch launch/patient launch/encounter launch/patient user/*.rs patient/Observation.rs",
+    );
     expect(set.openid).toBe(true);
     expect(set.fhirUser).toBe(true);
     expect(set.offlineAccess).toBe(true);
@@ -120,7 +124,13 @@ describe("ScopeSet helpers", () => {
     expect(set.contexts).toEqual(["user", "patient"]);
     expect(JSON.stringify({ scope: set })).toBe(JSON.stringify({ scope: set.toString() }));
     const empty = parseScope("online_access");
-    expect([empty.openid, empty.fhirUser, empty.offlineAccess, empty.onlineAccess, empty.launch]).toEqual([false, false, false, true, false]);
+    expect([empty.openid, empty.fhirUser, empty.offlineAccess, empty.onlineAccess, empty.launch]).toEqual([
+      false,
+      false,
+      false,
+      true,
+      false,
+    ]);
     expect(empty.launchContexts).toEqual([]);
     expect(empty.contexts).toEqual([]);
   });

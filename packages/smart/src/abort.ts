@@ -2,7 +2,10 @@ import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
 
 /** The typed error of a caller's abort: `aborted`, the signal's reason as `cause`. */
 export function abortedError(signal: AbortSignal): SmartAuthError {
-  return new SmartAuthError("The caller aborted the request (its AbortSignal)", { code: SmartAuthErrorCode.Aborted, cause: signal.reason });
+  return new SmartAuthError("The caller aborted the request (its AbortSignal)", {
+    code: SmartAuthErrorCode.Aborted,
+    cause: signal.reason,
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ClientAuthentication } from "./client-auth.js";
-import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
+import { SmartAuthError } from "./errors.js";
 
 /**
  * The `kid` of a client assertion: the `kid` option, else the private JWK's own `kid`. SMART requires
@@ -10,7 +10,13 @@ export function assertionKid(auth: ClientAuthentication): string | undefined {
   if (auth.method !== "private_key_jwt") return undefined;
   if (typeof auth.kid === "string" && auth.kid !== "") return auth.kid;
   const key = auth.privateKey as { kid?: unknown; algorithm?: unknown } | null;
-  return typeof key === "object" && key !== null && !("algorithm" in key) && typeof key.kid === "string" && key.kid !== "" ? key.kid : undefined;
+  return typeof key === "object" &&
+    key !== null &&
+    !("algorithm" in key) &&
+    typeof key.kid === "string" &&
+    key.kid !== ""
+    ? key.kid
+    : undefined;
 }
 
 /**
@@ -29,14 +35,17 @@ export function withoutKidNoted(error: unknown, auth: ClientAuthentication): unk
   ) {
     return error;
   }
-  return new SmartAuthError(`${error.message}; the client assertion carried no kid (pass kid, or a private JWK with its kid)`, {
-    code: error.code,
-    error: error.error,
-    errorDescription: error.errorDescription,
-    errorUri: error.errorUri,
-    status: error.status,
-    retryable: error.retryable,
-    cause: error.cause,
-    response: error.response,
-  });
+  return new SmartAuthError(
+    `${error.message}; the client assertion carried no kid (pass kid, or a private JWK with its kid)`,
+    {
+      code: error.code,
+      error: error.error,
+      errorDescription: error.errorDescription,
+      errorUri: error.errorUri,
+      status: error.status,
+      retryable: error.retryable,
+      cause: error.cause,
+      response: error.response,
+    },
+  );
 }

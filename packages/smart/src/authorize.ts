@@ -42,16 +42,29 @@ export interface AuthorizeRequestOptions extends AuthorizeUrlOptions {
 }
 
 // Parameters the library owns: extra params naming these are refused, never merged.
-const PROTECTED = "response_type client_id redirect_uri scope state code_challenge code_challenge_method aud launch nonce request request_uri".split(" ");
+const PROTECTED =
+  "response_type client_id redirect_uri scope state code_challenge code_challenge_method aud launch nonce request request_uri".split(
+    " ",
+  );
 
-function requireString(value: unknown, what: string, valid: (value: string) => boolean = Boolean, who = "buildAuthorizeUrl"): string {
+function requireString(
+  value: unknown,
+  what: string,
+  valid: (value: string) => boolean = Boolean,
+  who = "buildAuthorizeUrl",
+): string {
   if (typeof value !== "string" || !valid(value)) needs(who, what);
   return value as string;
 }
 
 /** Normalised scope string: single spaces, `launch` added for an EHR launch (SMART 2.2 app-launch.html#request-4). */
 export function authorizeScope(scope: string, launch: string | undefined, who?: string): string {
-  const tokens = requireString(scope?.trim?.(), 'scope, e.g. "launch/patient openid fhirUser patient/Observation.rs"', Boolean, who).split(/\s+/);
+  const tokens = requireString(
+    scope?.trim?.(),
+    'scope, e.g. "launch/patient openid fhirUser patient/Observation.rs"',
+    Boolean,
+    who,
+  ).split(/\s+/);
   // E19: scope tokens cannot carry quotes or backslashes (RFC 6749 §3.3)
   if (/["\\]/.test(scope)) throw new TypeError('scope tokens must not contain " or \\');
   if (launch !== undefined && !tokens.includes("launch")) tokens.push("launch");
@@ -60,7 +73,16 @@ export function authorizeScope(scope: string, launch: string | undefined, who?: 
 
 /** The ordered authorization request parameters, validated. */
 export function authorizeParams(options: AuthorizeUrlOptions): [string, string][] {
-  const { clientId, redirectUri, state, codeChallenge, aud, launch, nonce, extraParams = {} } = requireOptions("buildAuthorizeUrl", options);
+  const {
+    clientId,
+    redirectUri,
+    state,
+    codeChallenge,
+    aud,
+    launch,
+    nonce,
+    extraParams = {},
+  } = requireOptions("buildAuthorizeUrl", options);
   const params: [string, string | undefined][] = [
     ["response_type", "code"],
     ["client_id", requireString(clientId, "clientId (the client id registered with the server)")],
@@ -69,7 +91,12 @@ export function authorizeParams(options: AuthorizeUrlOptions): [string, string][
     ["scope", authorizeScope(options.scope, launch)],
     ["state", requireString(state, "state of at least 16 random characters (generateState())", (v) => v.length >= 16)],
     ["aud", requireString(aud, "aud (the absolute FHIR base URL, for an EHR launch the iss exactly)", URL.canParse)],
-    ["code_challenge", requireString(codeChallenge, "codeChallenge (S256, from await codeChallengeS256(verifier))", (v) => /^[\w-]{43}$/.test(v))],
+    [
+      "code_challenge",
+      requireString(codeChallenge, "codeChallenge (S256, from await codeChallengeS256(verifier))", (v) =>
+        /^[\w-]{43}$/.test(v),
+      ),
+    ],
     // SMART 2.2 app-launch.html#considerations-for-pkce-support: S256 always, never plain
     ["code_challenge_method", "S256"],
     ["nonce", nonce === undefined ? nonce : requireString(nonce, "nonce (e.g. generateNonce())")],
@@ -87,7 +114,10 @@ function prepare(options: AuthorizeUrlOptions): [URL, [string, string][]] {
   const params = authorizeParams(options);
   const endpoint = options.smartConfig?.authorization_endpoint;
   if (typeof endpoint !== "string") {
-    throw fail(SmartAuthErrorCode.UnsupportedByServer, "The SMART configuration has no authorization_endpoint (the server offers no App Launch)");
+    throw fail(
+      SmartAuthErrorCode.UnsupportedByServer,
+      "The SMART configuration has no authorization_endpoint (the server offers no App Launch)",
+    );
   }
   const url = assertSecureUrl(endpoint, options.allowInsecureRequests);
   for (const [name] of params) url.searchParams.delete(name);
@@ -121,7 +151,10 @@ export function buildAuthorizeRequest(options: AuthorizeRequestOptions): Authori
   const url = withParams(endpoint, params);
   const post =
     method === "POST" ||
-    (method === "auto" && Array.isArray(options.smartConfig.capabilities) && options.smartConfig.capabilities.includes("authorize-post") && url.length > (options.maxUrlLength ?? DEFAULT_MAX_AUTHORIZE_URL_LENGTH));
+    (method === "auto" &&
+      Array.isArray(options.smartConfig.capabilities) &&
+      options.smartConfig.capabilities.includes("authorize-post") &&
+      url.length > (options.maxUrlLength ?? DEFAULT_MAX_AUTHORIZE_URL_LENGTH));
   return post ? { method: "POST", url: endpoint.href, form: Object.fromEntries(params) } : { method: "GET", url };
 }
 

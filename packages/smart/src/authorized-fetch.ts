@@ -44,7 +44,16 @@ async function generalCall(input: RequestInfo | URL, init: RequestInit | undefin
   const request = new Request(input, init);
   // A streamed body cannot be sent twice: buffer it once so a 401 retry and 307/308 can resend it.
   const body = request.body === null ? undefined : await request.arrayBuffer();
-  return { url: request.url, method: request.method, body, headers: undefined, redirect: request.redirect, signal: request.signal, request, explicit: request.headers.get("authorization") };
+  return {
+    url: request.url,
+    method: request.method,
+    body,
+    headers: undefined,
+    redirect: request.redirect,
+    signal: request.signal,
+    request,
+    explicit: request.headers.get("authorization"),
+  };
 }
 
 function headersFor(call: Call, url: string, authorization: string | undefined): HeadersInit | undefined {
@@ -59,16 +68,23 @@ function headersFor(call: Call, url: string, authorization: string | undefined):
   return headers;
 }
 
-async function follow(auth: AuthProvider, baseFetch: typeof fetch, maxRedirects: number, call: Call): Promise<Response> {
+async function follow(
+  auth: AuthProvider,
+  baseFetch: typeof fetch,
+  maxRedirects: number,
+  call: Call,
+): Promise<Response> {
   let { url, method } = call;
   let withBody = call.body !== undefined;
   for (let hop = 0; ; hop++) {
     let response: Response;
     for (let retried = false; ; retried = true) {
       const { signal } = call;
-      let authorization = call.explicit != null ? undefined : auth.getAuthorization(signal ? { url, method, signal } : { url, method });
+      let authorization =
+        call.explicit != null ? undefined : auth.getAuthorization(signal ? { url, method, signal } : { url, method });
       // a caller that gives up stops waiting for a token; the shared token request goes on (issue 19)
-      if (authorization !== undefined && typeof authorization !== "string") authorization = await (signal ? waitForAuthorization(authorization, signal) : authorization);
+      if (authorization !== undefined && typeof authorization !== "string")
+        authorization = await (signal ? waitForAuthorization(authorization, signal) : authorization);
       response = await baseFetch(url, {
         method,
         headers: headersFor(call, url, authorization),

@@ -3,7 +3,12 @@ import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
-import { resolveClientAuth, type AssertionAlg, type ClientAuthentication, type PrivateKeyInput } from "./client-auth.js";
+import {
+  resolveClientAuth,
+  type AssertionAlg,
+  type ClientAuthentication,
+  type PrivateKeyInput,
+} from "./client-auth.js";
 import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
@@ -100,20 +105,35 @@ export class BackendServicesAuth implements AuthProvider {
 
   constructor(options: BackendServicesAuthOptions) {
     const who = "BackendServicesAuth";
-    const base = text(who, requireOptions(who, options).fhirBaseUrl ?? options.issuer, "fhirBaseUrl (the FHIR base URL; issuer is an alias)");
+    const base = text(
+      who,
+      requireOptions(who, options).fhirBaseUrl ?? options.issuer,
+      "fhirBaseUrl (the FHIR base URL; issuer is an alias)",
+    );
     this.clientId = text(who, options.clientId, "clientId");
     this.scope = text(who, options.scope?.trim?.(), 'scope, e.g. "system/Patient.rs"').split(/\s+/).join(" ");
     const method = resolveClientAuth(options).method;
     if (method === "none") needs(who, "privateKey and alg (RS384 or ES384), or clientAuth");
     assertSecureUrl(base, options.allowInsecureRequests);
     // SMART 2.2 client-confidential-symmetric.html: "not intended for SMART Backend Services clients" (checklist 4.4, 6.1)
-    if ((method === "client_secret_basic" || method === "client_secret_post") && options.allowSymmetricClientAuth !== true) {
-      throw new TypeError(`${who}: ${method} is symmetric client authentication; Backend Services uses private_key_jwt (pass privateKey and alg), or set allowSymmetricClientAuth: true`);
+    if (
+      (method === "client_secret_basic" || method === "client_secret_post") &&
+      options.allowSymmetricClientAuth !== true
+    ) {
+      throw new TypeError(
+        `${who}: ${method} is symmetric client authentication; Backend Services uses private_key_jwt (pass privateKey and alg), or set allowSymmetricClientAuth: true`,
+      );
     }
     this.fhirBaseUrl = trimTrailingSlashes(base);
     this.#options = options;
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl);
-    this.#checkTokenEndpoint = tokenEndpointPolicy(who, this.fhirBaseUrl, options.tokenEndpoint, options.allowedTokenEndpoints, options.allowInsecureRequests);
+    this.#checkTokenEndpoint = tokenEndpointPolicy(
+      who,
+      this.fhirBaseUrl,
+      options.tokenEndpoint,
+      options.allowedTokenEndpoints,
+      options.allowInsecureRequests,
+    );
     this.#renewal = resolveRenewal(who, options);
     this.#smartConfig = options.smartConfig;
   }
@@ -121,7 +141,10 @@ export class BackendServicesAuth implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, `undefined` for any other URL (E21). Synchronous when cached. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager?.peek() ?? untilAborted((this.#pendingHeader ??= singleFlight(async () => (await this.#start()).header()))(), req.signal);
+    return (
+      this.#manager?.peek() ??
+      untilAborted((this.#pendingHeader ??= singleFlight(async () => (await this.#start()).header()))(), req.signal)
+    );
   }
 
   /** Called by a FHIR client on a 401: the next call gets a new token (once, E20). */
@@ -193,19 +216,29 @@ export class BackendServicesAuth implements AuthProvider {
       return config;
     };
     const smartConfig = (this.#smartConfig ??= o.tokenEndpoint
-      ? ({ token_endpoint: o.tokenEndpoint, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration)
+      ? ({
+          token_endpoint: o.tokenEndpoint,
+          capabilities: [],
+          code_challenge_methods_supported: ["S256"],
+          grant_types_supported: ["client_credentials"],
+        } as SmartConfiguration)
       : await discover());
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
     this.#checkTokenEndpoint!(smartConfig.token_endpoint);
     // Backend Services always authenticates (private_key_jwt): its code is imported statically, not through import()
-    const client = tokenClientWith({ ...o, smartConfig, clientAuth: resolveClientAuth(o), now }, staticConfidentialAuth);
+    const client = tokenClientWith(
+      { ...o, smartConfig, clientAuth: resolveClientAuth(o), now },
+      staticConfidentialAuth,
+    );
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
-    const key = o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" "));
+    const key =
+      o.storeKey ?? backendStoreKey(this.fhirBaseUrl, smartConfig.token_endpoint, o.clientId, this.scope.split(" "));
     events?.setStoreKey(key);
     // a token of another tenant under this key (a storeKey shared by mistake) counts as none (F11)
     const bound = o.tokenStore ? tenantBoundStore(store, binding, (error) => o.onStoreError?.(error)) : store;
-    const request = async () => bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding);
+    const request = async () =>
+      bindToken(await client.request({ grantType: "client_credentials", scope: this.scope }), binding);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per provider)
     return (this.#manager = new TokenManager({
       refreshMarginMs,

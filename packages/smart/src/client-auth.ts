@@ -54,10 +54,18 @@ export interface ClientAuthShorthand {
 }
 
 /** Pick the client authentication from `clientAuth` or the shorthand options; public when none given. */
-export function resolveClientAuth({ clientAuth, privateKey, alg, kid, jku, clientSecret }: ClientAuthShorthand): ClientAuthentication {
+export function resolveClientAuth({
+  clientAuth,
+  privateKey,
+  alg,
+  kid,
+  jku,
+  clientSecret,
+}: ClientAuthShorthand): ClientAuthentication {
   if (clientAuth) return clientAuth;
   if (privateKey !== undefined) {
-    if (isAssertionSigner(privateKey)) return { method: "private_key_jwt", privateKey: checkSigner(privateKey, alg, kid), jku };
+    if (isAssertionSigner(privateKey))
+      return { method: "private_key_jwt", privateKey: checkSigner(privateKey, alg, kid), jku };
     if (alg !== "RS384" && alg !== "ES384") throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
     return { method: "private_key_jwt", privateKey, alg, kid, jku };
   }
@@ -69,7 +77,12 @@ export function resolveClientAuth({ clientAuth, privateKey, alg, kid, jku, clien
  * assertion's `aud` is the endpoint it is sent to: the token endpoint by default, the introspection or
  * revocation endpoint for those calls (strict servers accept only the endpoint being called, RFC 7523 §3).
  */
-export function clientAuthFactory(auth: ClientAuthentication, tokenEndpoint: string, now: () => number, load: ConfidentialAuthLoader) {
+export function clientAuthFactory(
+  auth: ClientAuthentication,
+  tokenEndpoint: string,
+  now: () => number,
+  load: ConfidentialAuthLoader,
+) {
   const pending = new Map<string, Promise<oauth.ClientAuth>>();
   // a confidential client's code starts loading with its client, before the first token request needs it
   const confidential = auth.method === "none" ? undefined : load();

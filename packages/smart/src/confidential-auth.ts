@@ -16,7 +16,10 @@ const IMPORT_PARAMS = {
 
 async function importSigningKey(key: CryptoKey | JsonWebKey | string, alg: AssertionAlg): Promise<CryptoKey> {
   const misuse = (why: string, cause?: unknown) =>
-    new TypeError(`privateKey ${why}: pass a private ${alg} CryptoKey, JWK or PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----")`, { cause });
+    new TypeError(
+      `privateKey ${why}: pass a private ${alg} CryptoKey, JWK or PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----")`,
+      { cause },
+    );
   if (typeof key === "string") {
     // RFC 7468 §10 PKCS#8, imported by WebCrypto alone (no Node API): the curve or hash must match alg
     const der = pkcs8Der(key);
@@ -39,7 +42,12 @@ async function importSigningKey(key: CryptoKey | JsonWebKey | string, alg: Asser
     }
   }
   // E17: the key must produce the declared alg (ES384 = P-384, RS384 = PKCS#1 v1.5 SHA-384, >= 2048 bits).
-  const a = cryptoKey.algorithm as { name: string; namedCurve?: string; hash?: { name: string }; modulusLength?: number };
+  const a = cryptoKey.algorithm as {
+    name: string;
+    namedCurve?: string;
+    hash?: { name: string };
+    modulusLength?: number;
+  };
   const ok =
     alg === "ES384"
       ? a.name === "ECDSA" && a.namedCurve === "P-384"
@@ -55,7 +63,10 @@ const encoder = new TextEncoder();
 // SMART's symmetric example sends the raw "id:secret"; UTF-8 first so non-ASCII secrets survive btoa.
 function rawBasic(clientSecret: string): oauth.ClientAuth {
   return (_as, client, _body, headers) => {
-    headers.set("authorization", `Basic ${btoa(String.fromCharCode(...encoder.encode(`${client.client_id}:${clientSecret}`)))}`);
+    headers.set(
+      "authorization",
+      `Basic ${btoa(String.fromCharCode(...encoder.encode(`${client.client_id}:${clientSecret}`)))}`,
+    );
   };
 }
 
@@ -64,14 +75,20 @@ function rawBasic(clientSecret: string): oauth.ClientAuth {
  * oauth4webapi's defaults lack: `typ: "JWT"`, `aud` = the endpoint called, exactly (E7), `exp` <= 5 min
  * (backend-services.html#protocol-details); oauth4webapi draws a fresh `jti` per request (E5).
  */
-export async function confidentialClientAuth(auth: ClientAuthentication, tokenEndpoint: string, now: () => number): Promise<oauth.ClientAuth> {
+export async function confidentialClientAuth(
+  auth: ClientAuthentication,
+  tokenEndpoint: string,
+  now: () => number,
+): Promise<oauth.ClientAuth> {
   switch (auth.method) {
     case "none":
       return oauth.None();
     case "client_secret_post":
       return oauth.ClientSecretPost(auth.clientSecret);
     case "client_secret_basic":
-      return auth.basicEncoding === "form-urlencoded" ? oauth.ClientSecretBasic(auth.clientSecret) : rawBasic(auth.clientSecret);
+      return auth.basicEncoding === "form-urlencoded"
+        ? oauth.ClientSecretBasic(auth.clientSecret)
+        : rawBasic(auth.clientSecret);
     case "private_key_jwt": {
       const lifetime = auth.assertionLifetimeSeconds ?? DEFAULT_ASSERTION_LIFETIME_SECONDS;
       if (!(lifetime > 0 && lifetime <= 300)) throw new TypeError("assertionLifetimeSeconds must be in (0, 300]");
@@ -79,7 +96,8 @@ export async function confidentialClientAuth(auth: ClientAuthentication, tokenEn
         const signer = checkSigner(auth.privateKey, auth.alg, auth.kid);
         return signerClientAuth(signer, { tokenEndpoint, jku: auth.jku, lifetimeSeconds: lifetime, now });
       }
-      if (auth.alg !== "RS384" && auth.alg !== "ES384") throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
+      if (auth.alg !== "RS384" && auth.alg !== "ES384")
+        throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
       const key = await importSigningKey(auth.privateKey, auth.alg);
       const kid = assertionKid(auth);
       return oauth.PrivateKeyJwt(kid ? { key, kid } : key, {
@@ -98,4 +116,3 @@ export async function confidentialClientAuth(auth: ClientAuthentication, tokenEn
       throw new TypeError("clientAuth.method must be none, client_secret_basic, client_secret_post or private_key_jwt");
   }
 }
-

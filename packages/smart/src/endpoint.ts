@@ -1,5 +1,11 @@
 import * as oauth from "oauth4webapi";
-import { DEFAULT_MAX_RESPONSE_BYTES, isTransportAllowed, limitedFetch, type BodyFailure, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import {
+  DEFAULT_MAX_RESPONSE_BYTES,
+  isTransportAllowed,
+  limitedFetch,
+  type BodyFailure,
+  type SmartConfiguration,
+} from "@fhir-dsl/smart-discovery";
 import { SmartAuthError, SmartAuthErrorCode, fail, printableUrl } from "./errors.js";
 
 /** Transport options every flow accepts. */
@@ -32,24 +38,42 @@ export function assertSecureUrl(url: string | URL, allowInsecure?: boolean): URL
     throw new TypeError("Expected an absolute URL", { cause });
   }
   if (!isTransportAllowed(parsed, allowInsecure)) {
-    throw fail(SmartAuthErrorCode.InsecureUrl, `Refusing ${printableUrl(parsed)}: use https (plain http only to loopback or with allowInsecureRequests: true)`);
+    throw fail(
+      SmartAuthErrorCode.InsecureUrl,
+      `Refusing ${printableUrl(parsed)}: use https (plain http only to loopback or with allowInsecureRequests: true)`,
+    );
   }
   return parsed;
 }
 
 /** The transport options discovery takes from a flow's options. */
-export const transportOf = ({ fetch, timeoutMs, allowInsecureRequests, maxResponseBytes }: TransportOptions): TransportOptions => ({ fetch, timeoutMs, allowInsecureRequests, maxResponseBytes });
+export const transportOf = ({
+  fetch,
+  timeoutMs,
+  allowInsecureRequests,
+  maxResponseBytes,
+}: TransportOptions): TransportOptions => ({ fetch, timeoutMs, allowInsecureRequests, maxResponseBytes });
 
 // Body errors made here are recognised wherever a library wrapped them (oauth4webapi's `cause`)
 const bodyErrors = new WeakSet<object>();
 
 /** A body that could not be read (issue 15): over the cap (not retryable), or a timeout / reset mid-body (retryable). */
-function bodyError(url: string, maxBytes: number, failure: BodyFailure, response: Response, cause?: unknown): SmartAuthError {
+function bodyError(
+  url: string,
+  maxBytes: number,
+  failure: BodyFailure,
+  response: Response,
+  cause?: unknown,
+): SmartAuthError {
   const tooLarge = failure === "too_large";
   const error = new SmartAuthError(
     `Response of ${printableUrl(url)} ${tooLarge ? `is over ${maxBytes} bytes (see maxResponseBytes)` : failure === "timeout" ? "timed out mid-body" : "broke off mid-body"}`,
     {
-      code: tooLarge ? SmartAuthErrorCode.ResponseTooLarge : failure === "timeout" ? SmartAuthErrorCode.Timeout : SmartAuthErrorCode.Network,
+      code: tooLarge
+        ? SmartAuthErrorCode.ResponseTooLarge
+        : failure === "timeout"
+          ? SmartAuthErrorCode.Timeout
+          : SmartAuthErrorCode.Network,
       status: response.status,
       retryable: !tooLarge,
       cause,
@@ -61,7 +85,11 @@ function bodyError(url: string, maxBytes: number, failure: BodyFailure, response
 
 /** The body error (see bodyError) in `error`'s cause chain, if any. */
 export function bodyFailureIn(error: unknown): SmartAuthError | undefined {
-  for (let e = error, depth = 0; e !== null && typeof e === "object" && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+  for (
+    let e = error, depth = 0;
+    e !== null && typeof e === "object" && depth < 5;
+    e = (e as { cause?: unknown }).cause, depth++
+  ) {
     if (bodyErrors.has(e)) return e as SmartAuthError;
   }
   return undefined;
@@ -73,12 +101,15 @@ export function bodyFailureIn(error: unknown): SmartAuthError | undefined {
  */
 export function requestOptions(url: string, transport: TransportOptions) {
   const maxBytes = transport.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  if (typeof maxBytes !== "number" || !(maxBytes > 0)) throw new TypeError("maxResponseBytes must be a number of bytes > 0 (Infinity for no cap)");
+  if (typeof maxBytes !== "number" || !(maxBytes > 0))
+    throw new TypeError("maxResponseBytes must be a number of bytes > 0 (Infinity for no cap)");
   return {
     signal: AbortSignal.timeout(transport.timeoutMs ?? DEFAULT_TIMEOUT_MS),
     [oauth.allowInsecureRequests]: assertSecureUrl(url, transport.allowInsecureRequests).protocol === "http:",
     // oauth4webapi reads bodies itself: hand it responses whose bodies are capped and fail typed
-    [oauth.customFetch]: limitedFetch(transport.fetch, maxBytes, (failure, response, cause) => bodyError(url, maxBytes, failure, response, cause)),
+    [oauth.customFetch]: limitedFetch(transport.fetch, maxBytes, (failure, response, cause) =>
+      bodyError(url, maxBytes, failure, response, cause),
+    ),
   };
 }
 
@@ -88,7 +119,12 @@ export function requestOptions(url: string, transport: TransportOptions) {
  * with anything: assertion `aud` is set to the token endpoint (E7) and id_tokens are verified by
  * id-token.ts against the configuration's own `issuer`.
  */
-export function authorizationServer({ issuer, token_endpoint, introspection_endpoint, revocation_endpoint }: SmartConfiguration): oauth.AuthorizationServer {
+export function authorizationServer({
+  issuer,
+  token_endpoint,
+  introspection_endpoint,
+  revocation_endpoint,
+}: SmartConfiguration): oauth.AuthorizationServer {
   return {
     issuer: typeof issuer === "string" ? issuer : new URL(token_endpoint).origin,
     token_endpoint,

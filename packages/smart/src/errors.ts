@@ -77,7 +77,10 @@ export class SmartAuthError extends Error {
   declare readonly retryable: boolean;
   declare readonly response: Response | undefined;
 
-  constructor(message: string, { code, error, errorDescription, errorUri, status, retryable = false, cause, response }: SmartAuthErrorOptions) {
+  constructor(
+    message: string,
+    { code, error, errorDescription, errorUri, status, retryable = false, cause, response }: SmartAuthErrorOptions,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     // only these fields are enumerable: they are what logs and JSON show
     Object.assign(this, { code, error, errorDescription, errorUri, status, retryable });
@@ -89,7 +92,10 @@ export class SmartAuthError extends Error {
   // a code narrows `code` on a match, and a miss still leaves a SmartAuthError a SmartAuthError
   static is<C extends SmartAuthErrorCode>(value: unknown, code: C): value is SmartAuthError & { readonly code: C };
   static is(value: unknown, code?: SmartAuthErrorCode): boolean {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as SmartAuthError).code === code);
+    return (
+      (value as Record<symbol, unknown> | null)?.[MARKER] === true &&
+      (code === undefined || (value as SmartAuthError).code === code)
+    );
   }
 
   toJSON(): Record<string, unknown> {
@@ -119,7 +125,10 @@ export function requireOptions<T>(who: string, options: T): T {
 
 /** requireOptions, and a `smartConfig` with a token endpoint among them. */
 export function requireOptionsWithConfig<T>(who: string, options: T): T {
-  if (typeof requireOptions(who, options as object & T & { smartConfig?: { token_endpoint?: unknown } }).smartConfig?.token_endpoint !== "string") {
+  if (
+    typeof requireOptions(who, options as object & T & { smartConfig?: { token_endpoint?: unknown } }).smartConfig
+      ?.token_endpoint !== "string"
+  ) {
     needs(who, "smartConfig (from discoverSmartConfiguration)");
   }
   return options;

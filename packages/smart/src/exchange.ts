@@ -55,12 +55,18 @@ export function markVerified(token: object, claims: IdTokenClaims): void {
  */
 export async function exchangeCode(options: ExchangeCodeOptions): Promise<StoredToken> {
   requireOptions("exchangeCode", options);
-  for (const name of ["clientId", "redirectUri", "code", "codeVerifier"] as const) text("exchangeCode", options[name], `${name} (a non-empty string)`);
+  for (const name of ["clientId", "redirectUri", "code", "codeVerifier"] as const)
+    text("exchangeCode", options[name], `${name} (a non-empty string)`);
   const { smartConfig } = requireOptionsWithConfig("exchangeCode", options);
   const now = options.now ?? Date.now;
   const client = tokenClient({ ...options, clientAuth: resolveClientAuth(options), now, maxRetries: 0 });
   // the id_token checks load while the code is exchanged (no added wait), only where they can run
-  const idTokenChecks = options.verifyIdToken !== false && typeof smartConfig.issuer === "string" && typeof smartConfig.jwks_uri === "string" ? loadIdTokenVerification() : undefined;
+  const idTokenChecks =
+    options.verifyIdToken !== false &&
+    typeof smartConfig.issuer === "string" &&
+    typeof smartConfig.jwks_uri === "string"
+      ? loadIdTokenVerification()
+      : undefined;
   const token = await client.request({
     grantType: "authorization_code",
     code: options.code,

@@ -21,7 +21,10 @@ export interface FleetHost {
   call<T>(operation: string, run: () => Promise<T>): Promise<T>;
   report(error: SmartAuthError): void;
   bypassable(error: unknown): error is SmartAuthError;
-  obtain(current: StoredToken | undefined, lock: TokenLock | undefined): Promise<{ fresh: StoredToken } | { stored: StoredToken }>;
+  obtain(
+    current: StoredToken | undefined,
+    lock: TokenLock | undefined,
+  ): Promise<{ fresh: StoredToken } | { stored: StoredToken }>;
   saveLater(token: StoredToken, delayMs: number): void;
   /** The token in memory is not stored yet (it may hold the only copy of a rotated refresh token). */
   markUnsaved(): void;
@@ -53,7 +56,8 @@ export async function renewUnderLease(host: FleetHost, stored: StoredToken | und
         // our own refreshed token, not yet stored, is newer than the one it was refreshed from
         const pending = host.pendingBase();
         const token = host.token();
-        const current = pending && token && (stored === undefined || sameToken(stored, pending.base)) ? token : (stored ?? token);
+        const current =
+          pending && token && (stored === undefined || sameToken(stored, pending.base)) ? token : (stored ?? token);
         return await refreshUnderLease(host, lock, current);
       } finally {
         await lock.release().catch(() => undefined);
@@ -75,7 +79,11 @@ export async function renewUnderLease(host: FleetHost, stored: StoredToken | und
  * Renew holding the lease: the lease is extended every leaseMs / 3 while the token request runs, and the
  * result is written through the lease (fenced), so it lands only if this process still holds it.
  */
-async function refreshUnderLease(host: FleetHost, lock: TokenLock, current: StoredToken | undefined): Promise<StoredToken> {
+async function refreshUnderLease(
+  host: FleetHost,
+  lock: TokenLock,
+  current: StoredToken | undefined,
+): Promise<StoredToken> {
   const result = await whileHeld(host, lock, () => host.obtain(current, lock));
   if ("stored" in result) return result.stored;
   const { fresh } = result;
@@ -103,12 +111,20 @@ async function refreshUnderLease(host: FleetHost, lock: TokenLock, current: Stor
 }
 
 // The lease was lost before the write (a stall longer than the lease): never overwrite blindly.
-async function afterLostLease(host: FleetHost, lock: TokenLock, fresh: StoredToken, current: StoredToken | undefined): Promise<StoredToken> {
+async function afterLostLease(
+  host: FleetHost,
+  lock: TokenLock,
+  fresh: StoredToken,
+  current: StoredToken | undefined,
+): Promise<StoredToken> {
   host.report(
-    new SmartAuthError("The refresh lease was lost before the refreshed token was stored: it is stored only if no newer token is there", {
-      code: SmartAuthErrorCode.RefreshLeaseLost,
-      retryable: true,
-    }),
+    new SmartAuthError(
+      "The refresh lease was lost before the refreshed token was stored: it is stored only if no newer token is there",
+      {
+        code: SmartAuthErrorCode.RefreshLeaseLost,
+        retryable: true,
+      },
+    ),
   );
   if (host.storeRequired === false) {
     // no refresh token to lose (Backend Services): a newer stored token is shared, else ours is served unstored
@@ -125,7 +141,11 @@ async function afterLostLease(host: FleetHost, lock: TokenLock, fresh: StoredTok
  * meanwhile: then that one is used. Until stored, `fresh` stays in memory, the only copy of its refresh
  * token, and every call retries; the failure is typed (refresh_lease_lost, retryable).
  */
-export async function storeUnlessSuperseded(host: FleetHost, fresh: StoredToken, base: StoredToken | undefined): Promise<StoredToken> {
+export async function storeUnlessSuperseded(
+  host: FleetHost,
+  fresh: StoredToken,
+  base: StoredToken | undefined,
+): Promise<StoredToken> {
   const { store, key, leaseMs } = host;
   host.markUnsaved();
   host.keepPending(base);
@@ -149,10 +169,13 @@ export async function storeUnlessSuperseded(host: FleetHost, fresh: StoredToken,
       }
     }
     if (host.now() > deadline) {
-      throw new SmartAuthError("The refreshed token could not be stored: the refresh lease stayed taken; it is kept in memory and stored on the next call", {
-        code: SmartAuthErrorCode.RefreshLeaseLost,
-        retryable: true,
-      });
+      throw new SmartAuthError(
+        "The refreshed token could not be stored: the refresh lease stayed taken; it is kept in memory and stored on the next call",
+        {
+          code: SmartAuthErrorCode.RefreshLeaseLost,
+          retryable: true,
+        },
+      );
     }
     await sleep(wait);
   }
@@ -160,9 +183,12 @@ export async function storeUnlessSuperseded(host: FleetHost, fresh: StoredToken,
 
 /** Run `request` while extending `lock` every leaseMs / 3 (a lost lease shows in the fenced write). */
 async function whileHeld<T>(host: FleetHost, lock: TokenLock, request: () => Promise<T>): Promise<T> {
-  const timer = setInterval(() => {
-    lock.extend(host.leaseMs).catch((cause: unknown) => host.report(storeError("extend lock", host.key, cause)));
-  }, Math.max(1, Math.floor(host.leaseMs / 3)));
+  const timer = setInterval(
+    () => {
+      lock.extend(host.leaseMs).catch((cause: unknown) => host.report(storeError("extend lock", host.key, cause)));
+    },
+    Math.max(1, Math.floor(host.leaseMs / 3)),
+  );
   (timer as { unref?: () => void }).unref?.();
   try {
     return await request();
@@ -173,7 +199,8 @@ async function whileHeld<T>(host: FleetHost, lock: TokenLock, request: () => Pro
 /** TypeError unless `lock` implements fencing (token-store contract: `extend` and `set`). */
 function fenced(lock: TokenLock): void {
   if (typeof lock.extend !== "function" || typeof lock.set !== "function") {
-    throw new TypeError("The token store's lock() must return a TokenLock with extend() and set() (fencing, see @fhir-dsl/token-store)");
+    throw new TypeError(
+      "The token store's lock() must return a TokenLock with extend() and set() (fencing, see @fhir-dsl/token-store)",
+    );
   }
 }
-

@@ -50,15 +50,29 @@ export interface GrantIssue {
  * The issues of a grant, given its contexts, its patient and what a refresh added beyond the original (see widenedBeyond).
  * Codes are literals here, not `GrantIssueCode.*` reads, so the constant object stays out of bundles that do not import it.
  */
-export function grantIssuesOf(contexts: readonly string[], patientId: string | undefined, widened: string[] | undefined): GrantIssue[] {
+export function grantIssuesOf(
+  contexts: readonly string[],
+  patientId: string | undefined,
+  widened: string[] | undefined,
+): GrantIssue[] {
   const issues: GrantIssue[] = [];
   if (contexts.includes("patient") && patientId === undefined) {
-    issues.push({ code: "patient_scopes_without_patient", message: "patient scopes granted without a patient in context" });
+    issues.push({
+      code: "patient_scopes_without_patient",
+      message: "patient scopes granted without a patient in context",
+    });
   }
   if (widened === undefined) {
-    issues.push({ code: "grant_not_compared", message: "refreshed grant not compared with the original grant: too large to compare" });
+    issues.push({
+      code: "grant_not_compared",
+      message: "refreshed grant not compared with the original grant: too large to compare",
+    });
   } else if (widened.length > 0) {
-    issues.push({ code: "refresh_widened_grant", message: `refresh widened the grant: ${widened.join(" ")}`, scopes: widened });
+    issues.push({
+      code: "refresh_widened_grant",
+      message: `refresh widened the grant: ${widened.join(" ")}`,
+      scopes: widened,
+    });
   }
   return issues;
 }

@@ -64,20 +64,31 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   const { smartConfig } = options;
   const { issuer, jwks_uri: jwksUri } = smartConfig ?? {};
   if (typeof issuer !== "string" || typeof jwksUri !== "string") {
-    throw fail(SmartAuthErrorCode.UnsupportedByServer, "The SMART configuration lacks issuer or jwks_uri: the id_token cannot be verified");
+    throw fail(
+      SmartAuthErrorCode.UnsupportedByServer,
+      "The SMART configuration lacks issuer or jwks_uri: the id_token cannot be verified",
+    );
   }
   assertSecureUrl(jwksUri, options.allowInsecureRequests);
   const algorithms = (options.algorithms ?? DEFAULT_ALGORITHMS).filter((a) => a !== "none" && !a.startsWith("HS"));
-  const byConfig = cached(servers, options.fetch ?? DEFAULT_FETCH, () => new WeakMap<SmartConfiguration, Map<string, oauth.AuthorizationServer>>());
+  const byConfig = cached(
+    servers,
+    options.fetch ?? DEFAULT_FETCH,
+    () => new WeakMap<SmartConfiguration, Map<string, oauth.AuthorizationServer>>(),
+  );
   const byAlgs = cached(byConfig, smartConfig, () => new Map<string, oauth.AuthorizationServer>());
   const key = String(algorithms);
-  const as = byAlgs.get(key) ?? byAlgs.set(key, { issuer, jwks_uri: jwksUri, id_token_signing_alg_values_supported: algorithms }).get(key)!;
+  const as =
+    byAlgs.get(key) ??
+    byAlgs.set(key, { issuer, jwks_uri: jwksUri, id_token_signing_alg_values_supported: algorithms }).get(key)!;
   const now = Math.floor((options.now ?? Date.now)() / 1000);
   const client: oauth.Client = {
     client_id: clientId,
     [oauth.clockSkew]: now - Math.floor(Date.now() / 1000),
     // a stored id_token is re-checked for signature, iss and aud only: its login-time lifetime is past
-    [oauth.clockTolerance]: options.ignoreExpiry ? Number.MAX_SAFE_INTEGER : (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS),
+    [oauth.clockTolerance]: options.ignoreExpiry
+      ? Number.MAX_SAFE_INTEGER
+      : (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS),
   };
   // oauth4webapi verifies id_tokens as part of a token response: hand it one holding only this id_token.
   const response = new ParsedJsonResponse({ access_token: "-", token_type: "bearer", id_token: idToken });
@@ -101,12 +112,16 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   if (!options.ignoreExpiry) {
     const iat = claims.iat as unknown;
     if (typeof iat !== "number" || !Number.isFinite(iat)) throw invalid('"iat" is missing or not a number');
-    if (iat > now + (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS)) throw invalid('"iat" is in the future');
-    if (iat < now - (options.maxIatAgeSeconds ?? DEFAULT_MAX_IAT_AGE_SECONDS)) throw invalid('"iat" is too far in the past');
+    if (iat > now + (options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS))
+      throw invalid('"iat" is in the future');
+    if (iat < now - (options.maxIatAgeSeconds ?? DEFAULT_MAX_IAT_AGE_SECONDS))
+      throw invalid('"iat" is too far in the past');
   }
   // OIDC Core §3.1.3.7 (11): the nonce sent, or none when none was sent; a stored id_token re-checked
   // without an expected nonce keeps its login nonce unchecked
-  if (options.nonce !== undefined ? claims.nonce !== options.nonce : !options.ignoreExpiry && claims.nonce !== undefined) {
+  if (
+    options.nonce !== undefined ? claims.nonce !== options.nonce : !options.ignoreExpiry && claims.nonce !== undefined
+  ) {
     throw invalid('"nonce" is not the one sent');
   }
   return claims as IdTokenClaims;

@@ -59,15 +59,31 @@ export {
 } from "./authorize.js";
 export { exchangeCode, type ExchangeCodeOptions } from "./exchange.js";
 export { resolveFhirUser, verifyIdToken, type IdTokenClaims, type VerifyIdTokenOptions } from "./id-token.js";
-export { SmartClient, type CallOptions, type SmartClientOptions, type SmartClientRestoreOptions } from "./smart-client.js";
+export {
+  SmartClient,
+  type CallOptions,
+  type SmartClientOptions,
+  type SmartClientRestoreOptions,
+} from "./smart-client.js";
 export {
   InMemoryLaunchStateStore,
   type InMemoryLaunchStateStoreOptions,
   type LaunchRecord,
   type LaunchStateStore,
 } from "./launch-state.js";
-export { normaliseBaseUrl, SmartLaunch, type CallbackOptions, type LaunchStart, type SmartLaunchOptions } from "./launch.js";
-export { introspectToken, type IntrospectionResult, type IntrospectTokenOptions, type TokenEndpointCallOptions } from "./introspection.js";
+export {
+  normaliseBaseUrl,
+  SmartLaunch,
+  type CallbackOptions,
+  type LaunchStart,
+  type SmartLaunchOptions,
+} from "./launch.js";
+export {
+  introspectToken,
+  type IntrospectionResult,
+  type IntrospectTokenOptions,
+  type TokenEndpointCallOptions,
+} from "./introspection.js";
 export { revokeToken, type RevokeTokenOptions } from "./revocation.js";
 export type { SmartEventListener, SmartLifecycleEvent } from "./lifecycle-events.js";
 export {

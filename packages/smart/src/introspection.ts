@@ -59,13 +59,24 @@ export async function callEndpoint<T>(
   text(who, clientId, "clientId");
   text(who, token, "token (a non-empty string)");
   const endpoint = smartConfig[`${kind}_endpoint`];
-  if (typeof endpoint !== "string") throw fail(SmartAuthErrorCode.UnsupportedByServer, `The SMART configuration has no ${kind}_endpoint`);
+  if (typeof endpoint !== "string")
+    throw fail(SmartAuthErrorCode.UnsupportedByServer, `The SMART configuration has no ${kind}_endpoint`);
   const { call, as, client } = tokenClient({ ...options, clientAuth: resolveClientAuth(options) });
   const failed = (response: Response, cause?: unknown) =>
-    httpError(revocation ? "Revocation endpoint" : "Introspection endpoint", endpoint, response, revocation ? SmartAuthErrorCode.Revocation : SmartAuthErrorCode.Introspection, cause);
+    httpError(
+      revocation ? "Revocation endpoint" : "Introspection endpoint",
+      endpoint,
+      response,
+      revocation ? SmartAuthErrorCode.Revocation : SmartAuthErrorCode.Introspection,
+      cause,
+    );
   return call(
     endpoint,
-    (auth, o) => send(as, client, auth, token, { ...o, additionalParameters: tokenTypeHint ? { token_type_hint: tokenTypeHint } : {} }),
+    (auth, o) =>
+      send(as, client, auth, token, {
+        ...o,
+        additionalParameters: tokenTypeHint ? { token_type_hint: tokenTypeHint } : {},
+      }),
     // the OAuth error fields and status, never the token
     async (response) => {
       if (response.status < 200 || response.status > 299) throw await failed(response);

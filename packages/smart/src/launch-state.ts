@@ -72,12 +72,19 @@ export class InMemoryLaunchStateStore implements LaunchStateStore {
     if (this.#records.has(state)) this.#delete(state);
     const session = record.session;
     if (session !== undefined && (this.#perSession.get(session) ?? 0) >= this.#maxPerSession) {
-      throw fail(SmartAuthErrorCode.LaunchLimit, `This session has ${this.#maxPerSession} launches waiting for their callback: finish or let them expire first`);
+      throw fail(
+        SmartAuthErrorCode.LaunchLimit,
+        `This session has ${this.#maxPerSession} launches waiting for their callback: finish or let them expire first`,
+      );
     }
     // full: records with other TTLs may have expired behind a longer one; one sweep (only when full) finds them
-    if (this.#records.size >= this.#max) for (const [key, entry] of this.#records) if (entry.until <= now) this.#delete(key);
+    if (this.#records.size >= this.#max)
+      for (const [key, entry] of this.#records) if (entry.until <= now) this.#delete(key);
     if (this.#records.size >= this.#max) {
-      throw new SmartAuthError(`The launch state store is full (${this.#max} launches waiting): try again later`, { code: SmartAuthErrorCode.LaunchLimit, retryable: true });
+      throw new SmartAuthError(`The launch state store is full (${this.#max} launches waiting): try again later`, {
+        code: SmartAuthErrorCode.LaunchLimit,
+        retryable: true,
+      });
     }
     this.#records.set(state, { record: structuredClone(record), until: now + ttlMs });
     if (session !== undefined) this.#perSession.set(session, (this.#perSession.get(session) ?? 0) + 1);

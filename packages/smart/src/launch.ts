@@ -83,7 +83,8 @@ export class SmartLaunch {
     text(who, requireOptions(who, options).clientId, "clientId");
     if (normaliseBaseUrl(options.redirectUri) === undefined) needs(who, "redirectUri (the registered absolute URL)");
     authorizeScope(options.scope, undefined, who);
-    if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined) needs(who, "fhirBaseUrl as an absolute URL");
+    if (options.fhirBaseUrl !== undefined && normaliseBaseUrl(options.fhirBaseUrl) === undefined)
+      needs(who, "fhirBaseUrl as an absolute URL");
     this.#o = options;
     this.#states = options.stateStore ?? defaultLaunchStateStore(options);
     // the sessions' renewal options are checked here, not at the callback after the code is spent
@@ -95,13 +96,18 @@ export class SmartLaunch {
    * Start an EHR launch from the launch URL's `iss` and `launch` (checklist 2.15-2.17): `iss` is
    * checked against the allow-list first, then discovered; `aud` is `iss` byte for byte.
    */
-  async ehrLaunch(input: string | URL | URLSearchParams | { iss: string; launch: string }, options: { session?: string } = {}): Promise<LaunchStart> {
+  async ehrLaunch(
+    input: string | URL | URLSearchParams | { iss: string; launch: string },
+    options: { session?: string } = {},
+  ): Promise<LaunchStart> {
     const params = toParams(input);
     const iss = params.get("iss");
     const launch = params.get("launch");
-    if (!iss || !launch) throw fail(SmartAuthErrorCode.InvalidCallback, "An EHR launch needs both iss and launch parameters");
+    if (!iss || !launch)
+      throw fail(SmartAuthErrorCode.InvalidCallback, "An EHR launch needs both iss and launch parameters");
     // Issue 15: an outside `iss` is bounded before the allow-list or any network step
-    if (iss.length > MAX_URL_LENGTH) throw fail(SmartAuthErrorCode.UrlTooLong, `The launch iss is longer than ${MAX_URL_LENGTH} characters`);
+    if (iss.length > MAX_URL_LENGTH)
+      throw fail(SmartAuthErrorCode.UrlTooLong, `The launch iss is longer than ${MAX_URL_LENGTH} characters`);
     return this.#start(iss, launch, options.session);
   }
 
@@ -119,21 +125,29 @@ export class SmartLaunch {
    */
   async handleCallback(callback: string | URL | URLSearchParams, options: CallbackOptions = {}): Promise<SmartClient> {
     // Issue 15: the redirect is outside input, bounded before it is parsed or its state looked up
-    if (callbackLength(callback) > MAX_URL_LENGTH) throw fail(SmartAuthErrorCode.UrlTooLong, `The authorization redirect is longer than ${MAX_URL_LENGTH} characters`);
+    if (callbackLength(callback) > MAX_URL_LENGTH)
+      throw fail(
+        SmartAuthErrorCode.UrlTooLong,
+        `The authorization redirect is longer than ${MAX_URL_LENGTH} characters`,
+      );
     const params = toParams(callback);
     const state = params.get("state");
     const { storeKey: keyOf, ...o } = this.#o;
-    const badState = (why: string) => fail(SmartAuthErrorCode.InvalidState, `The authorization redirect's state ${why}`);
+    const badState = (why: string) =>
+      fail(SmartAuthErrorCode.InvalidState, `The authorization redirect's state ${why}`);
     const badCallback = (why: string) => fail(SmartAuthErrorCode.InvalidCallback, `The authorization redirect ${why}`);
     if (!state) throw badState("is missing");
     // RFC 6749 §3.1: parameters must not repeat; which copy counts would be the attacker's choice
-    if (["state", "code", "error", "iss"].some((name) => params.getAll(name).length > 1)) throw badCallback("repeats a parameter");
-    if (o.tokenStore && options.storeKey === undefined && typeof keyOf !== "function") needs("handleCallback", "storeKey when a tokenStore is configured");
+    if (["state", "code", "error", "iss"].some((name) => params.getAll(name).length > 1))
+      throw badCallback("repeats a parameter");
+    if (o.tokenStore && options.storeKey === undefined && typeof keyOf !== "function")
+      needs("handleCallback", "storeKey when a tokenStore is configured");
     const record = await this.#states.take(state);
     if (!record || record.state !== state || record.createdAt + this.#stateTtlMs <= this.#now()) {
       throw badState("is unknown, expired or already used: start the launch again");
     }
-    if (!sameSession(record.session, options.session, o.allowUnboundState === true)) throw badState("belongs to another browser session");
+    if (!sameSession(record.session, options.session, o.allowUnboundState === true))
+      throw badState("belongs to another browser session");
     const { smartConfig, clientId } = record;
     const mixUp = issuerMismatch(params.get("iss"), smartConfig);
     if (mixUp) throw badCallback(mixUp);
@@ -149,9 +163,25 @@ export class SmartLaunch {
     }
     const code = params.get("code");
     if (!code) throw badCallback("has neither code nor error");
-    const token = await exchangeCode({ ...o, smartConfig, clientId, redirectUri: record.redirectUri, code, codeVerifier: record.codeVerifier, nonce: record.nonce });
+    const token = await exchangeCode({
+      ...o,
+      smartConfig,
+      clientId,
+      redirectUri: record.redirectUri,
+      code,
+      codeVerifier: record.codeVerifier,
+      nonce: record.nonce,
+    });
     const storeKey = options.storeKey ?? (o.tokenStore && keyOf ? keyOf({ record, token }) : undefined);
-    return new SmartClient({ ...o, smartConfig, clientId, tokens: token, fhirBaseUrl: record.fhirBaseUrl, requestedScope: record.scope, storeKey });
+    return new SmartClient({
+      ...o,
+      smartConfig,
+      clientId,
+      tokens: token,
+      fhirBaseUrl: record.fhirBaseUrl,
+      requestedScope: record.scope,
+      storeKey,
+    });
   }
 
   // The allow-list is checked before any discovery or credential use (E15, checklist 2.18).
@@ -165,9 +195,11 @@ export class SmartLaunch {
   }
 
   async #start(fhirBaseUrl: string, launch: string | undefined, session: string | undefined): Promise<LaunchStart> {
-    if (!(await this.#trusted(fhirBaseUrl))) throw fail(SmartAuthErrorCode.UntrustedIssuer, "The FHIR server is not on the allow-list of trusted issuers");
+    if (!(await this.#trusted(fhirBaseUrl)))
+      throw fail(SmartAuthErrorCode.UntrustedIssuer, "The FHIR server is not on the allow-list of trusted issuers");
     // checklist 2.33: a state not tied to the browser that started it is an explicit choice, never a default
-    if (typeof session === "string" ? session.length === 0 : this.#o.allowUnboundState !== true) needs("SmartLaunch", "session (the browser session the launch belongs to), or allowUnboundState: true");
+    if (typeof session === "string" ? session.length === 0 : this.#o.allowUnboundState !== true)
+      needs("SmartLaunch", "session (the browser session the launch belongs to), or allowUnboundState: true");
     const o = this.#o;
     assertSecureUrl(fhirBaseUrl, o.allowInsecureRequests);
     const smartConfig = await discoverSmartConfiguration(fhirBaseUrl, { ...o.discovery, ...transportOf(o) });
@@ -187,7 +219,19 @@ export class SmartLaunch {
       nonce,
       method: o.authorizeMethod,
     });
-    const record: LaunchRecord = { state, codeVerifier, nonce, redirectUri, fhirBaseUrl, smartConfig, clientId, scope, launch, session, createdAt: this.#now() };
+    const record: LaunchRecord = {
+      state,
+      codeVerifier,
+      nonce,
+      redirectUri,
+      fhirBaseUrl,
+      smartConfig,
+      clientId,
+      scope,
+      launch,
+      session,
+      createdAt: this.#now(),
+    };
     await this.#states.put(state, record, this.#stateTtlMs);
     return { ...request, state };
   }
@@ -208,18 +252,30 @@ function sameSession(bound: string | undefined, presented: string | undefined, u
  */
 function issuerMismatch(iss: string | null, config: LaunchRecord["smartConfig"]): string | undefined {
   const issuer = typeof config.issuer === "string" && config.issuer.length > 0 ? config.issuer : undefined;
-  if (iss === null) return config.authorization_response_iss_parameter_supported === true ? "lacks iss, which this authorization server promises (RFC 9207)" : undefined;
-  if (issuer === undefined) return "names an issuer (iss), but this authorization server published none to check it against (RFC 9207)";
+  if (iss === null)
+    return config.authorization_response_iss_parameter_supported === true
+      ? "lacks iss, which this authorization server promises (RFC 9207)"
+      : undefined;
+  if (issuer === undefined)
+    return "names an issuer (iss), but this authorization server published none to check it against (RFC 9207)";
   return iss === issuer ? undefined : "names another authorization server (iss, RFC 9207)";
 }
 
 const callbackLength = (input: unknown): number =>
-  typeof input === "string" ? input.length : input instanceof URL ? input.href.length : input instanceof URLSearchParams ? input.toString().length : 0;
+  typeof input === "string"
+    ? input.length
+    : input instanceof URL
+      ? input.href.length
+      : input instanceof URLSearchParams
+        ? input.toString().length
+        : 0;
 
 function toParams(input: string | URL | URLSearchParams | { iss: string; launch: string }): URLSearchParams {
   if (input instanceof URLSearchParams) return input;
   if (input instanceof URL) return input.searchParams;
-  if (typeof input === "string") return URL.canParse(input) ? new URL(input).searchParams : new URLSearchParams(input.replace(/^\?/, ""));
-  if (typeof input !== "object" || input === null) throw new TypeError("Pass the launch or redirect URL, its query string, URLSearchParams, or { iss, launch }");
+  if (typeof input === "string")
+    return URL.canParse(input) ? new URL(input).searchParams : new URLSearchParams(input.replace(/^\?/, ""));
+  if (typeof input !== "object" || input === null)
+    throw new TypeError("Pass the launch or redirect URL, its query string, URLSearchParams, or { iss, launch }");
   return new URLSearchParams(Object.entries(input).filter((e): e is [string, string] => typeof e[1] === "string"));
 }

@@ -20,7 +20,11 @@ export const MIN_DEFAULT_LEASE_MS = 30_000;
  * The longest one token request can take (token-request.ts): every attempt running into `timeoutMs`,
  * plus the longest wait between attempts (the backoff, or a `Retry-After` up to `maxRetryAfterMs`).
  */
-export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES, maxRetryAfterMs }: LeaseOptions): { totalMs: number; backoffMs: number } {
+export function worstCaseRefreshMs({
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+  maxRetries = DEFAULT_MAX_RETRIES,
+  maxRetryAfterMs,
+}: LeaseOptions): { totalMs: number; backoffMs: number } {
   const retryAfter = resolveMaxRetryAfterMs(maxRetryAfterMs);
   let backoffMs = 0;
   for (let attempt = 0; attempt < maxRetries; attempt++) backoffMs += Math.max(backoffCeilingMs(attempt), retryAfter);
@@ -37,9 +41,15 @@ export function worstCaseRefreshMs({ timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries 
 export function resolveLeaseMs(who: string, options: LeaseOptions): number {
   const { leaseMs, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES } = options;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0) || !(Number.isInteger(maxRetries) && maxRetries >= 0)) {
-    throw new TypeError(`${who}: timeoutMs must be a positive number of ms and maxRetries an integer >= 0 (defaults 10000 and 2)`);
+    throw new TypeError(
+      `${who}: timeoutMs must be a positive number of ms and maxRetries an integer >= 0 (defaults 10000 and 2)`,
+    );
   }
-  const { totalMs, backoffMs } = worstCaseRefreshMs({ timeoutMs, maxRetries, maxRetryAfterMs: options.maxRetryAfterMs });
+  const { totalMs, backoffMs } = worstCaseRefreshMs({
+    timeoutMs,
+    maxRetries,
+    maxRetryAfterMs: options.maxRetryAfterMs,
+  });
   if (leaseMs === undefined) return Math.max(MIN_DEFAULT_LEASE_MS, totalMs + STORE_ALLOWANCE_MS);
   if (typeof leaseMs !== "number" || !Number.isFinite(leaseMs) || leaseMs <= 0) {
     throw new TypeError(`${who}: leaseMs must be a positive number of ms, or omitted for the default`);

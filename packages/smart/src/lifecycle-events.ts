@@ -3,7 +3,14 @@ import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
 
 /** What happened to a provider's token, store or discovery; timings and non-secret identifiers only, never a token. */
 export interface SmartLifecycleEvent {
-  type: "token_obtained" | "token_renewed" | "refresh_failed" | "reauthorization_required" | "store_outage" | "store_recovered" | "discovery_refreshed";
+  type:
+    | "token_obtained"
+    | "token_renewed"
+    | "refresh_failed"
+    | "reauthorization_required"
+    | "store_outage"
+    | "store_recovered"
+    | "discovery_refreshed";
   /** Epoch ms when the event was emitted. */
   at: number;
   clientId: string;
@@ -24,7 +31,11 @@ export type SmartEventListener = (event: SmartLifecycleEvent) => void;
 type Emit = (event: Omit<SmartLifecycleEvent, "at" | "clientId" | "fhirBaseUrl" | "storeKeyHash">) => Promise<void>;
 
 /** An emitter bound to one provider; does nothing (and costs nothing) without a listener. */
-export function lifecycleEmitter(listener: SmartEventListener | undefined, ids: { clientId: string; fhirBaseUrl: string }, now: () => number) {
+export function lifecycleEmitter(
+  listener: SmartEventListener | undefined,
+  ids: { clientId: string; fhirBaseUrl: string },
+  now: () => number,
+) {
   if (typeof listener !== "function") return undefined;
   let keyHash: Promise<string> | undefined;
   let storeKey: string | undefined;
@@ -43,16 +54,22 @@ export function lifecycleEmitter(listener: SmartEventListener | undefined, ids: 
       keyHash = undefined;
     },
     /** `obtain` timed: token_obtained the first time (Backend Services), then token_renewed; refresh_failed or reauthorization_required. */
-    observeObtain: <A extends unknown[]>(obtain: (...args: A) => Promise<StoredToken>) => observed(emit, obtain, "token_obtained"),
+    observeObtain: <A extends unknown[]>(obtain: (...args: A) => Promise<StoredToken>) =>
+      observed(emit, obtain, "token_obtained"),
     /** `refresh` timed: token_renewed (a SmartClient only refreshes); refresh_failed or reauthorization_required. */
-    observeRefresh: <A extends unknown[]>(refresh: (...args: A) => Promise<StoredToken>) => observed(emit, refresh, "token_renewed"),
+    observeRefresh: <A extends unknown[]>(refresh: (...args: A) => Promise<StoredToken>) =>
+      observed(emit, refresh, "token_renewed"),
     /** The store, reporting the start (store_outage) and end (store_recovered) of each outage once. */
     observeStore: (store: TokenStore) => observedStore(emit, store),
   };
 }
 
 /** `obtain` timed: `firstType` for its first success, token_renewed after; refresh_failed or reauthorization_required. */
-function observed<A extends unknown[]>(emit: Emit, obtain: (...args: A) => Promise<StoredToken>, firstType: "token_obtained" | "token_renewed") {
+function observed<A extends unknown[]>(
+  emit: Emit,
+  obtain: (...args: A) => Promise<StoredToken>,
+  firstType: "token_obtained" | "token_renewed",
+) {
   let type = firstType;
   return async (...args: A): Promise<StoredToken> => {
     const started = performance.now();
@@ -63,7 +80,11 @@ function observed<A extends unknown[]>(emit: Emit, obtain: (...args: A) => Promi
       return token;
     } catch (error) {
       const reauth = SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired;
-      void emit({ type: reauth ? "reauthorization_required" : "refresh_failed", durationMs: performance.now() - started, error: errorFields(error) });
+      void emit({
+        type: reauth ? "reauthorization_required" : "refresh_failed",
+        durationMs: performance.now() - started,
+        error: errorFields(error),
+      });
       throw error;
     }
   };
@@ -94,11 +115,11 @@ function observedStore(emit: Emit, store: TokenStore): TokenStore {
     delete: (key) => watch(() => store.delete(key)),
   };
   if (typeof store.lock === "function") {
-    observed.lock = (key: string, leaseMs: number): Promise<TokenLock | undefined> => watch(() => store.lock!(key, leaseMs));
+    observed.lock = (key: string, leaseMs: number): Promise<TokenLock | undefined> =>
+      watch(() => store.lock!(key, leaseMs));
   }
   return observed;
 }
-
 
 function errorFields(error: unknown): SmartLifecycleEvent["error"] {
   const e = error as { code?: unknown; error?: unknown; status?: unknown; retryable?: unknown } | null;

@@ -46,10 +46,18 @@ export function plainCall(input: RequestInfo | URL, init: RequestInit | undefine
   const redirect = init.redirect ?? "follow";
   if (!REDIRECT_MODES.has(redirect)) return undefined;
 
-  let body = init.body ?? undefined;
+  const body = init.body ?? undefined;
   if (body !== undefined) {
     if (method === "GET" || method === "HEAD") return undefined; // Request throws
-    if (!(typeof body === "string" || body instanceof ArrayBuffer || (ArrayBuffer.isView(body) && body.buffer instanceof ArrayBuffer) || body instanceof URLSearchParams)) return undefined;
+    if (
+      !(
+        typeof body === "string" ||
+        body instanceof ArrayBuffer ||
+        (ArrayBuffer.isView(body) && body.buffer instanceof ArrayBuffer) ||
+        body instanceof URLSearchParams
+      )
+    )
+      return undefined;
   }
 
   const headers = init.headers ?? undefined;
@@ -62,5 +70,12 @@ export function plainCall(input: RequestInfo | URL, init: RequestInit | undefine
     }
     if (Object.getOwnPropertySymbols(headers).length > 0) return undefined;
   }
-  return { url: url.href, method, body: body as PlainCall["body"], headers: headers as Record<string, string> | undefined, redirect, signal: init.signal };
+  return {
+    url: url.href,
+    method,
+    body: body as PlainCall["body"],
+    headers: headers as Record<string, string> | undefined,
+    redirect,
+    signal: init.signal,
+  };
 }

@@ -31,7 +31,8 @@ function secretsOf(requests: readonly RequestInit[]): Set<string> {
 
 function collect(init: RequestInit, sent: Set<string>): void {
   const body = init.body;
-  const form = typeof body === "string" ? new URLSearchParams(body) : body instanceof URLSearchParams ? body : undefined;
+  const form =
+    typeof body === "string" ? new URLSearchParams(body) : body instanceof URLSearchParams ? body : undefined;
   for (const name of SECRET_FIELDS) add(sent, form?.get(name));
   const authorization = new Headers(init.headers).get("authorization");
   if (!authorization) return;
@@ -72,7 +73,8 @@ export function withoutEcho(error: unknown, requests: readonly RequestInit[]): u
   if (!SmartAuthError.is(error)) return error;
   const sent = secretsOf(requests);
   if (sent.size === 0) return error;
-  const scrub = (text: string | undefined) => text && [...sent].reduce((out, secret) => out.split(secret).join("[redacted]"), text);
+  const scrub = (text: string | undefined) =>
+    text && [...sent].reduce((out, secret) => out.split(secret).join("[redacted]"), text);
   return new SmartAuthError(scrub(error.message)!, {
     ...error,
     error: scrub(error.error),

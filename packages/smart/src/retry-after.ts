@@ -21,6 +21,7 @@ export function retryAfterMs(error: unknown, now: number): number | undefined {
 /** The `maxRetryAfterMs` option, checked (misuse is a TypeError). */
 export function resolveMaxRetryAfterMs(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_RETRY_AFTER_MS;
-  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) throw new TypeError("maxRetryAfterMs must be a number of ms >= 0");
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+    throw new TypeError("maxRetryAfterMs must be a number of ms >= 0");
   return value;
 }

@@ -8,5 +8,7 @@ export type RevokeTokenOptions = TokenEndpointCallOptions;
  * token requests. Revoking a refresh token usually ends the whole grant.
  */
 export async function revokeToken(options: RevokeTokenOptions): Promise<void> {
-  await callEndpoint(options, "revocation", oauth.revocationRequest, (_as, _client, response) => oauth.processRevocationResponse(response));
+  await callEndpoint(options, "revocation", oauth.revocationRequest, (_as, _client, response) =>
+    oauth.processRevocationResponse(response),
+  );
 }

@@ -3,7 +3,15 @@ import { assertSecureUrl } from "./endpoint.js";
 
 // What a SmartClient session keeps across refreshes, and where its token may go (smart-client.ts).
 
-const CONTEXT_KEYS = ["patient", "encounter", "fhirContext", "need_patient_banner", "smart_style_url", "intent", "tenant"];
+const CONTEXT_KEYS = [
+  "patient",
+  "encounter",
+  "fhirContext",
+  "need_patient_banner",
+  "smart_style_url",
+  "intent",
+  "tenant",
+];
 
 /**
  * The refreshed token: launch context, scope, refresh token (E3) and identity carried over from the

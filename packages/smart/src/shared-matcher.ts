@@ -7,7 +7,10 @@ const MAX = 256;
 const cache = new Map<string, (url: string) => boolean>();
 
 /** `fhirBaseMatcher(fhirBaseUrl, extraLocations)`, the same function for the same arguments. */
-export function sharedFhirBaseMatcher(fhirBaseUrl: string, extraLocations: readonly string[] = []): (url: string) => boolean {
+export function sharedFhirBaseMatcher(
+  fhirBaseUrl: string,
+  extraLocations: readonly string[] = [],
+): (url: string) => boolean {
   const key = extraLocations.length === 0 ? fhirBaseUrl : JSON.stringify([fhirBaseUrl, ...extraLocations]);
   let matcher = cache.get(key);
   if (matcher === undefined) {

@@ -16,15 +16,27 @@ export interface AssertionSigner {
 
 /** True for an object shaped as an AssertionSigner (a `sign` function and an `alg`), not a key. */
 export function isAssertionSigner(value: unknown): value is AssertionSigner {
-  return typeof value === "object" && value !== null && typeof (value as { sign?: unknown }).sign === "function" && "alg" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as { sign?: unknown }).sign === "function" &&
+    "alg" in value
+  );
 }
 
 /** Misuse of a signer is caught at construction, before any request. */
-export function checkSigner(signer: AssertionSigner, alg: string | undefined, kid: string | undefined): AssertionSigner {
+export function checkSigner(
+  signer: AssertionSigner,
+  alg: string | undefined,
+  kid: string | undefined,
+): AssertionSigner {
   if (signer.alg !== "ES384" && signer.alg !== "RS384") throw new TypeError('A signer needs alg: "ES384" or "RS384"');
-  if (typeof signer.kid !== "string" || signer.kid === "") throw new TypeError("A signer needs a non-empty kid (the key id registered in the client's JWKS)");
-  if (alg !== undefined && alg !== signer.alg) throw new TypeError(`alg "${String(alg)}" does not match the signer's alg "${signer.alg}"`);
-  if (kid !== undefined && kid !== signer.kid) throw new TypeError(`kid "${String(kid)}" does not match the signer's kid "${signer.kid}"`);
+  if (typeof signer.kid !== "string" || signer.kid === "")
+    throw new TypeError("A signer needs a non-empty kid (the key id registered in the client's JWKS)");
+  if (alg !== undefined && alg !== signer.alg)
+    throw new TypeError(`alg "${String(alg)}" does not match the signer's alg "${signer.alg}"`);
+  if (kid !== undefined && kid !== signer.kid)
+    throw new TypeError(`kid "${String(kid)}" does not match the signer's kid "${signer.kid}"`);
   return signer;
 }
 
@@ -44,12 +56,19 @@ const signatureProblem = (alg: "ES384" | "RS384", sig: unknown): string | undefi
 
 function signerError(signer: AssertionSigner, why: string, cause?: unknown): SmartAuthError {
   const retryable = (cause as { retryable?: unknown } | undefined)?.retryable === true;
-  return new SmartAuthError(`Signer (kid "${signer.kid}", ${signer.alg}) ${why}`, { code: SmartAuthErrorCode.Signer, retryable, cause });
+  return new SmartAuthError(`Signer (kid "${signer.kid}", ${signer.alg}) ${why}`, {
+    code: SmartAuthErrorCode.Signer,
+    retryable,
+    cause,
+  });
 }
 
 // The error's class or code only: a signer's message may quote what it was given.
 const errorName = (error: unknown): string => {
-  const { code, name } = (typeof error === "object" && error !== null ? error : {}) as { code?: unknown; name?: unknown };
+  const { code, name } = (typeof error === "object" && error !== null ? error : {}) as {
+    code?: unknown;
+    name?: unknown;
+  };
   const label = typeof code === "string" ? code : name;
   return typeof label === "string" && /^[A-Za-z0-9_.-]{1,80}$/.test(label) ? label : "unknown error";
 };
@@ -66,7 +85,10 @@ export interface SignerAssertionOptions {
  * header and claims as the key path: typ JWT, kid, jku if set; iss = sub = client_id, aud = the token
  * endpoint exactly (E7), exp <= 5 min, a fresh jti per request (E5) (backend-services.html#protocol-details).
  */
-export function signerClientAuth(signer: AssertionSigner, { tokenEndpoint, jku, lifetimeSeconds, now }: SignerAssertionOptions): oauth.ClientAuth {
+export function signerClientAuth(
+  signer: AssertionSigner,
+  { tokenEndpoint, jku, lifetimeSeconds, now }: SignerAssertionOptions,
+): oauth.ClientAuth {
   return async (_as, client, body) => {
     const iat = Math.floor(now() / 1000);
     const header: Record<string, string> = { alg: signer.alg, typ: "JWT", kid: signer.kid };

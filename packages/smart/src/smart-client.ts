@@ -60,7 +60,11 @@ export class SmartClient implements AuthProvider {
     this.clientId = text(who, options.clientId, "clientId");
     text(who, tokens?.access_token, "tokens with an access_token (the result of exchangeCode)");
     if (tokenStore) text(who, storeKey, "storeKey with a tokenStore, one per user session, e.g. `smart:${userId}`");
-    const base = text(who, options.fhirBaseUrl ?? fhirBaseOf(smartConfig), "fhirBaseUrl (or a smartConfig from discoverSmartConfiguration)");
+    const base = text(
+      who,
+      options.fhirBaseUrl ?? fhirBaseOf(smartConfig),
+      "fhirBaseUrl (or a smartConfig from discoverSmartConfiguration)",
+    );
     assertSecureUrl(base, allowInsecureRequests);
     this.smartConfig = smartConfig;
     this.fhirBaseUrl = trimTrailingSlashes(base);
@@ -68,7 +72,9 @@ export class SmartClient implements AuthProvider {
     const { now, refreshMarginMs, leaseMs } = resolveRenewal(who, options);
     this.#now = now;
 
-    const token = normaliseLaunchContext(typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()));
+    const token = normaliseLaunchContext(
+      typeof tokens.expires_at === "number" ? { ...tokens } : toStoredToken({ ...tokens }, now()),
+    );
     // checklist 2.56, E1: refreshes are compared with the original grant, kept with the token (a token stored before it: its scope)
     const original = [token[ORIGINAL_SCOPE], token.scope, options.requestedScope].find((s) => typeof s === "string");
     if (original !== undefined) token[ORIGINAL_SCOPE] = original;
@@ -98,19 +104,29 @@ export class SmartClient implements AuthProvider {
   }
 
   #tokenClient(): ReturnType<typeof tokenClient> {
-    return (this.#client ??= tokenClient({ ...this.#options, clientAuth: resolveClientAuth(this.#options), now: this.#now }));
+    return (this.#client ??= tokenClient({
+      ...this.#options,
+      clientAuth: resolveClientAuth(this.#options),
+      now: this.#now,
+    }));
   }
 
   // SMART 2.2 app-launch.html#refresh-access-token: same client authentication as the exchange.
   async #refresh(current: StoredToken | undefined): Promise<StoredToken> {
     const previous = current ?? this.#manager.token!;
     const refreshToken = previous.refresh_token!;
-    if (this.#refused?.has(refreshToken)) throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The refresh token was refused before: the user must authorize again");
+    if (this.#refused?.has(refreshToken))
+      throw fail(
+        SmartAuthErrorCode.ReauthorizationRequired,
+        "The refresh token was refused before: the user must authorize again",
+      );
     // any non-retryable 4xx ends the grant, whatever the body says (RFC 6749 §5.2)
-    const fresh = await this.#tokenClient().request({ grantType: "refresh_token", refreshToken }).catch((error) => {
-      if (isRefusedRefresh(error)) (this.#refused ??= new RefusedRefreshTokens()).add(refreshToken);
-      throw refusedRefreshError(error);
-    });
+    const fresh = await this.#tokenClient()
+      .request({ grantType: "refresh_token", refreshToken })
+      .catch((error) => {
+        if (isRefusedRefresh(error)) (this.#refused ??= new RefusedRefreshTokens()).add(refreshToken);
+        throw refusedRefreshError(error);
+      });
     return this.#refreshed(previous, fresh);
   }
 
@@ -151,10 +167,16 @@ export class SmartClient implements AuthProvider {
   /** `Bearer …` for URLs under the FHIR base, undefined for any other URL (E21); synchronous while fresh. */
   getAuthorization(req: AuthRequest): Promise<string | undefined> | string | undefined {
     if (!this.#inBase(req.url)) return undefined;
-    return this.#manager.peek() ?? untilAborted((this.#pendingHeader ??= singleFlight(async () => {
-      await this.#settle();
-      return this.#manager.header();
-    }))(), req.signal);
+    return (
+      this.#manager.peek() ??
+      untilAborted(
+        (this.#pendingHeader ??= singleFlight(async () => {
+          await this.#settle();
+          return this.#manager.header();
+        }))(),
+        req.signal,
+      )
+    );
   }
 
   /** Called on a 401: the next request refreshes once (E20). */
@@ -182,7 +204,10 @@ export class SmartClient implements AuthProvider {
   async refresh(): Promise<StoredToken> {
     await this.#settle();
     if (!this.canRefresh) {
-      throw fail(SmartAuthErrorCode.ReauthorizationRequired, "No refresh token: request offline_access or online_access, or authorize again");
+      throw fail(
+        SmartAuthErrorCode.ReauthorizationRequired,
+        "No refresh token: request offline_access or online_access, or authorize again",
+      );
     }
     this.#manager.invalidate();
     return this.#manager.get();
@@ -196,7 +221,8 @@ export class SmartClient implements AuthProvider {
     if (token) {
       // loaded on first use: a browser app that never revokes does not carry it (issue 20 item 6)
       const { revokeToken } = await import("./revocation.js");
-      if (typeof token.refresh_token === "string") await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token", signal });
+      if (typeof token.refresh_token === "string")
+        await revokeToken({ ...this.#options, token: token.refresh_token, tokenTypeHint: "refresh_token", signal });
       await revokeToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", signal });
     }
     await this.#manager.clear();
@@ -227,7 +253,13 @@ export class SmartClient implements AuthProvider {
     const { signal, bearerToken } = options;
     const token = await this.getToken({ signal });
     const { introspectToken } = await import("./introspection.js"); // loaded on first use (issue 20 item 6)
-    return introspectToken({ ...this.#options, token: token.access_token, tokenTypeHint: "access_token", bearerToken, signal });
+    return introspectToken({
+      ...this.#options,
+      token: token.access_token,
+      tokenTypeHint: "access_token",
+      bearerToken,
+      signal,
+    });
   }
 
   /**
@@ -312,7 +344,12 @@ export class SmartClient implements AuthProvider {
 
   /** A summary safe to log: no token. */
   toJSON(): Record<string, unknown> {
-    return { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl, patient: this.patientId, scope: this.token?.scope };
+    return {
+      clientId: this.clientId,
+      fhirBaseUrl: this.fhirBaseUrl,
+      patient: this.patientId,
+      scope: this.token?.scope,
+    };
   }
 
   /** The tokens of `token.scope` beyond its original grant, computed once per pair of strings. */
@@ -356,7 +393,9 @@ export class SmartClient implements AuthProvider {
       if (typeof issuer !== "string" || typeof jwks_uri !== "string") throw new Error("unverifiable");
       // OIDC Core §12.2: a refreshed id_token may repeat the login nonce, and only that one, or have none
       const nonce = this.#claims?.nonce;
-      const claims = await (nonce !== undefined ? this.#verify(idToken, { nonce }).catch(() => this.#verify(idToken, {})) : this.#verify(idToken, {}));
+      const claims = await (nonce !== undefined
+        ? this.#verify(idToken, { nonce }).catch(() => this.#verify(idToken, {}))
+        : this.#verify(idToken, {}));
       if (this.#claims && claims.sub !== this.#claims.sub) throw new Error("different subject");
       markVerified(merged, (this.#claims = claims));
     } catch {

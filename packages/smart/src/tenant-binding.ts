@@ -16,7 +16,12 @@ export interface TokenBinding {
  * the sorted, de-duplicated scopes, each as `<length>:<text>`, so no two different tuples give one key
  * (the old `endpoint:client:scopes` join collided on any `:` inside a part; checklist E24). Computed once.
  */
-export function backendStoreKey(fhirBase: string, tokenEndpoint: string, clientId: string, scopes: readonly string[]): string {
+export function backendStoreKey(
+  fhirBase: string,
+  tokenEndpoint: string,
+  clientId: string,
+  scopes: readonly string[],
+): string {
   const parts = [fhirBase, tokenEndpoint, clientId, ...[...new Set(scopes)].sort()];
   return `smart:backend:v2:${parts.map((part) => `${part.length}:${part}`).join("")}`;
 }
@@ -26,9 +31,20 @@ export function backendStoreKey(fhirBase: string, tokenEndpoint: string, clientI
  * `allowedTokenEndpoints` (exact URLs), and any endpoint on the FHIR base's own origin. A discovery
  * document naming any other endpoint (e.g. another tenant's) is refused before anything is signed.
  */
-export function tokenEndpointPolicy(who: string, fhirBase: string, pinned: string | undefined, listed: unknown, allowInsecure?: boolean): (endpoint: string) => void {
-  if (listed !== undefined && (!Array.isArray(listed) || listed.some((u) => typeof u !== "string"))) needs(who, "allowedTokenEndpoints as an array of token endpoint URLs");
-  const allowed = new Set([...((listed as string[] | undefined) ?? []), pinned ?? fhirBase].map((url) => assertSecureUrl(url, allowInsecure).href));
+export function tokenEndpointPolicy(
+  who: string,
+  fhirBase: string,
+  pinned: string | undefined,
+  listed: unknown,
+  allowInsecure?: boolean,
+): (endpoint: string) => void {
+  if (listed !== undefined && (!Array.isArray(listed) || listed.some((u) => typeof u !== "string")))
+    needs(who, "allowedTokenEndpoints as an array of token endpoint URLs");
+  const allowed = new Set(
+    [...((listed as string[] | undefined) ?? []), pinned ?? fhirBase].map(
+      (url) => assertSecureUrl(url, allowInsecure).href,
+    ),
+  );
   const origin = new URL(fhirBase).origin;
   return (endpoint) => {
     const url = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
@@ -41,7 +57,10 @@ export function tokenEndpointPolicy(who: string, fhirBase: string, pinned: strin
 }
 
 /** A fresh token stamped with its tenant, so a store shared by mistake can never hand it to another one. */
-export const bindToken = (token: StoredToken, binding: TokenBinding): StoredToken => ({ ...token, [BINDING_FIELD]: binding });
+export const bindToken = (token: StoredToken, binding: TokenBinding): StoredToken => ({
+  ...token,
+  [BINDING_FIELD]: binding,
+});
 
 const boundTo = (token: StoredToken, binding: TokenBinding): boolean => {
   const found = token[BINDING_FIELD] as Partial<TokenBinding> | null | undefined;
@@ -53,13 +72,22 @@ const boundTo = (token: StoredToken, binding: TokenBinding): boolean => {
  * older release or by hand), reporting it once per read; every other member is the store's own.
  * Only store reads go through here: the cached hot path never does.
  */
-export function tenantBoundStore(store: TokenStore, binding: TokenBinding, report: (error: SmartAuthError) => void): TokenStore {
+export function tenantBoundStore(
+  store: TokenStore,
+  binding: TokenBinding,
+  report: (error: SmartAuthError) => void,
+): TokenStore {
   const get = async (key: string): Promise<StoredToken | undefined> => {
     const token = await store.get(key);
     if (token === undefined || boundTo(token, binding)) return token;
     const other = (token[BINDING_FIELD] as Partial<TokenBinding> | undefined)?.fhirBase;
     try {
-      report(fail(SmartAuthErrorCode.TokenStore, `Token store key "${key}" holds a token of ${typeof other === "string" ? printableUrl(other) : "no FHIR base"}: ignored (give each FHIR base its own storeKey)`));
+      report(
+        fail(
+          SmartAuthErrorCode.TokenStore,
+          `Token store key "${key}" holds a token of ${typeof other === "string" ? printableUrl(other) : "no FHIR base"}: ignored (give each FHIR base its own storeKey)`,
+        ),
+      );
     } catch {
       // a throwing observer changes nothing: the foreign token is still not used
     }

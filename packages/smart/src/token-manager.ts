@@ -1,4 +1,10 @@
-import { hasLock, type LockingTokenStore, type StoredToken, type TokenLock, type TokenStore } from "@fhir-dsl/token-store";
+import {
+  hasLock,
+  type LockingTokenStore,
+  type StoredToken,
+  type TokenLock,
+  type TokenStore,
+} from "@fhir-dsl/token-store";
 import { SmartAuthError, SmartAuthErrorCode, fail } from "./errors.js";
 import { DEFAULT_REFRESH_MARGIN_MS } from "./defaults.js";
 import { MIN_DEFAULT_LEASE_MS } from "./lease.js";
@@ -37,7 +43,6 @@ export interface TokenManagerOptions {
   ownStore?: boolean;
   onStoreError?(error: SmartAuthError): void;
 }
-
 
 /**
  * Holds one grant's token: served from memory while fresh (no store read, no decryption, no network on
@@ -176,7 +181,9 @@ export class TokenManager {
   }
 
   #usable(token: StoredToken | undefined): token is StoredToken {
-    return token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#marginMs);
+    return (
+      token !== undefined && token.access_token !== this.#rejected && this.#o.now() < renewAt(token, this.#marginMs)
+    );
   }
 
   async #renew(): Promise<StoredToken> {
@@ -185,7 +192,11 @@ export class TokenManager {
     if (this.#unsaved && this.#token !== undefined) {
       if (this.#pendingBase && hasLock(this.#o.store)) {
         // a refreshed token whose fenced write was refused: stored unless another process stored a newer one (F10)
-        const kept = await (await loadFleetRenewal()).storeUnlessSuperseded(this.#fleetHost(this.#o.store), this.#token, this.#pendingBase.base);
+        const kept = await (await loadFleetRenewal()).storeUnlessSuperseded(
+          this.#fleetHost(this.#o.store),
+          this.#token,
+          this.#pendingBase.base,
+        );
         if (this.#usable(kept)) return kept;
       } else {
         await this.#save(this.#token);
@@ -260,9 +271,15 @@ export class TokenManager {
    * token another process stored is used; the stored token is deleted only if it is the one this refresh
    * was made from (never a token this process did not read), and under a lease only while it is still held.
    */
-  async #obtain(current: StoredToken | undefined, lock: TokenLock | undefined): Promise<{ fresh: StoredToken } | { stored: StoredToken }> {
+  async #obtain(
+    current: StoredToken | undefined,
+    lock: TokenLock | undefined,
+  ): Promise<{ fresh: StoredToken } | { stored: StoredToken }> {
     if (this.#o.canObtain?.(current) === false) {
-      throw fail(SmartAuthErrorCode.ReauthorizationRequired, "The access token expired and there is no refresh token: authorize again");
+      throw fail(
+        SmartAuthErrorCode.ReauthorizationRequired,
+        "The access token expired and there is no refresh token: authorize again",
+      );
     }
     const used = current ?? this.#token; // what the request was made from (SmartClient refreshes from the same)
     try {
@@ -304,7 +321,12 @@ export class TokenManager {
    * Anything else (a tampered value, a key the service refuses) stays an error: it is a fault to fix.
    */
   #bypassable(error: unknown): error is SmartAuthError {
-    return this.#o.storeRequired === false && SmartAuthError.is(error) && error.code === SmartAuthErrorCode.TokenStore && error.retryable;
+    return (
+      this.#o.storeRequired === false &&
+      SmartAuthError.is(error) &&
+      error.code === SmartAuthErrorCode.TokenStore &&
+      error.retryable
+    );
   }
 
   // An optional store's failed save is retried in the background (backoff up to 30 s) while the token is
@@ -338,8 +360,6 @@ export class TokenManager {
     }
   }
 }
-
-
 
 /** When to renew: `expires_at` minus the margin, the margin capped at a quarter of the lifetime. */
 export function renewAt(token: StoredToken, marginMs: number): number {

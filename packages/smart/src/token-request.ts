@@ -2,7 +2,12 @@ import * as oauth from "oauth4webapi";
 import type { StoredToken } from "@fhir-dsl/token-store";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { abortableSleep, abortedError, withCallerSignal } from "./abort.js";
-import { clientAuthFactory, loadConfidentialAuth, type ClientAuthentication, type ConfidentialAuthLoader } from "./client-auth.js";
+import {
+  clientAuthFactory,
+  loadConfidentialAuth,
+  type ClientAuthentication,
+  type ConfidentialAuthLoader,
+} from "./client-auth.js";
 import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
@@ -65,13 +70,17 @@ export function tokenClientWith(ctx: TokenClientContext, load: ConfidentialAuthL
     as: authorizationServer(ctx.smartConfig),
     client: { client_id: ctx.clientId },
     // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (unless asked for)
-    getAuth: ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody ? async (audience) => withoutClientId(await factory(audience)) : factory,
+    getAuth:
+      ctx.clientAuth.method === "private_key_jwt" && !ctx.clientAuth.clientIdInBody
+        ? async (audience) => withoutClientId(await factory(audience))
+        : factory,
     load,
     maxRetryAfter: resolveMaxRetryAfterMs(ctx.maxRetryAfterMs),
   };
   return {
     request: (grant: TokenGrant) => requestGrant(prepared, grant),
-    call: <T>(url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch?: WrapFetch) => callEndpoint(prepared, url, send, process, wrapFetch),
+    call: <T>(url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch?: WrapFetch) =>
+      callEndpoint(prepared, url, send, process, wrapFetch),
     as: prepared.as,
     client: prepared.client,
   };
@@ -81,7 +90,13 @@ export function tokenClientWith(ctx: TokenClientContext, load: ConfidentialAuthL
  * One request to `url` (token, introspection or revocation endpoint) with the client's authentication;
  * a server that echoes the request must not get our code, verifier, secret or assertion into the error.
  */
-async function callEndpoint<T>(p: PreparedClient, url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch: WrapFetch = (f) => f): Promise<T> {
+async function callEndpoint<T>(
+  p: PreparedClient,
+  url: string,
+  send: Send,
+  process: (response: Response) => Promise<T>,
+  wrapFetch: WrapFetch = (f) => f,
+): Promise<T> {
   const { ctx } = p;
   const sent: RequestInit[] = [];
   if (ctx.signal?.aborted) throw abortedError(ctx.signal); // nothing is sent for a caller who already gave up
@@ -126,7 +141,8 @@ async function requestGrant(p: PreparedClient, grant: TokenGrant): Promise<Store
       const retry =
         SmartAuthError.is(error) &&
         error.retryable &&
-        (grantType === "client_credentials" || (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
+        (grantType === "client_credentials" ||
+          (grantType === "refresh_token" && (error.status === 503 || error.status === 429)));
       if (attempt >= (ctx.maxRetries ?? DEFAULT_MAX_RETRIES) || !retry) throw error;
       const asked = retryAfterMs(error, now()); // RFC 9110 §10.2.3, RFC 6585 §4
       if (asked !== undefined && asked > p.maxRetryAfter) throw error;
@@ -154,15 +170,24 @@ export const backoffCeilingMs = (attempt: number): number => Math.min(2_000, 100
 /** Map a fetch failure to a typed error; the cause is kept, nothing of the request is printed. */
 export function transportError(cause: unknown, url: string): Error {
   // oauth4webapi's argument errors are misuse: they stay TypeErrors
-  if (SmartAuthError.is(cause) || (cause instanceof TypeError && String((cause as { code?: unknown }).code).startsWith("ERR_INVALID_ARG"))) return cause as Error;
+  if (
+    SmartAuthError.is(cause) ||
+    (cause instanceof TypeError && String((cause as { code?: unknown }).code).startsWith("ERR_INVALID_ARG"))
+  )
+    return cause as Error;
   const name = (cause as Error | undefined)?.name;
   const timeout = name === "TimeoutError" || name === "AbortError";
   const refused = cause instanceof oauth.OperationProcessingError;
-  const insecure = refused && (cause.code === oauth.HTTP_REQUEST_FORBIDDEN || cause.code === oauth.REQUEST_PROTOCOL_FORBIDDEN);
+  const insecure =
+    refused && (cause.code === oauth.HTTP_REQUEST_FORBIDDEN || cause.code === oauth.REQUEST_PROTOCOL_FORBIDDEN);
   return new SmartAuthError(
     `Request to ${printableUrl(url)} ${timeout ? "timed out" : refused ? `refused by the client: ${cause.message}` : "failed: no HTTP response"}`,
     {
-      code: timeout ? SmartAuthErrorCode.Timeout : insecure ? SmartAuthErrorCode.InsecureUrl : SmartAuthErrorCode.Network,
+      code: timeout
+        ? SmartAuthErrorCode.Timeout
+        : insecure
+          ? SmartAuthErrorCode.InsecureUrl
+          : SmartAuthErrorCode.Network,
       retryable: !refused,
       cause,
     },

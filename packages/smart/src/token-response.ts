@@ -28,7 +28,8 @@ export class ParsedJsonResponse extends Response {
   }
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 const optionalString = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 /** 5xx and 429 are worth another try. */
 export const retryableStatus = (status: number) => status >= 500 || status === 429;
@@ -37,9 +38,19 @@ export const retryableStatus = (status: number) => status >= 500 || status === 4
  * A SmartAuthError for an endpoint's failed answer (non-2xx, or 2xx but unusable), its OAuth error body
  * parsed leniently (checklist E8); `cause` is what made a 2xx unusable.
  */
-export async function httpError(label: string, url: string, response: Response, code: SmartAuthErrorCode, cause?: unknown): Promise<SmartAuthError> {
+export async function httpError(
+  label: string,
+  url: string,
+  response: Response,
+  code: SmartAuthErrorCode,
+  cause?: unknown,
+): Promise<SmartAuthError> {
   const body = response.bodyUsed ? undefined : await readJson(response.clone()).catch(() => undefined);
-  const { error, error_description: description, error_uri: uri }: Record<string, unknown> = isObject(body) && typeof body.error === "string" ? body : {};
+  const {
+    error,
+    error_description: description,
+    error_uri: uri,
+  }: Record<string, unknown> = isObject(body) && typeof body.error === "string" ? body : {};
   const status = response.status;
   const detail = error ? error + (typeof description === "string" ? `: ${description}` : "") : "unusable response";
   return new SmartAuthError(`${label} ${printableUrl(url)} answered HTTP ${status} (${detail})`, {
@@ -60,9 +71,14 @@ export async function httpError(label: string, url: string, response: Response, 
  * SMART differs in a lenient expires_in (E2), any 2xx (E8), a BOM or text/json (E23), and in
  * verifying the id_token separately (id-token.ts), so it is set aside here and put back unverified.
  */
-export async function processTokenResponse(response: Response, endpoint: string, receivedAt: number): Promise<StoredToken> {
+export async function processTokenResponse(
+  response: Response,
+  endpoint: string,
+  receivedAt: number,
+): Promise<StoredToken> {
   const { status } = response;
-  if (status < 200 || status > 299) throw await httpError("Token endpoint", endpoint, response, SmartAuthErrorCode.TokenEndpoint);
+  if (status < 200 || status > 299)
+    throw await httpError("Token endpoint", endpoint, response, SmartAuthErrorCode.TokenEndpoint);
   const invalid = (why: string) =>
     new SmartAuthError(`Token endpoint ${printableUrl(endpoint)} sent an invalid token response: ${why}`, {
       code: SmartAuthErrorCode.InvalidTokenResponse,
@@ -79,7 +95,11 @@ export async function processTokenResponse(response: Response, endpoint: string,
   if (rest.refresh_token === null || rest.refresh_token === "") delete rest.refresh_token;
   let checked: oauth.TokenEndpointResponse;
   try {
-    checked = await oauth.processGenericTokenEndpointResponse({ issuer: endpoint, token_endpoint: endpoint }, { client_id: "-" }, new ParsedJsonResponse(rest));
+    checked = await oauth.processGenericTokenEndpointResponse(
+      { issuer: endpoint, token_endpoint: endpoint },
+      { client_id: "-" },
+      new ParsedJsonResponse(rest),
+    );
   } catch (cause) {
     // names only, never values: oauth4webapi's messages name the failing property
     throw invalid(String((cause as Error).message).replace(/[^\w "'`.-]/g, ""));
@@ -98,12 +118,15 @@ export async function processTokenResponse(response: Response, endpoint: string,
  * `need_patient_banner` as a boolean, `fhirContext` as objects (pre-2.1 strings become references).
  */
 export function normaliseLaunchContext(token: StoredToken): StoredToken {
-  for (const key of ["patient", "encounter"] as const) if (typeof token[key] === "number") token[key] = String(token[key]);
+  for (const key of ["patient", "encounter"] as const)
+    if (typeof token[key] === "number") token[key] = String(token[key]);
   const banner: unknown = token.need_patient_banner;
   if (typeof banner === "string") token.need_patient_banner = banner.toLowerCase() === "true";
   const context: unknown = token.fhirContext;
   if (Array.isArray(context)) {
-    token.fhirContext = context.map((item: unknown) => (typeof item === "string" ? { reference: item } : item)).filter(isObject);
+    token.fhirContext = context
+      .map((item: unknown) => (typeof item === "string" ? { reference: item } : item))
+      .filter(isObject);
   } else if (context !== undefined) {
     delete token.fhirContext;
   }

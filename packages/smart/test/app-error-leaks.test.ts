@@ -21,7 +21,14 @@ import {
   type StoredToken,
   type TokenStore,
 } from "../src/index.js";
-import { leaksIn, provokedCount, recordError, recordSecret, secretCount, serialiseError } from "./support/provoked-errors.js";
+import {
+  leaksIn,
+  provokedCount,
+  recordError,
+  recordSecret,
+  secretCount,
+  serialiseError,
+} from "./support/provoked-errors.js";
 
 const REDIRECT = "http://127.0.0.1/callback";
 const SECRET = "very-secret-client-secret";
@@ -32,12 +39,20 @@ const wrongKey = await generateKeyPair("ES384");
 
 // Records every secret that crosses the wire, in both directions.
 const harvest: typeof fetch = async (input, init) => {
-  const body = new URLSearchParams(typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : "");
-  for (const name of ["code", "code_verifier", "client_secret", "client_assertion", "refresh_token", "token"]) recordSecret(body.get(name) ?? undefined);
+  const body = new URLSearchParams(
+    typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : "",
+  );
+  for (const name of ["code", "code_verifier", "client_secret", "client_assertion", "refresh_token", "token"])
+    recordSecret(body.get(name) ?? undefined);
   recordSecret(new Headers(init?.headers).get("authorization")?.replace(/^(Basic|Bearer) /, ""));
   const response = await fetch(input, init);
-  const json = await response.clone().json().catch(() => undefined);
-  if (json && typeof json === "object") for (const name of ["access_token", "refresh_token", "id_token"]) recordSecret((json as Record<string, string>)[name]);
+  const json = await response
+    .clone()
+    .json()
+    .catch(() => undefined);
+  if (json && typeof json === "object")
+    for (const name of ["access_token", "refresh_token", "id_token"])
+      recordSecret((json as Record<string, string>)[name]);
   return response;
 };
 
@@ -47,14 +62,27 @@ beforeAll(async () => {
   recordSecret(SECRET);
   await sandbox.registerClient({ clientId: "app", redirectUris: [REDIRECT] });
   await sandbox.registerClient({ clientId: "conf", clientSecret: SECRET, redirectUris: [REDIRECT] });
-  await sandbox.registerClient({ clientId: "jwt", jwks: { keys: [{ ...(await exportJWK(key.publicKey)), kid: "k", alg: "ES384" }] }, redirectUris: [REDIRECT], grantTypes: ["authorization_code", "refresh_token"] });
+  await sandbox.registerClient({
+    clientId: "jwt",
+    jwks: { keys: [{ ...(await exportJWK(key.publicKey)), kid: "k", alg: "ES384" }] },
+    redirectUris: [REDIRECT],
+    grantTypes: ["authorization_code", "refresh_token"],
+  });
 });
 afterAll(() => sandbox?.close());
 
 async function login(clientId: string, auth: Record<string, unknown> = {}) {
   const codeVerifier = generateCodeVerifier();
   recordSecret(codeVerifier);
-  const url = buildAuthorizeUrl({ smartConfig, clientId, redirectUri: REDIRECT, scope: "launch/patient openid fhirUser patient/*.rs offline_access", state: generateState(), codeChallenge: await codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl });
+  const url = buildAuthorizeUrl({
+    smartConfig,
+    clientId,
+    redirectUri: REDIRECT,
+    scope: "launch/patient openid fhirUser patient/*.rs offline_access",
+    state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    aud: sandbox.fhirBaseUrl,
+  });
   const code = (await sandbox.authorize(url)).searchParams.get("code")!;
   recordSecret(code);
   return { code, codeVerifier, options: { smartConfig, clientId, redirectUri: REDIRECT, fetch: harvest, ...auth } };
@@ -101,7 +129,14 @@ describe("no secret in any error (ARCHITECTURE.md invariants)", () => {
     note(await provoke(smart.getToken()));
 
     // launch / callback errors
-    const launch = new SmartLaunch({ clientId: "app", redirectUri: REDIRECT, scope: "openid fhirUser launch/patient", trustedIssuers: [sandbox.fhirBaseUrl], fetch: harvest, allowUnboundState: true });
+    const launch = new SmartLaunch({
+      clientId: "app",
+      redirectUri: REDIRECT,
+      scope: "openid fhirUser launch/patient",
+      trustedIssuers: [sandbox.fhirBaseUrl],
+      fetch: harvest,
+      allowUnboundState: true,
+    });
     note(await provoke(launch.ehrLaunch({ iss: "https://evil.example/fhir", launch: "x" })));
     const start = await launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch() });
     const redirect = await sandbox.authorize(start.url);
@@ -118,12 +153,46 @@ describe("no secret in any error (ARCHITECTURE.md invariants)", () => {
 
     // id_token, introspection, revocation, insecure URLs, store failures
     note(await provoke(verifyIdToken(tokens.id_token!, { smartConfig, clientId: "someone-else" })));
-    note(await provoke(introspectToken({ ...ok.options, token: tokens.access_token, clientSecret: "wrong-secret-value" })));
-    note(await provoke(revokeToken({ ...ok.options, smartConfig: { ...smartConfig, revocation_endpoint: undefined }, token: tokens.access_token })));
-    note(await provoke(exchangeCode({ ...a.options, smartConfig: { ...smartConfig, token_endpoint: "http://ehr.example/token" }, code: "c-123456", codeVerifier: a.codeVerifier })));
-    const broken: TokenStore = { get: async () => { throw new Error("store down"); }, set: async () => { throw new Error("store down"); }, delete: async () => undefined };
-    note(await provoke(SmartClient.restore({ smartConfig, clientId: "conf", tokenStore: broken, storeKey: "smart:x" })));
-    const failingSave = new SmartClient({ ...ok.options, tokens: { ...tokens, expires_at: Date.now() + 600_000 }, tokenStore: broken, storeKey: "smart:y" });
+    note(
+      await provoke(introspectToken({ ...ok.options, token: tokens.access_token, clientSecret: "wrong-secret-value" })),
+    );
+    note(
+      await provoke(
+        revokeToken({
+          ...ok.options,
+          smartConfig: { ...smartConfig, revocation_endpoint: undefined },
+          token: tokens.access_token,
+        }),
+      ),
+    );
+    note(
+      await provoke(
+        exchangeCode({
+          ...a.options,
+          smartConfig: { ...smartConfig, token_endpoint: "http://ehr.example/token" },
+          code: "c-123456",
+          codeVerifier: a.codeVerifier,
+        }),
+      ),
+    );
+    const broken: TokenStore = {
+      get: async () => {
+        throw new Error("store down");
+      },
+      set: async () => {
+        throw new Error("store down");
+      },
+      delete: async () => undefined,
+    };
+    note(
+      await provoke(SmartClient.restore({ smartConfig, clientId: "conf", tokenStore: broken, storeKey: "smart:x" })),
+    );
+    const failingSave = new SmartClient({
+      ...ok.options,
+      tokens: { ...tokens, expires_at: Date.now() + 600_000 },
+      tokenStore: broken,
+      storeKey: "smart:y",
+    });
     note(await provoke(failingSave.getToken()));
 
     expect([...codes].sort()).toEqual(

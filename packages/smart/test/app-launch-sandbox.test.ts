@@ -36,9 +36,24 @@ beforeAll(async () => {
   recordSecret("basic-secret-1234", "post-secret-5678");
   await sandbox.registerClient({ clientId: "public-app", redirectUris: [REDIRECT] });
   await sandbox.registerClient({ clientId: "basic-app", clientSecret: "basic-secret-1234", redirectUris: [REDIRECT] });
-  await sandbox.registerClient({ clientId: "post-app", clientSecret: "post-secret-5678", tokenEndpointAuthMethod: "client_secret_post", redirectUris: [REDIRECT] });
-  await sandbox.registerClient({ clientId: "rs384-app", jwks: { keys: [{ ...(await exportJWK(rs384.publicKey)), kid: "rs-1", alg: "RS384" }] }, redirectUris: [REDIRECT], grantTypes: ["authorization_code", "refresh_token"] });
-  await sandbox.registerClient({ clientId: "es384-app", jwks: { keys: [{ ...(await exportJWK(es384.publicKey)), kid: "es-1", alg: "ES384" }] }, redirectUris: [REDIRECT], grantTypes: ["authorization_code", "refresh_token"] });
+  await sandbox.registerClient({
+    clientId: "post-app",
+    clientSecret: "post-secret-5678",
+    tokenEndpointAuthMethod: "client_secret_post",
+    redirectUris: [REDIRECT],
+  });
+  await sandbox.registerClient({
+    clientId: "rs384-app",
+    jwks: { keys: [{ ...(await exportJWK(rs384.publicKey)), kid: "rs-1", alg: "RS384" }] },
+    redirectUris: [REDIRECT],
+    grantTypes: ["authorization_code", "refresh_token"],
+  });
+  await sandbox.registerClient({
+    clientId: "es384-app",
+    jwks: { keys: [{ ...(await exportJWK(es384.publicKey)), kid: "es-1", alg: "ES384" }] },
+    redirectUris: [REDIRECT],
+    grantTypes: ["authorization_code", "refresh_token"],
+  });
 });
 afterAll(() => sandbox?.close());
 beforeEach(() => {
@@ -55,7 +70,14 @@ const CLIENTS: [string, ClientAuthShorthand][] = [
 ];
 
 const launcher = (clientId = "public-app", extra: Partial<SmartLaunchOptions> = {}) =>
-  new SmartLaunch({ clientId, redirectUri: REDIRECT, scope: SCOPE, trustedIssuers: [sandbox.fhirBaseUrl], allowUnboundState: true, ...extra });
+  new SmartLaunch({
+    clientId,
+    redirectUri: REDIRECT,
+    scope: SCOPE,
+    trustedIssuers: [sandbox.fhirBaseUrl],
+    allowUnboundState: true,
+    ...extra,
+  });
 
 /** The EHR side: GET the simulator, follow its 302 to the app's launch URL. */
 async function ehrLaunchParams(context?: Parameters<Sandbox["createLaunch"]>[0]): Promise<URL> {
@@ -65,14 +87,29 @@ async function ehrLaunchParams(context?: Parameters<Sandbox["createLaunch"]>[0])
 
 async function code(clientId: string, scope = SCOPE, launch?: string) {
   const codeVerifier = generateCodeVerifier();
-  const url = buildAuthorizeUrl({ smartConfig, clientId, redirectUri: REDIRECT, scope, state: generateState(), codeChallenge: await codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl, ...(launch ? { launch } : {}) });
+  const url = buildAuthorizeUrl({
+    smartConfig,
+    clientId,
+    redirectUri: REDIRECT,
+    scope,
+    state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    aud: sandbox.fhirBaseUrl,
+    ...(launch ? { launch } : {}),
+  });
   const redirect = await sandbox.authorize(url);
   return { code: redirect.searchParams.get("code")!, codeVerifier };
 }
 
 describe("App Launch against the sandbox (oidc-provider)", () => {
   it("EHR launch end to end: iss + launch → authorize → callback → FHIR read of the launch patient (checklist 2.15-2.17)", async () => {
-    const launchUrl = await ehrLaunchParams({ patient: "patient-2", encounter: "encounter-patient-2", intent: "reconcile", tenant: "t1", fhirContext: [{ reference: "Observation/obs-patient-2-lab" }] });
+    const launchUrl = await ehrLaunchParams({
+      patient: "patient-2",
+      encounter: "encounter-patient-2",
+      intent: "reconcile",
+      tenant: "t1",
+      fhirContext: [{ reference: "Observation/obs-patient-2-lab" }],
+    });
     expect(launchUrl.searchParams.get("iss")).toBe(sandbox.fhirBaseUrl);
     const launch = launcher();
     const start = await launch.ehrLaunch(launchUrl);
@@ -108,7 +145,10 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
   for (const [clientId, auth] of CLIENTS) {
     it(`${clientId}: code exchange and refresh with the same client authentication (checklist 2.40-2.42, 2.55)`, async () => {
       const launch = launcher(clientId, auth);
-      const start = await launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch({ patient: "patient-3" }) });
+      const start = await launch.ehrLaunch({
+        iss: sandbox.fhirBaseUrl,
+        launch: sandbox.createLaunch({ patient: "patient-3" }),
+      });
       const smart = await launch.handleCallback(await sandbox.authorize(start.url));
       const first = smart.token!;
       const refreshed = await smart.refresh();
@@ -122,7 +162,12 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
 
   it("token expiry → auto-refresh ahead of time; the rotated-away refresh token is dead (E3)", async () => {
     let now = Date.now();
-    const tokens = await exchangeCode({ smartConfig, clientId: "public-app", redirectUri: REDIRECT, ...(await code("public-app")) });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "public-app",
+      redirectUri: REDIRECT,
+      ...(await code("public-app")),
+    });
     const smart = new SmartClient({ smartConfig, clientId: "public-app", tokens, now: () => now });
     const first = await smart.getAuthorization({ url: `${sandbox.fhirBaseUrl}/Patient`, method: "GET" });
     now += 290_000;
@@ -130,25 +175,39 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
     expect(second).not.toBe(first);
     expect(sandbox.stats.tokenRequestsByGrant.refresh_token).toBe(1);
     const stale = new SmartClient({ smartConfig, clientId: "public-app", tokens: { ...tokens, expires_at: 0 } });
-    expect(await stale.getToken().catch((e) => recordError(e))).toMatchObject({ code: "reauthorization_required", error: "invalid_grant" });
+    expect(await stale.getToken().catch((e) => recordError(e))).toMatchObject({
+      code: "reauthorization_required",
+      error: "invalid_grant",
+    });
   });
 
   it("invalid_grant on refresh → reauthorization_required and the session cleared from the store (E3)", async () => {
     const store = new InMemoryTokenStore();
-    const launch = launcher("basic-app", { clientSecret: "basic-secret-1234", tokenStore: store, storeKey: () => "smart:user-42" });
+    const launch = launcher("basic-app", {
+      clientSecret: "basic-secret-1234",
+      tokenStore: store,
+      storeKey: () => "smart:user-42",
+    });
     const start = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
     const smart = await launch.handleCallback(await sandbox.authorize(start.url));
     await smart.getToken();
     expect(await store.get("smart:user-42")).toBeDefined();
     sandbox.faults.invalidGrantOnNextRefresh();
-    expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({ code: "reauthorization_required", error: "invalid_grant" });
+    expect(await smart.refresh().catch((e) => recordError(e))).toMatchObject({
+      code: "reauthorization_required",
+      error: "invalid_grant",
+    });
     expect(await store.get("smart:user-42")).toBeUndefined();
   });
 
   it("parallel launches: several states in flight, each completes with its own context (E12)", async () => {
     const launch = launcher();
     const patients = ["patient-1", "patient-2", "patient-3", "patient-4", "patient-5"];
-    const starts = await Promise.all(patients.map((patient) => launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch({ patient }) })));
+    const starts = await Promise.all(
+      patients.map((patient) =>
+        launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch({ patient }) }),
+      ),
+    );
     const redirects = await Promise.all(starts.map((s) => sandbox.authorize(s.url)));
     const clients = await Promise.all(redirects.reverse().map((r) => launch.handleCallback(r)));
     expect(clients.map((c) => c.patientId)).toEqual([...patients].reverse());
@@ -162,7 +221,8 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
     missing.searchParams.delete("state");
     const wrong = new URL(redirect);
     wrong.searchParams.set("state", generateState());
-    for (const bad of [missing, wrong]) expect(await launch.handleCallback(bad).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
+    for (const bad of [missing, wrong])
+      expect(await launch.handleCallback(bad).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
     expect(sandbox.stats.tokenRequests).toBe(0);
     await launch.handleCallback(redirect);
     expect(await launch.handleCallback(redirect).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
@@ -172,10 +232,15 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
   it("code replay and a PKCE mismatch are invalid_grant from the server (checklist 2.39, E9)", async () => {
     const { code: c, codeVerifier } = await code("public-app");
     const options = { smartConfig, clientId: "public-app", redirectUri: REDIRECT, code: c };
-    expect(await exchangeCode({ ...options, codeVerifier: generateCodeVerifier() }).catch((e) => recordError(e))).toMatchObject({ code: "token_endpoint_error", error: "invalid_grant" });
+    expect(
+      await exchangeCode({ ...options, codeVerifier: generateCodeVerifier() }).catch((e) => recordError(e)),
+    ).toMatchObject({ code: "token_endpoint_error", error: "invalid_grant" });
     const fresh = await code("public-app");
     await exchangeCode({ ...options, ...fresh });
-    expect(await exchangeCode({ ...options, ...fresh }).catch((e) => recordError(e))).toMatchObject({ code: "token_endpoint_error", error: "invalid_grant" });
+    expect(await exchangeCode({ ...options, ...fresh }).catch((e) => recordError(e))).toMatchObject({
+      code: "token_endpoint_error",
+      error: "invalid_grant",
+    });
     expect(codeVerifier).toHaveLength(43);
   });
 
@@ -189,19 +254,46 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
   });
 
   it("id_token from the sandbox verifies; a token signed locally with the sandbox's kid does not (checklist 7.1)", async () => {
-    const tokens = await exchangeCode({ smartConfig, clientId: "public-app", redirectUri: REDIRECT, ...(await code("public-app")) });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "public-app",
+      redirectUri: REDIRECT,
+      ...(await code("public-app")),
+    });
     const claims = await verifyIdToken(tokens.id_token!, { smartConfig, clientId: "public-app" });
     expect(claims.iss).toBe(smartConfig.issuer);
     const { privateKey } = await generateKeyPair("RS256");
     const header = JSON.parse(Buffer.from(tokens.id_token!.split(".")[0]!, "base64url").toString());
-    const forged = await new SignJWT({ fhirUser: "Practitioner/evil" }).setProtectedHeader(header).setIssuer(smartConfig.issuer!).setSubject(claims.sub).setAudience("public-app").setIssuedAt().setExpirationTime("5m").sign(privateKey);
-    expect(await verifyIdToken(forged, { smartConfig, clientId: "public-app" }).catch((e) => recordError(e))).toMatchObject({ code: "invalid_id_token" });
-    expect(await verifyIdToken(tokens.id_token!, { smartConfig, clientId: "other-app" }).catch((e) => recordError(e))).toMatchObject({ code: "invalid_id_token" });
-    expect(await verifyIdToken(tokens.id_token!, { smartConfig: { ...smartConfig, issuer: `${smartConfig.issuer}/` }, clientId: "public-app" }).catch((e) => recordError(e))).toMatchObject({ code: "invalid_id_token" });
+    const forged = await new SignJWT({ fhirUser: "Practitioner/evil" })
+      .setProtectedHeader(header)
+      .setIssuer(smartConfig.issuer!)
+      .setSubject(claims.sub)
+      .setAudience("public-app")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(privateKey);
+    expect(
+      await verifyIdToken(forged, { smartConfig, clientId: "public-app" }).catch((e) => recordError(e)),
+    ).toMatchObject({ code: "invalid_id_token" });
+    expect(
+      await verifyIdToken(tokens.id_token!, { smartConfig, clientId: "other-app" }).catch((e) => recordError(e)),
+    ).toMatchObject({ code: "invalid_id_token" });
+    expect(
+      await verifyIdToken(tokens.id_token!, {
+        smartConfig: { ...smartConfig, issuer: `${smartConfig.issuer}/` },
+        clientId: "public-app",
+      }).catch((e) => recordError(e)),
+    ).toMatchObject({ code: "invalid_id_token" });
   });
 
   it("introspection (scope as a set, E22) and revocation with the client's authentication (checklist 8)", async () => {
-    const tokens = await exchangeCode({ smartConfig, clientId: "basic-app", redirectUri: REDIRECT, clientSecret: "basic-secret-1234", ...(await code("basic-app")) });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "basic-app",
+      redirectUri: REDIRECT,
+      clientSecret: "basic-secret-1234",
+      ...(await code("basic-app")),
+    });
     const auth = { smartConfig, clientId: "basic-app", clientSecret: "basic-secret-1234" };
     const active = await introspectToken({ ...auth, token: tokens.access_token });
     expect(active.active).toBe(true);
@@ -217,10 +309,26 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
 
   it("restart: restore from the store keeps expires_at and the session works (Token Storage)", async () => {
     const store = new InMemoryTokenStore();
-    const tokens = await exchangeCode({ smartConfig, clientId: "public-app", redirectUri: REDIRECT, ...(await code("public-app")) });
-    const before = new SmartClient({ smartConfig, clientId: "public-app", tokens, tokenStore: store, storeKey: "smart:restart" });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "public-app",
+      redirectUri: REDIRECT,
+      ...(await code("public-app")),
+    });
+    const before = new SmartClient({
+      smartConfig,
+      clientId: "public-app",
+      tokens,
+      tokenStore: store,
+      storeKey: "smart:restart",
+    });
     await before.getToken();
-    const restored = (await SmartClient.restore({ smartConfig, clientId: "public-app", tokenStore: store, storeKey: "smart:restart" }))!;
+    const restored = (await SmartClient.restore({
+      smartConfig,
+      clientId: "public-app",
+      tokenStore: store,
+      storeKey: "smart:restart",
+    }))!;
     expect(restored.token?.expires_at).toBe(tokens.expires_at);
     expect(restored.fhirUser).toBe(before.fhirUser);
     expect((await restored.fetch(`${sandbox.fhirBaseUrl}/Patient/${restored.patientId}`)).status).toBe(200);
@@ -229,7 +337,12 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
 
   it("401 from FHIR → exactly one refresh and one retry via createAuthorizedFetch (E20)", async () => {
     sandbox.faults.setAccessTokenLifetime(1);
-    const tokens = await exchangeCode({ smartConfig, clientId: "public-app", redirectUri: REDIRECT, ...(await code("public-app")) });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "public-app",
+      redirectUri: REDIRECT,
+      ...(await code("public-app")),
+    });
     const frozen = Date.now();
     // the client's clock stands still: it believes the token fresh while the server has expired it
     const smart = new SmartClient({ smartConfig, clientId: "public-app", tokens, now: () => frozen });
@@ -255,7 +368,12 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
   });
 
   it("a refresh answered 503 is retried (safe), a connection reset is not replayed for refresh tokens", async () => {
-    const tokens = await exchangeCode({ smartConfig, clientId: "public-app", redirectUri: REDIRECT, ...(await code("public-app")) });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "public-app",
+      redirectUri: REDIRECT,
+      ...(await code("public-app")),
+    });
     const smart = new SmartClient({ smartConfig, clientId: "public-app", tokens });
     sandbox.faults.failTokenRequests(1, 503);
     await smart.refresh();
@@ -273,13 +391,22 @@ describe("App Launch against the sandbox (oidc-provider)", () => {
       return fetch(input, init);
     };
     const [, auth] = CLIENTS[4]!;
-    const tokens = await exchangeCode({ smartConfig, clientId: "es384-app", redirectUri: REDIRECT, fetch: spy, ...auth, ...(await code("es384-app")) });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "es384-app",
+      redirectUri: REDIRECT,
+      fetch: spy,
+      ...auth,
+      ...(await code("es384-app")),
+    });
     const smart = new SmartClient({ smartConfig, clientId: "es384-app", tokens, fetch: spy, ...auth });
     await smart.refresh();
     await smart.refresh();
     const claims = seen.map((a) => decodeJwt(a));
     expect(new Set(claims.map((c) => c.jti)).size).toBe(3);
-    expect(claims.every((c) => c.aud === smartConfig.token_endpoint && c.iss === "es384-app" && c.sub === "es384-app")).toBe(true);
+    expect(
+      claims.every((c) => c.aud === smartConfig.token_endpoint && c.iss === "es384-app" && c.sub === "es384-app"),
+    ).toBe(true);
     const stored: StoredToken | undefined = smart.token;
     expect(stored?.refresh_token).toBeDefined();
   });

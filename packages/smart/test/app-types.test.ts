@@ -6,7 +6,7 @@ import {
   introspectToken,
   revokeToken,
   SmartClient,
-  SmartLaunch,
+  type SmartLaunch,
   type AuthorizeRequest,
   type AuthProvider,
   type IntrospectionResult,

@@ -72,7 +72,20 @@ describe("buildAuthorizeUrl (checklist 2.20-2.27)", () => {
   it("extra params are added but can never override protected ones (TypeError)", () => {
     const p = new URL(buildAuthorizeUrl({ ...base, extraParams: { prompt: "login" } })).searchParams;
     expect(p.get("prompt")).toBe("login");
-    for (const name of ["code_challenge_method", "aud", "state", "response_type", "scope", "redirect_uri", "client_id", "launch", "nonce", "request", "request_uri", "code_challenge"]) {
+    for (const name of [
+      "code_challenge_method",
+      "aud",
+      "state",
+      "response_type",
+      "scope",
+      "redirect_uri",
+      "client_id",
+      "launch",
+      "nonce",
+      "request",
+      "request_uri",
+      "code_challenge",
+    ]) {
       expect(() => buildAuthorizeUrl({ ...base, extraParams: { [name]: "plain" } })).toThrow(TypeError);
     }
   });
@@ -89,7 +102,9 @@ describe("buildAuthorizeUrl (checklist 2.20-2.27)", () => {
 
   it("a server without authorization_endpoint is unsupported_by_server; plain http to a remote host is insecure_url (checklist 2.1)", () => {
     const noAuthz = { ...config, authorization_endpoint: undefined };
-    expect(() => buildAuthorizeUrl({ ...base, smartConfig: noAuthz })).toThrow(expect.objectContaining({ code: "unsupported_by_server" }));
+    expect(() => buildAuthorizeUrl({ ...base, smartConfig: noAuthz })).toThrow(
+      expect.objectContaining({ code: "unsupported_by_server" }),
+    );
     const http = { ...config, authorization_endpoint: "http://ehr.example/authorize" };
     expect(() => buildAuthorizeUrl({ ...base, smartConfig: http })).toThrow(SmartAuthError);
     expect(buildAuthorizeUrl({ ...base, smartConfig: http, allowInsecureRequests: true })).toMatch(/^http:/);
@@ -97,18 +112,42 @@ describe("buildAuthorizeUrl (checklist 2.20-2.27)", () => {
 
   it("property: any scope/extra params round-trip through the URL encoding; protected values are always ours (E19)", () => {
     const token = fc.stringMatching(/^[!#-[\]-~]{1,30}$/);
-    const name = fc.stringMatching(/^[a-z_]{1,12}$/).filter((n) => !["response_type", "client_id", "redirect_uri", "scope", "state", "code_challenge", "code_challenge_method", "aud", "launch", "nonce", "request", "request_uri", "tenant"].includes(n));
+    const name = fc
+      .stringMatching(/^[a-z_]{1,12}$/)
+      .filter(
+        (n) =>
+          ![
+            "response_type",
+            "client_id",
+            "redirect_uri",
+            "scope",
+            "state",
+            "code_challenge",
+            "code_challenge_method",
+            "aud",
+            "launch",
+            "nonce",
+            "request",
+            "request_uri",
+            "tenant",
+          ].includes(n),
+      );
     fc.assert(
-      fc.property(fc.array(token, { minLength: 1, maxLength: 8 }), fc.dictionary(name, fc.string()), fc.string({ minLength: 1 }), (scopes, extra, launch) => {
-        const url = new URL(buildAuthorizeUrl({ ...base, scope: scopes.join(" "), extraParams: extra, launch }));
-        const p = url.searchParams;
-        const expectedScopes = scopes.includes("launch") ? scopes : [...scopes, "launch"];
-        expect(p.get("scope")).toBe(expectedScopes.join(" "));
-        expect(p.get("launch")).toBe(launch);
-        expect(p.get("code_challenge_method")).toBe("S256");
-        expect(p.get("aud")).toBe(base.aud);
-        for (const [k, v] of Object.entries(extra)) expect(p.get(k)).toBe(v);
-      }),
+      fc.property(
+        fc.array(token, { minLength: 1, maxLength: 8 }),
+        fc.dictionary(name, fc.string()),
+        fc.string({ minLength: 1 }),
+        (scopes, extra, launch) => {
+          const url = new URL(buildAuthorizeUrl({ ...base, scope: scopes.join(" "), extraParams: extra, launch }));
+          const p = url.searchParams;
+          const expectedScopes = scopes.includes("launch") ? scopes : [...scopes, "launch"];
+          expect(p.get("scope")).toBe(expectedScopes.join(" "));
+          expect(p.get("launch")).toBe(launch);
+          expect(p.get("code_challenge_method")).toBe("S256");
+          expect(p.get("aud")).toBe(base.aud);
+          for (const [k, v] of Object.entries(extra)) expect(p.get(k)).toBe(v);
+        },
+      ),
     );
   });
 });
@@ -116,7 +155,7 @@ describe("buildAuthorizeUrl (checklist 2.20-2.27)", () => {
 describe("buildAuthorizeRequest / renderAuthorizeForm (checklist 2.30, 2.31)", () => {
   it("uses GET for short requests and POST when authorize-post is listed and the URL is long", () => {
     expect(buildAuthorizeRequest(base).method).toBe("GET");
-    const long = "patient/Observation.rs?code=http://loinc.org|" + "1".repeat(3000);
+    const long = `patient/Observation.rs?code=http://loinc.org|${"1".repeat(3000)}`;
     const post = buildAuthorizeRequest({ ...base, scope: long });
     expect(post.method).toBe("POST");
     if (post.method !== "POST") throw new Error("unreachable");
@@ -130,7 +169,11 @@ describe("buildAuthorizeRequest / renderAuthorizeForm (checklist 2.30, 2.31)", (
   });
 
   it("renders an auto-submitting form with every value HTML-escaped", () => {
-    const request = buildAuthorizeRequest({ ...base, method: "POST", extraParams: { login_hint: `"><script>alert(1)</script>&'` } });
+    const request = buildAuthorizeRequest({
+      ...base,
+      method: "POST",
+      extraParams: { login_hint: `"><script>alert(1)</script>&'` },
+    });
     const html = renderAuthorizeForm(request, { cspNonce: "abc" });
     expect(html).not.toContain("<script>alert(1)");
     expect(html).toContain("&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;&amp;&#39;");

@@ -70,14 +70,37 @@ const bodies = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.uint8Array({ maxLength: 40 }),
   fc.uint8Array({ maxLength: 40 }).map((a) => a.buffer as ArrayBuffer),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }).map((d) => new URLSearchParams(d)),
+  fc
+    .dictionary(fc.string({ minLength: 1, maxLength: 6 }), fc.string({ maxLength: 8 }), { maxKeys: 3 })
+    .map((d) => new URLSearchParams(d)),
 );
-const headerNames = fc.constantFrom("accept", "Content-Type", "content-type", "X-Request-Id", "prefer", "Authorization", "authorization", "AUTHORIZATION");
-const headerValues = fc.constantFrom("application/fhir+json", "text/plain", "return=minimal", "Bearer caller", "  spaced  ", "a, b");
+const headerNames = fc.constantFrom(
+  "accept",
+  "Content-Type",
+  "content-type",
+  "X-Request-Id",
+  "prefer",
+  "Authorization",
+  "authorization",
+  "AUTHORIZATION",
+);
+const headerValues = fc.constantFrom(
+  "application/fhir+json",
+  "text/plain",
+  "return=minimal",
+  "Bearer caller",
+  "  spaced  ",
+  "a, b",
+);
 const headers = fc.option(fc.dictionary(headerNames, headerValues, { maxKeys: 4 }), { nil: undefined });
 const redirects = fc.constantFrom(undefined, "follow", "manual", "error") as fc.Arbitrary<RequestRedirect | undefined>;
 
-const initOf = (method?: string, body?: unknown, hdrs?: Record<string, string>, redirect?: RequestRedirect): RequestInit => {
+const initOf = (
+  method?: string,
+  body?: unknown,
+  hdrs?: Record<string, string>,
+  redirect?: RequestRedirect,
+): RequestInit => {
   const init: RequestInit = {};
   if (method !== undefined) init.method = method;
   if (body !== undefined) init.body = body as BodyInit;
@@ -87,7 +110,10 @@ const initOf = (method?: string, body?: unknown, hdrs?: Record<string, string>, 
 };
 
 /** What a call sends, or the error class it fails with. */
-async function outcome(run: () => Promise<Response>, sent: Sent[]): Promise<{ sent?: Omit<Sent, "plainHeaders">[]; error?: string }> {
+async function outcome(
+  run: () => Promise<Response>,
+  sent: Sent[],
+): Promise<{ sent?: Omit<Sent, "plainHeaders">[]; error?: string }> {
   try {
     await run();
     return { sent: sent.map(({ plainHeaders: _, ...s }) => s) };
@@ -99,31 +125,45 @@ async function outcome(run: () => Promise<Response>, sent: Sent[]): Promise<{ se
 describe("authorized fetch: fast path and general path send the same request (E20, E21)", () => {
   it("for generated URLs, methods, bodies, headers and redirect modes: same method, headers, body and token as through a Request", async () => {
     await fc.assert(
-      fc.asyncProperty(urls, methods, bodies, headers, redirects, fc.boolean(), async (url, method, body, hdrs, redirect, asUrl) => {
-        const init = initOf(method, body, hdrs, redirect);
-        let input: string | URL = url;
-        if (asUrl) {
-          if (!URL.canParse(url)) return;
-          input = new URL(url);
-        }
-        const fast = recorder();
-        const general = recorder();
-        const a = await outcome(() => createAuthorizedFetch(provider(), { fetch: fast.fetch })(input, init), fast.sent);
-        let reference: Request;
-        try {
-          reference = new Request(input, init);
-        } catch {
-          expect(a).toHaveProperty("error", "TypeError");
-          return;
-        }
-        const b = await outcome(() => createAuthorizedFetch(provider(), { fetch: general.fetch })(reference), general.sent);
-        expect(a).toEqual(b);
-        if (a.sent !== undefined) {
-          const token = a.sent[0]!.headers.find(([n]) => n === "authorization")?.[1];
-          const own = Object.keys(hdrs ?? {}).some((n) => n.toLowerCase() === "authorization");
-          if (!own) expect(token).toBe(inBase(a.sent[0]!.url) ? "Bearer token-1" : undefined);
-        }
-      }),
+      fc.asyncProperty(
+        urls,
+        methods,
+        bodies,
+        headers,
+        redirects,
+        fc.boolean(),
+        async (url, method, body, hdrs, redirect, asUrl) => {
+          const init = initOf(method, body, hdrs, redirect);
+          let input: string | URL = url;
+          if (asUrl) {
+            if (!URL.canParse(url)) return;
+            input = new URL(url);
+          }
+          const fast = recorder();
+          const general = recorder();
+          const a = await outcome(
+            () => createAuthorizedFetch(provider(), { fetch: fast.fetch })(input, init),
+            fast.sent,
+          );
+          let reference: Request;
+          try {
+            reference = new Request(input, init);
+          } catch {
+            expect(a).toHaveProperty("error", "TypeError");
+            return;
+          }
+          const b = await outcome(
+            () => createAuthorizedFetch(provider(), { fetch: general.fetch })(reference),
+            general.sent,
+          );
+          expect(a).toEqual(b);
+          if (a.sent !== undefined) {
+            const token = a.sent[0]!.headers.find(([n]) => n === "authorization")?.[1];
+            const own = Object.keys(hdrs ?? {}).some((n) => n.toLowerCase() === "authorization");
+            if (!own) expect(token).toBe(inBase(a.sent[0]!.url) ? "Bearer token-1" : undefined);
+          }
+        },
+      ),
       { numRuns: RUNS },
     );
   });
@@ -133,8 +173,14 @@ describe("authorized fetch: fast path and general path send the same request (E2
       [`${BASE}/Patient`, undefined],
       [new URL(`${BASE}/Patient`), undefined],
       [`${BASE}/Patient`, { headers: { accept: "application/fhir+json" } }],
-      [`${BASE}/Patient`, { method: "POST", body: '{"resourceType":"Patient"}', headers: { "content-type": "application/fhir+json" } }],
-      [`${BASE}/Patient`, { method: "PUT", body: new Uint8Array([1, 2]), signal: new AbortController().signal, redirect: "manual" }],
+      [
+        `${BASE}/Patient`,
+        { method: "POST", body: '{"resourceType":"Patient"}', headers: { "content-type": "application/fhir+json" } },
+      ],
+      [
+        `${BASE}/Patient`,
+        { method: "PUT", body: new Uint8Array([1, 2]), signal: new AbortController().signal, redirect: "manual" },
+      ],
     ] as const;
     for (const [input, init] of taken) expect(plainCall(input, init as RequestInit)).toBeDefined();
     const general = [
@@ -154,19 +200,38 @@ describe("authorized fetch: fast path and general path send the same request (E2
   });
 
   it("every hop of a redirect chain is re-decided on both paths: the token only under the FHIR base", async () => {
-    const locations = fc.constantFrom(`${BASE}/Patient/2`, "/fhir/Patient/3", "/other", "https://evil.example/fhir/x", "https://ehr.example/fhirx", `${BASE}/../admin`, "//evil.example/fhir");
+    const locations = fc.constantFrom(
+      `${BASE}/Patient/2`,
+      "/fhir/Patient/3",
+      "/other",
+      "https://evil.example/fhir/x",
+      "https://ehr.example/fhirx",
+      `${BASE}/../admin`,
+      "//evil.example/fhir",
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(locations, { minLength: 1, maxLength: 4 }), fc.constantFrom(301, 302, 303, 307, 308), fc.boolean(), async (chain, status, viaRequest) => {
-        const r = recorder((hop) => (hop < chain.length ? new Response(null, { status, headers: { location: chain[hop]! } }) : new Response("{}")));
-        const f = createAuthorizedFetch(provider(), { fetch: r.fetch });
-        await (viaRequest ? f(new Request(`${BASE}/Patient/1`, { method: "POST", body: "x" })) : f(`${BASE}/Patient/1`, { method: "POST", body: "x" }));
-        expect(r.sent).toHaveLength(chain.length + 1);
-        for (const hop of r.sent) {
-          const token = hop.headers.find(([n]) => n === "authorization")?.[1];
-          expect(token).toBe(inBase(hop.url) ? "Bearer token-1" : undefined);
-        }
-        if (!viaRequest) expect(r.sent.every((s) => s.plainHeaders)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.array(locations, { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(301, 302, 303, 307, 308),
+        fc.boolean(),
+        async (chain, status, viaRequest) => {
+          const r = recorder((hop) =>
+            hop < chain.length
+              ? new Response(null, { status, headers: { location: chain[hop]! } })
+              : new Response("{}"),
+          );
+          const f = createAuthorizedFetch(provider(), { fetch: r.fetch });
+          await (viaRequest
+            ? f(new Request(`${BASE}/Patient/1`, { method: "POST", body: "x" }))
+            : f(`${BASE}/Patient/1`, { method: "POST", body: "x" }));
+          expect(r.sent).toHaveLength(chain.length + 1);
+          for (const hop of r.sent) {
+            const token = hop.headers.find(([n]) => n === "authorization")?.[1];
+            expect(token).toBe(inBase(hop.url) ? "Bearer token-1" : undefined);
+          }
+          if (!viaRequest) expect(r.sent.every((s) => s.plainHeaders)).toBe(true);
+        },
+      ),
       { numRuns: Math.min(RUNS, 200) },
     );
   });
@@ -174,10 +239,16 @@ describe("authorized fetch: fast path and general path send the same request (E2
   it("a 401 on the fast path: onUnauthorized once, one retry with the new token and the same body", async () => {
     const auth = provider();
     const r = recorder((hop) => new Response(null, { status: hop === 0 ? 401 : 200 }));
-    const res = await createAuthorizedFetch(auth, { fetch: r.fetch })(`${BASE}/Patient`, { method: "POST", body: "payload" });
+    const res = await createAuthorizedFetch(auth, { fetch: r.fetch })(`${BASE}/Patient`, {
+      method: "POST",
+      body: "payload",
+    });
     expect(res.status).toBe(200);
     expect(auth.unauthorized).toBe(1);
-    expect(r.sent.map((s) => s.headers.find(([n]) => n === "authorization")?.[1])).toEqual(["Bearer token-1", "Bearer token-2"]);
+    expect(r.sent.map((s) => s.headers.find(([n]) => n === "authorization")?.[1])).toEqual([
+      "Bearer token-1",
+      "Bearer token-2",
+    ]);
     expect(r.sent.map((s) => Buffer.from(s.body, "base64").toString())).toEqual(["payload", "payload"]);
     expect(r.sent.every((s) => s.plainHeaders)).toBe(true);
   });

@@ -23,7 +23,11 @@ async function server(handler: (req: http.IncomingMessage, res: http.ServerRespo
     });
   });
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`, hits, close: () => new Promise((r) => s.close(r)) };
+  return {
+    url: `http://127.0.0.1:${(s.address() as AddressInfo).port}`,
+    hits,
+    close: () => new Promise((r) => s.close(r)),
+  };
 }
 
 /** A provider like BackendServicesAuth: token N, renewed on onUnauthorized, only under its base. */
@@ -55,7 +59,13 @@ describe("createAuthorizedFetch (checklist E20, E21)", () => {
       }
       if (req.url === "/fhir/redirect-away") res.writeHead(302, { location: `${other.url}/fhir/Patient` }).end();
       else if (req.url === "/fhir/redirect-home") res.writeHead(307, { location: "/fhir/Patient/2" }).end();
-      else res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ resourceType: "Bundle", link: [{ relation: "next", url: `${other.url}/fhir/Patient?page=2` }] }));
+      else
+        res.writeHead(200, { "content-type": "application/json" }).end(
+          JSON.stringify({
+            resourceType: "Bundle",
+            link: [{ relation: "next", url: `${other.url}/fhir/Patient?page=2` }],
+          }),
+        );
     });
   });
   afterAll(async () => {
@@ -89,9 +99,18 @@ describe("createAuthorizedFetch (checklist E20, E21)", () => {
     const away = await f(`${fhir.url}/fhir/redirect-away`);
     expect(away.status).toBe(200);
     expect(other.hits.at(-1)!.authorization).toBeUndefined();
-    const home = await f(`${fhir.url}/fhir/redirect-home`, { method: "POST", body: '{"a":1}', headers: { "content-type": "application/json" } });
+    const home = await f(`${fhir.url}/fhir/redirect-home`, {
+      method: "POST",
+      body: '{"a":1}',
+      headers: { "content-type": "application/json" },
+    });
     expect(home.status).toBe(200);
-    expect(fhir.hits.at(-1)).toMatchObject({ path: "/fhir/Patient/2", method: "POST", authorization: "Bearer token-1", body: '{"a":1}' });
+    expect(fhir.hits.at(-1)).toMatchObject({
+      path: "/fhir/Patient/2",
+      method: "POST",
+      authorization: "Bearer token-1",
+      body: '{"a":1}',
+    });
   });
 
   it("on 401: onUnauthorized once, one retry with the new token and the same body", async () => {

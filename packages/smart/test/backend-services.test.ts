@@ -13,8 +13,16 @@ let rs384: CryptoKey;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  const es = await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs system/Observation.rs" });
-  const rs = await registerBackendClient(sandbox, { clientId: "backend-rs384", alg: "RS384", kid: "rsa-1", scope: "system/*.rs" });
+  const es = await registerBackendClient(sandbox, {
+    clientId: "backend-client-id",
+    scope: "system/Patient.rs system/Observation.rs",
+  });
+  const rs = await registerBackendClient(sandbox, {
+    clientId: "backend-rs384",
+    alg: "RS384",
+    kid: "rsa-1",
+    scope: "system/*.rs",
+  });
   es384Pem = es.privateKeyPem;
   es384 = es.privateKey;
   rs384 = rs.privateKey;
@@ -87,14 +95,25 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
     });
 
   it("RS384 keys work too (checklist 5.x, E17)", async () => {
-    const auth = new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "backend-rs384", scope: "system/Patient.rs", privateKey: rs384, alg: "RS384", kid: "rsa-1" });
+    const auth = new BackendServicesAuth({
+      issuer: sandbox.fhirBaseUrl,
+      clientId: "backend-rs384",
+      scope: "system/Patient.rs",
+      privateKey: rs384,
+      alg: "RS384",
+      kid: "rsa-1",
+    });
     const res = await auth.fetch(`${sandbox.fhirBaseUrl}/Patient`);
     expect(res.status).toBe(200);
   });
 
   it("1,000 concurrent cold callers cause exactly one token request (single-flight)", async () => {
     const auth = make();
-    const headers = await Promise.all(Array.from({ length: 1000 }, () => auth.getAuthorization({ url: `${sandbox.fhirBaseUrl}/Patient`, method: "GET" })));
+    const headers = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        auth.getAuthorization({ url: `${sandbox.fhirBaseUrl}/Patient`, method: "GET" }),
+      ),
+    );
     expect(new Set(headers).size).toBe(1);
     expect(headers[0]).toMatch(/^Bearer /);
     expect(sandbox.stats.tokenRequests).toBe(1);
@@ -103,7 +122,11 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
   it("a cached token is served synchronously from memory: no store read over 10,000 calls (ARCHITECTURE.md invariant: no store I/O on the hot path)", async () => {
     const inner = new InMemoryTokenStore();
     const calls = { get: 0, set: 0 };
-    const store: TokenStore = { get: (k) => (calls.get++, inner.get(k)), set: (k, v) => (calls.set++, inner.set(k, v)), delete: (k) => inner.delete(k) };
+    const store: TokenStore = {
+      get: (k) => (calls.get++, inner.get(k)),
+      set: (k, v) => (calls.set++, inner.set(k, v)),
+      delete: (k) => inner.delete(k),
+    };
     const auth = make({ tokenStore: store });
     await auth.getAccessToken();
     const before = { ...calls };
@@ -165,27 +188,35 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
 
   it("persistent failure: a typed, retryable error after bounded retries", async () => {
     sandbox.faults.failTokenRequestsWithHtml(10, 502);
-    const err = await make({ maxRetries: 1 }).getAccessToken().catch((e: unknown) => e);
+    const err = await make({ maxRetries: 1 })
+      .getAccessToken()
+      .catch((e: unknown) => e);
     expect(SmartAuthError.is(err)).toBe(true);
     expect(err).toMatchObject({ code: "token_endpoint_error", status: 502, retryable: true });
     expect(sandbox.stats.tokenRequests).toBe(2);
   });
 
   it("wrong client id: invalid_client, not retried (E8)", async () => {
-    const err = await make({ clientId: "nobody" }).getAccessToken().catch((e: unknown) => e);
+    const err = await make({ clientId: "nobody" })
+      .getAccessToken()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "token_endpoint_error", error: "invalid_client", retryable: false });
     expect(sandbox.stats.tokenRequests).toBe(1);
   });
 
   it("a key the server does not know: invalid_client", async () => {
     const other = await generateKeyPair("ES384");
-    const err = await make({ privateKey: other.privateKey }).getAccessToken().catch((e: unknown) => e);
+    const err = await make({ privateKey: other.privateKey })
+      .getAccessToken()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ error: "invalid_client" });
   });
 
   it("timeouts are honoured (timeoutMs) and typed", async () => {
     sandbox.faults.delayTokenMs(2_000);
-    const err = await make({ timeoutMs: 200, maxRetries: 0 }).getAccessToken().catch((e: unknown) => e);
+    const err = await make({ timeoutMs: 200, maxRetries: 0 })
+      .getAccessToken()
+      .catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "timeout", retryable: true });
   });
 
@@ -211,8 +242,21 @@ describe("BackendServicesAuth against the sandbox (backend-services.html)", () =
 
   it("misuse throws TypeError at construction, naming what to pass", () => {
     expect(() => new BackendServicesAuth({ clientId: "x", scope: "system/Patient.rs" } as never)).toThrow(/issuer/);
-    expect(() => new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "x", scope: "" } as never)).toThrow(/scope/);
-    expect(() => new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "x", scope: "system/Patient.rs" })).toThrow(/privateKey/);
-    expect(() => new BackendServicesAuth({ issuer: "http://fhir.example.com/r4", clientId: "x", scope: "s", privateKey: {} as JsonWebKey, alg: "ES384" })).toThrow(/plain http/);
+    expect(() => new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "x", scope: "" } as never)).toThrow(
+      /scope/,
+    );
+    expect(
+      () => new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "x", scope: "system/Patient.rs" }),
+    ).toThrow(/privateKey/);
+    expect(
+      () =>
+        new BackendServicesAuth({
+          issuer: "http://fhir.example.com/r4",
+          clientId: "x",
+          scope: "s",
+          privateKey: {} as JsonWebKey,
+          alg: "ES384",
+        }),
+    ).toThrow(/plain http/);
   });
 });

@@ -31,10 +31,16 @@ function slowServer(delayMs: number) {
     const url = new Request(input, init).url;
     calls.push(url);
     const answer = () => {
-      if (url.startsWith(BASE)) return url.endsWith("smart-configuration") ? Response.json(config) : Response.json({ resourceType: "Patient" });
+      if (url.startsWith(BASE))
+        return url.endsWith("smart-configuration") ? Response.json(config) : Response.json({ resourceType: "Patient" });
       if (url.endsWith("/introspect")) return Response.json({ active: false });
       if (url.endsWith("/revoke")) return new Response(null, { status: 200 });
-      return Response.json({ access_token: `at-${++n}`, token_type: "Bearer", expires_in: 300, refresh_token: `rt-${n}` });
+      return Response.json({
+        access_token: `at-${++n}`,
+        token_type: "Bearer",
+        expires_in: 300,
+        refresh_token: `rt-${n}`,
+      });
     };
     if (url.startsWith(BASE) && !url.endsWith("smart-configuration")) return Promise.resolve(answer());
     return new Promise<Response>((resolve, reject) => {
@@ -54,7 +60,16 @@ beforeAll(async () => {
 });
 
 const backend = (fetch: typeof globalThis.fetch) =>
-  new BackendServicesAuth({ fhirBaseUrl: BASE, tokenEndpoint: TOKEN, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", kid: "k", fetch });
+  new BackendServicesAuth({
+    fhirBaseUrl: BASE,
+    tokenEndpoint: TOKEN,
+    clientId: "svc",
+    scope: "system/Patient.rs",
+    privateKey,
+    alg: "ES384",
+    kid: "k",
+    fetch,
+  });
 
 async function timed<T>(p: Promise<T>): Promise<{ ms: number; value?: T; error?: unknown }> {
   const started = performance.now();
@@ -95,7 +110,9 @@ describe("cancellation (issue 19 §1)", () => {
     const server = slowServer(600);
     const auth = backend(server.fetch);
     const controller = new AbortController();
-    const waiting = timed(Promise.resolve(auth.getAuthorization({ url: `${BASE}/Patient`, method: "GET", signal: controller.signal })));
+    const waiting = timed(
+      Promise.resolve(auth.getAuthorization({ url: `${BASE}/Patient`, method: "GET", signal: controller.signal })),
+    );
     const viaToken = timed(auth.getToken({ signal: controller.signal }));
     const other = auth.getAuthorization({ url: `${BASE}/Patient`, method: "GET" });
     setTimeout(() => controller.abort("user left"), 50);
@@ -104,12 +121,22 @@ describe("cancellation (issue 19 §1)", () => {
     expect((await waiting).ms).toBeLessThan(400);
     expect(await other).toBe("Bearer at-1");
 
-    const smart = new SmartClient({ smartConfig: config, clientId: "app", fhirBaseUrl: BASE, fetch: server.fetch, tokens: { access_token: "old", token_type: "Bearer", refresh_token: "rt-0", expires_in: 0 } });
+    const smart = new SmartClient({
+      smartConfig: config,
+      clientId: "app",
+      fhirBaseUrl: BASE,
+      fetch: server.fetch,
+      tokens: { access_token: "old", token_type: "Bearer", refresh_token: "rt-0", expires_in: 0 },
+    });
     const early = AbortSignal.timeout(100);
     const gaveUp = await timed(smart.getToken({ signal: early }));
     expectAborted(gaveUp.error, early.reason);
     expect(gaveUp.ms).toBeLessThan(450);
-    const header = await timed(Promise.resolve(smart.getAuthorization({ url: `${BASE}/Patient`, method: "GET", signal: AbortSignal.abort("already") })));
+    const header = await timed(
+      Promise.resolve(
+        smart.getAuthorization({ url: `${BASE}/Patient`, method: "GET", signal: AbortSignal.abort("already") }),
+      ),
+    );
     expectAborted(header.error, "already");
     expect((await smart.getToken()).access_token).toMatch(/^at-/);
     expect(server.tokenCalls()).toBe(2);
@@ -119,7 +146,17 @@ describe("cancellation (issue 19 §1)", () => {
     const server = slowServer(3_000);
     const common = { smartConfig: config, clientId: "app", fetch: server.fetch };
     const calls: Array<[string, (signal: AbortSignal) => Promise<unknown>]> = [
-      ["exchangeCode", (signal) => exchangeCode({ ...common, code: "c0de-123", codeVerifier: "v".repeat(43), redirectUri: "https://app.example/cb", signal })],
+      [
+        "exchangeCode",
+        (signal) =>
+          exchangeCode({
+            ...common,
+            code: "c0de-123",
+            codeVerifier: "v".repeat(43),
+            redirectUri: "https://app.example/cb",
+            signal,
+          }),
+      ],
       ["introspectToken", (signal) => introspectToken({ ...common, token: "at-xyz", signal })],
       ["revokeToken", (signal) => revokeToken({ ...common, token: "at-xyz", signal })],
       ["discoverSmartConfiguration", (signal) => discoverSmartConfiguration(BASE, { fetch: server.fetch, signal })],
@@ -138,8 +175,17 @@ describe("cancellation (issue 19 §1)", () => {
 
   it("SmartClient.introspect and revoke accept a signal", async () => {
     const server = slowServer(3_000);
-    const smart = new SmartClient({ smartConfig: config, clientId: "app", fhirBaseUrl: BASE, fetch: server.fetch, tokens: { access_token: "at-live", token_type: "Bearer", expires_in: 300 } });
-    for (const call of [(signal: AbortSignal): Promise<unknown> => smart.introspect({ signal }), (signal: AbortSignal): Promise<unknown> => smart.revoke({ signal })]) {
+    const smart = new SmartClient({
+      smartConfig: config,
+      clientId: "app",
+      fhirBaseUrl: BASE,
+      fetch: server.fetch,
+      tokens: { access_token: "at-live", token_type: "Bearer", expires_in: 300 },
+    });
+    for (const call of [
+      (signal: AbortSignal): Promise<unknown> => smart.introspect({ signal }),
+      (signal: AbortSignal): Promise<unknown> => smart.revoke({ signal }),
+    ]) {
       const signal = AbortSignal.timeout(150);
       const result = await timed(call(signal));
       expect(result.ms).toBeLessThan(1_000);
@@ -154,7 +200,17 @@ describe("cancellation (issue 19 §1)", () => {
       return Response.json({ error: "slow_down" }, { status: 503, headers: { "retry-after": "2" } });
     }) as typeof globalThis.fetch;
     const signal = AbortSignal.timeout(200);
-    const auth = new BackendServicesAuth({ fhirBaseUrl: BASE, tokenEndpoint: TOKEN, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", kid: "k", fetch, maxRetryAfterMs: 5_000 });
+    const auth = new BackendServicesAuth({
+      fhirBaseUrl: BASE,
+      tokenEndpoint: TOKEN,
+      clientId: "svc",
+      scope: "system/Patient.rs",
+      privateKey,
+      alg: "ES384",
+      kid: "k",
+      fetch,
+      maxRetryAfterMs: 5_000,
+    });
     const waited = await timed(auth.getAccessToken({ signal }));
     expect(waited.ms).toBeLessThan(1_000);
     expectAborted(waited.error, signal.reason);
@@ -164,7 +220,9 @@ describe("cancellation (issue 19 §1)", () => {
   it("createAuthorizedFetch stops waiting on any AuthProvider that never answers", async () => {
     const never = { getAuthorization: () => new Promise<string>(() => undefined) };
     const calls: string[] = [];
-    const f = createAuthorizedFetch(never, { fetch: (async (u: RequestInfo | URL) => (calls.push(String(u)), new Response("{}"))) as typeof globalThis.fetch });
+    const f = createAuthorizedFetch(never, {
+      fetch: (async (u: RequestInfo | URL) => (calls.push(String(u)), new Response("{}"))) as typeof globalThis.fetch,
+    });
     const signal = AbortSignal.timeout(100);
     const result = await timed(f(`${BASE}/Patient`, { signal }));
     expect(result.ms).toBeLessThan(600);

@@ -31,7 +31,11 @@ function fakeFetch(responses: Array<() => Response | Promise<Response>>) {
   return { fetch: fetch as typeof globalThis.fetch, seen };
 }
 
-const ok = () => new Response(JSON.stringify({ access_token: "at", token_type: "bearer", expires_in: 300, scope: "system/Patient.rs" }), { headers: { "content-type": "application/json" } });
+const ok = () =>
+  new Response(
+    JSON.stringify({ access_token: "at", token_type: "bearer", expires_in: 300, scope: "system/Patient.rs" }),
+    { headers: { "content-type": "application/json" } },
+  );
 
 describe("private_key_jwt client assertion (checklist 5.x, E4, E5, E7, E17)", () => {
   for (const alg of ["ES384", "RS384"] as const) {
@@ -53,7 +57,12 @@ describe("private_key_jwt client assertion (checklist 5.x, E4, E5, E7, E17)", ()
       expect(seen[0]!.body.get("grant_type")).toBe("client_credentials");
       expect(seen[0]!.body.get("scope")).toBe("system/Patient.rs");
       expect(seen[0]!.body.get("client_assertion_type")).toBe("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-      expect(decodeProtectedHeader(a!)).toEqual({ alg, kid: "key-1", typ: "JWT", jku: "https://app.example.com/jwks.json" });
+      expect(decodeProtectedHeader(a!)).toEqual({
+        alg,
+        kid: "key-1",
+        typ: "JWT",
+        jku: "https://app.example.com/jwks.json",
+      });
       const claims = decodeJwt(a!);
       expect(claims).toMatchObject({ iss: "backend-client", sub: "backend-client", aud: TOKEN_ENDPOINT });
       expect(claims.exp! - Math.floor(now / 1000)).toBeLessThanOrEqual(300);
@@ -74,39 +83,71 @@ describe("private_key_jwt client assertion (checklist 5.x, E4, E5, E7, E17)", ()
       const { privateKey } = await generateKeyPair(alg, { extractable: true });
       const { fetch, seen } = fakeFetch([ok]);
       const jwk = { ...(await exportJWK(privateKey)), alg, kid: "k", use: "sig" };
-      const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: jwk, alg }), fetch });
+      const client = tokenClient({
+        smartConfig: config,
+        clientId: "c",
+        clientAuth: resolveClientAuth({ privateKey: jwk, alg }),
+        fetch,
+      });
       await client.request({ grantType: "client_credentials" });
       expect(decodeProtectedHeader(seen[0]!.body.get("client_assertion")!).alg).toBe(alg);
     }
     const { privateKey } = await generateKeyPair("ES384", { extractable: true });
     const pem = await exportPKCS8(privateKey);
-    const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: pem, alg: "RS384" }), fetch: fakeFetch([]).fetch });
+    const client = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: resolveClientAuth({ privateKey: pem, alg: "RS384" }),
+      fetch: fakeFetch([]).fetch,
+    });
     const err = await client.request({ grantType: "client_credentials" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TypeError);
     expect(String(err)).toMatch(/PKCS#8 RS384/);
     expect(String(err)).not.toContain(pem.slice(40, 80));
     const pub = await exportJWK((await generateKeyPair("ES384", { extractable: true })).publicKey);
-    const noPrivate = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: pub, alg: "ES384" }), fetch: fakeFetch([]).fetch });
+    const noPrivate = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: resolveClientAuth({ privateKey: pub, alg: "ES384" }),
+      fetch: fakeFetch([]).fetch,
+    });
     await expect(noPrivate.request({ grantType: "client_credentials" })).rejects.toBeInstanceOf(TypeError);
   });
 
   it("refuses a key that does not match alg, and RSA keys under 2048 bits (E17)", async () => {
     const { privateKey: ec } = await generateKeyPair("ES384");
-    const rs = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: ec, alg: "RS384" }), fetch: fakeFetch([]).fetch });
+    const rs = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: resolveClientAuth({ privateKey: ec, alg: "RS384" }),
+      fetch: fakeFetch([]).fetch,
+    });
     await expect(rs.request({ grantType: "client_credentials" })).rejects.toBeInstanceOf(TypeError);
-    const small = (await crypto.subtle.generateKey(
-      { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-384" },
-      false,
-      ["sign", "verify"],
-    )).privateKey;
-    const weak = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: small, alg: "RS384" }), fetch: fakeFetch([]).fetch });
+    const small = (
+      await crypto.subtle.generateKey(
+        { name: "RSASSA-PKCS1-v1_5", modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]), hash: "SHA-384" },
+        false,
+        ["sign", "verify"],
+      )
+    ).privateKey;
+    const weak = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: resolveClientAuth({ privateKey: small, alg: "RS384" }),
+      fetch: fakeFetch([]).fetch,
+    });
     await expect(weak.request({ grantType: "client_credentials" })).rejects.toThrow(/2048/);
   });
 
   it("a retry after 503 signs a new assertion with a new jti (E5)", async () => {
     const { privateKey } = await generateKeyPair("ES384");
     const { fetch, seen } = fakeFetch([() => new Response("busy", { status: 503 }), ok]);
-    const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey, alg: "ES384" }), fetch });
+    const client = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: resolveClientAuth({ privateKey, alg: "ES384" }),
+      fetch,
+    });
     await client.request({ grantType: "client_credentials" });
     expect(seen).toHaveLength(2);
     const jtis = seen.map((s) => decodeJwt(s.body.get("client_assertion")!).jti);
@@ -116,18 +157,36 @@ describe("private_key_jwt client assertion (checklist 5.x, E4, E5, E7, E17)", ()
   it("never replays an authorization code, even after a 503 (E9)", async () => {
     const { fetch, seen } = fakeFetch([() => new Response("busy", { status: 503 }), ok]);
     const client = tokenClient({ smartConfig: config, clientId: "c", clientAuth: { method: "none" }, fetch });
-    await expect(client.request({ grantType: "authorization_code", code: "c0de", redirectUri: "https://app/cb", codeVerifier: "v".repeat(43) })).rejects.toMatchObject({ status: 503 });
+    await expect(
+      client.request({
+        grantType: "authorization_code",
+        code: "c0de",
+        redirectUri: "https://app/cb",
+        codeVerifier: "v".repeat(43),
+      }),
+    ).rejects.toMatchObject({ status: 503 });
     expect(seen).toHaveLength(1);
   });
 
   it("retries a refresh on 503 but not after a connection failure (the token may be spent, E3)", async () => {
     const refreshed = fakeFetch([() => new Response("busy", { status: 503 }), ok]);
-    const c1 = tokenClient({ smartConfig: config, clientId: "c", clientAuth: { method: "none" }, fetch: refreshed.fetch });
+    const c1 = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: { method: "none" },
+      fetch: refreshed.fetch,
+    });
     await c1.request({ grantType: "refresh_token", refreshToken: "rt" });
     expect(refreshed.seen).toHaveLength(2);
-    const reset = fakeFetch([() => Promise.reject(new TypeError("fetch failed", { cause: new Error("ECONNRESET") })), ok]);
+    const reset = fakeFetch([
+      () => Promise.reject(new TypeError("fetch failed", { cause: new Error("ECONNRESET") })),
+      ok,
+    ]);
     const c2 = tokenClient({ smartConfig: config, clientId: "c", clientAuth: { method: "none" }, fetch: reset.fetch });
-    await expect(c2.request({ grantType: "refresh_token", refreshToken: "rt" })).rejects.toMatchObject({ code: "network_error", retryable: true });
+    await expect(c2.request({ grantType: "refresh_token", refreshToken: "rt" })).rejects.toMatchObject({
+      code: "network_error",
+      retryable: true,
+    });
     expect(reset.seen).toHaveLength(1);
   });
 });
@@ -135,7 +194,12 @@ describe("private_key_jwt client assertion (checklist 5.x, E4, E5, E7, E17)", ()
 describe("symmetric and public client authentication (checklist 6.x, E16)", () => {
   it("client_secret_basic sends raw id:secret by default, no client_id in the body", async () => {
     const { fetch, seen } = fakeFetch([ok]);
-    const client = tokenClient({ smartConfig: config, clientId: "my-app:1", clientAuth: resolveClientAuth({ clientSecret: "s3cr+t%" }), fetch });
+    const client = tokenClient({
+      smartConfig: config,
+      clientId: "my-app:1",
+      clientAuth: resolveClientAuth({ clientSecret: "s3cr+t%" }),
+      fetch,
+    });
     await client.request({ grantType: "refresh_token", refreshToken: "rt" });
     expect(seen[0]!.headers.get("authorization")).toBe(`Basic ${Buffer.from("my-app:1:s3cr+t%").toString("base64")}`);
     expect(seen[0]!.body.has("client_id")).toBe(false);
@@ -144,19 +208,34 @@ describe("symmetric and public client authentication (checklist 6.x, E16)", () =
 
   it("client_secret_basic form-urlencoded follows RFC 6749 §2.3.1", async () => {
     const { fetch, seen } = fakeFetch([ok]);
-    const client = tokenClient({ smartConfig: config, clientId: "my-app", clientAuth: { method: "client_secret_basic", clientSecret: "a b", basicEncoding: "form-urlencoded" }, fetch });
+    const client = tokenClient({
+      smartConfig: config,
+      clientId: "my-app",
+      clientAuth: { method: "client_secret_basic", clientSecret: "a b", basicEncoding: "form-urlencoded" },
+      fetch,
+    });
     await client.request({ grantType: "refresh_token", refreshToken: "rt" });
     expect(seen[0]!.headers.get("authorization")).toBe(`Basic ${Buffer.from("my%2Dapp:a+b").toString("base64")}`);
   });
 
   it("client_secret_post puts id and secret in the body; public clients send client_id only", async () => {
     const post = fakeFetch([ok]);
-    await tokenClient({ smartConfig: config, clientId: "app", clientAuth: { method: "client_secret_post", clientSecret: "sec" }, fetch: post.fetch }).request({ grantType: "refresh_token", refreshToken: "rt" });
+    await tokenClient({
+      smartConfig: config,
+      clientId: "app",
+      clientAuth: { method: "client_secret_post", clientSecret: "sec" },
+      fetch: post.fetch,
+    }).request({ grantType: "refresh_token", refreshToken: "rt" });
     expect(post.seen[0]!.body.get("client_id")).toBe("app");
     expect(post.seen[0]!.body.get("client_secret")).toBe("sec");
     expect(post.seen[0]!.headers.has("authorization")).toBe(false);
     const pub = fakeFetch([ok]);
-    await tokenClient({ smartConfig: config, clientId: "app", clientAuth: { method: "none" }, fetch: pub.fetch }).request({ grantType: "refresh_token", refreshToken: "rt" });
+    await tokenClient({
+      smartConfig: config,
+      clientId: "app",
+      clientAuth: { method: "none" },
+      fetch: pub.fetch,
+    }).request({ grantType: "refresh_token", refreshToken: "rt" });
     expect(pub.seen[0]!.body.get("client_id")).toBe("app");
     expect(pub.seen[0]!.headers.has("authorization")).toBe(false);
   });
@@ -170,16 +249,35 @@ describe("symmetric and public client authentication (checklist 6.x, E16)", () =
       codeVerifier: "v".repeat(43),
     });
     const body = seen[0]!.body;
-    expect(Object.fromEntries(body)).toMatchObject({ grant_type: "authorization_code", code: "the-code", redirect_uri: "https://app.example.com/cb?x=1", code_verifier: "v".repeat(43), client_id: "app" });
+    expect(Object.fromEntries(body)).toMatchObject({
+      grant_type: "authorization_code",
+      code: "the-code",
+      redirect_uri: "https://app.example.com/cb?x=1",
+      code_verifier: "v".repeat(43),
+      client_id: "app",
+    });
     expect(seen[0]!.headers.get("content-type")).toMatch(/^application\/x-www-form-urlencoded/);
   });
 
   it("plain http to a non-loopback token endpoint is refused before anything is sent (checklist 2.1)", async () => {
     const { fetch, seen } = fakeFetch([ok]);
     const insecure = { ...config, token_endpoint: "http://auth.example.com/token" } as SmartConfiguration;
-    await expect(tokenClient({ smartConfig: insecure, clientId: "app", clientAuth: { method: "client_secret_post", clientSecret: "sec" }, fetch }).request({ grantType: "refresh_token", refreshToken: "rt" })).rejects.toMatchObject({ code: "insecure_url" });
+    await expect(
+      tokenClient({
+        smartConfig: insecure,
+        clientId: "app",
+        clientAuth: { method: "client_secret_post", clientSecret: "sec" },
+        fetch,
+      }).request({ grantType: "refresh_token", refreshToken: "rt" }),
+    ).rejects.toMatchObject({ code: "insecure_url" });
     expect(seen).toHaveLength(0);
-    const allowed = tokenClient({ smartConfig: insecure, clientId: "app", clientAuth: { method: "none" }, fetch, allowInsecureRequests: true });
+    const allowed = tokenClient({
+      smartConfig: insecure,
+      clientId: "app",
+      clientAuth: { method: "none" },
+      fetch,
+      allowInsecureRequests: true,
+    });
     await allowed.request({ grantType: "refresh_token", refreshToken: "rt" });
     expect(seen).toHaveLength(1);
   });

@@ -11,8 +11,17 @@ import { tokenClient } from "../src/token-request.js";
 import { processTokenResponse } from "../src/token-response.js";
 
 const TOKEN_ENDPOINT = "https://auth.example.com/oauth2/token";
-const tokenConfig = { issuer: "https://auth.example.com", token_endpoint: TOKEN_ENDPOINT, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["client_credentials"] } as SmartConfiguration;
-const ok = () => new Response(JSON.stringify({ access_token: "at", token_type: "bearer", expires_in: 300 }), { headers: { "content-type": "application/json" } });
+const tokenConfig = {
+  issuer: "https://auth.example.com",
+  token_endpoint: TOKEN_ENDPOINT,
+  capabilities: [],
+  code_challenge_methods_supported: ["S256"],
+  grant_types_supported: ["client_credentials"],
+} as SmartConfiguration;
+const ok = () =>
+  new Response(JSON.stringify({ access_token: "at", token_type: "bearer", expires_in: 300 }), {
+    headers: { "content-type": "application/json" },
+  });
 
 async function assertionWith(lifetime: number | undefined): Promise<{ assertions: string[]; error?: unknown }> {
   const { privateKey } = await generateKeyPair("ES384");
@@ -22,7 +31,16 @@ async function assertionWith(lifetime: number | undefined): Promise<{ assertions
     return ok();
   }) as typeof globalThis.fetch;
   try {
-    const client = tokenClient({ smartConfig: tokenConfig, clientId: "c", clientAuth: lifetime === undefined ? resolveClientAuth({ privateKey, alg: "ES384" }) : { method: "private_key_jwt", privateKey, alg: "ES384", assertionLifetimeSeconds: lifetime }, fetch, now: () => 1_700_000_000_000 });
+    const client = tokenClient({
+      smartConfig: tokenConfig,
+      clientId: "c",
+      clientAuth:
+        lifetime === undefined
+          ? resolveClientAuth({ privateKey, alg: "ES384" })
+          : { method: "private_key_jwt", privateKey, alg: "ES384", assertionLifetimeSeconds: lifetime },
+      fetch,
+      now: () => 1_700_000_000_000,
+    });
     await client.request({ grantType: "client_credentials", scope: "system/Patient.rs" });
     return { assertions };
   } catch (error) {
@@ -66,13 +84,35 @@ describe("the library's own id_token algorithm list, never the server's, never n
       { ...(await exportJWK(ed.publicKey)), kid: "ed", alg: "EdDSA" },
       { kty: "oct", k: base64url.encode(hmacKey), kid: "hs", alg: "HS256" },
     ];
-    const fetch = (async () => new Response(JSON.stringify({ keys }), { headers: { "content-type": "application/json" } })) as typeof globalThis.fetch;
-    const smartConfig = { issuer: ISS, jwks_uri: JWKS, token_endpoint: `${ISS}/token`, id_token_signing_alg_values_supported: ["none", "HS256", "EdDSA", "RS256"] } as unknown as SmartConfiguration;
+    const fetch = (async () =>
+      new Response(JSON.stringify({ keys }), {
+        headers: { "content-type": "application/json" },
+      })) as typeof globalThis.fetch;
+    const smartConfig = {
+      issuer: ISS,
+      jwks_uri: JWKS,
+      token_endpoint: `${ISS}/token`,
+      id_token_signing_alg_values_supported: ["none", "HS256", "EdDSA", "RS256"],
+    } as unknown as SmartConfiguration;
     const sign = (alg: string, kid: string, key: CryptoKey | Uint8Array) =>
-      new SignJWT({}).setProtectedHeader({ alg, kid }).setIssuer(ISS).setSubject("u").setAudience(CLIENT).setIssuedAt().setExpirationTime("5m").sign(key);
+      new SignJWT({})
+        .setProtectedHeader({ alg, kid })
+        .setIssuer(ISS)
+        .setSubject("u")
+        .setAudience(CLIENT)
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(key);
     const now = Math.floor(Date.now() / 1000);
     const none = `${base64url.encode(JSON.stringify({ alg: "none" }))}.${base64url.encode(JSON.stringify({ iss: ISS, sub: "u", aud: CLIENT, iat: now, exp: now + 300 }))}.`;
-    return { fetch, smartConfig, rs: await sign("RS256", "rs", rs.privateKey), ed: await sign("EdDSA", "ed", ed.privateKey), hs: await sign("HS256", "hs", hmacKey), none };
+    return {
+      fetch,
+      smartConfig,
+      rs: await sign("RS256", "rs", rs.privateKey),
+      ed: await sign("EdDSA", "ed", ed.privateKey),
+      hs: await sign("HS256", "hs", hmacKey),
+      none,
+    };
   }
   const verdict = (p: Promise<unknown>) =>
     p.then(
@@ -103,15 +143,22 @@ describe("the library's own id_token algorithm list, never the server's, never n
 });
 
 describe("token_type: Bearer only; DPoP and others refused (checklist 2.43, 2.49; token-response.ts)", () => {
-  const json = (body: unknown) => new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
+  const json = (body: unknown) =>
+    new Response(JSON.stringify(body), { headers: { "content-type": "application/json" } });
   it("DPoP (which oauth4webapi accepts as a token type) and every other non-Bearer type is invalid_token_response", async () => {
     for (const tokenType of ["DPoP", "dpop", "DPOP", "N_A", "mac", "pop"]) {
-      const error = await processTokenResponse(json({ access_token: "a", token_type: tokenType }), TOKEN_ENDPOINT, 0).then(
+      const error = await processTokenResponse(
+        json({ access_token: "a", token_type: tokenType }),
+        TOKEN_ENDPOINT,
+        0,
+      ).then(
         () => undefined,
         (e: unknown) => e,
       );
       expect(error, tokenType).toMatchObject({ code: "invalid_token_response" });
     }
-    expect((await processTokenResponse(json({ access_token: "a", token_type: "bearer" }), TOKEN_ENDPOINT, 0)).token_type).toBe("Bearer");
+    expect(
+      (await processTokenResponse(json({ access_token: "a", token_type: "bearer" }), TOKEN_ENDPOINT, 0)).token_type,
+    ).toBe("Bearer");
   });
 });

@@ -15,10 +15,30 @@ import {
 const SNAKE = /^[a-z]+(_[a-z]+)*$/;
 
 const classes = [
-  { name: "SmartAuthError", Class: SmartAuthError, codes: SmartAuthErrorCode, make: (code: string) => new SmartAuthError("m", { code: code as SmartAuthErrorCode }) },
-  { name: "DiscoveryError", Class: DiscoveryError, codes: DiscoveryErrorCode, make: (code: string) => new DiscoveryError("m", { code: code as DiscoveryErrorCode, url: "https://h/fhir" }) },
-  { name: "TokenStoreError", Class: TokenStoreError, codes: TokenStoreErrorCode, make: (code: string) => new TokenStoreError("m", { code: code as TokenStoreErrorCode }) },
-  { name: "ScopeComparisonError", Class: ScopeComparisonError, codes: ScopeComparisonErrorCode, make: () => new ScopeComparisonError(10) },
+  {
+    name: "SmartAuthError",
+    Class: SmartAuthError,
+    codes: SmartAuthErrorCode,
+    make: (code: string) => new SmartAuthError("m", { code: code as SmartAuthErrorCode }),
+  },
+  {
+    name: "DiscoveryError",
+    Class: DiscoveryError,
+    codes: DiscoveryErrorCode,
+    make: (code: string) => new DiscoveryError("m", { code: code as DiscoveryErrorCode, url: "https://h/fhir" }),
+  },
+  {
+    name: "TokenStoreError",
+    Class: TokenStoreError,
+    codes: TokenStoreErrorCode,
+    make: (code: string) => new TokenStoreError("m", { code: code as TokenStoreErrorCode }),
+  },
+  {
+    name: "ScopeComparisonError",
+    Class: ScopeComparisonError,
+    codes: ScopeComparisonErrorCode,
+    make: () => new ScopeComparisonError(10),
+  },
 ] as const;
 
 describe("error convention (issue 16 item 4)", () => {
@@ -53,7 +73,16 @@ describe("error convention (issue 16 item 4)", () => {
       expect(is(foreign)).toBe(true);
       expect(is(foreign, code)).toBe(true);
       // same name and code without the brand: a look-alike, not this error
-      for (const value of [Object.assign(new Error("m"), { name, code }), { name, code }, undefined, null, 0, "", code, Symbol(code)]) {
+      for (const value of [
+        Object.assign(new Error("m"), { name, code }),
+        { name, code },
+        undefined,
+        null,
+        0,
+        "",
+        code,
+        Symbol(code),
+      ]) {
         expect(is(value)).toBe(false);
       }
     });
@@ -73,6 +102,7 @@ describe("error convention (issue 16 item 4)", () => {
       }
     }
     expect(seen).toBe("timeout");
-    if (DiscoveryError.is(error, DiscoveryErrorCode.Timeout)) expectTypeOf(error.code).toEqualTypeOf<"discovery_timeout">();
+    if (DiscoveryError.is(error, DiscoveryErrorCode.Timeout))
+      expectTypeOf(error.code).toEqualTypeOf<"discovery_timeout">();
   });
 });

@@ -17,7 +17,10 @@ beforeEach(async () => {
   server = await createFakeServer();
 });
 
-async function authorize(scope = "launch/patient openid fhirUser patient/Observation.rs offline_access", nonce?: string) {
+async function authorize(
+  scope = "launch/patient openid fhirUser patient/Observation.rs offline_access",
+  nonce?: string,
+) {
   const codeVerifier = generateCodeVerifier();
   const url = buildAuthorizeUrl({
     smartConfig: server.config,
@@ -33,7 +36,12 @@ async function authorize(scope = "launch/patient openid fhirUser patient/Observa
   return { code: redirect.searchParams.get("code")!, codeVerifier };
 }
 
-const common = () => ({ smartConfig: server.config, clientId: "my-app", redirectUri: "https://app.example.com/callback", fetch: server.fetch });
+const common = () => ({
+  smartConfig: server.config,
+  clientId: "my-app",
+  redirectUri: "https://app.example.com/callback",
+  fetch: server.fetch,
+});
 
 describe("exchangeCode (checklist 2.35-2.43)", () => {
   it("public client: client_id in the body, no Authorization header, PKCE verifier and redirect_uri sent (checklist 2.36-2.40)", async () => {
@@ -66,7 +74,12 @@ describe("exchangeCode (checklist 2.35-2.43)", () => {
 
   it("confidential symmetric with client_secret_post (checklist 6.3)", async () => {
     const { code, codeVerifier } = await authorize();
-    await exchangeCode({ ...common(), code, codeVerifier, clientAuth: { method: "client_secret_post", clientSecret: "s3cret" } });
+    await exchangeCode({
+      ...common(),
+      code,
+      codeVerifier,
+      clientAuth: { method: "client_secret_post", clientSecret: "s3cret" },
+    });
     const req = server.tokenRequests()[0]!;
     expect(req.form.get("client_secret")).toBe("s3cret");
     expect(req.form.get("client_id")).toBe("my-app");
@@ -109,14 +122,27 @@ describe("exchangeCode (checklist 2.35-2.43)", () => {
 
   it("a wrong PKCE verifier is a token endpoint invalid_grant, with RFC 6749 fields (checklist 2.39, E8)", async () => {
     const { code } = await authorize();
-    const error = await exchangeCode({ ...common(), code, codeVerifier: generateCodeVerifier() }).catch((e) => recordError(e));
+    const error = await exchangeCode({ ...common(), code, codeVerifier: generateCodeVerifier() }).catch((e) =>
+      recordError(e),
+    );
     expect(error).toBeInstanceOf(SmartAuthError);
-    expect(error).toMatchObject({ code: "token_endpoint_error", error: "invalid_grant", errorDescription: "PKCE verification failed", status: 400 });
+    expect(error).toMatchObject({
+      code: "token_endpoint_error",
+      error: "invalid_grant",
+      errorDescription: "PKCE verification failed",
+      status: 400,
+    });
   });
 
   it("a code is never replayed: one request even on a 503 (E9)", async () => {
     const { code, codeVerifier } = await authorize();
-    server.next.push(() => new Response(JSON.stringify({ error: "temporarily_unavailable" }), { status: 503, headers: { "content-type": "application/json" } }));
+    server.next.push(
+      () =>
+        new Response(JSON.stringify({ error: "temporarily_unavailable" }), {
+          status: 503,
+          headers: { "content-type": "application/json" },
+        }),
+    );
     const error = await exchangeCode({ ...common(), code, codeVerifier }).catch((e) => recordError(e));
     expect(error).toMatchObject({ code: "token_endpoint_error", status: 503, retryable: true });
     expect(server.tokenRequests()).toHaveLength(1);
@@ -127,17 +153,31 @@ describe("exchangeCode (checklist 2.35-2.43)", () => {
 
   it("401 invalid_client and HTML error pages are parsed leniently (E8)", async () => {
     const { code, codeVerifier } = await authorize();
-    server.next.push(() => new Response(JSON.stringify({ error: "invalid_client" }), { status: 401, headers: { "www-authenticate": "Basic" } }));
-    expect(await exchangeCode({ ...common(), code, codeVerifier, clientSecret: "x" }).catch((e) => recordError(e))).toMatchObject({ error: "invalid_client", status: 401 });
-    server.next.push(() => new Response("<html>Bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } }));
+    server.next.push(
+      () =>
+        new Response(JSON.stringify({ error: "invalid_client" }), {
+          status: 401,
+          headers: { "www-authenticate": "Basic" },
+        }),
+    );
+    expect(
+      await exchangeCode({ ...common(), code, codeVerifier, clientSecret: "x" }).catch((e) => recordError(e)),
+    ).toMatchObject({ error: "invalid_client", status: 401 });
+    server.next.push(
+      () => new Response("<html>Bad gateway</html>", { status: 502, headers: { "content-type": "text/html" } }),
+    );
     const html = await exchangeCode({ ...common(), code, codeVerifier }).catch((e) => recordError(e));
     expect(html).toMatchObject({ code: "token_endpoint_error", status: 502, error: undefined });
   });
 
   it("misuse is a TypeError naming the missing option", async () => {
     await expect(exchangeCode({ ...common(), code: "", codeVerifier: "v" })).rejects.toThrow(/code/);
-    await expect(exchangeCode({ ...common(), smartConfig: {} as never, code: "c", codeVerifier: "v" })).rejects.toThrow(/smartConfig/);
-    await expect(exchangeCode({ ...common(), code: "c", codeVerifier: "v", privateKey: {} as JsonWebKey })).rejects.toThrow(/alg/);
+    await expect(exchangeCode({ ...common(), smartConfig: {} as never, code: "c", codeVerifier: "v" })).rejects.toThrow(
+      /smartConfig/,
+    );
+    await expect(
+      exchangeCode({ ...common(), code: "c", codeVerifier: "v", privateKey: {} as JsonWebKey }),
+    ).rejects.toThrow(/alg/);
   });
 });
 

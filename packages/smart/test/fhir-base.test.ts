@@ -13,7 +13,8 @@ describe("fhirBaseMatcher: the token goes only under its FHIR base (checklist E2
       "https://ehr.example.com/r4?_format=json",
       "https://ehr.example.com/r4/Observation?code=http%3A%2F%2Floinc.org%7C1234-5",
       "HTTPS://EHR.EXAMPLE.COM:443/r4/Patient",
-    ]) expect(inBase(url), url).toBe(true);
+    ])
+      expect(inBase(url), url).toBe(true);
   });
 
   it("refuses other origins, sibling paths and path tricks", () => {
@@ -32,7 +33,8 @@ describe("fhirBaseMatcher: the token goes only under its FHIR base (checklist E2
       "https://user@evil.test/r4",
       "not a url",
       "",
-    ]) expect(inBase(url), url).toBe(false);
+    ])
+      expect(inBase(url), url).toBe(false);
   });
 
   it("extra locations (authorization_details) are allowed too", () => {
@@ -45,20 +47,31 @@ describe("fhirBaseMatcher: the token goes only under its FHIR base (checklist E2
     // Most random URLs never reach the base: build many from the base in other spellings and with path tricks
     const underBase = fc
       .tuple(
-        fc.constantFrom("https://ehr.example.com/r4", "HTTPS://EHR.example.COM:443/r4", "https://ehr.example.com/r4/", "https://ehr.example.com/r"),
-        fc.array(fc.constantFrom("/", "Patient", "1", ".", "..", "%2e", ";x", "..;", "?", "#", "a.json", "\\", "%2F", " "), { maxLength: 6 }),
+        fc.constantFrom(
+          "https://ehr.example.com/r4",
+          "HTTPS://EHR.example.COM:443/r4",
+          "https://ehr.example.com/r4/",
+          "https://ehr.example.com/r",
+        ),
+        fc.array(
+          fc.constantFrom("/", "Patient", "1", ".", "..", "%2e", ";x", "..;", "?", "#", "a.json", "\\", "%2F", " "),
+          { maxLength: 6 },
+        ),
       )
       .map(([base, parts]) => base + parts.join(""));
     let accepted = 0;
     let refused = 0;
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true, withFragments: true }), underBase, underBase), (url) => {
-        if (!inBase(url)) return void refused++;
-        accepted++;
-        const u = new URL(url);
-        expect(u.origin).toBe("https://ehr.example.com");
-        expect(u.pathname === "/r4" || u.pathname.startsWith("/r4/")).toBe(true);
-      }),
+      fc.property(
+        fc.oneof(fc.string(), fc.webUrl({ withQueryParameters: true, withFragments: true }), underBase, underBase),
+        (url) => {
+          if (!inBase(url)) return void refused++;
+          accepted++;
+          const u = new URL(url);
+          expect(u.origin).toBe("https://ehr.example.com");
+          expect(u.pathname === "/r4" || u.pathname.startsWith("/r4/")).toBe(true);
+        },
+      ),
       { numRuns: 2000 },
     );
     expect(accepted).toBeGreaterThan(200);
@@ -67,14 +80,37 @@ describe("fhirBaseMatcher: the token goes only under its FHIR base (checklist E2
 
   it("refuses dot segments beside path parameters and encoded dots, as a class (issue 15: servlet containers strip ;params before resolving ..)", () => {
     // (the URL parser itself resolves `%2e%2e`, `.%2e`, `%2e.` as `..`: those leave the base as the parser sees it)
-    const tricks = ["..;", "..;x", "..;a=b", ".;", ".;x", "%2e%2e", "%2E%2e;", ".%2e", "%2e.", "%2e;", "..%2f", "..%5c", ".%2E;x"];
+    const tricks = [
+      "..;",
+      "..;x",
+      "..;a=b",
+      ".;",
+      ".;x",
+      "%2e%2e",
+      "%2E%2e;",
+      ".%2e",
+      "%2e.",
+      "%2e;",
+      "..%2f",
+      "..%5c",
+      ".%2E;x",
+    ];
     for (const trick of tricks) {
-      for (const url of [`https://ehr.example.com/r4/${trick}/admin`, `https://ehr.example.com/r4/a/${trick}/${trick}/admin`, `https://ehr.example.com/r4/${trick}`]) {
+      for (const url of [
+        `https://ehr.example.com/r4/${trick}/admin`,
+        `https://ehr.example.com/r4/a/${trick}/${trick}/admin`,
+        `https://ehr.example.com/r4/${trick}`,
+      ]) {
         expect(inBase(url), url).toBe(false);
       }
     }
     // names that only look like dot segments are fine
-    for (const url of ["https://ehr.example.com/r4/...", "https://ehr.example.com/r4/..a;x", "https://ehr.example.com/r4/Binary/a.b;v=1", "https://ehr.example.com/r4/;x/Patient"]) {
+    for (const url of [
+      "https://ehr.example.com/r4/...",
+      "https://ehr.example.com/r4/..a;x",
+      "https://ehr.example.com/r4/Binary/a.b;v=1",
+      "https://ehr.example.com/r4/;x/Patient",
+    ]) {
       expect(inBase(url), url).toBe(true);
     }
   });

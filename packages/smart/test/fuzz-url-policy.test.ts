@@ -7,7 +7,13 @@
  * also resolved the way a servlet container does (`;params` stripped, then dot segments) and must still be
  * under the base. FUZZ_RUNS sets the cases per target (default 300; `pnpm fuzz`: 100,000).
  */
-import { hasAmbiguousPath, isUnderFhirBase, normaliseBaseUrl, parseFhirBase, trimTrailingSlashes } from "@fhir-dsl/smart-discovery";
+import {
+  hasAmbiguousPath,
+  isUnderFhirBase,
+  normaliseBaseUrl,
+  parseFhirBase,
+  trimTrailingSlashes,
+} from "@fhir-dsl/smart-discovery";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { fhirBaseMatcher } from "../src/fhir-base.js";
@@ -17,7 +23,12 @@ const testTimeout = Math.max(60_000, RUNS * 20);
 const BOUND_MS = 10;
 const MAX_INPUT = 64 * 1024;
 
-const BASES = ["https://ehr.example.com/r4", "https://ehr.example.com/r4/", "https://ehr.example.com", "http://127.0.0.1:8080/fhir/R4/"];
+const BASES = [
+  "https://ehr.example.com/r4",
+  "https://ehr.example.com/r4/",
+  "https://ehr.example.com",
+  "http://127.0.0.1:8080/fhir/R4/",
+];
 const tally = { adversarial: 0, adversarialAccepted: 0, valid: 0, validAccepted: 0, longest: 0, slowest: 0 };
 afterAll(() =>
   console.log(
@@ -85,10 +96,48 @@ const prefix = (b: string) =>
     "https://evil.test/r4",
     "",
   );
-const atom = fc.constantFrom("/", ".", "..", "%", "%2e", "%2E", "%2f", "%5C", ";", ";x", "..;", ".;x", "..%3b", ".%3B", " ", "\t", "\\", "?", "#", "a", "Patient", "é", "\u{1F600}", "%25", "@", ":", "\u0000");
-const run = fc.tuple(fc.constantFrom("/", ".", "%", ";", " ", "é", "./", "../", "..;/", "%2e", "/.", "\u{1F600}"), fc.integer({ min: 1, max: 16_384 })).map(([s, n]) => s.repeat(n));
+const atom = fc.constantFrom(
+  "/",
+  ".",
+  "..",
+  "%",
+  "%2e",
+  "%2E",
+  "%2f",
+  "%5C",
+  ";",
+  ";x",
+  "..;",
+  ".;x",
+  "..%3b",
+  ".%3B",
+  " ",
+  "\t",
+  "\\",
+  "?",
+  "#",
+  "a",
+  "Patient",
+  "é",
+  "\u{1F600}",
+  "%25",
+  "@",
+  ":",
+  "\u0000",
+);
+const run = fc
+  .tuple(
+    fc.constantFrom("/", ".", "%", ";", " ", "é", "./", "../", "..;/", "%2e", "/.", "\u{1F600}"),
+    fc.integer({ min: 1, max: 16_384 }),
+  )
+  .map(([s, n]) => s.repeat(n));
 const adversarial = base.chain((b) =>
-  fc.record({ base: fc.constant(b), url: fc.tuple(prefix(b), fc.array(fc.oneof(atom, atom, run), { maxLength: 12 })).map(([p, parts]) => (p + parts.join("")).slice(0, MAX_INPUT)) }),
+  fc.record({
+    base: fc.constant(b),
+    url: fc
+      .tuple(prefix(b), fc.array(fc.oneof(atom, atom, run), { maxLength: 12 }))
+      .map(([p, parts]) => (p + parts.join("")).slice(0, MAX_INPUT)),
+  }),
 );
 
 const segment = fc.stringMatching(/^[A-Za-z0-9_~-]{1,12}(\.[a-z]{1,4})?(;[a-z]=[0-9])?$/);
@@ -97,13 +146,25 @@ const valid = base.chain((b) =>
     base: fc.constant(b),
     url: fc
       .tuple(
-        fc.constantFrom(trimTrailingSlashes(b), trimTrailingSlashes(b).replace(/^https?:\/\/[^/]+/, (o) => o.toUpperCase())),
+        fc.constantFrom(
+          trimTrailingSlashes(b),
+          trimTrailingSlashes(b).replace(/^https?:\/\/[^/]+/, (o) => o.toUpperCase()),
+        ),
         fc.array(segment, { maxLength: 8 }),
         fc.boolean(),
-        fc.option(fc.string({ maxLength: 40 }).map((q) => `?${q.replace(/#/g, "")}`), { nil: "" }),
-        fc.option(fc.string({ maxLength: 20 }).map((f) => `#${f}`), { nil: "" }),
+        fc.option(
+          fc.string({ maxLength: 40 }).map((q) => `?${q.replace(/#/g, "")}`),
+          { nil: "" },
+        ),
+        fc.option(
+          fc.string({ maxLength: 20 }).map((f) => `#${f}`),
+          { nil: "" },
+        ),
       )
-      .map(([p, segments, slash, query, fragment]) => `${p}${segments.map((s) => `/${s}`).join("")}${slash ? "/" : ""}${query}${fragment}`),
+      .map(
+        ([p, segments, slash, query, fragment]) =>
+          `${p}${segments.map((s) => `/${s}`).join("")}${slash ? "/" : ""}${query}${fragment}`,
+      ),
   }),
 );
 
@@ -121,7 +182,9 @@ describe(`fuzz: one URL policy (${RUNS} cases per target, ${BOUND_MS} ms per cal
     }
   }
 
-  it("adversarial URLs: fhirBaseMatcher and isUnderFhirBase answer within the bound and as the reference; accepted URLs stay under the base for a servlet container too (E21)", { timeout: testTimeout }, () => {
+  it("adversarial URLs: fhirBaseMatcher and isUnderFhirBase answer within the bound and as the reference; accepted URLs stay under the base for a servlet container too (E21)", {
+    timeout: testTimeout,
+  }, () => {
     fc.assert(
       fc.property(adversarial, ({ base: b, url }) => {
         tally.adversarial++;
@@ -137,14 +200,18 @@ describe(`fuzz: one URL policy (${RUNS} cases per target, ${BOUND_MS} ms per cal
           tally.adversarialAccepted++;
           const served = servletPath(new URL(url).pathname);
           const basePath = parseFhirBase(b)!.path;
-          expect(basePath === "" || served === basePath || served.startsWith(`${basePath}/`), url.slice(0, 200)).toBe(true);
+          expect(basePath === "" || served === basePath || served.startsWith(`${basePath}/`), url.slice(0, 200)).toBe(
+            true,
+          );
         }
       }),
       { numRuns: RUNS },
     );
   });
 
-  it("the other policy steps (normaliseBaseUrl, parseFhirBase, trimTrailingSlashes, hasAmbiguousPath) are linear: within the bound on the same inputs", { timeout: testTimeout }, () => {
+  it("the other policy steps (normaliseBaseUrl, parseFhirBase, trimTrailingSlashes, hasAmbiguousPath) are linear: within the bound on the same inputs", {
+    timeout: testTimeout,
+  }, () => {
     fc.assert(
       fc.property(adversarial, ({ url }) => {
         const steps: [string, () => unknown][] = [
@@ -161,7 +228,9 @@ describe(`fuzz: one URL policy (${RUNS} cases per target, ${BOUND_MS} ms per cal
     );
   });
 
-  it("valid URLs under the base (any case of scheme and host, `.json`-like names, `;params`, any query or fragment) are accepted by both", { timeout: testTimeout }, () => {
+  it("valid URLs under the base (any case of scheme and host, `.json`-like names, `;params`, any query or fragment) are accepted by both", {
+    timeout: testTimeout,
+  }, () => {
     fc.assert(
       fc.property(valid, ({ base: b, url }) => {
         tally.valid++;

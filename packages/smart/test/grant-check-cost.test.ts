@@ -58,7 +58,8 @@ async function refreshBlock(original: string, scope: string, extra: Record<strin
   return { smart, blocked: least };
 }
 
-const honest = (n: number, tag = "c") => Array.from({ length: n }, (_, i) => `user/Observation.rs?category=${tag}${i}`).join(" ");
+const honest = (n: number, tag = "c") =>
+  Array.from({ length: n }, (_, i) => `user/Observation.rs?category=${tag}${i}`).join(" ");
 const NOT_COMPARED = "refreshed grant not compared with the original grant: too large to compare";
 const messageOf = (issue: GrantIssue) => issue.message;
 
@@ -79,7 +80,9 @@ describe("the grant check on refresh is bounded whatever the server sends (issue
 
   it("does not compare a 1 MiB scope (over MAX_COMPARED_SCOPE_LENGTH): marked not compared, blocking no longer than a 1 MiB body with a short scope", async () => {
     const mib = honest(40_000).slice(0, 1 << 20);
-    const padded = await refreshBlock("user/Observation.rs", "user/Observation.rs", { padding: mib.replaceAll(" ", "_") });
+    const padded = await refreshBlock("user/Observation.rs", "user/Observation.rs", {
+      padding: mib.replaceAll(" ", "_"),
+    });
     const attack = await refreshBlock("user/Observation.rs", mib);
     expect(attack.blocked).toBeLessThan(2 * padded.blocked + 25);
     expect(attack.blocked).toBeLessThan(2_000);

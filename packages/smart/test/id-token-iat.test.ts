@@ -9,12 +9,22 @@ const CLIENT = "my-app";
 const NOW = 1_800_000_000; // seconds, a fixed clock
 const es256 = await generateKeyPair("ES256");
 const keys = [{ ...(await exportJWK(es256.publicKey)), kid: "k1", alg: "ES256" }];
-const fetchJwks = (async () => new Response(JSON.stringify({ keys }), { headers: { "content-type": "application/json" } })) as unknown as typeof fetch;
+const fetchJwks = (async () =>
+  new Response(JSON.stringify({ keys }), {
+    headers: { "content-type": "application/json" },
+  })) as unknown as typeof fetch;
 const smartConfig = { issuer: ISS, jwks_uri: JWKS, token_endpoint: `${ISS}/token` } as SmartConfiguration;
 const opts = { smartConfig, clientId: CLIENT, fetch: fetchJwks, now: () => NOW * 1000 };
 
 const sign = (iat: number) =>
-  new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(ISS).setSubject("u").setAudience(CLIENT).setIssuedAt(iat).setExpirationTime(NOW + 300).sign(es256.privateKey);
+  new SignJWT({})
+    .setProtectedHeader({ alg: "ES256", kid: "k1" })
+    .setIssuer(ISS)
+    .setSubject("u")
+    .setAudience(CLIENT)
+    .setIssuedAt(iat)
+    .setExpirationTime(NOW + 300)
+    .sign(es256.privateKey);
 
 const outcome = (p: Promise<unknown>) =>
   p.then(
@@ -29,7 +39,8 @@ describe("id_token iat bounds (checklist 7.1)", () => {
       fc.asyncProperty(fc.integer({ min: -10 * 365 * 86_400, max: 10 * 365 * 86_400 }), async (offset) => {
         const result = await outcome(verifyIdToken(await sign(NOW + offset), opts));
         if (offset > 60) expect(result).toBe('invalid_id_token: id_token rejected: "iat" is in the future');
-        else if (offset < -3600) expect(result).toBe('invalid_id_token: id_token rejected: "iat" is too far in the past');
+        else if (offset < -3600)
+          expect(result).toBe('invalid_id_token: id_token rejected: "iat" is too far in the past');
         else expect(result).toBe("accepted");
       }),
       { numRuns: 200 },
@@ -44,13 +55,26 @@ describe("id_token iat bounds (checklist 7.1)", () => {
   });
 
   it("takes configurable bounds: clockToleranceSeconds for the future, maxIatAgeSeconds for the past", async () => {
-    expect(await outcome(verifyIdToken(await sign(NOW + 300), { ...opts, clockToleranceSeconds: 600 }))).toBe("accepted");
-    expect(await outcome(verifyIdToken(await sign(NOW - 86_400), { ...opts, maxIatAgeSeconds: 2 * 86_400 }))).toBe("accepted");
-    expect(await outcome(verifyIdToken(await sign(NOW - 120), { ...opts, maxIatAgeSeconds: 60 }))).toMatch(/too far in the past/);
+    expect(await outcome(verifyIdToken(await sign(NOW + 300), { ...opts, clockToleranceSeconds: 600 }))).toBe(
+      "accepted",
+    );
+    expect(await outcome(verifyIdToken(await sign(NOW - 86_400), { ...opts, maxIatAgeSeconds: 2 * 86_400 }))).toBe(
+      "accepted",
+    );
+    expect(await outcome(verifyIdToken(await sign(NOW - 120), { ...opts, maxIatAgeSeconds: 60 }))).toMatch(
+      /too far in the past/,
+    );
   });
 
   it("leaves iat alone when a stored id_token is re-checked after a restart (ignoreExpiry)", async () => {
-    const old = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k1" }).setIssuer(ISS).setSubject("u").setAudience(CLIENT).setIssuedAt(NOW - 30 * 86_400).setExpirationTime(NOW - 29 * 86_400).sign(es256.privateKey);
+    const old = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "k1" })
+      .setIssuer(ISS)
+      .setSubject("u")
+      .setAudience(CLIENT)
+      .setIssuedAt(NOW - 30 * 86_400)
+      .setExpirationTime(NOW - 29 * 86_400)
+      .sign(es256.privateKey);
     expect(await outcome(verifyIdToken(old, { ...opts, ignoreExpiry: true }))).toBe("accepted");
   });
 });

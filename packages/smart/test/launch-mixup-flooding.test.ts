@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InMemoryLaunchStateStore, SmartAuthError, SmartLaunch, type LaunchRecord, type LaunchStateStore, type SmartLaunchOptions } from "../src/index.js";
+import {
+  InMemoryLaunchStateStore,
+  SmartAuthError,
+  SmartLaunch,
+  type LaunchRecord,
+  type LaunchStateStore,
+  type SmartLaunchOptions,
+} from "../src/index.js";
 import { createFakeServer, type FakeServer } from "./support/fake-smart-server.js";
 import { checkNoLeaksAfterAll, recordError } from "./support/provoked-errors.js";
 
@@ -9,11 +16,23 @@ const SCOPE = "patient/Observation.rs offline_access"; // no openid: the id_toke
 
 const launcherFor = (servers: FakeServer[], extra: Partial<SmartLaunchOptions> = {}) => {
   const byHost = new Map(servers.map((s) => [new URL(s.FHIR).host, s]));
-  const fetch = ((input: RequestInfo | URL, init?: RequestInit) => byHost.get(new URL(new Request(input).url).host)!.fetch(input, init)) as typeof globalThis.fetch;
-  return new SmartLaunch({ clientId: "my-app", redirectUri: REDIRECT, scope: SCOPE, trustedIssuers: servers.map((s) => s.FHIR), fetch, ...extra });
+  const fetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    byHost.get(new URL(new Request(input).url).host)!.fetch(input, init)) as typeof globalThis.fetch;
+  return new SmartLaunch({
+    clientId: "my-app",
+    redirectUri: REDIRECT,
+    scope: SCOPE,
+    trustedIssuers: servers.map((s) => s.FHIR),
+    fetch,
+    ...extra,
+  });
 };
 
-const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (e: unknown) => recordError(e));
+const rejection = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => recordError(e),
+  );
 
 describe("RFC 9207 mix-up defence: the redirect's iss against the issuer the state went to (SECURITY.md F17)", () => {
   it("a hostile allow-listed server that leaves issuer out of its configuration cannot receive the honest server's code and verifier", async () => {
@@ -84,7 +103,9 @@ describe("launch-state flooding: pending launches of other sessions are never ev
   it("10,000 unauthenticated launch starts against the default store: every real pending launch still completes; the flood gets launch_limit", async () => {
     const server = await createFakeServer();
     const app = launcherFor([server]);
-    const real = await Promise.all([1, 2, 3].map((i) => app.standaloneLaunch({ fhirBaseUrl: server.FHIR, session: `user-${i}` })));
+    const real = await Promise.all(
+      [1, 2, 3].map((i) => app.standaloneLaunch({ fhirBaseUrl: server.FHIR, session: `user-${i}` })),
+    );
     let refusedFlood = 0;
     for (let i = 0; i < 10_000; i++) {
       // a cookie-less flooder: a new session for every start
@@ -112,7 +133,10 @@ describe("launch-state flooding: pending launches of other sessions are never ev
     expect(error).toMatchObject({ code: "launch_limit", retryable: false });
     expect(store.size).toBe(17);
     const other = await app.standaloneLaunch({ fhirBaseUrl: server.FHIR, session: "other" });
-    for (const [start, session] of [[victim, "victim"], [other, "other"]] as const) {
+    for (const [start, session] of [
+      [victim, "victim"],
+      [other, "other"],
+    ] as const) {
       await app.handleCallback(server.authorize(start.url), { session });
     }
     expect(store.sessions).toBe(1); // only the flooder's wait
@@ -126,13 +150,22 @@ describe("launch-state flooding: pending launches of other sessions are never ev
       codeVerifier: "v",
       redirectUri: REDIRECT,
       fhirBaseUrl: "https://ehr.example/fhir",
-      smartConfig: { capabilities: [], authorization_endpoint: "https://ehr.example/a", token_endpoint: "https://ehr.example/t", grant_types_supported: ["authorization_code"], code_challenge_methods_supported: ["S256"] },
+      smartConfig: {
+        capabilities: [],
+        authorization_endpoint: "https://ehr.example/a",
+        token_endpoint: "https://ehr.example/t",
+        grant_types_supported: ["authorization_code"],
+        code_challenge_methods_supported: ["S256"],
+      },
       clientId: "app",
       scope: "openid",
       createdAt: 0,
     });
     const op = fc.oneof(
-      { weight: 5, arbitrary: fc.record({ kind: fc.constant("put" as const), session: fc.integer({ min: 0, max: 4 }) }) },
+      {
+        weight: 5,
+        arbitrary: fc.record({ kind: fc.constant("put" as const), session: fc.integer({ min: 0, max: 4 }) }),
+      },
       { weight: 2, arbitrary: fc.record({ kind: fc.constant("take" as const), pick: fc.nat() }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("tick" as const), ms: fc.integer({ min: 0, max: 300 }) }) },
     );
@@ -151,7 +184,10 @@ describe("launch-state flooding: pending launches of other sessions are never ev
             const state = `st-${n++}`;
             const session = `sess-${o.session}`;
             const mine = [...live.values()].filter((r) => r.session === session).length;
-            const error = await store.put(state, record(state, session), 1_000).then(() => undefined, (e: unknown) => e);
+            const error = await store.put(state, record(state, session), 1_000).then(
+              () => undefined,
+              (e: unknown) => e,
+            );
             if (mine >= 4 || live.size >= 12) {
               expect(error).toMatchObject({ code: "launch_limit" });
               refusals++;
@@ -194,7 +230,9 @@ describe("the state is bound to the browser session by default (checklist 2.33, 
     await expect(app.ehrLaunch({ iss: server.FHIR, launch: "l" })).rejects.toThrow(TypeError);
     await expect(app.standaloneLaunch({ fhirBaseUrl: server.FHIR, session: "" })).rejects.toThrow(TypeError);
     // the allow-list is still checked first: an untrusted iss says so, session or not (E15)
-    expect(await rejection(app.ehrLaunch({ iss: "https://evil.example/fhir", launch: "l" }))).toMatchObject({ code: "untrusted_issuer" });
+    expect(await rejection(app.ehrLaunch({ iss: "https://evil.example/fhir", launch: "l" }))).toMatchObject({
+      code: "untrusted_issuer",
+    });
     expect(server.requests).toEqual([]);
     const unbound = launcherFor([server], { allowUnboundState: true });
     const start = await unbound.standaloneLaunch({ fhirBaseUrl: server.FHIR });
@@ -225,7 +263,9 @@ describe("the state is bound to the browser session by default (checklist 2.33, 
             refused++;
           }
           expect(server.tokenRequests()).toHaveLength(before);
-          expect((await app.handleCallback(server.authorize(start.url), { session })).token?.access_token).toBeTypeOf("string");
+          expect((await app.handleCallback(server.authorize(start.url), { session })).token?.access_token).toBeTypeOf(
+            "string",
+          );
         },
       ),
       { numRuns: 40 },
@@ -243,10 +283,14 @@ describe("the state is bound to the browser session by default (checklist 2.33, 
     };
     const strict = launcherFor([server], { stateStore: forgetful });
     const start = await strict.standaloneLaunch({ fhirBaseUrl: server.FHIR, session: "s" });
-    expect(await rejection(strict.handleCallback(server.authorize(start.url)))).toMatchObject({ code: "invalid_state" });
+    expect(await rejection(strict.handleCallback(server.authorize(start.url)))).toMatchObject({
+      code: "invalid_state",
+    });
     const lax = launcherFor([server], { allowUnboundState: true });
     const unbound = await lax.standaloneLaunch({ fhirBaseUrl: server.FHIR });
-    expect(await rejection(lax.handleCallback(server.authorize(unbound.url), { session: "s" }))).toMatchObject({ code: "invalid_state" });
+    expect(await rejection(lax.handleCallback(server.authorize(unbound.url), { session: "s" }))).toMatchObject({
+      code: "invalid_state",
+    });
     expect(server.tokenRequests()).toEqual([]);
   });
 });

@@ -1,6 +1,16 @@
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
-import { InMemoryLaunchStateStore, InMemoryTokenStore, normaliseBaseUrl, renderAuthorizeForm, SmartAuthError, SmartLaunch, type LaunchRecord, type LaunchStart, type SmartLaunchOptions } from "../src/index.js";
+import {
+  InMemoryLaunchStateStore,
+  InMemoryTokenStore,
+  normaliseBaseUrl,
+  renderAuthorizeForm,
+  SmartAuthError,
+  SmartLaunch,
+  type LaunchRecord,
+  type LaunchStart,
+  type SmartLaunchOptions,
+} from "../src/index.js";
 import { createFakeServer, type FakeServer } from "./support/fake-smart-server.js";
 import { checkNoLeaksAfterAll, recordError } from "./support/provoked-errors.js";
 
@@ -20,12 +30,15 @@ const launcher = (extra: Partial<SmartLaunchOptions> = {}) =>
     ...extra,
   });
 
-const params = (start: LaunchStart) => (start.method === "GET" ? new URL(start.url).searchParams : new URLSearchParams(start.form));
+const params = (start: LaunchStart) =>
+  start.method === "GET" ? new URL(start.url).searchParams : new URLSearchParams(start.form);
 
 describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)", () => {
   it("EHR launch: aud is iss byte for byte, launch echoed with the launch scope, nonce sent with openid (checklist 2.16, 2.17, E6)", async () => {
     const iss = `${server.FHIR}/`;
-    const start = await launcher({ trustedIssuers: [server.FHIR] }).ehrLaunch(`https://app.example.com/launch?iss=${encodeURIComponent(iss)}&launch=xyz`);
+    const start = await launcher({ trustedIssuers: [server.FHIR] }).ehrLaunch(
+      `https://app.example.com/launch?iss=${encodeURIComponent(iss)}&launch=xyz`,
+    );
     const p = params(start);
     expect(p.get("aud")).toBe(iss);
     expect(p.get("launch")).toBe("xyz");
@@ -41,7 +54,9 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
       const error = await launch.ehrLaunch({ iss, launch: "x" }).catch((e) => recordError(e));
       expect(error).toMatchObject({ code: "untrusted_issuer" });
     }
-    expect(await launch.ehrLaunch({ iss: server.FHIR, launch: "" }).catch((e) => recordError(e))).toMatchObject({ code: "invalid_callback" });
+    expect(await launch.ehrLaunch({ iss: server.FHIR, launch: "" }).catch((e) => recordError(e))).toMatchObject({
+      code: "invalid_callback",
+    });
     expect(server.requests).toHaveLength(0);
     const predicate = launcher({ trustedIssuers: (iss) => iss.startsWith("https://ehr-") });
     await predicate.ehrLaunch({ iss: server.FHIR, launch: "x" });
@@ -55,7 +70,10 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     fc.assert(
       fc.property(fc.webUrl(), (url) => {
         const n = normaliseBaseUrl(url);
-        expect(n === undefined || normaliseBaseUrl(`${url.replace(/[?#].*$/, "")}/`) === normaliseBaseUrl(url.replace(/[?#].*$/, ""))).toBe(true);
+        expect(
+          n === undefined ||
+            normaliseBaseUrl(`${url.replace(/[?#].*$/, "")}/`) === normaliseBaseUrl(url.replace(/[?#].*$/, "")),
+        ).toBe(true);
       }),
     );
   });
@@ -64,7 +82,9 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const start = await launcher({ fhirBaseUrl: server.FHIR, trustedIssuers: [] }).standaloneLaunch();
     expect(params(start).has("launch")).toBe(false);
     expect(params(start).get("aud")).toBe(server.FHIR);
-    const other = await launcher({ fhirBaseUrl: server.FHIR, trustedIssuers: [] }).standaloneLaunch({ fhirBaseUrl: "https://evil.example/fhir" }).catch((e) => recordError(e));
+    const other = await launcher({ fhirBaseUrl: server.FHIR, trustedIssuers: [] })
+      .standaloneLaunch({ fhirBaseUrl: "https://evil.example/fhir" })
+      .catch((e) => recordError(e));
     expect(other).toMatchObject({ code: "untrusted_issuer" });
     await expect(launcher().standaloneLaunch()).rejects.toThrow(TypeError);
   });
@@ -84,7 +104,16 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l1" });
     const smart = await launch.handleCallback(server.authorize(start.url));
     const nonce = smart.idTokenClaims!.nonce!;
-    const respond = (idToken: string) => () => new Response(JSON.stringify({ access_token: `at-${Math.random()}`, token_type: "Bearer", expires_in: 300, id_token: idToken }), { headers: { "content-type": "application/json" } });
+    const respond = (idToken: string) => () =>
+      new Response(
+        JSON.stringify({
+          access_token: `at-${Math.random()}`,
+          token_type: "Bearer",
+          expires_in: 300,
+          id_token: idToken,
+        }),
+        { headers: { "content-type": "application/json" } },
+      );
     const same = await server.idToken("my-app", nonce);
     server.next.push(respond(same));
     await smart.refresh();
@@ -97,7 +126,9 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
 
   it("parallel launches keep their own records: each completes with its own context (E12)", async () => {
     const launch = launcher();
-    const starts = await Promise.all(["a", "b", "c", "d"].map((id) => launch.ehrLaunch({ iss: server.FHIR, launch: id })));
+    const starts = await Promise.all(
+      ["a", "b", "c", "d"].map((id) => launch.ehrLaunch({ iss: server.FHIR, launch: id })),
+    );
     expect(new Set(starts.map((s) => s.state)).size).toBe(4);
     const redirects = starts.map((s, i) => server.authorize(s.url, { patient: `patient-${i}` }));
     const clients = await Promise.all(redirects.reverse().map((r) => launch.handleCallback(r)));
@@ -126,17 +157,31 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const launch = launcher({ stateStore: store, now: () => now, stateTtlMs: 1000 });
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" });
     now += 1001;
-    expect(await launch.handleCallback(server.authorize(start.url)).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
+    expect(await launch.handleCallback(server.authorize(start.url)).catch((e) => recordError(e))).toMatchObject({
+      code: "invalid_state",
+    });
     for (let i = 0; i < 2; i++) await launch.ehrLaunch({ iss: server.FHIR, launch: `l${i}` });
     // full: the next start is refused, the waiting ones stay (F18)
-    expect(await launch.ehrLaunch({ iss: server.FHIR, launch: "l2" }).catch((e) => recordError(e))).toMatchObject({ code: "launch_limit", retryable: true });
+    expect(await launch.ehrLaunch({ iss: server.FHIR, launch: "l2" }).catch((e) => recordError(e))).toMatchObject({
+      code: "launch_limit",
+      retryable: true,
+    });
     expect(store.size).toBe(2);
   });
 
   it("InMemoryLaunchStateStore drops expired records from the front on put; an expired record is never taken", async () => {
     let now = 0;
     const store = new InMemoryLaunchStateStore({ now: () => now });
-    const record: LaunchRecord = { state: "s", codeVerifier: "v", redirectUri: "https://app.example.com/callback", fhirBaseUrl: server.FHIR, smartConfig: server.config, clientId: "app", scope: "openid", createdAt: 0 };
+    const record: LaunchRecord = {
+      state: "s",
+      codeVerifier: "v",
+      redirectUri: "https://app.example.com/callback",
+      fhirBaseUrl: server.FHIR,
+      smartConfig: server.config,
+      clientId: "app",
+      scope: "openid",
+      createdAt: 0,
+    };
     for (let i = 0; i < 5; i++) await store.put(`s${i}`, record, 1_000);
     now = 1_000;
     await store.put("fresh", record, 1_000);
@@ -153,9 +198,13 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
   it("the state is bound to the session it was started in (checklist 2.33)", async () => {
     const launch = launcher();
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" }, { session: "session-A" });
-    expect(await launch.handleCallback(server.authorize(start.url), { session: "session-B" }).catch((e) => recordError(e))).toMatchObject({ code: "invalid_state" });
+    expect(
+      await launch.handleCallback(server.authorize(start.url), { session: "session-B" }).catch((e) => recordError(e)),
+    ).toMatchObject({ code: "invalid_state" });
     const again = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" }, { session: "session-A" });
-    expect((await launch.handleCallback(server.authorize(again.url), { session: "session-A" })).patientId).toBeUndefined();
+    expect(
+      (await launch.handleCallback(server.authorize(again.url), { session: "session-A" })).patientId,
+    ).toBeUndefined();
   });
 
   it("error redirects become authorization_denied with the RFC 6749 fields; neither code nor error is invalid_callback (E9, checklist 2.34)", async () => {
@@ -164,13 +213,22 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const denied = `https://app.example.com/callback?error=access_denied&error_description=User+said+no&error_uri=https%3A%2F%2Fehr%2Ferr&state=${start.state}`;
     const error = await launch.handleCallback(denied).catch((e) => recordError(e));
     expect(error).toBeInstanceOf(SmartAuthError);
-    expect(error).toMatchObject({ code: "authorization_denied", error: "access_denied", errorDescription: "User said no", errorUri: "https://ehr/err" });
+    expect(error).toMatchObject({
+      code: "authorization_denied",
+      error: "access_denied",
+      errorDescription: "User said no",
+      errorUri: "https://ehr/err",
+    });
     const empty = await launch.standaloneLaunch({ fhirBaseUrl: server.FHIR });
-    expect(await launch.handleCallback(`?state=${empty.state}`).catch((e) => recordError(e))).toMatchObject({ code: "invalid_callback" });
+    expect(await launch.handleCallback(`?state=${empty.state}`).catch((e) => recordError(e))).toMatchObject({
+      code: "invalid_callback",
+    });
     const mixup = await launch.standaloneLaunch({ fhirBaseUrl: server.FHIR });
     const redirect = server.authorize(mixup.url);
     redirect.searchParams.set("iss", "https://other-as.example");
-    expect(await launch.handleCallback(redirect).catch((e) => recordError(e))).toMatchObject({ code: "invalid_callback" });
+    expect(await launch.handleCallback(redirect).catch((e) => recordError(e))).toMatchObject({
+      code: "invalid_callback",
+    });
   });
 
   it("a redirect that repeats state, code, error or iss is invalid_callback, and the launch can still complete (RFC 6749 §3.1, SECURITY.md F9)", async () => {
@@ -179,8 +237,11 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const redirect = server.authorize(start.url);
     for (const name of ["state", "code", "error", "iss"]) {
       const twice = new URL(redirect);
-      while (twice.searchParams.getAll(name).length < 2) twice.searchParams.append(name, name === "state" ? "forged-state-value-0123456789" : "x");
-      expect(await launch.handleCallback(twice).catch((e) => recordError(e))).toMatchObject({ code: "invalid_callback" });
+      while (twice.searchParams.getAll(name).length < 2)
+        twice.searchParams.append(name, name === "state" ? "forged-state-value-0123456789" : "x");
+      expect(await launch.handleCallback(twice).catch((e) => recordError(e))).toMatchObject({
+        code: "invalid_callback",
+      });
     }
     expect(server.tokenRequests()).toHaveLength(0);
     expect((await launch.handleCallback(redirect)).token?.access_token).toBeTypeOf("string");
@@ -191,11 +252,16 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" });
     const url = new URL(start.url);
     url.searchParams.set("nonce", "tampered-nonce");
-    expect(await launch.handleCallback(server.authorize(url.href)).catch((e) => recordError(e))).toMatchObject({ code: "invalid_id_token" });
+    expect(await launch.handleCallback(server.authorize(url.href)).catch((e) => recordError(e))).toMatchObject({
+      code: "invalid_id_token",
+    });
   });
 
   it("long requests go by POST when authorize-post is listed, and the form page completes the flow (checklist 2.30, 2.31)", async () => {
-    const long = Array.from({ length: 120 }, (_, i) => `patient/Observation.rs?code=http://loinc.org|${1000 + i}-1`).join(" ");
+    const long = Array.from(
+      { length: 120 },
+      (_, i) => `patient/Observation.rs?code=http://loinc.org|${1000 + i}-1`,
+    ).join(" ");
     const launch = launcher({ scope: `openid ${long}` });
     const start = await launch.ehrLaunch({ iss: server.FHIR, launch: "l" });
     expect(start.method).toBe("POST");
@@ -224,10 +290,16 @@ describe("SmartLaunch: EHR and standalone launch (checklist 2.15-2.27, E12, E15)
   it("property: arbitrary redirect queries never pass without a known state", async () => {
     const launch = launcher();
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.constantFrom("state", "code", "error", "iss", "x"), fc.string()), async (query) => {
-        const error = await launch.handleCallback(new URLSearchParams(query)).then(() => undefined, (e: unknown) => e);
-        expect(SmartAuthError.is(error) && error.code === "invalid_state").toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom("state", "code", "error", "iss", "x"), fc.string()),
+        async (query) => {
+          const error = await launch.handleCallback(new URLSearchParams(query)).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          expect(SmartAuthError.is(error) && error.code === "invalid_state").toBe(true);
+        },
+      ),
       { numRuns: 100 },
     );
   });

@@ -18,11 +18,35 @@ vi.mock("../src/revocation.js", async (original) => (loaded.add("revocation"), o
 async function session(server: FakeServer, auth: ClientAuthShorthand = {}, tokenStore?: TokenStore) {
   const codeVerifier = generateCodeVerifier();
   const redirectUri = "https://app.example.com/cb";
-  const url = buildAuthorizeUrl({ smartConfig: server.config, clientId: "my-app", redirectUri, scope: "launch/patient openid fhirUser patient/*.rs offline_access", state: generateState(), codeChallenge: await codeChallengeS256(codeVerifier), aud: server.FHIR });
+  const url = buildAuthorizeUrl({
+    smartConfig: server.config,
+    clientId: "my-app",
+    redirectUri,
+    scope: "launch/patient openid fhirUser patient/*.rs offline_access",
+    state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    aud: server.FHIR,
+  });
   const code = server.authorize(url, { patient: "123" }).searchParams.get("code")!;
-  const tokens = await exchangeCode({ smartConfig: server.config, clientId: "my-app", redirectUri, code, codeVerifier, fetch: server.fetch, ...auth });
+  const tokens = await exchangeCode({
+    smartConfig: server.config,
+    clientId: "my-app",
+    redirectUri,
+    code,
+    codeVerifier,
+    fetch: server.fetch,
+    ...auth,
+  });
   const store = tokenStore ? { tokenStore, storeKey: `smart:${generateState()}` } : {};
-  return new SmartClient({ smartConfig: server.config, clientId: "my-app", fhirBaseUrl: server.FHIR, tokens, fetch: server.fetch, ...auth, ...store });
+  return new SmartClient({
+    smartConfig: server.config,
+    clientId: "my-app",
+    fhirBaseUrl: server.FHIR,
+    tokens,
+    fetch: server.fetch,
+    ...auth,
+    ...store,
+  });
 }
 
 // The cases run in order: the module registry is this file's, and a module, once loaded, stays loaded.
@@ -39,7 +63,11 @@ describe("lazily loaded parts (issue 20 item 6: a public browser client's start 
   it("a public client over a store without a lock (like web storage) loads none of them either", async () => {
     const server = await createFakeServer();
     const inner = new InMemoryTokenStore();
-    const unlocked: TokenStore = { get: (k) => inner.get(k), set: (k, v) => inner.set(k, v), delete: (k) => inner.delete(k) };
+    const unlocked: TokenStore = {
+      get: (k) => inner.get(k),
+      set: (k, v) => inner.set(k, v),
+      delete: (k) => inner.delete(k),
+    };
     await (await session(server, {}, unlocked)).refresh();
     expect([...loaded]).toEqual([]);
   });

@@ -6,7 +6,13 @@
 import { FIXTURES, startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
 import { exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { BackendServicesAuth, clearDiscoveryCache, discoverSmartConfiguration, SmartLaunch, type SmartLaunchOptions } from "../src/index.js";
+import {
+  BackendServicesAuth,
+  clearDiscoveryCache,
+  discoverSmartConfiguration,
+  SmartLaunch,
+  type SmartLaunchOptions,
+} from "../src/index.js";
 
 const REDIRECT = "http://127.0.0.1/callback";
 const SCOPE = "launch/patient openid fhirUser patient/*.rs offline_access";
@@ -16,13 +22,23 @@ const es384 = await generateKeyPair("ES384");
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0, discovery: "legacy" });
   await sandbox.registerClient({ clientId: "public-app", redirectUris: [REDIRECT] });
-  await sandbox.registerClient({ clientId: "backend", jwks: { keys: [{ ...(await exportJWK(es384.publicKey)), kid: "es-1", alg: "ES384" }] } });
+  await sandbox.registerClient({
+    clientId: "backend",
+    jwks: { keys: [{ ...(await exportJWK(es384.publicKey)), kid: "es-1", alg: "ES384" }] },
+  });
 });
 afterAll(() => sandbox?.close());
 beforeEach(() => clearDiscoveryCache());
 
 const launcher = (extra: Partial<SmartLaunchOptions> = {}) =>
-  new SmartLaunch({ clientId: "public-app", redirectUri: REDIRECT, scope: SCOPE, trustedIssuers: [sandbox.fhirBaseUrl], allowUnboundState: true, ...extra });
+  new SmartLaunch({
+    clientId: "public-app",
+    redirectUri: REDIRECT,
+    scope: SCOPE,
+    trustedIssuers: [sandbox.fhirBaseUrl],
+    allowUnboundState: true,
+    ...extra,
+  });
 
 describe("legacy discovery against the sandbox (issue 19 item 4)", () => {
   it("discoverSmartConfiguration reads metadata after the 404 and marks the result legacy", async () => {
@@ -45,7 +61,10 @@ describe("legacy discovery against the sandbox (issue 19 item 4)", () => {
 
   it("EHR launch end to end: authorize, callback, refresh, FHIR read; the id_token stays unverified, so no fhirUser", async () => {
     const launch = launcher();
-    const start = await launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch({ patient: "patient-2" }) });
+    const start = await launch.ehrLaunch({
+      iss: sandbox.fhirBaseUrl,
+      launch: sandbox.createLaunch({ patient: "patient-2" }),
+    });
     const smart = await launch.handleCallback(await sandbox.authorize(start.url));
     expect(smart.smartConfig.legacy).toBe(true);
     expect(smart.patientId).toBe("patient-2");
@@ -63,11 +82,21 @@ describe("legacy discovery against the sandbox (issue 19 item 4)", () => {
 
   it("legacyDiscovery: false in the launch's discovery options refuses a legacy-only server (the 404 is the error)", async () => {
     const launch = launcher({ discovery: { legacyDiscovery: false } });
-    await expect(launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch() })).rejects.toMatchObject({ code: "discovery_http_status", status: 404 });
+    await expect(launch.ehrLaunch({ iss: sandbox.fhirBaseUrl, launch: sandbox.createLaunch() })).rejects.toMatchObject({
+      code: "discovery_http_status",
+      status: 404,
+    });
   });
 
   it("BackendServicesAuth gets a client_credentials token from the legacy token endpoint (private_key_jwt, aud = that endpoint)", async () => {
-    const auth = new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "backend", scope: "system/Patient.rs", privateKey: es384.privateKey, alg: "ES384", kid: "es-1" });
+    const auth = new BackendServicesAuth({
+      issuer: sandbox.fhirBaseUrl,
+      clientId: "backend",
+      scope: "system/Patient.rs",
+      privateKey: es384.privateKey,
+      alg: "ES384",
+      kid: "es-1",
+    });
     const res = await auth.fetch(`${sandbox.fhirBaseUrl}/Patient`);
     expect(res.status).toBe(200);
     expect(sandbox.stats.tokenRequestsByGrant.client_credentials).toBeGreaterThanOrEqual(1);

@@ -13,7 +13,11 @@ import {
 
 const BASE = "https://ehr.example/fhir";
 const TOKEN = "https://ehr.example/auth/token";
-const config = { token_endpoint: TOKEN, capabilities: [], code_challenge_methods_supported: ["S256"] } as unknown as SmartConfiguration;
+const config = {
+  token_endpoint: TOKEN,
+  capabilities: [],
+  code_challenge_methods_supported: ["S256"],
+} as unknown as SmartConfiguration;
 const issued: string[] = [];
 
 function server(answers: Array<() => Response> = []) {
@@ -26,7 +30,13 @@ function server(answers: Array<() => Response> = []) {
     const access = `at-secret-${++n}-${crypto.randomUUID()}`;
     const refresh = `rt-secret-${n}-${crypto.randomUUID()}`;
     issued.push(access, refresh);
-    return Response.json({ access_token: access, token_type: "Bearer", expires_in: 300, refresh_token: refresh, scope: "system/Patient.rs" });
+    return Response.json({
+      access_token: access,
+      token_type: "Bearer",
+      expires_in: 300,
+      refresh_token: refresh,
+      scope: "system/Patient.rs",
+    });
   }) as typeof globalThis.fetch;
 }
 
@@ -55,7 +65,19 @@ describe("lifecycle events (issue 19 §3)", () => {
     const { privateKey } = await generateKeyPair("ES384");
     const store = new SwitchableStore();
     const fetch = server();
-    const auth = new BackendServicesAuth({ fhirBaseUrl: BASE, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", kid: "k", fetch, tokenStore: store, allowedTokenEndpoints: [TOKEN], onEvent: (e) => events.push(e), onStoreError: () => undefined });
+    const auth = new BackendServicesAuth({
+      fhirBaseUrl: BASE,
+      clientId: "svc",
+      scope: "system/Patient.rs",
+      privateKey,
+      alg: "ES384",
+      kid: "k",
+      fetch,
+      tokenStore: store,
+      allowedTokenEndpoints: [TOKEN],
+      onEvent: (e) => events.push(e),
+      onStoreError: () => undefined,
+    });
     await auth.getAccessToken();
     auth.onUnauthorized();
     store.down = true;
@@ -82,21 +104,49 @@ describe("lifecycle events (issue 19 §3)", () => {
   it("SmartClient: token renewed, refresh failed (503), reauthorization required; a throwing listener changes nothing", async () => {
     const events: SmartLifecycleEvent[] = [];
     const fetch = server([() => Response.json({ error: "temporarily_unavailable" }, { status: 503 })]);
-    const tokens = { access_token: "at-secret-first", token_type: "Bearer", refresh_token: "rt-secret-first", expires_in: 300, scope: "patient/*.rs" };
+    const tokens = {
+      access_token: "at-secret-first",
+      token_type: "Bearer",
+      refresh_token: "rt-secret-first",
+      expires_in: 300,
+      scope: "patient/*.rs",
+    };
     issued.push(tokens.access_token, tokens.refresh_token);
-    const smart = new SmartClient({ smartConfig: config, clientId: "app", fhirBaseUrl: BASE, fetch, tokens, maxRetries: 0, tokenStore: new InMemoryTokenStore(), storeKey: "smart:user-42", onEvent: (e) => events.push(e) });
+    const smart = new SmartClient({
+      smartConfig: config,
+      clientId: "app",
+      fhirBaseUrl: BASE,
+      fetch,
+      tokens,
+      maxRetries: 0,
+      tokenStore: new InMemoryTokenStore(),
+      storeKey: "smart:user-42",
+      onEvent: (e) => events.push(e),
+    });
     await expect(smart.refresh()).rejects.toMatchObject({ status: 503 });
     await smart.refresh();
     const hostileFetch = server([() => new Response(null, { status: 400 })]);
-    const noisy = new SmartClient({ smartConfig: config, clientId: "app", fhirBaseUrl: BASE, fetch: hostileFetch, tokens, onEvent: (e) => {
-      events.push(e);
-      throw new Error("listener bug");
-    } });
+    const noisy = new SmartClient({
+      smartConfig: config,
+      clientId: "app",
+      fhirBaseUrl: BASE,
+      fetch: hostileFetch,
+      tokens,
+      onEvent: (e) => {
+        events.push(e);
+        throw new Error("listener bug");
+      },
+    });
     await expect(noisy.refresh()).rejects.toMatchObject({ code: "reauthorization_required" });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const types = events.map((e) => e.type);
     expect(types).toEqual(["refresh_failed", "token_renewed", "reauthorization_required"]);
-    expect(events[0]!.error).toEqual({ code: "token_endpoint_error", error: "temporarily_unavailable", status: 503, retryable: true });
+    expect(events[0]!.error).toEqual({
+      code: "token_endpoint_error",
+      error: "temporarily_unavailable",
+      status: 503,
+      retryable: true,
+    });
     expect(events[2]!.error).toMatchObject({ code: "reauthorization_required", status: 400 });
     expect(events[0]!.storeKeyHash).toMatch(/^[0-9a-f]{16}$/);
     noSecrets(events);

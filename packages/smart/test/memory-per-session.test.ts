@@ -20,7 +20,11 @@ const smartConfig = {
   code_challenge_methods_supported: ["S256"],
   grant_types_supported: ["client_credentials", "authorization_code"],
 } as SmartConfiguration;
-const nothingKept: TokenStore = { get: async () => undefined, set: async () => undefined, delete: async () => undefined };
+const nothingKept: TokenStore = {
+  get: async () => undefined,
+  set: async () => undefined,
+  delete: async () => undefined,
+};
 
 async function heapUsed(): Promise<number> {
   for (let i = 0; i < 4; i++) {
@@ -50,7 +54,14 @@ describe("memory per object at scale (issue 22)", () => {
         clientId: "app",
         tokenStore: nothingKept,
         storeKey: `smart:user-${i}`,
-        tokens: { access_token: `at-user-${i}`, refresh_token: `rt-${i}`, token_type: "Bearer", expires_in: 3600, scope: "launch/patient patient/*.rs", patient: `p${i}` },
+        tokens: {
+          access_token: `at-user-${i}`,
+          refresh_token: `rt-${i}`,
+          token_type: "Bearer",
+          expires_in: 3600,
+          scope: "launch/patient patient/*.rs",
+          patient: `p${i}`,
+        },
       });
       expect(await smart.getAuthorization({ url: `${FHIR}/Patient/p${i}`, method: "GET" })).toBe(`Bearer at-user-${i}`);
       return smart;
@@ -61,9 +72,20 @@ describe("memory per object at scale (issue 22)", () => {
   it("a BackendServicesAuth with a cached token takes at most 4 KB of heap (1,500 providers)", async () => {
     const { privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);
     const tokenEndpoint = (async () =>
-      new Response(JSON.stringify({ access_token: "at-backend", token_type: "bearer", expires_in: 3600 }), { headers: { "content-type": "application/json" } })) as typeof fetch;
+      new Response(JSON.stringify({ access_token: "at-backend", token_type: "bearer", expires_in: 3600 }), {
+        headers: { "content-type": "application/json" },
+      })) as typeof fetch;
     const per = await bytesPer(1_500, async (i) => {
-      const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, smartConfig, clientId: `svc-${i}`, scope: "system/Patient.rs", privateKey, alg: "ES384", tokenStore: nothingKept, fetch: tokenEndpoint });
+      const auth = new BackendServicesAuth({
+        fhirBaseUrl: FHIR,
+        smartConfig,
+        clientId: `svc-${i}`,
+        scope: "system/Patient.rs",
+        privateKey,
+        alg: "ES384",
+        tokenStore: nothingKept,
+        fetch: tokenEndpoint,
+      });
       expect(await auth.getAuthorization({ url: `${FHIR}/Patient`, method: "GET" })).toBe("Bearer at-backend");
       return auth;
     });

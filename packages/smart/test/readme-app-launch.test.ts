@@ -83,8 +83,22 @@ describe("seed README examples (App Launch, Token Storage, Error Handling)", () 
   it("Token Storage: SmartClient with a custom encrypting TokenStore and storeKey", async () => {
     const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
     const verifier = generateCodeVerifier();
-    const url = buildAuthorizeUrl({ smartConfig, clientId: "my-app", redirectUri: "https://app.example.com/callback", scope: "launch/patient patient/Patient.rs offline_access", state: generateState(), codeChallenge: await codeChallengeS256(verifier), aud: sandbox.fhirBaseUrl });
-    const tokens = await exchangeCode({ smartConfig, clientId: "my-app", redirectUri: "https://app.example.com/callback", code: await browser(url), codeVerifier: verifier });
+    const url = buildAuthorizeUrl({
+      smartConfig,
+      clientId: "my-app",
+      redirectUri: "https://app.example.com/callback",
+      scope: "launch/patient patient/Patient.rs offline_access",
+      state: generateState(),
+      codeChallenge: await codeChallengeS256(verifier),
+      aud: sandbox.fhirBaseUrl,
+    });
+    const tokens = await exchangeCode({
+      smartConfig,
+      clientId: "my-app",
+      redirectUri: "https://app.example.com/callback",
+      code: await browser(url),
+      codeVerifier: verifier,
+    });
     const userId = "user-7";
 
     const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt", "decrypt"]);
@@ -98,7 +112,9 @@ describe("seed README examples (App Launch, Token Storage, Error Handling)", () 
       }
       async set(key_: string, value: StoredToken): Promise<void> {
         const iv = crypto.getRandomValues(new Uint8Array(12));
-        const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(JSON.stringify(value))));
+        const sealed = new Uint8Array(
+          await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, new TextEncoder().encode(JSON.stringify(value))),
+        );
         rows.set(key_, new Uint8Array([...iv, ...sealed]));
       }
       async delete(key_: string): Promise<void> {
@@ -120,7 +136,12 @@ describe("seed README examples (App Launch, Token Storage, Error Handling)", () 
     expect(row).toBeDefined();
     expect(new TextDecoder().decode(row)).not.toContain(tokens.access_token);
     await smart.refresh();
-    const restored = await SmartClient.restore({ smartConfig, clientId: "my-app", tokenStore: new EncryptedStore(), storeKey: `smart:${userId}` });
+    const restored = await SmartClient.restore({
+      smartConfig,
+      clientId: "my-app",
+      tokenStore: new EncryptedStore(),
+      storeKey: `smart:${userId}`,
+    });
     expect(restored?.token?.access_token).toBe(smart.token?.access_token);
   });
 
@@ -129,7 +150,13 @@ describe("seed README examples (App Launch, Token Storage, Error Handling)", () 
     const logged: unknown[][] = [];
     const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => void logged.push(args));
     try {
-      await exchangeCode({ smartConfig, clientId: "my-app", redirectUri: "https://app.example.com/callback", code: "not-a-real-code", codeVerifier: generateCodeVerifier() });
+      await exchangeCode({
+        smartConfig,
+        clientId: "my-app",
+        redirectUri: "https://app.example.com/callback",
+        code: "not-a-real-code",
+        codeVerifier: generateCodeVerifier(),
+      });
     } catch (err) {
       recordError(err);
       if (err instanceof SmartAuthError) {

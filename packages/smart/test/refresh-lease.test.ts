@@ -17,7 +17,10 @@ const token = (name: string, lifetimeS = 300, refresh?: string): StoredToken => 
   expires_at: Date.now() + lifetimeS * 1000,
   ...(refresh ? { refresh_token: refresh } : {}),
 });
-const stale = (name: string, refresh?: string): StoredToken => ({ ...token(name, 300, refresh), expires_at: Date.now() - 1_000 });
+const stale = (name: string, refresh?: string): StoredToken => ({
+  ...token(name, 300, refresh),
+  expires_at: Date.now() - 1_000,
+});
 
 /** A store whose locks count extend() calls and can be told to refuse their fenced write. */
 function instrumented(inner = new InMemoryTokenStore()) {
@@ -76,7 +79,13 @@ describe("lease extension while a refresh is in flight (F10)", () => {
 
   it("extension stops once the refresh is done (no timer left extending a released lease)", async () => {
     const { store, calls } = instrumented();
-    const m = new TokenManager({ store, key: "k", now: Date.now, leaseMs: 90, obtain: async () => (await sleep(100), token("a")) });
+    const m = new TokenManager({
+      store,
+      key: "k",
+      now: Date.now,
+      leaseMs: 90,
+      obtain: async () => (await sleep(100), token("a")),
+    });
     await m.get();
     const after = calls.extend;
     await sleep(200);
@@ -95,7 +104,14 @@ describe("the fenced write after a refresh (F10)", () => {
       control.onFencedSet = async () => {};
       await inner.set("k", token("from-the-new-holder", 300, "rt-newer")); // what the holder that took the lease stored
     };
-    const m = new TokenManager({ store, key: "k", now: Date.now, leaseMs: 1_000, obtain: async () => token("ours", 300, "rt-ours"), onStoreError: (e) => reports.push(e) });
+    const m = new TokenManager({
+      store,
+      key: "k",
+      now: Date.now,
+      leaseMs: 1_000,
+      obtain: async () => token("ours", 300, "rt-ours"),
+      onStoreError: (e) => reports.push(e),
+    });
     const got = await m.get();
     expect(got.access_token).toBe("at-from-the-new-holder");
     expect(m.peek()).toBe("Bearer at-from-the-new-holder");
@@ -107,7 +123,13 @@ describe("the fenced write after a refresh (F10)", () => {
     const { store, inner, control } = instrumented();
     await inner.set("k", stale("old", "rt-0"));
     control.refuseFencedWrites = 1;
-    const m = new TokenManager({ store, key: "k", now: Date.now, leaseMs: 1_000, obtain: async () => token("ours", 300, "rt-ours") });
+    const m = new TokenManager({
+      store,
+      key: "k",
+      now: Date.now,
+      leaseMs: 1_000,
+      obtain: async () => token("ours", 300, "rt-ours"),
+    });
     expect((await m.get()).access_token).toBe("at-ours");
     expect((await store.get("k"))?.refresh_token).toBe("rt-ours"); // the rotated refresh token is not lost
   });
@@ -117,7 +139,13 @@ describe("the fenced write after a refresh (F10)", () => {
     await inner.set("k", stale("old", "rt-0"));
     control.refuseFencedWrites = 1_000;
     let requests = 0;
-    const m = new TokenManager({ store, key: "k", now: Date.now, leaseMs: 60, obtain: async () => (requests++, token("ours", 300, "rt-ours")) });
+    const m = new TokenManager({
+      store,
+      key: "k",
+      now: Date.now,
+      leaseMs: 60,
+      obtain: async () => (requests++, token("ours", 300, "rt-ours")),
+    });
     const error = await m.get().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SmartAuthError);
     expect(error).toMatchObject({ code: SmartAuthErrorCode.RefreshLeaseLost, retryable: true });
@@ -139,11 +167,21 @@ describe("the fenced write after a refresh (F10)", () => {
       ...store,
       lock: async (k, ms) => {
         const lock = (await store.lock(k, ms))!;
-        return { ...lock, set: async (v) => (down ? Promise.reject(Object.assign(new Error("down"), { retryable: true })) : lock.set(v)) };
+        return {
+          ...lock,
+          set: async (v) =>
+            down ? Promise.reject(Object.assign(new Error("down"), { retryable: true })) : lock.set(v),
+        };
       },
     };
     let requests = 0;
-    const m = new TokenManager({ store: flaky, key: "k", now: Date.now, leaseMs: 1_000, obtain: async () => (requests++, token("ours", 300, "rt-ours")) });
+    const m = new TokenManager({
+      store: flaky,
+      key: "k",
+      now: Date.now,
+      leaseMs: 1_000,
+      obtain: async () => (requests++, token("ours", 300, "rt-ours")),
+    });
     await expect(m.get()).rejects.toMatchObject({ code: SmartAuthErrorCode.TokenStore });
     down = false;
     expect((await m.get()).refresh_token).toBe("rt-ours");
@@ -153,10 +191,16 @@ describe("the fenced write after a refresh (F10)", () => {
 
   it("a lock without extend() and set() (an adapter of the old contract) is refused with a TypeError, and released", async () => {
     const inner = new InMemoryTokenStore();
-    const old: TokenStore = { ...inner, get: (k) => inner.get(k), set: (k, v) => inner.set(k, v), delete: (k) => inner.delete(k), lock: async (k, ms) => {
-      const lock = await inner.lock(k, ms);
-      return lock && ({ release: () => lock.release() } as TokenLock);
-    } };
+    const old: TokenStore = {
+      ...inner,
+      get: (k) => inner.get(k),
+      set: (k, v) => inner.set(k, v),
+      delete: (k) => inner.delete(k),
+      lock: async (k, ms) => {
+        const lock = await inner.lock(k, ms);
+        return lock && ({ release: () => lock.release() } as TokenLock);
+      },
+    };
     const m = new TokenManager({ store: old, key: "k", now: Date.now, obtain: async () => token("a") });
     await expect(m.get()).rejects.toThrow(/extend\(\) and set\(\)/);
     expect(await inner.lock("k", 1_000)).toBeDefined();
@@ -200,7 +244,12 @@ describe("invalid_grant reads the store again before clearing (F10)", () => {
       const seeded = stale(`old-${i}`, `rt-${i}`);
       await inner.set("k", seeded);
       // the other writer's token differs in the access token, the refresh token or both
-      const variants = [token(`other-${i}`, 300, `rt-${i}`), token(`old-${i}`, 300, `rt-other-${i}`), token(`x-${i}`, 300), { ...seeded, refresh_token: undefined }];
+      const variants = [
+        token(`other-${i}`, 300, `rt-${i}`),
+        token(`old-${i}`, 300, `rt-other-${i}`),
+        token(`x-${i}`, 300),
+        { ...seeded, refresh_token: undefined },
+      ];
       const other = variants[i % variants.length]!;
       const m = new TokenManager({
         store,
@@ -221,11 +270,20 @@ describe("invalid_grant reads the store again before clearing (F10)", () => {
     const { store, inner, calls } = instrumented();
     await inner.set("k", stale("old", "rt-0"));
     // the lease is gone by the time invalid_grant arrives: extend() says so
-    const lostLeases: TokenStore = { ...store, lock: async (k, ms) => {
-      const lock = await store.lock(k, ms);
-      return lock && { ...lock, extend: async () => false };
-    } };
-    const m2 = new TokenManager({ store: lostLeases, key: "k", now: Date.now, leaseMs: 60, obtain: async () => Promise.reject(refused()) });
+    const lostLeases: TokenStore = {
+      ...store,
+      lock: async (k, ms) => {
+        const lock = await store.lock(k, ms);
+        return lock && { ...lock, extend: async () => false };
+      },
+    };
+    const m2 = new TokenManager({
+      store: lostLeases,
+      key: "k",
+      now: Date.now,
+      leaseMs: 60,
+      obtain: async () => Promise.reject(refused()),
+    });
     await expect(m2.get()).rejects.toMatchObject({ code: SmartAuthErrorCode.ReauthorizationRequired });
     expect(calls.delete).toBe(0);
     expect(await store.get("k")).toBeDefined();
@@ -233,16 +291,24 @@ describe("invalid_grant reads the store again before clearing (F10)", () => {
 });
 
 describe("a lease shorter than the worst-case refresh is refused at construction (F10)", () => {
-  const smartConfig = { token_endpoint: "https://ehr.example/token", capabilities: [], code_challenge_methods_supported: ["S256"] } as never;
+  const smartConfig = {
+    token_endpoint: "https://ehr.example/token",
+    capabilities: [],
+    code_challenge_methods_supported: ["S256"],
+  } as never;
   const tokens = { access_token: "at", token_type: "Bearer", refresh_token: "rt", expires_in: 300 };
 
   it("the worst case is timeoutMs x (maxRetries + 1) + the backoff ceilings or Retry-After maximum (token-request.ts)", () => {
     expect(worstCaseRefreshMs({ maxRetryAfterMs: 0 })).toEqual({ totalMs: 10_000 * 3 + 100 + 200, backoffMs: 300 });
     expect(worstCaseRefreshMs({ timeoutMs: 1_000, maxRetries: 0 })).toEqual({ totalMs: 1_000, backoffMs: 0 });
-    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6, maxRetryAfterMs: 0 }).backoffMs).toBe(100 + 200 + 400 + 800 + 1_600 + 2_000);
+    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6, maxRetryAfterMs: 0 }).backoffMs).toBe(
+      100 + 200 + 400 + 800 + 1_600 + 2_000,
+    );
     // issue 19: a Retry-After up to maxRetryAfterMs (default 5 s) may be waited for between attempts
     expect(worstCaseRefreshMs({})).toEqual({ totalMs: 10_000 * 3 + 5_000 + 5_000, backoffMs: 10_000 });
-    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6, maxRetryAfterMs: 1_000 }).backoffMs).toBe(1_000 * 4 + 1_600 + 2_000);
+    expect(worstCaseRefreshMs({ timeoutMs: 500, maxRetries: 6, maxRetryAfterMs: 1_000 }).backoffMs).toBe(
+      1_000 * 4 + 1_600 + 2_000,
+    );
   });
 
   it("the default lease covers the worst case plus room for the store calls, at least 30 s", () => {
@@ -255,15 +321,26 @@ describe("a lease shorter than the worst-case refresh is refused at construction
   it("SmartClient and BackendServicesAuth: every too-short combination is a TypeError naming both figures; an equal or longer lease is accepted", async () => {
     const { privateKey } = await generateKeyPair("ES384");
     const make = {
-      SmartClient: (o: Record<string, unknown>) => new SmartClient({ smartConfig, clientId: "app", tokens, fhirBaseUrl: "https://ehr.example/fhir", ...o }),
+      SmartClient: (o: Record<string, unknown>) =>
+        new SmartClient({ smartConfig, clientId: "app", tokens, fhirBaseUrl: "https://ehr.example/fhir", ...o }),
       BackendServicesAuth: (o: Record<string, unknown>) =>
-        new BackendServicesAuth({ fhirBaseUrl: "https://ehr.example/fhir", clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", ...o }),
+        new BackendServicesAuth({
+          fhirBaseUrl: "https://ehr.example/fhir",
+          clientId: "svc",
+          scope: "system/Patient.rs",
+          privateKey,
+          alg: "ES384",
+          ...o,
+        }),
     };
     let refusedCount = 0;
     for (const [who, build] of Object.entries(make)) {
       for (const timeoutMs of [undefined, 50, 1_000, 10_000, 45_000]) {
         for (const maxRetries of [undefined, 0, 1, 2, 5]) {
-          const { totalMs } = worstCaseRefreshMs({ ...(timeoutMs === undefined ? {} : { timeoutMs }), ...(maxRetries === undefined ? {} : { maxRetries }) });
+          const { totalMs } = worstCaseRefreshMs({
+            ...(timeoutMs === undefined ? {} : { timeoutMs }),
+            ...(maxRetries === undefined ? {} : { maxRetries }),
+          });
           for (const leaseMs of [1, Math.floor(totalMs / 2), totalMs - 1, totalMs, totalMs + 1, 30_000]) {
             const options = { timeoutMs, maxRetries, leaseMs };
             if (leaseMs < totalMs) {
@@ -288,8 +365,26 @@ describe("a lease shorter than the worst-case refresh is refused at construction
   });
 
   it("leaseMs, timeoutMs and maxRetries that are not numbers are TypeErrors", () => {
-    for (const bad of [{ leaseMs: 0 }, { leaseMs: -5 }, { leaseMs: Number.NaN }, { leaseMs: "60000" }, { timeoutMs: 0 }, { maxRetries: -1 }, { maxRetries: 1.5 }]) {
-      expect(() => new SmartClient({ smartConfig, clientId: "app", tokens, fhirBaseUrl: "https://ehr.example/fhir", ...(bad as object) }), JSON.stringify(bad)).toThrow(TypeError);
+    for (const bad of [
+      { leaseMs: 0 },
+      { leaseMs: -5 },
+      { leaseMs: Number.NaN },
+      { leaseMs: "60000" },
+      { timeoutMs: 0 },
+      { maxRetries: -1 },
+      { maxRetries: 1.5 },
+    ]) {
+      expect(
+        () =>
+          new SmartClient({
+            smartConfig,
+            clientId: "app",
+            tokens,
+            fhirBaseUrl: "https://ehr.example/fhir",
+            ...(bad as object),
+          }),
+        JSON.stringify(bad),
+      ).toThrow(TypeError);
     }
   });
 });

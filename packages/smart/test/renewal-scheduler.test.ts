@@ -29,7 +29,9 @@ async function pendingTimersDuring<T>(run: () => Promise<T>): Promise<{ result: 
     live.add(t);
     return t;
   }) as typeof setTimeout;
-  globalThis.clearTimeout = ((t: ReturnType<typeof setTimeout> | undefined) => (live.delete(t), realClear(t))) as typeof clearTimeout;
+  globalThis.clearTimeout = ((t: ReturnType<typeof setTimeout> | undefined) => (
+    live.delete(t), realClear(t)
+  )) as typeof clearTimeout;
   try {
     const result = await run();
     return { result, pending: live.size };
@@ -48,7 +50,12 @@ describe("renewal scheduler: one timer for the process (issue 22)", () => {
     const { result: managers, pending } = await pendingTimersDuring(async () => {
       const ms: TokenManager[] = [];
       for (let i = 0; i < 1_000; i++) {
-        const m = new TokenManager({ store: new InMemoryTokenStore(), key: `k${i}`, now: Date.now, obtain: async () => token(i, Date.now(), 3600 + i) });
+        const m = new TokenManager({
+          store: new InMemoryTokenStore(),
+          key: `k${i}`,
+          now: Date.now,
+          obtain: async () => token(i, Date.now(), 3600 + i),
+        });
         await m.header();
         ms.push(m);
       }
@@ -61,14 +68,24 @@ describe("renewal scheduler: one timer for the process (issue 22)", () => {
 
   it("a token replaced by a later one keeps one entry per manager (no growth with renewals)", async () => {
     const before = TokenManager.renewalStats.entries;
-    const m = new TokenManager({ store: new InMemoryTokenStore(), key: "k", now: Date.now, obtain: async () => token(0, Date.now(), 3600) });
+    const m = new TokenManager({
+      store: new InMemoryTokenStore(),
+      key: "k",
+      now: Date.now,
+      obtain: async () => token(0, Date.now(), 3600),
+    });
     for (let i = 0; i < 100; i++) m.remember(token(i, Date.now() + i * 1000, 3600));
     expect(TokenManager.renewalStats.entries - before).toBe(1);
   });
 
   it("still refreshing ahead of expiry: at renewAt the next peek reads the clock again and the token renews", async () => {
     let n = 0;
-    const m = new TokenManager({ store: new InMemoryTokenStore(), key: "k", now: Date.now, obtain: async () => token(++n, Date.now(), 0.4) });
+    const m = new TokenManager({
+      store: new InMemoryTokenStore(),
+      key: "k",
+      now: Date.now,
+      obtain: async () => token(++n, Date.now(), 0.4),
+    });
     expect(await m.header()).toBe("Bearer at-1"); // renewAt = expires_at - 100 ms (a quarter of 0.4 s)
     expect(m.peek()).toBe("Bearer at-1"); // the next 63 peeks skip the clock
     await new Promise((r) => setTimeout(r, 340));
@@ -80,7 +97,12 @@ describe("renewal scheduler: one timer for the process (issue 22)", () => {
     const refs = await (async () => {
       const out: WeakRef<TokenManager>[] = [];
       for (let i = 0; i < 200; i++) {
-        const m = new TokenManager({ store: new InMemoryTokenStore(), key: `d${i}`, now: Date.now, obtain: async () => token(i, Date.now(), 3600) });
+        const m = new TokenManager({
+          store: new InMemoryTokenStore(),
+          key: `d${i}`,
+          now: Date.now,
+          obtain: async () => token(i, Date.now(), 3600),
+        });
         await m.header();
         out.push(new WeakRef(m));
       }

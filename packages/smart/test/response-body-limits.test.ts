@@ -60,7 +60,10 @@ beforeEach(() => {
 /** Streams `total` bytes of a JSON string value, with backpressure, until done or the client goes away. */
 function hugeJson(total: number, { contentLength = false, status = 200 } = {}): Handler {
   return async (_req, res) => {
-    res.writeHead(status, { "content-type": "application/json", ...(contentLength ? { "content-length": String(total) } : {}) });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      ...(contentLength ? { "content-length": String(total) } : {}),
+    });
     res.on("close", () => void (sent.dropped = !res.writableFinished));
     const chunk = Buffer.alloc(64 * 1024, "a");
     res.write('{"access_token":"');
@@ -95,10 +98,12 @@ const brokenBody =
     if (then === "reset") setTimeout(() => req.socket.destroy(), 20);
   };
 
-const tokenJson = (token = "good-token"): Handler => (_req, res) => {
-  res.writeHead(200, { "content-type": "application/json" });
-  res.end(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: 300, scope: "system/Patient.rs" }));
-};
+const tokenJson =
+  (token = "good-token"): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end(JSON.stringify({ access_token: token, token_type: "Bearer", expires_in: 300, scope: "system/Patient.rs" }));
+  };
 
 const config = (): SmartConfiguration => ({
   issuer: `${origin}/auth`,
@@ -113,7 +118,14 @@ const config = (): SmartConfiguration => ({
 });
 
 const exchange = (extra: Record<string, unknown> = {}) =>
-  exchangeCode({ smartConfig: config(), clientId: "app", redirectUri: "http://127.0.0.1/cb", code: "the-code-123", codeVerifier: "v".repeat(43), ...extra });
+  exchangeCode({
+    smartConfig: config(),
+    clientId: "app",
+    redirectUri: "http://127.0.0.1/cb",
+    code: "the-code-123",
+    codeVerifier: "v".repeat(43),
+    ...extra,
+  });
 
 async function rejection(promise: Promise<unknown>): Promise<SmartAuthError> {
   const error = await promise.then(
@@ -129,10 +141,20 @@ beforeAll(async () => {
   privateKey = (await generateKeyPair("ES384")).privateKey;
 });
 const backend = (extra: Record<string, unknown> = {}) =>
-  new BackendServicesAuth({ fhirBaseUrl: `${origin}/fhir`, tokenEndpoint: `${origin}/auth/token`, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", ...extra });
+  new BackendServicesAuth({
+    fhirBaseUrl: `${origin}/fhir`,
+    tokenEndpoint: `${origin}/auth/token`,
+    clientId: "svc",
+    scope: "system/Patient.rs",
+    privateKey,
+    alg: "ES384",
+    ...extra,
+  });
 
 describe("response bodies are capped (issue 15 §2)", () => {
-  it("a 400 MiB token response: response_too_large, the connection dropped, RSS grows by less than 20 MiB", { timeout: 60_000 }, async () => {
+  it("a 400 MiB token response: response_too_large, the connection dropped, RSS grows by less than 20 MiB", {
+    timeout: 60_000,
+  }, async () => {
     handlers.push(tokenJson(), hugeJson(400 * MiB));
     await exchange(); // warm-up: the first fetch of the process loads and sets up undici
     global.gc?.();
@@ -148,7 +170,9 @@ describe("response bodies are capped (issue 15 §2)", () => {
     expect(sent.dropped).toBe(true);
     expect(sent.bytes).toBeLessThan(64 * MiB); // what socket buffers took before the drop, not 400 MiB
     const grown = (peak - before) / MiB;
-    console.log(`400 MiB body: error after ${(sent.bytes / MiB).toFixed(1)} MiB sent by the server; RSS grew ${grown.toFixed(1)} MiB (peak)`);
+    console.log(
+      `400 MiB body: error after ${(sent.bytes / MiB).toFixed(1)} MiB sent by the server; RSS grew ${grown.toFixed(1)} MiB (peak)`,
+    );
     expect(grown).toBeLessThan(20);
   });
 
@@ -171,7 +195,11 @@ describe("response bodies are capped (issue 15 §2)", () => {
 
   it("maxResponseBytes of a flow reaches its discovery request (BackendServicesAuth without tokenEndpoint)", async () => {
     handlers.push(hugeJson(4_000));
-    const error = await backend({ tokenEndpoint: undefined, fhirBaseUrl: `${origin}/small-cap`, maxResponseBytes: 1_000 })
+    const error = await backend({
+      tokenEndpoint: undefined,
+      fhirBaseUrl: `${origin}/small-cap`,
+      maxResponseBytes: 1_000,
+    })
       .getAccessToken()
       .catch((e: unknown) => e);
     expect(DiscoveryError.is(error), String(error)).toBe(true);
@@ -180,7 +208,9 @@ describe("response bodies are capped (issue 15 §2)", () => {
 
   it("introspection, revocation error bodies and JWKS are capped too", async () => {
     handlers.push(hugeJson(4 * MiB));
-    const introspection = await rejection(introspectToken({ smartConfig: config(), clientId: "app", token: "tok-123456" }));
+    const introspection = await rejection(
+      introspectToken({ smartConfig: config(), clientId: "app", token: "tok-123456" }),
+    );
     expect(introspection.code).toBe(SmartAuthErrorCode.ResponseTooLarge);
 
     // RFC 7009: the error body of a refused revocation is read for its OAuth fields, within the cap
@@ -240,7 +270,14 @@ describe("a body that breaks off is a typed, retryable error (issue 15 §2)", ()
 
   it("a JWKS that breaks off is a network error, not an invalid id_token", async () => {
     const { privateKey: signer } = await generateKeyPair("ES256");
-    const idToken = await new SignJWT({}).setProtectedHeader({ alg: "ES256", kid: "k" }).setIssuer(`${origin}/auth`).setAudience("app").setSubject("u1").setIssuedAt().setExpirationTime("5m").sign(signer);
+    const idToken = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "k" })
+      .setIssuer(`${origin}/auth`)
+      .setAudience("app")
+      .setSubject("u1")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(signer);
     handlers.push(brokenBody("reset"));
     const error = await rejection(verifyIdToken(idToken, { smartConfig: config(), clientId: "app" }));
     expect(error).toMatchObject({ code: SmartAuthErrorCode.Network, retryable: true });

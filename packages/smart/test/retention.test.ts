@@ -31,7 +31,15 @@ describe("a provider the app drops is collected with its tokens, long before the
   it("BackendServicesAuth with a one-hour token", async () => {
     const { privateKey } = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-384" }, false, ["sign"]);
     const use = async () => {
-      const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, smartConfig, clientId: "svc", scope: "system/Patient.rs", privateKey, alg: "ES384", fetch: tokenEndpoint });
+      const auth = new BackendServicesAuth({
+        fhirBaseUrl: FHIR,
+        smartConfig,
+        clientId: "svc",
+        scope: "system/Patient.rs",
+        privateKey,
+        alg: "ES384",
+        fetch: tokenEndpoint,
+      });
       expect(await auth.getAuthorization({ url: `${FHIR}/Patient`, method: "GET" })).toBe("Bearer at-backend");
       return new WeakRef(auth);
     };
@@ -40,7 +48,12 @@ describe("a provider the app drops is collected with its tokens, long before the
 
   it("SmartClient (a finished user session) with a one-hour token", async () => {
     const use = async () => {
-      const smart = new SmartClient({ smartConfig, fhirBaseUrl: FHIR, clientId: "app", tokens: { access_token: "at-user", token_type: "Bearer", expires_in: 3600, patient: "p1" } });
+      const smart = new SmartClient({
+        smartConfig,
+        fhirBaseUrl: FHIR,
+        clientId: "app",
+        tokens: { access_token: "at-user", token_type: "Bearer", expires_in: 3600, patient: "p1" },
+      });
       expect(await smart.getAuthorization({ url: `${FHIR}/Patient/p1`, method: "GET" })).toBe("Bearer at-user");
       return new WeakRef(smart);
     };

@@ -7,7 +7,11 @@ import { SmartAuthError, SmartAuthErrorCode } from "../src/index.js";
 import { tokenClient, type TokenGrant } from "../src/token-request.js";
 
 const TOKEN_ENDPOINT = "https://auth.example.com/token";
-const smartConfig = { token_endpoint: TOKEN_ENDPOINT, capabilities: [], code_challenge_methods_supported: ["S256"] } as unknown as SmartConfiguration;
+const smartConfig = {
+  token_endpoint: TOKEN_ENDPOINT,
+  capabilities: [],
+  code_challenge_methods_supported: ["S256"],
+} as unknown as SmartConfiguration;
 const ok = () => Response.json({ access_token: "at-ok", token_type: "bearer", expires_in: 300 });
 
 function server(...answers: Array<() => Response>) {
@@ -19,20 +23,36 @@ function server(...answers: Array<() => Response>) {
   return { fetch, times, gaps: () => times.slice(1).map((t, i) => t - times[i]!) };
 }
 
-async function run(s: ReturnType<typeof server>, grant: TokenGrant, extra: { maxRetryAfterMs?: number; maxRetries?: number } = {}) {
+async function run(
+  s: ReturnType<typeof server>,
+  grant: TokenGrant,
+  extra: { maxRetryAfterMs?: number; maxRetries?: number } = {},
+) {
   const { privateKey } = await generateKeyPair("ES384");
-  const client = tokenClient({ smartConfig, clientId: "c", clientAuth: { method: "private_key_jwt", privateKey, alg: "ES384", kid: "k" }, fetch: s.fetch, ...extra });
+  const client = tokenClient({
+    smartConfig,
+    clientId: "c",
+    clientAuth: { method: "private_key_jwt", privateKey, alg: "ES384", kid: "k" },
+    fetch: s.fetch,
+    ...extra,
+  });
   return client.request(grant);
 }
 
 const cc: TokenGrant = { grantType: "client_credentials", scope: "system/Patient.rs" };
 const refresh: TokenGrant = { grantType: "refresh_token", refreshToken: "rt-1" };
 const busy = (status: number, retryAfter?: string) => () =>
-  Response.json({ error: "temporarily_unavailable" }, { status, headers: retryAfter === undefined ? {} : { "retry-after": retryAfter } });
+  Response.json(
+    { error: "temporarily_unavailable" },
+    { status, headers: retryAfter === undefined ? {} : { "retry-after": retryAfter } },
+  );
 
 describe("Retry-After on 429 and 503 from the token endpoint (issue 19 §2)", () => {
   it("delay-seconds is waited for, on client_credentials (429) and on refresh (503)", async () => {
-    for (const [grant, status] of [[cc, 429], [refresh, 503]] as const) {
+    for (const [grant, status] of [
+      [cc, 429],
+      [refresh, 503],
+    ] as const) {
       const s = server(busy(status, "1"));
       expect(await run(s, grant, { maxRetryAfterMs: 3_000 })).toMatchObject({ access_token: "at-ok" });
       expect(s.times).toHaveLength(2);
@@ -83,7 +103,14 @@ describe("Retry-After on 429 and 503 from the token endpoint (issue 19 §2)", ()
     await run(s, cc);
     expect(s.gaps()[0]).toBeLessThan(100);
     const parse = (status: number, value: string) =>
-      retryAfterMs(new SmartAuthError("x", { code: SmartAuthErrorCode.TokenEndpoint, status, response: new Response(null, { status, headers: { "retry-after": value } }) }), Date.now());
+      retryAfterMs(
+        new SmartAuthError("x", {
+          code: SmartAuthErrorCode.TokenEndpoint,
+          status,
+          response: new Response(null, { status, headers: { "retry-after": value } }),
+        }),
+        Date.now(),
+      );
     expect(parse(500, "2")).toBeUndefined();
     expect(parse(503, "2")).toBe(2_000);
     expect(parse(503, "Sun, 06 Nov 1994 08:49:37 GMT")).toBe(0);
@@ -91,6 +118,7 @@ describe("Retry-After on 429 and 503 from the token endpoint (issue 19 §2)", ()
   });
 
   it("maxRetryAfterMs must be a number >= 0 (TypeError)", async () => {
-    for (const bad of [-1, Number.NaN, "5" as unknown as number]) await expect(run(server(), cc, { maxRetryAfterMs: bad })).rejects.toThrow(TypeError);
+    for (const bad of [-1, Number.NaN, "5" as unknown as number])
+      await expect(run(server(), cc, { maxRetryAfterMs: bad })).rejects.toThrow(TypeError);
   });
 });

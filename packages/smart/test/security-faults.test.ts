@@ -36,13 +36,25 @@ beforeEach(() => {
 
 async function code() {
   const codeVerifier = generateCodeVerifier();
-  const url = buildAuthorizeUrl({ smartConfig, clientId: "app", redirectUri: REDIRECT, scope: "patient/*.rs offline_access", state: generateState(), codeChallenge: await codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl });
+  const url = buildAuthorizeUrl({
+    smartConfig,
+    clientId: "app",
+    redirectUri: REDIRECT,
+    scope: "patient/*.rs offline_access",
+    state: generateState(),
+    codeChallenge: await codeChallengeS256(codeVerifier),
+    aud: sandbox.fhirBaseUrl,
+  });
   const redirect = await sandbox.authorize(url);
   return { code: redirect.searchParams.get("code")!, codeVerifier };
 }
 const exchange = async (extra: Record<string, unknown> = {}) =>
   exchangeCode({ smartConfig, clientId: "app", redirectUri: REDIRECT, ...(await code()), ...extra });
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as SmartAuthError);
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as SmartAuthError,
+  );
 
 describe("code exchange under faults: the code is sent once, whatever happens (checklist E9)", () => {
   for (const [fault, expected] of [
@@ -65,12 +77,25 @@ describe("code exchange under faults: the code is sent once, whatever happens (c
         return fetch(input, init);
       }) as typeof fetch;
       // maxRetries is not an exchangeCode option; passed anyway to show it cannot turn replay on
-      const error = await failure(exchangeCode({ smartConfig, clientId: "app", redirectUri: REDIRECT, code: c, codeVerifier, timeoutMs: 200, fetch: counting, maxRetries: 5 } as Parameters<typeof exchangeCode>[0]));
+      const error = await failure(
+        exchangeCode({
+          smartConfig,
+          clientId: "app",
+          redirectUri: REDIRECT,
+          code: c,
+          codeVerifier,
+          timeoutMs: 200,
+          fetch: counting,
+          maxRetries: 5,
+        } as Parameters<typeof exchangeCode>[0]),
+      );
       expect(sent).toBe(1);
       expect(SmartAuthError.is(error) && error.code).toBe(expected);
       // let the server finish a delayed request before the next test arms its faults
       if (fault === "timeout") await new Promise((resolve) => setTimeout(resolve, 700));
-      expect(sandbox.stats.tokenRequestsByGrant.authorization_code ?? sandbox.stats.tokenRequests).toBeLessThanOrEqual(1);
+      expect(sandbox.stats.tokenRequestsByGrant.authorization_code ?? sandbox.stats.tokenRequests).toBeLessThanOrEqual(
+        1,
+      );
     });
   }
 });
@@ -96,7 +121,15 @@ describe("refresh under faults (checklist E3, E8)", () => {
       return fetch(input, init);
     }) as typeof fetch;
     const store = new InMemoryTokenStore();
-    const smart = new SmartClient({ smartConfig, clientId: "app", tokens: await exchange(), tokenStore: store, storeKey: "s", timeoutMs: 150, fetch: counting });
+    const smart = new SmartClient({
+      smartConfig,
+      clientId: "app",
+      tokens: await exchange(),
+      tokenStore: store,
+      storeKey: "s",
+      timeoutMs: 150,
+      fetch: counting,
+    });
     await smart.getToken();
     sandbox.faults.delayTokenMs(500);
     expect(await failure(smart.refresh())).toMatchObject({ code: "timeout" });
@@ -104,7 +137,10 @@ describe("refresh under faults (checklist E3, E8)", () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     sandbox.faults.reset();
     // oidc-provider drops a request whose client went away, so here the refresh token survived
-    const next = await smart.refresh().then((t) => t.access_token, (e: unknown) => (e as SmartAuthError).code);
+    const next = await smart.refresh().then(
+      (t) => t.access_token,
+      (e: unknown) => (e as SmartAuthError).code,
+    );
     expect(next === "reauthorization_required" || typeof next === "string").toBe(true);
     expect(sent).toBe(2);
     // the rotated-away refresh token is gone for good: presenting it ends the session, once

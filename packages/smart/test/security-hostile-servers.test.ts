@@ -66,11 +66,20 @@ const json = (res: ServerResponse, body: unknown, status = 200) => {
 const key = await generateKeyPair("RS256");
 const wrongKey = await generateKeyPair("RS256");
 
-const rejection = async (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e);
+const rejection = async (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
 
 const SECRET_AT = "at-LEAK-CANARY-0123456789";
 const config = (origin: string): SmartConfiguration =>
-  ({ token_endpoint: `${origin}/auth/token`, capabilities: [], code_challenge_methods_supported: ["S256"], grant_types_supported: ["authorization_code"] }) as SmartConfiguration;
+  ({
+    token_endpoint: `${origin}/auth/token`,
+    capabilities: [],
+    code_challenge_methods_supported: ["S256"],
+    grant_types_supported: ["authorization_code"],
+  }) as SmartConfiguration;
 
 describe("token leakage: the bearer token never leaves its FHIR base, on real sockets (checklist E21, ARCHITECTURE.md invariant)", () => {
   let home: Served;
@@ -80,7 +89,10 @@ describe("token leakage: the bearer token never leaves its FHIR base, on real so
     home = await serve((req, res) => {
       const path = req.url!;
       if (path === "/fhir/Patient") {
-        return json(res, { resourceType: "Bundle", link: [{ relation: "next", url: `${other.origin}/fhir/Patient?page=2` }] });
+        return json(res, {
+          resourceType: "Bundle",
+          link: [{ relation: "next", url: `${other.origin}/fhir/Patient?page=2` }],
+        });
       }
       const redirects: Record<string, [number, string]> = {
         "/fhir/to-other": [302, `${other.origin}/steal`],
@@ -105,7 +117,12 @@ describe("token leakage: the bearer token never leaves its FHIR base, on real so
   });
 
   const client = () =>
-    new SmartClient({ smartConfig: config(home.origin), clientId: "app", fhirBaseUrl: `${home.origin}/fhir`, tokens: { access_token: SECRET_AT, token_type: "Bearer", expires_in: 3600, scope: "patient/*.rs" } });
+    new SmartClient({
+      smartConfig: config(home.origin),
+      clientId: "app",
+      fhirBaseUrl: `${home.origin}/fhir`,
+      tokens: { access_token: SECRET_AT, token_type: "Bearer", expires_in: 3600, scope: "patient/*.rs" },
+    });
 
   it("a pagination next link on another origin is fetched without the token", async () => {
     const smart = client();
@@ -118,10 +135,22 @@ describe("token leakage: the bearer token never leaves its FHIR base, on real so
 
   it("redirects to another origin (302, 307 with a body), to localhost (another origin for the same socket), outside the base path or by dot segments drop the token", async () => {
     const smart = client();
-    for (const path of ["/fhir/to-other", "/fhir/to-localhost", "/fhir/to-outside", "/fhir/to-sibling", "/fhir/to-dotdot"]) await smart.fetch(`${home.origin}${path}`);
+    for (const path of [
+      "/fhir/to-other",
+      "/fhir/to-localhost",
+      "/fhir/to-outside",
+      "/fhir/to-sibling",
+      "/fhir/to-dotdot",
+    ])
+      await smart.fetch(`${home.origin}${path}`);
     await smart.fetch(`${home.origin}/fhir/to-other-307`, { method: "POST", body: '{"resourceType":"Parameters"}' });
-    const offBase = [...other.seen, ...home.seen.filter((r) => !r.url.startsWith("/fhir/") || r.url.startsWith("/fhir-evil"))];
-    expect(offBase.map((r) => r.url)).toEqual(expect.arrayContaining(["/steal", "/steal-post", "/admin", "/fhir-evil/Patient"]));
+    const offBase = [
+      ...other.seen,
+      ...home.seen.filter((r) => !r.url.startsWith("/fhir/") || r.url.startsWith("/fhir-evil")),
+    ];
+    expect(offBase.map((r) => r.url)).toEqual(
+      expect.arrayContaining(["/steal", "/steal-post", "/admin", "/fhir-evil/Patient"]),
+    );
     expect(offBase.every((r) => r.authorization === undefined)).toBe(true);
     // the localhost hop reached the same server under another origin, without the token
     const viaLocalhost = home.seen.find((r) => r.url === "/fhir/Patient/1");
@@ -155,7 +184,14 @@ describe("id_tokens through the whole callback: a bad one fails the launch, fhir
       if (url.pathname === "/auth/jwks") return json(res, { keys: [jwk] });
       if (url.pathname === "/auth/token") {
         const nonce = lastNonce;
-        return json(res, { access_token: "at-1234567890", token_type: "Bearer", expires_in: 300, scope: "openid fhirUser patient/*.rs", id_token: await idTokenFor(nonce), _body: body.length });
+        return json(res, {
+          access_token: "at-1234567890",
+          token_type: "Bearer",
+          expires_in: 300,
+          scope: "openid fhirUser patient/*.rs",
+          id_token: await idTokenFor(nonce),
+          _body: body.length,
+        });
       }
       res.writeHead(404).end();
     });
@@ -165,15 +201,35 @@ describe("id_tokens through the whole callback: a bad one fails the launch, fhir
 
   async function callback(make: (nonce: string) => Promise<string>) {
     idTokenFor = make;
-    const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", fhirBaseUrl: `${ehr.origin}/fhir`, allowUnboundState: true });
+    const launch = new SmartLaunch({
+      clientId: "app",
+      redirectUri: "http://127.0.0.1/cb",
+      scope: "openid fhirUser patient/*.rs",
+      fhirBaseUrl: `${ehr.origin}/fhir`,
+      allowUnboundState: true,
+    });
     const start = await launch.standaloneLaunch();
     const params = new URL(start.url).searchParams;
     lastNonce = params.get("nonce")!;
     return launch.handleCallback(`http://127.0.0.1/cb?code=code-abcdef123456&state=${params.get("state")}`);
   }
   const now = () => Math.floor(Date.now() / 1000);
-  const sign = (claims: Record<string, unknown>, header: Record<string, unknown> = { alg: "RS256", kid: "k1" }, signer: CryptoKey = key.privateKey) =>
-    new SignJWT({ sub: "user-1", fhirUser: "Practitioner/1", iss: `${ehr.origin}/auth`, aud: "app", iat: now(), exp: now() + 300, ...claims }).setProtectedHeader(header as { alg: string }).sign(signer);
+  const sign = (
+    claims: Record<string, unknown>,
+    header: Record<string, unknown> = { alg: "RS256", kid: "k1" },
+    signer: CryptoKey = key.privateKey,
+  ) =>
+    new SignJWT({
+      sub: "user-1",
+      fhirUser: "Practitioner/1",
+      iss: `${ehr.origin}/auth`,
+      aud: "app",
+      iat: now(),
+      exp: now() + 300,
+      ...claims,
+    })
+      .setProtectedHeader(header as { alg: string })
+      .sign(signer);
   const unsigned = (claims: Record<string, unknown>) =>
     `${Buffer.from(JSON.stringify({ alg: "none" })).toString("base64url")}.${Buffer.from(JSON.stringify({ sub: "user-1", iss: `${ehr.origin}/auth`, aud: "app", iat: now(), exp: now() + 300, ...claims })).toString("base64url")}.`;
 
@@ -184,7 +240,10 @@ describe("id_tokens through the whole callback: a bad one fails the launch, fhir
 
   const bad: [string, (nonce: string) => Promise<string>][] = [
     ["alg none", async (nonce) => unsigned({ nonce })],
-    ["a signature from another key with the server's kid", (nonce) => sign({ nonce }, { alg: "RS256", kid: "k1" }, wrongKey.privateKey)],
+    [
+      "a signature from another key with the server's kid",
+      (nonce) => sign({ nonce }, { alg: "RS256", kid: "k1" }, wrongKey.privateKey),
+    ],
     ["wrong iss", (nonce) => sign({ nonce, iss: "https://evil.example/auth" })],
     ["iss with a trailing slash (exact match, E6)", (nonce) => sign({ nonce, iss: `${ehr.origin}/auth/` })],
     ["wrong aud", (nonce) => sign({ nonce, aud: "other-app" })],
@@ -218,12 +277,19 @@ describe("token responses with odd members, from a real server (checklist 2.43, 
   afterAll(() => ehr.close());
   const exchange = (body: Record<string, unknown>) => {
     answer = body;
-    return exchangeCode({ smartConfig: config(ehr.origin), clientId: "app", redirectUri: "http://127.0.0.1/cb", code: "code-1234567890", codeVerifier: "v".repeat(43) });
+    return exchangeCode({
+      smartConfig: config(ehr.origin),
+      clientId: "app",
+      redirectUri: "http://127.0.0.1/cb",
+      code: "code-1234567890",
+      codeVerifier: "v".repeat(43),
+    });
   };
   const base = { access_token: "at-1234567890", token_type: "Bearer", scope: "patient/Observation.rs" };
 
   it("token_type in any case is Bearer (E13); expires_in as a string is coerced (E2)", async () => {
-    for (const type of ["bearer", "BEARER", "bEaReR"]) expect((await exchange({ ...base, token_type: type, expires_in: "3600" })).token_type).toBe("Bearer");
+    for (const type of ["bearer", "BEARER", "bEaReR"])
+      expect((await exchange({ ...base, token_type: type, expires_in: "3600" })).token_type).toBe("Bearer");
     const t = await exchange({ ...base, expires_in: "3600" });
     expect(t.expires_in).toBe(3600);
     expect(t.expires_at! - Date.now()).toBeGreaterThan(3_590_000);
@@ -231,7 +297,13 @@ describe("token responses with odd members, from a real server (checklist 2.43, 
 
   it("a wider scope than requested is kept as granted and confirmed (E1)", async () => {
     const tokens = await exchange({ ...base, scope: "patient/*.cruds user/*.cruds" });
-    const smart = new SmartClient({ smartConfig: config(ehr.origin), clientId: "app", fhirBaseUrl: `${ehr.origin}/fhir`, tokens, requestedScope: "patient/Observation.rs" });
+    const smart = new SmartClient({
+      smartConfig: config(ehr.origin),
+      clientId: "app",
+      fhirBaseUrl: `${ehr.origin}/fhir`,
+      tokens,
+      requestedScope: "patient/Observation.rs",
+    });
     expect(smart.scopes.allows("delete", "Patient", "user")).toBe(true);
     expect(smart.scopesConfirmed).toBe(true);
   });
@@ -271,7 +343,14 @@ describe("slow endpoints: every timeout is honoured and typed", () => {
 
   it("discovery of an EHR launch iss that never answers: DiscoveryError timeout within timeoutMs", async () => {
     clearDiscoveryCache();
-    const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [`${tarpit.origin}/fhir`], timeoutMs: 300, allowUnboundState: true });
+    const launch = new SmartLaunch({
+      clientId: "app",
+      redirectUri: "http://127.0.0.1/cb",
+      scope: "patient/*.rs",
+      trustedIssuers: [`${tarpit.origin}/fhir`],
+      timeoutMs: 300,
+      allowUnboundState: true,
+    });
     const started = Date.now();
     const error = await rejection(launch.ehrLaunch({ iss: `${tarpit.origin}/fhir`, launch: "l-1" }));
     expect(DiscoveryError.is(error) && error.code).toBe("discovery_timeout");
@@ -280,7 +359,16 @@ describe("slow endpoints: every timeout is honoured and typed", () => {
 
   it("a token endpoint that never answers: code exchange times out once, never replayed (E9)", async () => {
     const started = Date.now();
-    const error = await rejection(exchangeCode({ smartConfig: config(tarpit.origin), clientId: "app", redirectUri: "http://127.0.0.1/cb", code: "code-1234567890", codeVerifier: "v".repeat(43), timeoutMs: 300 }));
+    const error = await rejection(
+      exchangeCode({
+        smartConfig: config(tarpit.origin),
+        clientId: "app",
+        redirectUri: "http://127.0.0.1/cb",
+        code: "code-1234567890",
+        codeVerifier: "v".repeat(43),
+        timeoutMs: 300,
+      }),
+    );
     expect(SmartAuthError.is(error) && error.code).toBe("timeout");
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(tarpit.seen.filter((r) => r.url === "/auth/token")).toHaveLength(1);
@@ -288,10 +376,22 @@ describe("slow endpoints: every timeout is honoured and typed", () => {
 
   it("a JWKS endpoint that never answers: the callback fails with invalid_id_token within timeoutMs", async () => {
     const key = await generateKeyPair("RS256");
-    const idToken = await new SignJWT({ sub: "u" }).setProtectedHeader({ alg: "RS256", kid: "k" }).setIssuer("https://i.example").setAudience("app").setIssuedAt().setExpirationTime("5m").sign(key.privateKey);
+    const idToken = await new SignJWT({ sub: "u" })
+      .setProtectedHeader({ alg: "RS256", kid: "k" })
+      .setIssuer("https://i.example")
+      .setAudience("app")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(key.privateKey);
     const { verifyIdToken } = await import("../src/index.js");
     const started = Date.now();
-    const error = await rejection(verifyIdToken(idToken, { smartConfig: { ...config(tarpit.origin), issuer: "https://i.example", jwks_uri: `${tarpit.origin}/jwks` }, clientId: "app", timeoutMs: 300 }));
+    const error = await rejection(
+      verifyIdToken(idToken, {
+        smartConfig: { ...config(tarpit.origin), issuer: "https://i.example", jwks_uri: `${tarpit.origin}/jwks` },
+        clientId: "app",
+        timeoutMs: 300,
+      }),
+    );
     expect(SmartAuthError.is(error) && error.code).toBe("invalid_id_token");
     expect(Date.now() - started).toBeLessThan(2_000);
   });
@@ -307,11 +407,50 @@ describe("plain http to a non-loopback host is refused before any request (check
     const http = "http://ehr.example/fhir";
     const attempts: Promise<unknown>[] = [
       discoverSmartConfiguration(http, { fetch: spy }),
-      new SmartLaunch({ clientId: "a", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [http], fetch: spy, allowUnboundState: true }).ehrLaunch({ iss: http, launch: "x" }),
-      new SmartLaunch({ clientId: "a", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", fhirBaseUrl: http, fetch: spy, allowUnboundState: true }).standaloneLaunch(),
-      exchangeCode({ smartConfig: config("http://ehr.example"), clientId: "a", redirectUri: "http://127.0.0.1/cb", code: "c-123456", codeVerifier: "v".repeat(43), fetch: spy }),
-      Promise.resolve().then(() => new BackendServicesAuth({ issuer: http, clientId: "a", scope: "system/*.rs", clientAuth: { method: "client_secret_post", clientSecret: "s" }, fetch: spy })),
-      Promise.resolve().then(() => new SmartClient({ smartConfig: config("https://ehr.example"), clientId: "a", fhirBaseUrl: http, tokens: { access_token: "at", token_type: "Bearer" }, fetch: spy })),
+      new SmartLaunch({
+        clientId: "a",
+        redirectUri: "http://127.0.0.1/cb",
+        scope: "patient/*.rs",
+        trustedIssuers: [http],
+        fetch: spy,
+        allowUnboundState: true,
+      }).ehrLaunch({ iss: http, launch: "x" }),
+      new SmartLaunch({
+        clientId: "a",
+        redirectUri: "http://127.0.0.1/cb",
+        scope: "patient/*.rs",
+        fhirBaseUrl: http,
+        fetch: spy,
+        allowUnboundState: true,
+      }).standaloneLaunch(),
+      exchangeCode({
+        smartConfig: config("http://ehr.example"),
+        clientId: "a",
+        redirectUri: "http://127.0.0.1/cb",
+        code: "c-123456",
+        codeVerifier: "v".repeat(43),
+        fetch: spy,
+      }),
+      Promise.resolve().then(
+        () =>
+          new BackendServicesAuth({
+            issuer: http,
+            clientId: "a",
+            scope: "system/*.rs",
+            clientAuth: { method: "client_secret_post", clientSecret: "s" },
+            fetch: spy,
+          }),
+      ),
+      Promise.resolve().then(
+        () =>
+          new SmartClient({
+            smartConfig: config("https://ehr.example"),
+            clientId: "a",
+            fhirBaseUrl: http,
+            tokens: { access_token: "at", token_type: "Bearer" },
+            fetch: spy,
+          }),
+      ),
     ];
     for (const attempt of attempts) {
       const error = await rejection(attempt);
@@ -322,7 +461,13 @@ describe("plain http to a non-loopback host is refused before any request (check
   });
 
   it("a document served on loopback whose endpoints are plain http on a remote host is refused", async () => {
-    const evil = await serve((_req, res) => json(res, { token_endpoint: "http://evil.example/token", capabilities: [], code_challenge_methods_supported: ["S256"] }));
+    const evil = await serve((_req, res) =>
+      json(res, {
+        token_endpoint: "http://evil.example/token",
+        capabilities: [],
+        code_challenge_methods_supported: ["S256"],
+      }),
+    );
     try {
       const error = await rejection(discoverSmartConfiguration(`${evil.origin}/fhir`, { cache: false }));
       expect(DiscoveryError.is(error) && error.code).toBe("discovery_insecure_url");
@@ -341,7 +486,12 @@ describe("an authorization server that sends the redirect somewhere else (a stol
   afterAll(() => sandbox?.close());
 
   it("the thief's own app instance refuses the victim's redirect (unknown state) without a token request; a wrong session burns the state; the code alone is useless without the verifier (checklist 2.3, 2.33, 2.39)", async () => {
-    const options = { clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", trustedIssuers: [sandbox.fhirBaseUrl] };
+    const options = {
+      clientId: "app",
+      redirectUri: "http://127.0.0.1/cb",
+      scope: "patient/*.rs",
+      trustedIssuers: [sandbox.fhirBaseUrl],
+    };
     const victimApp = new SmartLaunch(options);
     const thiefApp = new SmartLaunch(options);
     const start = await victimApp.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl, session: "victim-session" });
@@ -349,19 +499,37 @@ describe("an authorization server that sends the redirect somewhere else (a stol
     sandbox.stats.reset();
 
     expect(await rejection(thiefApp.handleCallback(stolen))).toMatchObject({ code: "invalid_state" });
-    expect(await rejection(victimApp.handleCallback(stolen, { session: "thief-session" }))).toMatchObject({ code: "invalid_state" });
+    expect(await rejection(victimApp.handleCallback(stolen, { session: "thief-session" }))).toMatchObject({
+      code: "invalid_state",
+    });
     expect(sandbox.stats.tokenRequests).toBe(0);
     // the state is single use: even the victim cannot finish with it now, and the thief's verifier-less exchange fails
-    expect(await rejection(victimApp.handleCallback(stolen, { session: "victim-session" }))).toMatchObject({ code: "invalid_state" });
+    expect(await rejection(victimApp.handleCallback(stolen, { session: "victim-session" }))).toMatchObject({
+      code: "invalid_state",
+    });
     const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
-    const error = await rejection(exchangeCode({ smartConfig, clientId: "app", redirectUri: "http://127.0.0.1/cb", code: stolen.searchParams.get("code")!, codeVerifier: "x".repeat(43) }));
+    const error = await rejection(
+      exchangeCode({
+        smartConfig,
+        clientId: "app",
+        redirectUri: "http://127.0.0.1/cb",
+        code: stolen.searchParams.get("code")!,
+        codeVerifier: "x".repeat(43),
+      }),
+    );
     expect(SmartAuthError.is(error) && error.error).toBe("invalid_grant");
   });
 
   it("narrower scopes from the server are what the session can do (E1)", async () => {
     sandbox.faults.narrowScope("patient/Patient.rs");
     try {
-      const launch = new SmartLaunch({ clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/Patient.rs patient/Observation.rs", trustedIssuers: [sandbox.fhirBaseUrl], allowUnboundState: true });
+      const launch = new SmartLaunch({
+        clientId: "app",
+        redirectUri: "http://127.0.0.1/cb",
+        scope: "patient/Patient.rs patient/Observation.rs",
+        trustedIssuers: [sandbox.fhirBaseUrl],
+        allowUnboundState: true,
+      });
       const start = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
       const smart = await launch.handleCallback(await sandbox.authorize(start.url));
       expect(smart.scopes.allows("read", "Patient")).toBe(true);

@@ -68,7 +68,9 @@ export function views(error: unknown): string[] {
 
 function encodings(value: string): string[] {
   const b = Buffer.from(value);
-  return [value, b.toString("base64").replace(/=+$/, ""), b.toString("base64url"), encodeURIComponent(value)].filter((v) => v.length >= 8);
+  return [value, b.toString("base64").replace(/=+$/, ""), b.toString("base64url"), encodeURIComponent(value)].filter(
+    (v) => v.length >= 8,
+  );
 }
 
 async function provoke(label: string, run: () => unknown): Promise<unknown> {
@@ -95,10 +97,19 @@ async function echoServer() {
     }
     if (mode === "json-400") {
       res.writeHead(400, { "content-type": "application/json" });
-      return res.end(JSON.stringify({ error: "invalid_grant", error_description: `bad request: ${echo}`, error_uri: `https://e.example/?${echo}` }));
+      return res.end(
+        JSON.stringify({
+          error: "invalid_grant",
+          error_description: `bad request: ${echo}`,
+          error_uri: `https://e.example/?${echo}`,
+        }),
+      );
     }
     if (mode === "json-401") {
-      res.writeHead(401, { "content-type": "application/json", "www-authenticate": `Basic realm="${echo.replace(/"/g, "")}"` });
+      res.writeHead(401, {
+        "content-type": "application/json",
+        "www-authenticate": `Basic realm="${echo.replace(/"/g, "")}"`,
+      });
       return res.end(JSON.stringify({ error: "invalid_client", error_description: echo }));
     }
     if (mode === "html-500") {
@@ -147,15 +158,20 @@ secret(jwk.d!);
 
 // Every assertion and token that crosses the wire is a secret too.
 const wiretap = (async (input: RequestInfo | URL, init?: RequestInit) => {
-  const body = typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : "";
+  const body =
+    typeof init?.body === "string" ? init.body : init?.body instanceof URLSearchParams ? init.body.toString() : "";
   const form = new URLSearchParams(body);
   for (const name of ["client_assertion", "code", "code_verifier", "refresh_token", "token", "client_secret"]) {
     const v = form.get(name);
     if (v && v.length >= 8) secret(v);
   }
   const response = await fetch(input, init);
-  const copy = (await response.clone().json().catch(() => undefined)) as Record<string, unknown> | undefined;
-  for (const name of ["access_token", "refresh_token", "id_token"]) if (typeof copy?.[name] === "string") secret(copy[name] as string);
+  const copy = (await response
+    .clone()
+    .json()
+    .catch(() => undefined)) as Record<string, unknown> | undefined;
+  for (const name of ["access_token", "refresh_token", "id_token"])
+    if (typeof copy?.[name] === "string") secret(copy[name] as string);
   return response;
 }) as typeof fetch;
 
@@ -163,8 +179,15 @@ let sandbox: Sandbox;
 let echo: Awaited<ReturnType<typeof echoServer>>;
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  await sandbox.registerClient({ clientId: "backend", jwks: { keys: [{ ...(await exportJWK(key.publicKey)), kid: "k1", alg: "ES384" }] } });
-  await sandbox.registerClient({ clientId: "conf", clientSecret: CLIENT_SECRET, redirectUris: ["http://127.0.0.1/cb"] });
+  await sandbox.registerClient({
+    clientId: "backend",
+    jwks: { keys: [{ ...(await exportJWK(key.publicKey)), kid: "k1", alg: "ES384" }] },
+  });
+  await sandbox.registerClient({
+    clientId: "conf",
+    clientSecret: CLIENT_SECRET,
+    redirectUris: ["http://127.0.0.1/cb"],
+  });
   echo = await echoServer();
 });
 afterAll(async () => {
@@ -173,14 +196,28 @@ afterAll(async () => {
 });
 
 describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () => {
-  it("provokes the error paths of Backend Services, discovery, code exchange, refresh, id_token, introspection, revocation, launch, stores and misuse; then scans them", { timeout: 60_000 }, async () => {
+  it("provokes the error paths of Backend Services, discovery, code exchange, refresh, id_token, introspection, revocation, launch, stores and misuse; then scans them", {
+    timeout: 60_000,
+  }, async () => {
     const smartConfig = await discoverSmartConfiguration(sandbox.fhirBaseUrl);
     const backend = (extra: Record<string, unknown> = {}) =>
-      new BackendServicesAuth({ issuer: sandbox.fhirBaseUrl, clientId: "backend", scope: "system/Patient.rs", privateKey: key.privateKey, alg: "ES384", kid: "k1", fetch: wiretap, maxRetries: 0, ...extra });
+      new BackendServicesAuth({
+        issuer: sandbox.fhirBaseUrl,
+        clientId: "backend",
+        scope: "system/Patient.rs",
+        privateKey: key.privateKey,
+        alg: "ES384",
+        kid: "k1",
+        fetch: wiretap,
+        maxRetries: 0,
+        ...extra,
+      });
 
     // Backend Services: real token, then every failure
     await backend().getAccessToken();
-    await provoke("backend: key the server does not know (invalid_client)", () => backend({ privateKey: wrongKey.privateKey }).getAccessToken());
+    await provoke("backend: key the server does not know (invalid_client)", () =>
+      backend({ privateKey: wrongKey.privateKey }).getAccessToken(),
+    );
     await provoke("backend: wrong client id", () => backend({ clientId: "nobody" }).getAccessToken());
     sandbox.faults.failTokenRequests(1, 503);
     await provoke("backend: 503", () => backend().getAccessToken());
@@ -191,100 +228,229 @@ describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () =
     sandbox.faults.delayTokenMs(500);
     await provoke("backend: timeout", () => backend({ timeoutMs: 100 }).getAccessToken());
     sandbox.faults.reset();
-    await provoke("backend: private JWK for the wrong alg (misuse)", () => backend({ privateKey: jwk, alg: "RS384" }).getAccessToken());
-    await provoke("backend: PEM string for the wrong alg (misuse)", () => backend({ privateKey: PEM, alg: "RS384" }).getAccessToken());
-    await provoke("backend: PEM string cut short (misuse)", () => backend({ privateKey: PEM.slice(0, 120) + PEM.slice(-30) }).getAccessToken());
-    const failing = { alg: "ES384", kid: "k1", sign: async () => Promise.reject(Object.assign(new Error("KMS said no"), { name: "AccessDeniedException" })) } as const;
+    await provoke("backend: private JWK for the wrong alg (misuse)", () =>
+      backend({ privateKey: jwk, alg: "RS384" }).getAccessToken(),
+    );
+    await provoke("backend: PEM string for the wrong alg (misuse)", () =>
+      backend({ privateKey: PEM, alg: "RS384" }).getAccessToken(),
+    );
+    await provoke("backend: PEM string cut short (misuse)", () =>
+      backend({ privateKey: PEM.slice(0, 120) + PEM.slice(-30) }).getAccessToken(),
+    );
+    const failing = {
+      alg: "ES384",
+      kid: "k1",
+      sign: async () => Promise.reject(Object.assign(new Error("KMS said no"), { name: "AccessDeniedException" })),
+    } as const;
     await provoke("backend: signer that throws (issue 18)", () => backend({ privateKey: failing }).getAccessToken());
     const short = { alg: "ES384", kid: "k1", sign: async (data: Uint8Array) => data.subarray(0, 40) } as const;
-    await provoke("backend: signer returning a malformed signature (issue 18)", () => backend({ privateKey: short }).getAccessToken());
-    await provoke("backend: public key as privateKey (misuse)", () => backend({ privateKey: key.publicKey }).getAccessToken());
-    await provoke("backend: echo server 400 echoing the assertion", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
+    await provoke("backend: signer returning a malformed signature (issue 18)", () =>
+      backend({ privateKey: short }).getAccessToken(),
+    );
+    await provoke("backend: public key as privateKey (misuse)", () =>
+      backend({ privateKey: key.publicKey }).getAccessToken(),
+    );
+    await provoke("backend: echo server 400 echoing the assertion", () =>
+      backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken(),
+    );
     echo.setMode("json-401");
-    await provoke("backend: echo server 401 + WWW-Authenticate", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
+    await provoke("backend: echo server 401 + WWW-Authenticate", () =>
+      backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken(),
+    );
     echo.setMode("html-500");
-    await provoke("backend: echo server HTML 500", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
+    await provoke("backend: echo server HTML 500", () =>
+      backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken(),
+    );
     echo.setMode("junk-200");
-    await provoke("backend: echo server 200 junk echoing the assertion", () => backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken());
+    await provoke("backend: echo server 200 junk echoing the assertion", () =>
+      backend({ smartConfig: echo.config, allowedTokenEndpoints: [echo.config.token_endpoint] }).getAccessToken(),
+    );
     // F11: a discovered token endpoint on another origin, not allowed: refused before signing
-    await provoke("backend: token endpoint of another origin (untrusted_token_endpoint)", () => backend({ smartConfig: { ...smartConfig, token_endpoint: `${echo.origin}/token` } }).getAccessToken());
+    await provoke("backend: token endpoint of another origin (untrusted_token_endpoint)", () =>
+      backend({ smartConfig: { ...smartConfig, token_endpoint: `${echo.origin}/token` } }).getAccessToken(),
+    );
     const brokenStore: TokenStore = {
       get: async () => {
-        throw new TokenStoreError('Redis token store get of key "k" failed: Redis error', { code: "store_unavailable", key: "k" });
+        throw new TokenStoreError('Redis token store get of key "k" failed: Redis error', {
+          code: "store_unavailable",
+          key: "k",
+        });
       },
       set: async () => undefined,
       delete: async () => undefined,
     };
     // Backend Services serves its token through a store outage and reports the failure (SECURITY.md F8)
     const storeErrors: unknown[] = [];
-    expect(await backend({ tokenStore: brokenStore, onStoreError: (e: unknown) => storeErrors.push(e) }).getAccessToken()).toBeTruthy();
+    expect(
+      await backend({ tokenStore: brokenStore, onStoreError: (e: unknown) => storeErrors.push(e) }).getAccessToken(),
+    ).toBeTruthy();
     expect(storeErrors.length).toBeGreaterThan(0);
     for (const error of storeErrors) provoked.push({ label: "backend: store down (onStoreError)", error });
 
     // Discovery
     clearDiscoveryCache();
-    await provoke("discovery: HTML page echoing the request", () => discoverSmartConfiguration(`${echo.origin}/fhir`, { cache: false }));
-    await provoke("discovery: closed port", () => discoverSmartConfiguration("http://127.0.0.1:1/fhir", { cache: false }));
-    await provoke("discovery: credentials in the base URL", () => discoverSmartConfiguration(`https://user:${CLIENT_SECRET}@ehr.example/fhir`));
+    await provoke("discovery: HTML page echoing the request", () =>
+      discoverSmartConfiguration(`${echo.origin}/fhir`, { cache: false }),
+    );
+    await provoke("discovery: closed port", () =>
+      discoverSmartConfiguration("http://127.0.0.1:1/fhir", { cache: false }),
+    );
+    await provoke("discovery: credentials in the base URL", () =>
+      discoverSmartConfiguration(`https://user:${CLIENT_SECRET}@ehr.example/fhir`),
+    );
 
     // Code exchange: sandbox refusals and the echo server, Basic and post secrets
     const exchange = (extra: Record<string, unknown>) =>
-      exchangeCode({ smartConfig, clientId: "conf", redirectUri: "http://127.0.0.1/cb", code: CODE, codeVerifier: VERIFIER, clientSecret: CLIENT_SECRET, fetch: wiretap, ...extra });
+      exchangeCode({
+        smartConfig,
+        clientId: "conf",
+        redirectUri: "http://127.0.0.1/cb",
+        code: CODE,
+        codeVerifier: VERIFIER,
+        clientSecret: CLIENT_SECRET,
+        fetch: wiretap,
+        ...extra,
+      });
     await provoke("exchange: unknown code (invalid_grant)", () => exchange({}));
     await provoke("exchange: wrong secret", () => exchange({ clientSecret: `${CLIENT_SECRET}-wrong` }));
     for (const mode of ["json-400", "json-401", "html-500", "junk-200"]) {
       echo.setMode(mode);
       await provoke(`exchange: echo ${mode} (Basic)`, () => exchange({ smartConfig: echo.config }));
-      await provoke(`exchange: echo ${mode} (post)`, () => exchange({ smartConfig: echo.config, clientAuth: { method: "client_secret_post", clientSecret: CLIENT_SECRET } }));
-      await provoke(`exchange: echo ${mode} (private_key_jwt)`, () => exchange({ smartConfig: echo.config, clientSecret: undefined, privateKey: key.privateKey, alg: "ES384", kid: "k1" }));
+      await provoke(`exchange: echo ${mode} (post)`, () =>
+        exchange({
+          smartConfig: echo.config,
+          clientAuth: { method: "client_secret_post", clientSecret: CLIENT_SECRET },
+        }),
+      );
+      await provoke(`exchange: echo ${mode} (private_key_jwt)`, () =>
+        exchange({
+          smartConfig: echo.config,
+          clientSecret: undefined,
+          privateKey: key.privateKey,
+          alg: "ES384",
+          kid: "k1",
+        }),
+      );
     }
     echo.setMode("junk-200");
-    await provoke("exchange: echoed body over maxResponseBytes (issue 15)", () => exchange({ smartConfig: echo.config, maxResponseBytes: 64 }));
+    await provoke("exchange: echoed body over maxResponseBytes (issue 15)", () =>
+      exchange({ smartConfig: echo.config, maxResponseBytes: 64 }),
+    );
     sandbox.faults.resetConnections(1);
     await provoke("exchange: reset", () => exchange({}));
     const leaving = new AbortController();
     await provoke("exchange: the caller aborts mid-request (aborted, issue 19)", () =>
-      exchange({ signal: leaving.signal, fetch: ((input: RequestInfo | URL, init?: RequestInit) => (leaving.abort(new Error("user left")), wiretap(input, init))) as typeof fetch }),
+      exchange({
+        signal: leaving.signal,
+        fetch: ((input: RequestInfo | URL, init?: RequestInit) => (
+          leaving.abort(new Error("user left")), wiretap(input, init)
+        )) as typeof fetch,
+      }),
     );
-    await provoke("backend: the caller's signal aborts the wait (aborted, issue 19)", () => backend().getAccessToken({ signal: AbortSignal.abort("user left") }));
+    await provoke("backend: the caller's signal aborts the wait (aborted, issue 19)", () =>
+      backend().getAccessToken({ signal: AbortSignal.abort("user left") }),
+    );
     await provoke("exchange: misuse (no code verifier)", () => exchange({ codeVerifier: "" }));
-    await provoke("exchange: plain http remote", () => exchange({ smartConfig: { ...smartConfig, token_endpoint: "http://ehr.example/token" } }));
+    await provoke("exchange: plain http remote", () =>
+      exchange({ smartConfig: { ...smartConfig, token_endpoint: "http://ehr.example/token" } }),
+    );
 
     // Refresh and session calls against the echo server
-    const tokens: StoredToken = { access_token: ACCESS, refresh_token: REFRESH, token_type: "Bearer", expires_in: 300, scope: "patient/*.rs" };
+    const tokens: StoredToken = {
+      access_token: ACCESS,
+      refresh_token: REFRESH,
+      token_type: "Bearer",
+      expires_in: 300,
+      scope: "patient/*.rs",
+    };
     const session = (extra: Record<string, unknown> = {}) =>
-      new SmartClient({ smartConfig: echo.config, clientId: "conf", fhirBaseUrl: `${echo.origin}/fhir`, tokens, clientSecret: CLIENT_SECRET, maxRetries: 0, ...extra });
+      new SmartClient({
+        smartConfig: echo.config,
+        clientId: "conf",
+        fhirBaseUrl: `${echo.origin}/fhir`,
+        tokens,
+        clientSecret: CLIENT_SECRET,
+        maxRetries: 0,
+        ...extra,
+      });
     for (const mode of ["json-400", "json-401", "html-500", "junk-200"]) {
       echo.setMode(mode);
       await provoke(`refresh: echo ${mode}`, () => session().refresh());
-      await provoke(`introspect: echo ${mode}`, () => introspectToken({ smartConfig: echo.config, clientId: "conf", token: ACCESS, clientSecret: CLIENT_SECRET, bearerToken: ACCESS }));
+      await provoke(`introspect: echo ${mode}`, () =>
+        introspectToken({
+          smartConfig: echo.config,
+          clientId: "conf",
+          token: ACCESS,
+          clientSecret: CLIENT_SECRET,
+          bearerToken: ACCESS,
+        }),
+      );
       // RFC 7009: any 200 is a successful revocation, whatever the body
-      if (mode !== "junk-200") await provoke(`revoke: echo ${mode}`, () => revokeToken({ smartConfig: echo.config, clientId: "conf", token: REFRESH, clientSecret: CLIENT_SECRET }));
+      if (mode !== "junk-200")
+        await provoke(`revoke: echo ${mode}`, () =>
+          revokeToken({ smartConfig: echo.config, clientId: "conf", token: REFRESH, clientSecret: CLIENT_SECRET }),
+        );
     }
-    await provoke("refresh: no refresh token", () => session({ tokens: { ...tokens, refresh_token: undefined } }).refresh());
-    await provoke("session: store get fails on restore", () => SmartClient.restore({ smartConfig: echo.config, clientId: "conf", fhirBaseUrl: `${echo.origin}/fhir`, tokenStore: brokenStore, storeKey: "k" }));
+    await provoke("refresh: no refresh token", () =>
+      session({ tokens: { ...tokens, refresh_token: undefined } }).refresh(),
+    );
+    await provoke("session: store get fails on restore", () =>
+      SmartClient.restore({
+        smartConfig: echo.config,
+        clientId: "conf",
+        fhirBaseUrl: `${echo.origin}/fhir`,
+        tokenStore: brokenStore,
+        storeKey: "k",
+      }),
+    );
     await provoke("session: misuse (tokenStore without storeKey)", () => session({ tokenStore: brokenStore }));
     await provoke("session: id_token missing", () => session().verifyIdToken());
 
     // id_tokens
-    const idToken = secret(`${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: "u", at: ACCESS })).toString("base64url")}.`);
+    const idToken = secret(
+      `${Buffer.from('{"alg":"none"}').toString("base64url")}.${Buffer.from(JSON.stringify({ sub: "u", at: ACCESS })).toString("base64url")}.`,
+    );
     await provoke("id_token: alg none", () => verifyIdToken(idToken, { smartConfig, clientId: "conf" }));
-    await provoke("id_token: no jwks_uri", () => verifyIdToken(idToken, { smartConfig: { ...smartConfig, jwks_uri: undefined }, clientId: "conf" }));
+    await provoke("id_token: no jwks_uri", () =>
+      verifyIdToken(idToken, { smartConfig: { ...smartConfig, jwks_uri: undefined }, clientId: "conf" }),
+    );
     await provoke("id_token: misuse (empty)", () => verifyIdToken("", { smartConfig, clientId: "conf" }));
 
     // Launch and callback
-    const launch = new SmartLaunch({ clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "openid fhirUser patient/*.rs", trustedIssuers: [sandbox.fhirBaseUrl], clientSecret: CLIENT_SECRET, allowUnboundState: true });
+    const launch = new SmartLaunch({
+      clientId: "conf",
+      redirectUri: "http://127.0.0.1/cb",
+      scope: "openid fhirUser patient/*.rs",
+      trustedIssuers: [sandbox.fhirBaseUrl],
+      clientSecret: CLIENT_SECRET,
+      allowUnboundState: true,
+    });
     await provoke("launch: untrusted iss", () => launch.ehrLaunch({ iss: "https://evil.example/fhir", launch: CODE }));
-    await provoke("callback: over 8 KiB (issue 15)", () => launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(9000)}`));
-    await provoke("callback: unknown state with a code", () => launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(30)}`));
+    await provoke("callback: over 8 KiB (issue 15)", () =>
+      launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(9000)}`),
+    );
+    await provoke("callback: unknown state with a code", () =>
+      launch.handleCallback(`http://127.0.0.1/cb?code=${CODE}&state=${"s".repeat(30)}`),
+    );
     await provoke("callback: no state", () => launch.handleCallback(`?code=${CODE}`));
     const denied = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
-    await provoke("callback: error=access_denied", () => launch.handleCallback(`?state=${denied.state}&error=access_denied&error_description=no`));
+    await provoke("callback: error=access_denied", () =>
+      launch.handleCallback(`?state=${denied.state}&error=access_denied&error_description=no`),
+    );
     const empty = await launch.standaloneLaunch({ fhirBaseUrl: sandbox.fhirBaseUrl });
     await provoke("callback: neither code nor error", () => launch.handleCallback(`?state=${empty.state}`));
-    const crowded = new SmartLaunch({ clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", fhirBaseUrl: sandbox.fhirBaseUrl, clientSecret: CLIENT_SECRET, stateStore: new InMemoryLaunchStateStore({ maxPerSession: 1 }) });
+    const crowded = new SmartLaunch({
+      clientId: "conf",
+      redirectUri: "http://127.0.0.1/cb",
+      scope: "patient/*.rs",
+      fhirBaseUrl: sandbox.fhirBaseUrl,
+      clientSecret: CLIENT_SECRET,
+      stateStore: new InMemoryLaunchStateStore({ maxPerSession: 1 }),
+    });
     await crowded.standaloneLaunch({ session: CODE });
-    await provoke("launch: session over its pending-launch bound (F18)", () => crowded.standaloneLaunch({ session: CODE }));
+    await provoke("launch: session over its pending-launch bound (F18)", () =>
+      crowded.standaloneLaunch({ session: CODE }),
+    );
     const lockedOut: TokenStore & { lock: () => Promise<undefined> } = {
       get: async () => ({ ...tokens, expires_at: Date.now() - 1_000 }),
       set: async () => undefined,
@@ -292,7 +458,13 @@ describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () =
       lock: async () => undefined,
     };
     await provoke("session: refresh lock never free", () =>
-      session({ tokens: { ...tokens, expires_at: Date.now() - 1_000 }, tokenStore: lockedOut, storeKey: "k", leaseMs: 40, timeoutMs: 40 }).getAccessToken(),
+      session({
+        tokens: { ...tokens, expires_at: Date.now() - 1_000 },
+        tokenStore: lockedOut,
+        storeKey: "k",
+        leaseMs: 40,
+        timeoutMs: 40,
+      }).getAccessToken(),
     );
     // F10: the refreshed token can never be written through the lease (a holder that keeps losing it)
     const ROTATED = secret("rt-SECRET-rotated-refresh-token-5555");
@@ -303,22 +475,56 @@ describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () =
       lock: async () => ({ release: async () => undefined, extend: async () => false, set: async () => false }),
     };
     const refreshed = async () =>
-      new Response(JSON.stringify({ access_token: secret("at-SECRET-refreshed-6666"), refresh_token: ROTATED, token_type: "Bearer", expires_in: 300 }), {
-        headers: { "content-type": "application/json" },
-      });
+      new Response(
+        JSON.stringify({
+          access_token: secret("at-SECRET-refreshed-6666"),
+          refresh_token: ROTATED,
+          token_type: "Bearer",
+          expires_in: 300,
+        }),
+        {
+          headers: { "content-type": "application/json" },
+        },
+      );
     await provoke("session: refresh lease lost before the write", () =>
-      session({ tokens: { ...tokens, expires_at: Date.now() - 1_000 }, tokenStore: fencedOut, storeKey: "k", leaseMs: 40, timeoutMs: 40, fetch: refreshed }).getAccessToken(),
+      session({
+        tokens: { ...tokens, expires_at: Date.now() - 1_000 },
+        tokenStore: fencedOut,
+        storeKey: "k",
+        leaseMs: 40,
+        timeoutMs: 40,
+        fetch: refreshed,
+      }).getAccessToken(),
     );
-    await provoke("authorize: misuse (plain challenge)", () => buildAuthorizeUrl({ smartConfig, clientId: "conf", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs", state: "s".repeat(20), codeChallenge: VERIFIER, aud: sandbox.fhirBaseUrl }));
+    await provoke("authorize: misuse (plain challenge)", () =>
+      buildAuthorizeUrl({
+        smartConfig,
+        clientId: "conf",
+        redirectUri: "http://127.0.0.1/cb",
+        scope: "patient/*.rs",
+        state: "s".repeat(20),
+        codeChallenge: VERIFIER,
+        aud: sandbox.fhirBaseUrl,
+      }),
+    );
 
     // The scan: everything but the echo server here; the echo server in the next test
     const leaks: string[] = [];
     for (const { label, error } of provoked.filter((p) => !p.label.includes("echo"))) {
       const text = views(error).join("\n");
-      for (const s of secrets) for (const form of encodings(s)) if (text.includes(form)) leaks.push(`${label}: shows ${s.slice(0, 12)}…`);
+      for (const s of secrets)
+        for (const form of encodings(s)) if (text.includes(form)) leaks.push(`${label}: shows ${s.slice(0, 12)}…`);
     }
-    const kinds = new Set(provoked.map(({ error }) => (SmartAuthError.is(error) || DiscoveryError.is(error) || TokenStoreError.is(error) ? error.code : (error as Error).name)));
-    console.log(`security-secrets: ${provoked.length} errors provoked (${[...kinds].sort().join(", ")}), ${secrets.size} secrets searched in 4 encodings`);
+    const kinds = new Set(
+      provoked.map(({ error }) =>
+        SmartAuthError.is(error) || DiscoveryError.is(error) || TokenStoreError.is(error)
+          ? error.code
+          : (error as Error).name,
+      ),
+    );
+    console.log(
+      `security-secrets: ${provoked.length} errors provoked (${[...kinds].sort().join(", ")}), ${secrets.size} secrets searched in 4 encodings`,
+    );
     expect([...new Set(leaks)]).toEqual([]);
     // every SmartAuthError code was provoked at least once
     expect(Object.values(SmartAuthErrorCode).filter((code) => !kinds.has(code))).toEqual([]);
@@ -336,7 +542,8 @@ describe("no secret in any view of any error (ARCHITECTURE.md invariants)", () =
     const leaks: string[] = [];
     for (const { label, error } of echoed) {
       const text = views(error).join("\n");
-      for (const s of secrets) for (const form of encodings(s)) if (text.includes(form)) leaks.push(`${label}: shows ${s.slice(0, 12)}…`);
+      for (const s of secrets)
+        for (const form of encodings(s)) if (text.includes(form)) leaks.push(`${label}: shows ${s.slice(0, 12)}…`);
     }
     expect([...new Set(leaks)]).toEqual([]);
   });

@@ -41,7 +41,10 @@ function fakeFetch(responses: Array<() => Response>) {
   };
   return { fetch: fetch as typeof globalThis.fetch, seen };
 }
-const ok = () => new Response(JSON.stringify({ access_token: "at", token_type: "bearer", expires_in: 300 }), { headers: { "content-type": "application/json" } });
+const ok = () =>
+  new Response(JSON.stringify({ access_token: "at", token_type: "bearer", expires_in: 300 }), {
+    headers: { "content-type": "application/json" },
+  });
 
 /** A signer over a WebCrypto key, as a KMS would be: it only sees the signing input. */
 async function webCryptoSigner(alg: "ES384" | "RS384", kid = "kms-key-1") {
@@ -60,7 +63,13 @@ async function webCryptoSigner(alg: "ES384" | "RS384", kid = "kms-key-1") {
 }
 
 const client = (privateKey: unknown, fetch: typeof globalThis.fetch, extra: Record<string, unknown> = {}) =>
-  tokenClient({ smartConfig: config, clientId: "backend-client", clientAuth: resolveClientAuth({ privateKey: privateKey as AssertionSigner, ...extra }), fetch, maxRetries: 0 });
+  tokenClient({
+    smartConfig: config,
+    clientId: "backend-client",
+    clientAuth: resolveClientAuth({ privateKey: privateKey as AssertionSigner, ...extra }),
+    fetch,
+    maxRetries: 0,
+  });
 
 describe("AssertionSigner (issue 18)", () => {
   for (const alg of ["ES384", "RS384"] as const) {
@@ -82,10 +91,21 @@ describe("AssertionSigner (issue 18)", () => {
       // checklist 2.41: an asymmetric client's body carries the assertion, not client_id (as with a private key)
       expect(seen[0]!.get("client_id")).toBeNull();
       expect(seen[0]!.get("client_assertion_type")).toBe("urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-      expect(decodeProtectedHeader(a!)).toEqual({ alg, typ: "JWT", kid: "kms-key-1", jku: "https://app.example.com/jwks.json" });
+      expect(decodeProtectedHeader(a!)).toEqual({
+        alg,
+        typ: "JWT",
+        kid: "kms-key-1",
+        jku: "https://app.example.com/jwks.json",
+      });
       const claims = decodeJwt(a!);
       expect(Object.keys(claims).sort()).toEqual(["aud", "exp", "iat", "iss", "jti", "sub"]);
-      expect(claims).toMatchObject({ iss: "backend-client", sub: "backend-client", aud: TOKEN_ENDPOINT, iat: now / 1000, exp: now / 1000 + 240 });
+      expect(claims).toMatchObject({
+        iss: "backend-client",
+        sub: "backend-client",
+        aud: TOKEN_ENDPOINT,
+        iat: now / 1000,
+        exp: now / 1000 + 240,
+      });
       expect(claims.jti).toMatch(/^[A-Za-z0-9_-]{43}$/);
       expect(decodeJwt(b!).jti).not.toBe(claims.jti);
       // the signer signed exactly the JWS signing input, and the signature verifies (RFC 7515 §5.1)
@@ -99,7 +119,9 @@ describe("AssertionSigner (issue 18)", () => {
     const { fetch, seen } = fakeFetch([ok]);
     const now = 1_700_000_000_000;
     const auth: ClientAuthentication = { method: "private_key_jwt", privateKey: signer, assertionLifetimeSeconds: 60 };
-    await tokenClient({ smartConfig: config, clientId: "c", clientAuth: auth, fetch, now: () => now }).request({ grantType: "client_credentials" });
+    await tokenClient({ smartConfig: config, clientId: "c", clientAuth: auth, fetch, now: () => now }).request({
+      grantType: "client_credentials",
+    });
     expect(decodeJwt(seen[0]!.get("client_assertion")!).exp).toBe(now / 1000 + 60);
     const { fetch: f2, seen: s2 } = fakeFetch([ok]);
     await client(signer, f2).request({ grantType: "client_credentials" });
@@ -110,19 +132,41 @@ describe("AssertionSigner (issue 18)", () => {
     const sign = async () => new Uint8Array(96);
     expect(() => resolveClientAuth({ privateKey: { alg: "HS256", kid: "k", sign } as never })).toThrow(TypeError);
     expect(() => resolveClientAuth({ privateKey: { alg: "ES384", kid: "", sign } })).toThrow(/kid/);
-    expect(() => resolveClientAuth({ privateKey: { alg: "ES384", kid: "k", sign }, alg: "RS384" })).toThrow(/alg "RS384" does not match/);
-    expect(() => resolveClientAuth({ privateKey: { alg: "ES384", kid: "k", sign }, kid: "other" })).toThrow(/kid "other" does not match/);
-    expect(() => new BackendServicesAuth({ issuer: "https://fhir.example.com", clientId: "c", scope: "system/Patient.rs", privateKey: { alg: "RS384", kid: 7 as never, sign } })).toThrow(TypeError);
-    const viaClientAuth = tokenClient({ smartConfig: config, clientId: "c", clientAuth: { method: "private_key_jwt", privateKey: { alg: "ES384", kid: "k", sign }, alg: "RS384" }, fetch: fakeFetch([]).fetch });
+    expect(() => resolveClientAuth({ privateKey: { alg: "ES384", kid: "k", sign }, alg: "RS384" })).toThrow(
+      /alg "RS384" does not match/,
+    );
+    expect(() => resolveClientAuth({ privateKey: { alg: "ES384", kid: "k", sign }, kid: "other" })).toThrow(
+      /kid "other" does not match/,
+    );
+    expect(
+      () =>
+        new BackendServicesAuth({
+          issuer: "https://fhir.example.com",
+          clientId: "c",
+          scope: "system/Patient.rs",
+          privateKey: { alg: "RS384", kid: 7 as never, sign },
+        }),
+    ).toThrow(TypeError);
+    const viaClientAuth = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: { method: "private_key_jwt", privateKey: { alg: "ES384", kid: "k", sign }, alg: "RS384" },
+      fetch: fakeFetch([]).fetch,
+    });
     await expect(viaClientAuth.request({ grantType: "client_credentials" })).rejects.toBeInstanceOf(TypeError);
   });
 
   it("a signer that throws gives signer_error naming its kid and alg, keeps retryable, and never sends a request", async () => {
     for (const retryable of [true, false]) {
-      const cause = Object.assign(new Error("denied: key material 0123456789abcdef"), { name: "KmsSignerError", retryable });
+      const cause = Object.assign(new Error("denied: key material 0123456789abcdef"), {
+        name: "KmsSignerError",
+        retryable,
+      });
       const signer: AssertionSigner = { alg: "RS384", kid: "arn-key-9", sign: () => Promise.reject(cause) };
       const { fetch, seen } = fakeFetch([]);
-      const err = (await client(signer, fetch).request({ grantType: "client_credentials" }).catch((e: unknown) => e)) as SmartAuthError;
+      const err = (await client(signer, fetch)
+        .request({ grantType: "client_credentials" })
+        .catch((e: unknown) => e)) as SmartAuthError;
       expect(SmartAuthError.is(err)).toBe(true);
       expect(err.code).toBe(SmartAuthErrorCode.Signer);
       expect(err.retryable).toBe(retryable);
@@ -132,16 +176,35 @@ describe("AssertionSigner (issue 18)", () => {
       expect(seen).toHaveLength(0);
     }
     // a synchronous throw is caught too, not a crash
-    const sync: AssertionSigner = { alg: "ES384", kid: "k", sign: () => { throw new Error("boom"); } };
-    await expect(client(sync, fakeFetch([]).fetch).request({ grantType: "client_credentials" })).rejects.toMatchObject({ code: "signer_error" });
+    const sync: AssertionSigner = {
+      alg: "ES384",
+      kid: "k",
+      sign: () => {
+        throw new Error("boom");
+      },
+    };
+    await expect(client(sync, fakeFetch([]).fetch).request({ grantType: "client_credentials" })).rejects.toMatchObject({
+      code: "signer_error",
+    });
   });
 
   it("client_credentials retries a retryable signer failure with a new assertion (E5)", async () => {
     const { signer, inputs } = await webCryptoSigner("ES384");
     let calls = 0;
-    const flaky: AssertionSigner = { alg: "ES384", kid: signer.kid, sign: (data) => (++calls === 1 ? Promise.reject(Object.assign(new Error("throttled"), { retryable: true })) : signer.sign(data)) };
+    const flaky: AssertionSigner = {
+      alg: "ES384",
+      kid: signer.kid,
+      sign: (data) =>
+        ++calls === 1 ? Promise.reject(Object.assign(new Error("throttled"), { retryable: true })) : signer.sign(data),
+    };
     const { fetch, seen } = fakeFetch([ok]);
-    const c = tokenClient({ smartConfig: config, clientId: "c", clientAuth: resolveClientAuth({ privateKey: flaky }), fetch, maxRetries: 1 });
+    const c = tokenClient({
+      smartConfig: config,
+      clientId: "c",
+      clientAuth: resolveClientAuth({ privateKey: flaky }),
+      fetch,
+      maxRetries: 1,
+    });
     await c.request({ grantType: "client_credentials" });
     expect(calls).toBe(2);
     expect(inputs).toHaveLength(1);
@@ -149,7 +212,16 @@ describe("AssertionSigner (issue 18)", () => {
   });
 
   it("a malformed signature is signer_error, not a crash and not a request: wrong length, DER, ArrayBuffer, string, undefined", async () => {
-    const der = new Uint8Array([0x30, 0x64, 0x02, 0x30, ...new Uint8Array(48).fill(1), 0x02, 0x30, ...new Uint8Array(48).fill(2)]);
+    const der = new Uint8Array([
+      0x30,
+      0x64,
+      0x02,
+      0x30,
+      ...new Uint8Array(48).fill(1),
+      0x02,
+      0x30,
+      ...new Uint8Array(48).fill(2),
+    ]);
     const cases: Array<["ES384" | "RS384", unknown, RegExp]> = [
       ["ES384", new Uint8Array(95), /95 bytes, not the 96-byte r\|\|s/],
       ["ES384", der, /102 bytes.*DER/],
@@ -163,7 +235,9 @@ describe("AssertionSigner (issue 18)", () => {
     for (const [alg, output, message] of cases) {
       const { fetch, seen } = fakeFetch([]);
       const signer = { alg, kid: "bad-signer", sign: async () => output as Uint8Array };
-      const err = (await client(signer, fetch).request({ grantType: "client_credentials" }).catch((e: unknown) => e)) as SmartAuthError;
+      const err = (await client(signer, fetch)
+        .request({ grantType: "client_credentials" })
+        .catch((e: unknown) => e)) as SmartAuthError;
       expect(err.code, String(output)).toBe(SmartAuthErrorCode.Signer);
       expect(err.message).toContain(`Signer (kid "bad-signer", ${alg})`);
       expect(err.message).toMatch(message);
@@ -186,21 +260,47 @@ describe("AssertionSigner (issue 18)", () => {
       aud: server.FHIR,
     });
     const code = server.authorize(url, { patient: "123" }).searchParams.get("code")!;
-    const tokens = await exchangeCode({ smartConfig: server.config, clientId: "my-app", redirectUri: "https://app.example.com/cb", code, codeVerifier, fetch: server.fetch, privateKey: signer });
-    const smart = new SmartClient({ smartConfig: server.config, clientId: "my-app", tokens, fhirBaseUrl: server.FHIR, fetch: server.fetch, privateKey: signer });
+    const tokens = await exchangeCode({
+      smartConfig: server.config,
+      clientId: "my-app",
+      redirectUri: "https://app.example.com/cb",
+      code,
+      codeVerifier,
+      fetch: server.fetch,
+      privateKey: signer,
+    });
+    const smart = new SmartClient({
+      smartConfig: server.config,
+      clientId: "my-app",
+      tokens,
+      fhirBaseUrl: server.FHIR,
+      fetch: server.fetch,
+      privateKey: signer,
+    });
     await smart.refresh();
     await smart.refresh();
     expect(inputs).toHaveLength(3);
     const requests = server.tokenRequests().slice(-3);
-    expect(requests.map((r) => r.form.get("grant_type"))).toEqual(["authorization_code", "refresh_token", "refresh_token"]);
+    expect(requests.map((r) => r.form.get("grant_type"))).toEqual([
+      "authorization_code",
+      "refresh_token",
+      "refresh_token",
+    ]);
     const assertions = requests.map((r) => r.form.get("client_assertion")!);
     expect(new Set(assertions.map((a) => decodeJwt(a).jti)).size).toBe(3);
-    for (const a of assertions) expect(decodeProtectedHeader(a)).toMatchObject({ alg: "ES384", typ: "JWT", kid: signer.kid });
+    for (const a of assertions)
+      expect(decodeProtectedHeader(a)).toMatchObject({ alg: "ES384", typ: "JWT", kid: signer.kid });
   });
 
   it("types: privateKey takes a CryptoKey, a JWK, a PEM string or a signer", () => {
-    expectTypeOf<{ alg: "ES384"; kid: string; sign(d: Uint8Array): Promise<Uint8Array> }>().toMatchTypeOf<AssertionSigner>();
-    expectTypeOf<string>().toMatchTypeOf<NonNullable<ConstructorParameters<typeof BackendServicesAuth>[0]["privateKey"]>>();
+    expectTypeOf<{
+      alg: "ES384";
+      kid: string;
+      sign(d: Uint8Array): Promise<Uint8Array>;
+    }>().toMatchTypeOf<AssertionSigner>();
+    expectTypeOf<string>().toMatchTypeOf<
+      NonNullable<ConstructorParameters<typeof BackendServicesAuth>[0]["privateKey"]>
+    >();
   });
 });
 
@@ -234,7 +334,9 @@ describe("PKCS#8 PEM strings (issue 18, WebCrypto import, no jose in user code)"
       ["not a key", "ES384"],
     ];
     for (const [pem, alg] of cases) {
-      const err = await client(pem, fakeFetch([]).fetch, { alg }).request({ grantType: "client_credentials" }).catch((e: unknown) => e);
+      const err = await client(pem, fakeFetch([]).fetch, { alg })
+        .request({ grantType: "client_credentials" })
+        .catch((e: unknown) => e);
       expect(err, pem.slice(0, 40)).toBeInstanceOf(TypeError);
       expect(String(err)).toMatch(/privateKey is not a (PKCS#8 PEM|PKCS#8 (ES|RS)384 private key)/);
       expect(String(err)).not.toContain(body.slice(10, 40));

@@ -24,7 +24,15 @@ beforeEach(async () => {
 });
 
 const SCOPE = "launch/patient openid fhirUser patient/Observation.rs offline_access";
-const CONTEXT = { patient: "123", encounter: "enc-1", fhirContext: [{ reference: "DiagnosticReport/7" }], need_patient_banner: false, smart_style_url: "https://ehr.example/style.json", intent: "reconcile", tenant: "t-1" };
+const CONTEXT = {
+  patient: "123",
+  encounter: "enc-1",
+  fhirContext: [{ reference: "DiagnosticReport/7" }],
+  need_patient_banner: false,
+  smart_style_url: "https://ehr.example/style.json",
+  intent: "reconcile",
+  tenant: "t-1",
+};
 
 async function login(auth: ClientAuthShorthand = {}, scope = SCOPE) {
   const codeVerifier = generateCodeVerifier();
@@ -38,7 +46,15 @@ async function login(auth: ClientAuthShorthand = {}, scope = SCOPE) {
     aud: server.FHIR,
   });
   const code = server.authorize(url, CONTEXT).searchParams.get("code")!;
-  return exchangeCode({ smartConfig: server.config, clientId: "my-app", redirectUri: "https://app.example.com/cb", code, codeVerifier, fetch: server.fetch, ...auth });
+  return exchangeCode({
+    smartConfig: server.config,
+    clientId: "my-app",
+    redirectUri: "https://app.example.com/cb",
+    code,
+    codeVerifier,
+    fetch: server.fetch,
+    ...auth,
+  });
 }
 
 class Clock {
@@ -68,7 +84,14 @@ class CountingStore implements TokenStore {
 }
 
 const client = (tokens: StoredToken, extra: Partial<ConstructorParameters<typeof SmartClient>[0]> = {}) =>
-  new SmartClient({ smartConfig: server.config, clientId: "my-app", tokens, fhirBaseUrl: server.FHIR, fetch: server.fetch, ...extra });
+  new SmartClient({
+    smartConfig: server.config,
+    clientId: "my-app",
+    tokens,
+    fhirBaseUrl: server.FHIR,
+    fetch: server.fetch,
+    ...extra,
+  });
 
 describe("SmartClient (App Launch session)", () => {
   it("attaches the token only under its FHIR base (E21, checklist 2.50)", async () => {
@@ -76,7 +99,12 @@ describe("SmartClient (App Launch session)", () => {
     const inBase = await smart.getAuthorization({ url: `${server.FHIR}/Patient/123`, method: "GET" });
     expect(inBase).toMatch(/^Bearer at-/);
     expect(await smart.getAuthorization({ url: server.FHIR, method: "GET" })).toBe(inBase);
-    for (const url of [`${server.FHIR}-evil/Patient`, "https://evil.example/fhir/Patient/1", `${server.FHIR}/../auth/token`, `${server.AUTH}/token`]) {
+    for (const url of [
+      `${server.FHIR}-evil/Patient`,
+      "https://evil.example/fhir/Patient/1",
+      `${server.FHIR}/../auth/token`,
+      `${server.AUTH}/token`,
+    ]) {
       expect(await smart.getAuthorization({ url, method: "GET" })).toBeUndefined();
     }
   });
@@ -131,7 +159,9 @@ describe("SmartClient (App Launch session)", () => {
     const smart = client(tokens, { tokenStore: store, storeKey: "smart:u", now: clock.now });
     const first = await smart.getAuthorization({ url: `${server.FHIR}/Patient`, method: "GET" });
     clock.t += 250_000; // within the 60 s margin of a 300 s token
-    const headers = await Promise.all(Array.from({ length: 20 }, () => smart.getAuthorization({ url: `${server.FHIR}/Patient`, method: "GET" })));
+    const headers = await Promise.all(
+      Array.from({ length: 20 }, () => smart.getAuthorization({ url: `${server.FHIR}/Patient`, method: "GET" })),
+    );
     expect(new Set(headers).size).toBe(1);
     expect(headers[0]).not.toBe(first);
     const refreshes = server.tokenRequests().filter((r) => r.form.get("grant_type") === "refresh_token");
@@ -171,7 +201,10 @@ describe("SmartClient (App Launch session)", () => {
     const smart = client(await login(jwt), jwt);
     await smart.refresh();
     await smart.refresh();
-    const assertions = server.tokenRequests().slice(-3).map((r) => decodeJwt(r.form.get("client_assertion")!));
+    const assertions = server
+      .tokenRequests()
+      .slice(-3)
+      .map((r) => decodeJwt(r.form.get("client_assertion")!));
     expect(new Set(assertions.map((a) => a.jti)).size).toBe(3);
     expect(assertions.every((a) => a.aud === server.config.token_endpoint)).toBe(true);
   });
@@ -181,9 +214,20 @@ describe("SmartClient (App Launch session)", () => {
     const smart = client(await login(), { tokenStore: store, storeKey: "smart:gone" });
     await smart.getToken();
     expect(await store.get("smart:gone")).toBeDefined();
-    server.next.push(() => new Response(JSON.stringify({ error: "invalid_grant", error_description: "revoked" }), { status: 400, headers: { "content-type": "application/json" } }));
+    server.next.push(
+      () =>
+        new Response(JSON.stringify({ error: "invalid_grant", error_description: "revoked" }), {
+          status: 400,
+          headers: { "content-type": "application/json" },
+        }),
+    );
     const error = await smart.refresh().catch((e) => recordError(e));
-    expect(error).toMatchObject({ code: "reauthorization_required", error: "invalid_grant", errorDescription: "revoked", status: 400 });
+    expect(error).toMatchObject({
+      code: "reauthorization_required",
+      error: "invalid_grant",
+      errorDescription: "revoked",
+      status: 400,
+    });
     expect(await store.get("smart:gone")).toBeUndefined();
     expect(smart.patientId).toBeUndefined();
     const again = await smart.getToken().catch((e) => recordError(e));
@@ -207,14 +251,30 @@ describe("SmartClient (App Launch session)", () => {
     await client(tokens, { tokenStore: store, storeKey: "smart:r", now: clock.now }).getToken();
     const persisted = await store.get("smart:r");
     clock.t += 100_000;
-    const restored = await SmartClient.restore({ smartConfig: server.config, clientId: "my-app", fhirBaseUrl: server.FHIR, tokenStore: store, storeKey: "smart:r", fetch: server.fetch, now: clock.now });
+    const restored = await SmartClient.restore({
+      smartConfig: server.config,
+      clientId: "my-app",
+      fhirBaseUrl: server.FHIR,
+      tokenStore: store,
+      storeKey: "smart:r",
+      fetch: server.fetch,
+      now: clock.now,
+    });
     expect(restored?.token?.expires_at).toBe(persisted?.expires_at);
     expect(restored?.patientId).toBe("123");
     expect(restored?.fhirUser).toContain("Practitioner/practitioner-1");
     expect(await restored!.getAccessToken()).toBe(tokens.access_token);
     clock.t += 200_000;
     expect(await restored!.getAccessToken()).not.toBe(tokens.access_token);
-    expect(await SmartClient.restore({ smartConfig: server.config, clientId: "my-app", fhirBaseUrl: server.FHIR, tokenStore: store, storeKey: "smart:none" })).toBeUndefined();
+    expect(
+      await SmartClient.restore({
+        smartConfig: server.config,
+        clientId: "my-app",
+        fhirBaseUrl: server.FHIR,
+        tokenStore: store,
+        storeKey: "smart:none",
+      }),
+    ).toBeUndefined();
   });
 
   it("401 from FHIR: one refresh and one retry through createAuthorizedFetch (E20)", async () => {
@@ -233,8 +293,21 @@ describe("SmartClient (App Launch session)", () => {
     const smart = client(await login());
     const before = smart.token!.id_token;
     const { privateKey } = await generateKeyPair("RS256");
-    const forged = await new SignJWT({ fhirUser: "Patient/evil" }).setProtectedHeader({ alg: "RS256", kid: server.kid }).setIssuer(server.issuer).setSubject("user-1").setAudience("my-app").setIssuedAt().setExpirationTime("5m").sign(privateKey);
-    server.next.push(() => new Response(JSON.stringify({ access_token: "at-next-aaaaaa", token_type: "bearer", expires_in: 300, id_token: forged }), { headers: { "content-type": "application/json" } }));
+    const forged = await new SignJWT({ fhirUser: "Patient/evil" })
+      .setProtectedHeader({ alg: "RS256", kid: server.kid })
+      .setIssuer(server.issuer)
+      .setSubject("user-1")
+      .setAudience("my-app")
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(privateKey);
+    server.next.push(
+      () =>
+        new Response(
+          JSON.stringify({ access_token: "at-next-aaaaaa", token_type: "bearer", expires_in: 300, id_token: forged }),
+          { headers: { "content-type": "application/json" } },
+        ),
+    );
     await smart.refresh();
     expect(smart.token!.access_token).toBe("at-next-aaaaaa");
     expect(smart.token!.id_token).toBe(before);
@@ -252,8 +325,18 @@ describe("SmartClient (App Launch session)", () => {
     expect(active.scope).not.toBe(tokens.scope);
     expect(active.scopes.covers(tokens.scope!) && smart.scopes.covers(active.scopes)).toBe(true);
     expect(active.patient).toBe("123");
-    await revokeToken({ smartConfig: server.config, clientId: "my-app", token: tokens.access_token, fetch: server.fetch });
-    const inactive = await introspectToken({ smartConfig: server.config, clientId: "my-app", token: tokens.access_token, fetch: server.fetch });
+    await revokeToken({
+      smartConfig: server.config,
+      clientId: "my-app",
+      token: tokens.access_token,
+      fetch: server.fetch,
+    });
+    const inactive = await introspectToken({
+      smartConfig: server.config,
+      clientId: "my-app",
+      token: tokens.access_token,
+      fetch: server.fetch,
+    });
     expect(inactive).toMatchObject({ active: false });
     expect(inactive.scopes.scopes).toHaveLength(0);
   });
@@ -262,9 +345,20 @@ describe("SmartClient (App Launch session)", () => {
     server.state.introspectionBearer = "bearer-for-introspection";
     recordSecret("bearer-for-introspection");
     const tokens = await login();
-    const refused = await introspectToken({ smartConfig: server.config, clientId: "my-app", token: tokens.access_token, fetch: server.fetch }).catch((e) => recordError(e));
+    const refused = await introspectToken({
+      smartConfig: server.config,
+      clientId: "my-app",
+      token: tokens.access_token,
+      fetch: server.fetch,
+    }).catch((e) => recordError(e));
     expect(refused).toMatchObject({ code: "introspection_error", status: 401 });
-    const ok = await introspectToken({ smartConfig: server.config, clientId: "my-app", token: tokens.access_token, fetch: server.fetch, bearerToken: "bearer-for-introspection" });
+    const ok = await introspectToken({
+      smartConfig: server.config,
+      clientId: "my-app",
+      token: tokens.access_token,
+      fetch: server.fetch,
+      bearerToken: "bearer-for-introspection",
+    });
     expect(ok.active).toBe(true);
     expect(server.requests.at(-1)!.headers.get("authorization")).toBe("Bearer bearer-for-introspection");
   });
@@ -277,8 +371,16 @@ describe("SmartClient (App Launch session)", () => {
     expect(server.revoked).toEqual([tokens.refresh_token, tokens.access_token]);
     expect(await store.get("smart:bye")).toBeUndefined();
     const noRevoke = { ...server.config, revocation_endpoint: undefined, introspection_endpoint: undefined };
-    expect(await revokeToken({ smartConfig: noRevoke, clientId: "my-app", token: "x", fetch: server.fetch }).catch((e) => recordError(e))).toMatchObject({ code: "unsupported_by_server" });
-    expect(await introspectToken({ smartConfig: noRevoke, clientId: "my-app", token: "x", fetch: server.fetch }).catch((e) => recordError(e))).toMatchObject({ code: "unsupported_by_server" });
+    expect(
+      await revokeToken({ smartConfig: noRevoke, clientId: "my-app", token: "x", fetch: server.fetch }).catch((e) =>
+        recordError(e),
+      ),
+    ).toMatchObject({ code: "unsupported_by_server" });
+    expect(
+      await introspectToken({ smartConfig: noRevoke, clientId: "my-app", token: "x", fetch: server.fetch }).catch((e) =>
+        recordError(e),
+      ),
+    ).toMatchObject({ code: "unsupported_by_server" });
     const local = client(await login(), { smartConfig: noRevoke });
     await local.logout();
     expect(local.token).toBeUndefined();
@@ -290,7 +392,9 @@ describe("SmartClient (App Launch session)", () => {
     expect(() => client(tokens, { tokenStore: new InMemoryTokenStore() })).toThrow(/storeKey/);
     expect(() => client({ ...tokens, access_token: "" })).toThrow(/access_token/);
     expect(() => client(tokens, { clientId: "" })).toThrow(/clientId/);
-    await expect(SmartClient.restore({ smartConfig: server.config, clientId: "my-app", storeKey: "k" } as never)).rejects.toThrow(/tokenStore/);
+    await expect(
+      SmartClient.restore({ smartConfig: server.config, clientId: "my-app", storeKey: "k" } as never),
+    ).rejects.toThrow(/tokenStore/);
   });
 });
 

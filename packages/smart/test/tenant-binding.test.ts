@@ -5,7 +5,12 @@ import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { InMemoryTokenStore, type StoredToken } from "@fhir-dsl/token-store";
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { BackendServicesAuth, SmartAuthError, clearDiscoveryCache, type BackendServicesAuthOptions } from "../src/index.js";
+import {
+  BackendServicesAuth,
+  SmartAuthError,
+  clearDiscoveryCache,
+  type BackendServicesAuthOptions,
+} from "../src/index.js";
 import { BINDING_FIELD, backendStoreKey, tenantBoundStore } from "../src/tenant-binding.js";
 import { startTenantFront, type TenantFront } from "./support/tenant-proxy.js";
 
@@ -39,15 +44,37 @@ beforeEach(() => {
 afterEach(() => vi.restoreAllMocks());
 
 const tenantA = (extra: Partial<BackendServicesAuthOptions> = {}) =>
-  new BackendServicesAuth({ fhirBaseUrl: a.fhirBaseUrl, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", kid: "vendor-1", ...extra });
+  new BackendServicesAuth({
+    fhirBaseUrl: a.fhirBaseUrl,
+    clientId: "vendor",
+    scope: SCOPE,
+    privateKey,
+    alg: "ES384",
+    kid: "vendor-1",
+    ...extra,
+  });
 // tenant B's FHIR base is the front's origin; its token endpoint is on the sandbox's origin (like fhir-ehr.example.com + authorization.example.com)
 const tenantB = (extra: Partial<BackendServicesAuthOptions> = {}) =>
-  new BackendServicesAuth({ fhirBaseUrl: front.fhirBaseUrl, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", kid: "vendor-1", allowedTokenEndpoints: [b.tokenEndpoint], ...extra });
+  new BackendServicesAuth({
+    fhirBaseUrl: front.fhirBaseUrl,
+    clientId: "vendor",
+    scope: SCOPE,
+    privateKey,
+    alg: "ES384",
+    kid: "vendor-1",
+    allowedTokenEndpoints: [b.tokenEndpoint],
+    ...extra,
+  });
 
-const code = (promise: Promise<unknown>) => promise.then(() => "resolved", (error: unknown) => (SmartAuthError.is(error) ? error.code : String(error)));
+const code = (promise: Promise<unknown>) =>
+  promise.then(
+    () => "resolved",
+    (error: unknown) => (SmartAuthError.is(error) ? error.code : String(error)),
+  );
 
 describe("default store key (checklist E24, F11): FHIR base, token endpoint, client id, scope set, length-prefixed", () => {
-  const oldKey = (endpoint: string, client: string, scopes: string[]) => `smart:backend:${endpoint}:${client}:${[...new Set(scopes)].sort().join(" ")}`;
+  const oldKey = (endpoint: string, client: string, scopes: string[]) =>
+    `smart:backend:${endpoint}:${client}:${[...new Set(scopes)].sort().join(" ")}`;
   // the inverse of backendStoreKey: if every key decodes to its own tuple, no two tuples share a key
   const decode = (key: string) => {
     const parts: string[] = [];
@@ -65,7 +92,12 @@ describe("default store key (checklist E24, F11): FHIR base, token endpoint, cli
   it("decodes back to its tuple for any parts, including ':' and digits (so the encoding is injective)", () => {
     fc.assert(
       fc.property(part, part, part, fc.array(part, { maxLength: 4 }), (base, endpoint, client, scopes) => {
-        expect(decode(backendStoreKey(base, endpoint, client, scopes))).toEqual([base, endpoint, client, ...[...new Set(scopes)].sort()]);
+        expect(decode(backendStoreKey(base, endpoint, client, scopes))).toEqual([
+          base,
+          endpoint,
+          client,
+          ...[...new Set(scopes)].sort(),
+        ]);
       }),
       { numRuns: RUNS },
     );
@@ -80,7 +112,9 @@ describe("default store key (checklist E24, F11): FHIR base, token endpoint, cli
         const [e2, c2] = [`${endpoint}:${head}`, tail];
         expect(oldKey(e1, c1, scopes)).toBe(oldKey(e2, c2, scopes));
         collisions++;
-        expect(backendStoreKey("https://fhir.example/r4", e1, c1, scopes)).not.toBe(backendStoreKey("https://fhir.example/r4", e2, c2, scopes));
+        expect(backendStoreKey("https://fhir.example/r4", e1, c1, scopes)).not.toBe(
+          backendStoreKey("https://fhir.example/r4", e2, c2, scopes),
+        );
       }),
       { numRuns: RUNS },
     );
@@ -108,7 +142,9 @@ describe("token endpoint policy (F11): same origin as the FHIR base, pinned, or 
       expect(SmartAuthError.is(error) && error.code).toBe("untrusted_token_endpoint");
       expect((error as Error).message).toContain(a.tokenEndpoint);
       expect((error as Error).message).toMatch(/allowedTokenEndpoints.*tokenEndpoint/);
-      expect(await code(Promise.resolve(auth.getAuthorization({ url: `${front.fhirBaseUrl}/Patient`, method: "GET" })))).toBe("untrusted_token_endpoint");
+      expect(
+        await code(Promise.resolve(auth.getAuthorization({ url: `${front.fhirBaseUrl}/Patient`, method: "GET" }))),
+      ).toBe("untrusted_token_endpoint");
       expect(await code(auth.fetch(`${front.fhirBaseUrl}/Patient`))).toBe("untrusted_token_endpoint");
     }
     expect(sign).not.toHaveBeenCalled();
@@ -117,7 +153,11 @@ describe("token endpoint policy (F11): same origin as the FHIR base, pinned, or 
   });
 
   it("a `smartConfig` passed in is held to the same rule (it may come from the hostile tenant's discovery)", async () => {
-    const smartConfig = { token_endpoint: a.tokenEndpoint, capabilities: [], grant_types_supported: ["client_credentials"] } as never;
+    const smartConfig = {
+      token_endpoint: a.tokenEndpoint,
+      capabilities: [],
+      grant_types_supported: ["client_credentials"],
+    } as never;
     expect(await code(tenantB({ smartConfig }).getAccessToken())).toBe("untrusted_token_endpoint");
     expect(a.stats.tokenRequests).toBe(0);
   });
@@ -150,7 +190,10 @@ describe("a stored token is bound to its tenant (F11): never served under anothe
     const store = new InMemoryTokenStore();
     const errors: SmartAuthError[] = [];
     const aToken = await tenantA({ tokenStore: store, storeKey: "shared" }).getAccessToken();
-    expect(((await store.get("shared")) as StoredToken)[BINDING_FIELD]).toEqual({ fhirBase: a.fhirBaseUrl, tokenEndpoint: a.tokenEndpoint });
+    expect(((await store.get("shared")) as StoredToken)[BINDING_FIELD]).toEqual({
+      fhirBase: a.fhirBaseUrl,
+      tokenEndpoint: a.tokenEndpoint,
+    });
     const auth = tenantB({ tokenStore: store, storeKey: "shared", onStoreError: (e) => errors.push(e) });
     expect((await auth.fetch(`${front.fhirBaseUrl}/Patient`)).status).toBe(200);
     expect(await auth.getAccessToken()).not.toBe(aToken);
@@ -177,11 +220,19 @@ describe("a stored token is bound to its tenant (F11): never served under anothe
 
   it("tokens stored without a tenant (an older release, or written by hand) are not used", async () => {
     const store = new InMemoryTokenStore();
-    const planted = { access_token: "planted-token", token_type: "Bearer", expires_in: 300, expires_at: Date.now() + 300_000 };
+    const planted = {
+      access_token: "planted-token",
+      token_type: "Bearer",
+      expires_in: 300,
+      expires_at: Date.now() + 300_000,
+    };
     await store.set("k", planted);
     const auth = tenantB({ tokenStore: store, storeKey: "k" });
     expect(await auth.getAccessToken()).not.toBe("planted-token");
-    await store.set("k", { ...planted, [BINDING_FIELD]: { fhirBase: front.fhirBaseUrl, tokenEndpoint: a.tokenEndpoint } });
+    await store.set("k", {
+      ...planted,
+      [BINDING_FIELD]: { fhirBase: front.fhirBaseUrl, tokenEndpoint: a.tokenEndpoint },
+    });
     expect(await tenantB({ tokenStore: store, storeKey: "k" }).getAccessToken()).not.toBe("planted-token");
     expect(b.stats.tokenRequests).toBe(2);
   });
@@ -189,7 +240,12 @@ describe("a stored token is bound to its tenant (F11): never served under anothe
   it("the default keys of two tenants differ, so a shared store never even offers A's token to B", async () => {
     const store = new InMemoryTokenStore();
     const keys: string[] = [];
-    const spy = { ...store, get: (k: string) => (keys.push(k), store.get(k)), set: (k: string, v: StoredToken) => store.set(k, v), delete: (k: string) => store.delete(k) };
+    const spy = {
+      ...store,
+      get: (k: string) => (keys.push(k), store.get(k)),
+      set: (k: string, v: StoredToken) => store.set(k, v),
+      delete: (k: string) => store.delete(k),
+    };
     await tenantA({ tokenStore: spy }).getAccessToken();
     await tenantB({ tokenStore: spy }).getAccessToken();
     expect(new Set(keys).size).toBe(2);
@@ -215,7 +271,10 @@ describe("the class, not the example (F11): generated endpoints and bindings", (
     "not a url",
     "",
   ];
-  const endpoints = fc.oneof(fc.constantFrom(...nearMisses), fc.webUrl({ withQueryParameters: true, withFragments: true }));
+  const endpoints = fc.oneof(
+    fc.constantFrom(...nearMisses),
+    fc.webUrl({ withQueryParameters: true, withFragments: true }),
+  );
 
   it("every token endpoint that is neither on the FHIR base's origin nor listed is refused: no request, nothing signed", async () => {
     const sign = vi.spyOn(crypto.subtle, "sign");
@@ -229,7 +288,16 @@ describe("the class, not the example (F11): generated endpoints and bindings", (
       fc.asyncProperty(endpoints, async (endpoint) => {
         const parsed = URL.canParse(endpoint) ? new URL(endpoint) : undefined;
         fc.pre(parsed?.origin !== new URL(FHIR).origin && parsed?.href !== ALLOWED);
-        const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, allowedTokenEndpoints: [ALLOWED], smartConfig: { token_endpoint: endpoint } as never, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", fetch: fetchSpy });
+        const auth = new BackendServicesAuth({
+          fhirBaseUrl: FHIR,
+          allowedTokenEndpoints: [ALLOWED],
+          smartConfig: { token_endpoint: endpoint } as never,
+          clientId: "vendor",
+          scope: SCOPE,
+          privateKey,
+          alg: "ES384",
+          fetch: fetchSpy,
+        });
         expect(await code(auth.getAccessToken())).toBe("untrusted_token_endpoint");
         refused++;
       }),
@@ -246,8 +314,22 @@ describe("the class, not the example (F11): generated endpoints and bindings", (
       requests++;
       return Response.json({ access_token: "t", token_type: "Bearer", expires_in: 300 });
     }) as typeof fetch;
-    for (const endpoint of [ALLOWED, "https://AUTHORIZATION.example.com:443/tenants/t1/token", "https://fhir-ehr.example.com/auth/token", "https://fhir-ehr.example.com:443/token"]) {
-      const auth = new BackendServicesAuth({ fhirBaseUrl: FHIR, allowedTokenEndpoints: [ALLOWED], smartConfig: { token_endpoint: endpoint } as never, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", fetch: fetchSpy });
+    for (const endpoint of [
+      ALLOWED,
+      "https://AUTHORIZATION.example.com:443/tenants/t1/token",
+      "https://fhir-ehr.example.com/auth/token",
+      "https://fhir-ehr.example.com:443/token",
+    ]) {
+      const auth = new BackendServicesAuth({
+        fhirBaseUrl: FHIR,
+        allowedTokenEndpoints: [ALLOWED],
+        smartConfig: { token_endpoint: endpoint } as never,
+        clientId: "vendor",
+        scope: SCOPE,
+        privateKey,
+        alg: "ES384",
+        fetch: fetchSpy,
+      });
       expect(await auth.getAccessToken()).toBe("t");
     }
     expect(requests).toBe(4);
@@ -255,14 +337,31 @@ describe("the class, not the example (F11): generated endpoints and bindings", (
 
   it("a stored token whose binding differs in any way (other base, other endpoint, trailing slash, case, missing parts) is never returned", async () => {
     const mine = { fhirBase: FHIR, tokenEndpoint: ALLOWED };
-    const part = fc.oneof(fc.constantFrom(FHIR, ALLOWED, `${FHIR}/`, FHIR.toUpperCase(), `${ALLOWED}/`, "https://fhir-ehr.example.com/r4/t2"), fc.webUrl());
+    const part = fc.oneof(
+      fc.constantFrom(
+        FHIR,
+        ALLOWED,
+        `${FHIR}/`,
+        FHIR.toUpperCase(),
+        `${ALLOWED}/`,
+        "https://fhir-ehr.example.com/r4/t2",
+      ),
+      fc.webUrl(),
+    );
     const bindings = fc.oneof(
       fc.record({ fhirBase: part, tokenEndpoint: part }),
       fc.constantFrom(undefined, null, "x", 42, {}, { fhirBase: FHIR }, { tokenEndpoint: ALLOWED }, [FHIR, ALLOWED]),
     );
     await fc.assert(
       fc.asyncProperty(bindings, async (binding) => {
-        fc.pre(!(typeof binding === "object" && binding !== null && (binding as { fhirBase?: unknown }).fhirBase === FHIR && (binding as { tokenEndpoint?: unknown }).tokenEndpoint === ALLOWED));
+        fc.pre(
+          !(
+            typeof binding === "object" &&
+            binding !== null &&
+            (binding as { fhirBase?: unknown }).fhirBase === FHIR &&
+            (binding as { tokenEndpoint?: unknown }).tokenEndpoint === ALLOWED
+          ),
+        );
         const inner = new InMemoryTokenStore();
         await inner.set("k", { access_token: "foreign", token_type: "Bearer", [BINDING_FIELD]: binding });
         const reports: SmartAuthError[] = [];

@@ -11,7 +11,8 @@ describe("TokenManager: an unsaved rotated refresh token outlives its access tok
       let now = 0;
       const inner = new InMemoryTokenStore();
       let down = false;
-      const outage = (k: string) => new TokenStoreError("down", { code: TokenStoreErrorCode.Unavailable, key: k, retryable: true });
+      const outage = (k: string) =>
+        new TokenStoreError("down", { code: TokenStoreErrorCode.Unavailable, key: k, retryable: true });
       const store = {
         get: (k: string) => inner.get(k),
         delete: (k: string) => inner.delete(k),

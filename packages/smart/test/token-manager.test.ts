@@ -25,7 +25,7 @@ const token = (n: number, now: number, lifetime = 300): StoredToken => ({
 
 describe("TokenManager", () => {
   it("serves a fresh token from memory: no store read, no renewal (hot path)", async () => {
-    let now = 0;
+    const now = 0;
     const { store, calls } = counting(new InMemoryTokenStore());
     let n = 0;
     const m = new TokenManager({ store, key: "k", now: () => now, obtain: async () => token(++n, now) });
@@ -61,7 +61,12 @@ describe("TokenManager", () => {
   it("renews once the token is stale", async () => {
     let now = 0;
     let n = 0;
-    const m = new TokenManager({ store: new InMemoryTokenStore(), key: "k", now: () => now, obtain: async () => token(++n, now) });
+    const m = new TokenManager({
+      store: new InMemoryTokenStore(),
+      key: "k",
+      now: () => now,
+      obtain: async () => token(++n, now),
+    });
     await m.get();
     now = 239_999;
     expect(m.peek()).toBe("Bearer at-1");
@@ -110,7 +115,13 @@ describe("TokenManager", () => {
   it("a waiter gives up with a typed, retryable error when no token appears within the lease", async () => {
     const shared = new InMemoryTokenStore();
     await shared.lock("k", 10_000); // a crashed process holds the lock
-    const m = new TokenManager({ store: shared, key: "k", now: Date.now, leaseMs: 100, obtain: async () => token(1, Date.now()) });
+    const m = new TokenManager({
+      store: shared,
+      key: "k",
+      now: Date.now,
+      leaseMs: 100,
+      obtain: async () => token(1, Date.now()),
+    });
     const err = await m.get().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "refresh_lock_timeout", retryable: true });
   });
@@ -179,7 +190,11 @@ describe("TokenManager", () => {
 
     // the save is retried in the background with backoff (0.5 s, 1 s, ...) until the store takes it
     await vi.advanceTimersByTimeAsync(500);
-    expect(errors.map((e) => e.message)).toEqual(['Token store get failed for key "k"', 'Token store set failed for key "k"', 'Token store set failed for key "k"']);
+    expect(errors.map((e) => e.message)).toEqual([
+      'Token store get failed for key "k"',
+      'Token store set failed for key "k"',
+      'Token store set failed for key "k"',
+    ]);
     down = false;
     await vi.advanceTimersByTimeAsync(1_000);
     expect((await inner.get("k"))?.access_token).toBe("at-1");
@@ -203,7 +218,14 @@ describe("TokenManager", () => {
       },
       delete: async () => undefined,
     };
-    const m = new TokenManager({ store, key: "k", now: Date.now, obtain: async () => token(1, Date.now()), storeRequired: false, onStoreError: (e) => errors.push(e) });
+    const m = new TokenManager({
+      store,
+      key: "k",
+      now: Date.now,
+      obtain: async () => token(1, Date.now()),
+      storeRequired: false,
+      onStoreError: (e) => errors.push(e),
+    });
     await expect(m.header()).rejects.toMatchObject({ code: "token_store_error", retryable: false });
     expect(m.peek()).toBeUndefined(); // not served until saved, as with a required store
     expect(errors).toEqual([]);
@@ -228,7 +250,12 @@ describe("TokenManager", () => {
     setFlagsFromString("--expose-gc");
     const gc = runInNewContext("gc") as () => void;
     const start = async () => {
-      const m = new TokenManager({ store: new InMemoryTokenStore(), key: "k", now: Date.now, obtain: async () => token(1, Date.now(), 3600) });
+      const m = new TokenManager({
+        store: new InMemoryTokenStore(),
+        key: "k",
+        now: Date.now,
+        obtain: async () => token(1, Date.now(), 3600),
+      });
       expect(await m.header()).toBe("Bearer at-1"); // arms the renewal timer (about an hour ahead)
       return new WeakRef(m);
     };
@@ -241,7 +268,13 @@ describe("TokenManager", () => {
   });
 
   it("canObtain false: reauthorization_required", async () => {
-    const m = new TokenManager({ store: new InMemoryTokenStore(), key: "k", now: Date.now, obtain: vi.fn(), canObtain: () => false });
+    const m = new TokenManager({
+      store: new InMemoryTokenStore(),
+      key: "k",
+      now: Date.now,
+      obtain: vi.fn(),
+      canObtain: () => false,
+    });
     await expect(m.get()).rejects.toMatchObject({ code: "reauthorization_required" });
   });
 });

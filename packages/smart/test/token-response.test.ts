@@ -8,13 +8,21 @@ const json = (body: unknown, status = 200, type = "application/json") =>
 
 describe("processTokenResponse", () => {
   it("dates the token from the receipt time (checklist E2)", async () => {
-    const t = await processTokenResponse(json({ access_token: "a", token_type: "Bearer", expires_in: 300, scope: "x" }), endpoint, 1_000);
+    const t = await processTokenResponse(
+      json({ access_token: "a", token_type: "Bearer", expires_in: 300, scope: "x" }),
+      endpoint,
+      1_000,
+    );
     expect(t.expires_at).toBe(301_000);
     expect(t.token_type).toBe("Bearer");
   });
 
   it("accepts any 2xx, e.g. 201 (E8)", async () => {
-    const t = await processTokenResponse(json({ access_token: "a", token_type: "bearer", expires_in: 60 }, 201), endpoint, 0);
+    const t = await processTokenResponse(
+      json({ access_token: "a", token_type: "bearer", expires_in: 60 }, 201),
+      endpoint,
+      0,
+    );
     expect(t.access_token).toBe("a");
   });
 
@@ -26,27 +34,44 @@ describe("processTokenResponse", () => {
   });
 
   it("refuses a non-bearer token type", async () => {
-    await expect(processTokenResponse(json({ access_token: "a", token_type: "mac" }), endpoint, 0)).rejects.toMatchObject({
+    await expect(
+      processTokenResponse(json({ access_token: "a", token_type: "mac" }), endpoint, 0),
+    ).rejects.toMatchObject({
       code: "invalid_token_response",
     });
   });
 
   it("coerces a string expires_in, leaves a missing or garbage one unknown (E2, E23)", async () => {
-    expect((await processTokenResponse(json({ access_token: "a", token_type: "bearer", expires_in: "3600" }), endpoint, 0)).expires_at).toBe(3_600_000);
+    expect(
+      (await processTokenResponse(json({ access_token: "a", token_type: "bearer", expires_in: "3600" }), endpoint, 0))
+        .expires_at,
+    ).toBe(3_600_000);
     const missing = await processTokenResponse(json({ access_token: "a", token_type: "bearer" }), endpoint, 0);
     expect(missing.expires_at).toBeUndefined();
-    const garbage = await processTokenResponse(json({ access_token: "a", token_type: "bearer", expires_in: "soon" }), endpoint, 0);
+    const garbage = await processTokenResponse(
+      json({ access_token: "a", token_type: "bearer", expires_in: "soon" }),
+      endpoint,
+      0,
+    );
     expect(garbage.expires_at).toBeUndefined();
     expect(Number.isNaN(garbage.expires_at)).toBe(false);
   });
 
   it("tolerates a BOM and text/json (E23)", async () => {
-    const t = await processTokenResponse(json(`\uFEFF${JSON.stringify({ access_token: "a", token_type: "bearer" })}`, 200, "text/json"), endpoint, 0);
+    const t = await processTokenResponse(
+      json(`\uFEFF${JSON.stringify({ access_token: "a", token_type: "bearer" })}`, 200, "text/json"),
+      endpoint,
+      0,
+    );
     expect(t.access_token).toBe("a");
   });
 
   it("keeps the id_token (unverified here) and unknown members", async () => {
-    const t = await processTokenResponse(json({ access_token: "a", token_type: "bearer", id_token: "x.y.z", __ext: 1 }), endpoint, 0);
+    const t = await processTokenResponse(
+      json({ access_token: "a", token_type: "bearer", id_token: "x.y.z", __ext: 1 }),
+      endpoint,
+      0,
+    );
     expect(t.id_token).toBe("x.y.z");
     expect(t.__ext).toBe(1);
   });
@@ -58,25 +83,42 @@ describe("processTokenResponse", () => {
       0,
     ).catch((e: unknown) => e);
     expect(SmartAuthError.is(err)).toBe(true);
-    expect(err).toMatchObject({ code: "token_endpoint_error", error: "invalid_grant", errorDescription: "expired", errorUri: "https://x/doc", status: 400, retryable: false });
+    expect(err).toMatchObject({
+      code: "token_endpoint_error",
+      error: "invalid_grant",
+      errorDescription: "expired",
+      errorUri: "https://x/doc",
+      status: 400,
+      retryable: false,
+    });
   });
 
   it("parses HTML and text error pages leniently, keeping the status (E8)", async () => {
-    const html = await processTokenResponse(json("<html><body>Bad Gateway</body></html>", 502, "text/html"), endpoint, 0).catch((e: unknown) => e);
+    const html = await processTokenResponse(
+      json("<html><body>Bad Gateway</body></html>", 502, "text/html"),
+      endpoint,
+      0,
+    ).catch((e: unknown) => e);
     expect(html).toMatchObject({ code: "token_endpoint_error", status: 502, retryable: true, error: undefined });
     expect((html as Error).message).not.toContain("<html>");
-    const unauthorized = await processTokenResponse(json("nope", 401, "text/plain"), endpoint, 0).catch((e: unknown) => e);
+    const unauthorized = await processTokenResponse(json("nope", 401, "text/plain"), endpoint, 0).catch(
+      (e: unknown) => e,
+    );
     expect(unauthorized).toMatchObject({ status: 401, retryable: false });
   });
 
   it("refuses a 2xx that is not a JSON object or lacks access_token", async () => {
     for (const body of ["[]", "null", "<html/>", JSON.stringify({ token_type: "bearer" })]) {
-      await expect(processTokenResponse(json(body), endpoint, 0)).rejects.toMatchObject({ code: "invalid_token_response" });
+      await expect(processTokenResponse(json(body), endpoint, 0)).rejects.toMatchObject({
+        code: "invalid_token_response",
+      });
     }
   });
 
   it("keeps the raw response non-enumerable", async () => {
-    const err = (await processTokenResponse(json({ error: "invalid_client" }, 401), endpoint, 0).catch((e: unknown) => e)) as SmartAuthError;
+    const err = (await processTokenResponse(json({ error: "invalid_client" }, 401), endpoint, 0).catch(
+      (e: unknown) => e,
+    )) as SmartAuthError;
     expect(err.response).toBeInstanceOf(Response);
     expect(Object.keys(err)).not.toContain("response");
   });

@@ -4,7 +4,14 @@
  * which stays linear on hostile input.
  */
 import { describe, expect, it } from "vitest";
-import { MAX_URL_LENGTH, SmartAuthError, SmartAuthErrorCode, SmartLaunch, normaliseBaseUrl, type LaunchStateStore } from "../src/index.js";
+import {
+  MAX_URL_LENGTH,
+  SmartAuthError,
+  SmartAuthErrorCode,
+  SmartLaunch,
+  normaliseBaseUrl,
+  type LaunchStateStore,
+} from "../src/index.js";
 
 const calls = { fetch: 0, predicate: 0, take: 0 };
 const stateStore: LaunchStateStore = {

@@ -7,7 +7,7 @@ import { startLocalKms } from "@fhir-dsl/test-kms";
 
 const OPS = Number(process.env.BENCH_OPS) || 1_000;
 const token = {
-  access_token: "eyJhbGciOiJSUzM4NCJ9." + "a".repeat(600) + ".sig",
+  access_token: `eyJhbGciOiJSUzM4NCJ9.${"a".repeat(600)}.sig`,
   token_type: "Bearer",
   expires_in: 300,
   expires_at: Date.now() + 300_000,
@@ -40,7 +40,13 @@ async function measure(name, op, run) {
 
 // Warm-up: JIT, sockets, WebCrypto.
 {
-  const warm = new KmsEncryptedTokenStore({ kms: client, keyId: "alias/tokens", store: new InMemoryTokenStore(), dataKeyCache: false, decryptedKeyCache: false });
+  const warm = new KmsEncryptedTokenStore({
+    kms: client,
+    keyId: "alias/tokens",
+    store: new InMemoryTokenStore(),
+    dataKeyCache: false,
+    decryptedKeyCache: false,
+  });
   for (let i = 0; i < 50; i++) await warm.set(`w${i}`, token), await warm.get(`w${i}`);
 }
 
@@ -70,9 +76,15 @@ await kms.close();
 
 const pad = (s, n) => String(s).padEnd(n);
 const lpad = (s, n) => String(s).padStart(n);
-console.log(`\nKmsEncryptedTokenStore over InMemoryTokenStore, ${OPS} sequential ops each, local KMS on 127.0.0.1 (Node ${process.version})\n`);
-console.log(`| ${pad("store", 28)} | ${pad("op", 5)} | ${lpad("total ms", 9)} | ${lpad("µs/op", 8)} | ${lpad("ops/s", 8)} | ${lpad("KMS calls", 9)} |`);
-console.log(`|${"-".repeat(30)}|${"-".repeat(7)}|${"-".repeat(11)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(11)}|`);
+console.log(
+  `\nKmsEncryptedTokenStore over InMemoryTokenStore, ${OPS} sequential ops each, local KMS on 127.0.0.1 (Node ${process.version})\n`,
+);
+console.log(
+  `| ${pad("store", 28)} | ${pad("op", 5)} | ${lpad("total ms", 9)} | ${lpad("µs/op", 8)} | ${lpad("ops/s", 8)} | ${lpad("KMS calls", 9)} |`,
+);
+console.log(
+  `|${"-".repeat(30)}|${"-".repeat(7)}|${"-".repeat(11)}|${"-".repeat(10)}|${"-".repeat(10)}|${"-".repeat(11)}|`,
+);
 for (const r of rows) {
   console.log(
     `| ${pad(r.name, 28)} | ${pad(r.op, 5)} | ${lpad(r.ms.toFixed(1), 9)} | ${lpad(((r.ms * 1000) / OPS).toFixed(1), 8)} | ${lpad(Math.round((OPS * 1000) / r.ms), 8)} | ${lpad(r.calls, 9)} |`,

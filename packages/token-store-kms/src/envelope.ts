@@ -37,11 +37,17 @@ export function formatEnvelope(envelope: Envelope): string {
  */
 export function parseEnvelope(text: unknown, key: string): Envelope {
   if (typeof text !== "string") {
-    throw new TokenStoreError(`The value under key "${key}" is not a KMS envelope`, { code: TokenStoreErrorCode.CorruptValue, key });
+    throw new TokenStoreError(`The value under key "${key}" is not a KMS envelope`, {
+      code: TokenStoreErrorCode.CorruptValue,
+      key,
+    });
   }
   const parts = text.split(".");
   if (parts[0] !== PREFIX) {
-    throw new TokenStoreError(`The value under key "${key}" has an unknown envelope version`, { code: TokenStoreErrorCode.CorruptValue, key });
+    throw new TokenStoreError(`The value under key "${key}" has an unknown envelope version`, {
+      code: TokenStoreErrorCode.CorruptValue,
+      key,
+    });
   }
   const [keyId, encryptedDataKey, iv, ciphertext] = parts.slice(1).map(fromBase64Url);
   const keyIdText = keyId === undefined ? undefined : decodeUtf8(keyId);
@@ -86,8 +92,12 @@ export function additionalData(
   encryptedDataKey: Uint8Array,
   context: Readonly<Record<string, string>>,
 ): Uint8Array {
-  const sortedContext = Object.keys(context).sort().flatMap((name) => [name, context[name] as string]);
-  return utf8.encode(JSON.stringify([AAD_LABEL, String(ENVELOPE_VERSION), key, keyId, toBase64Url(encryptedDataKey), ...sortedContext]));
+  const sortedContext = Object.keys(context)
+    .sort()
+    .flatMap((name) => [name, context[name] as string]);
+  return utf8.encode(
+    JSON.stringify([AAD_LABEL, String(ENVELOPE_VERSION), key, keyId, toBase64Url(encryptedDataKey), ...sortedContext]),
+  );
 }
 
 /** Encrypt `plaintext` with AES-256-GCM under a fresh random 96-bit IV. */
@@ -97,14 +107,24 @@ export async function seal(
   aad: Uint8Array,
 ): Promise<{ iv: Uint8Array; ciphertext: Uint8Array }> {
   const iv = globalThis.crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const params: AesGcmParams = { name: "AES-GCM", iv: iv as BufferSource, additionalData: aad as BufferSource, tagLength: TAG_BYTES * 8 };
+  const params: AesGcmParams = {
+    name: "AES-GCM",
+    iv: iv as BufferSource,
+    additionalData: aad as BufferSource,
+    tagLength: TAG_BYTES * 8,
+  };
   const ciphertext = new Uint8Array(await globalThis.crypto.subtle.encrypt(params, dataKey, plaintext as BufferSource));
   return { iv, ciphertext };
 }
 
 /** Decrypt and authenticate; throws `store_decrypt_failed` on any mismatch. */
 export async function open(dataKey: CryptoKey, envelope: Envelope, aad: Uint8Array, key: string): Promise<Uint8Array> {
-  const params: AesGcmParams = { name: "AES-GCM", iv: envelope.iv as BufferSource, additionalData: aad as BufferSource, tagLength: TAG_BYTES * 8 };
+  const params: AesGcmParams = {
+    name: "AES-GCM",
+    iv: envelope.iv as BufferSource,
+    additionalData: aad as BufferSource,
+    tagLength: TAG_BYTES * 8,
+  };
   try {
     return new Uint8Array(await globalThis.crypto.subtle.decrypt(params, dataKey, envelope.ciphertext as BufferSource));
   } catch {
@@ -117,7 +137,10 @@ export async function open(dataKey: CryptoKey, envelope: Envelope, aad: Uint8Arr
 export async function importDataKey(raw: Uint8Array): Promise<CryptoKey> {
   try {
     if (raw.length !== 32) throw new RangeError("data key must be 32 bytes");
-    return await globalThis.crypto.subtle.importKey("raw", raw as BufferSource, { name: "AES-GCM" }, false, ["encrypt", "decrypt"]);
+    return await globalThis.crypto.subtle.importKey("raw", raw as BufferSource, { name: "AES-GCM" }, false, [
+      "encrypt",
+      "decrypt",
+    ]);
   } finally {
     raw.fill(0);
   }

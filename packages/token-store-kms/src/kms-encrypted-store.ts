@@ -38,7 +38,9 @@ class KmsCallFailure {
   ) {}
 
   toError(key: string): TokenStoreError {
-    return this.malformed ? malformedKmsResponse(this.operation, key) : keyServiceError(this.cause, this.operation, key, this.timedOut);
+    return this.malformed
+      ? malformedKmsResponse(this.operation, key)
+      : keyServiceError(this.cause, this.operation, key, this.timedOut);
   }
 }
 
@@ -69,7 +71,11 @@ export class KmsEncryptedTokenStore implements TokenStore {
     const { dataKeyCache, decryptedKeyCache, now, store } = this.#options;
     this.#dataKeys = dataKeyCache && new DataKeyCache(dataKeyCache, now);
     this.#decryptedKeys = decryptedKeyCache && new DecryptedKeyCache(decryptedKeyCache, now);
-    this.#allowList = new KeyAllowList([this.#keyId, ...this.#options.decryptKeyIds], (name) => this.#describeKey(name), now);
+    this.#allowList = new KeyAllowList(
+      [this.#keyId, ...this.#options.decryptKeyIds],
+      (name) => this.#describeKey(name),
+      now,
+    );
     if (hasLock(store)) this.lock = (key, leaseMs) => this.#lock(store, key, leaseMs);
   }
 
@@ -140,10 +146,16 @@ export class KmsEncryptedTokenStore implements TokenStore {
     }
     const aad = additionalData(key, dataKey.keyId, dataKey.encryptedDataKey, this.#options.encryptionContext);
     const { iv, ciphertext } = await seal(dataKey.cryptoKey, plaintext, aad);
-    const envelope = formatEnvelope({ keyId: dataKey.keyId, encryptedDataKey: dataKey.encryptedDataKey, iv, ciphertext });
+    const envelope = formatEnvelope({
+      keyId: dataKey.keyId,
+      encryptedDataKey: dataKey.encryptedDataKey,
+      iv,
+      ciphertext,
+    });
     // The wrapped store still gets a StoredToken: expiry and "has a refresh token" stay visible for its TTL.
     const placeholder: StoredToken = { access_token: REDACTED, token_type: ENVELOPE_TOKEN_TYPE, __kms: envelope };
-    if (typeof value.expires_at === "number" && Number.isFinite(value.expires_at)) placeholder.expires_at = value.expires_at;
+    if (typeof value.expires_at === "number" && Number.isFinite(value.expires_at))
+      placeholder.expires_at = value.expires_at;
     if (value.refresh_token !== undefined && value.refresh_token !== null) placeholder.refresh_token = REDACTED;
     return placeholder;
   }
@@ -153,7 +165,10 @@ export class KmsEncryptedTokenStore implements TokenStore {
     await this.#options.store.delete(key);
   }
 
-  async #callKms<T>(operation: KmsOperationName, command: GenerateDataKeyCommand | DecryptCommand | DescribeKeyCommand): Promise<T> {
+  async #callKms<T>(
+    operation: KmsOperationName,
+    command: GenerateDataKeyCommand | DecryptCommand | DescribeKeyCommand,
+  ): Promise<T> {
     const { kms, timeoutMs } = this.#options;
     const signal = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
     if (operation === "GenerateDataKey") this.#stats.generateDataKey++;
@@ -167,8 +182,16 @@ export class KmsEncryptedTokenStore implements TokenStore {
   }
 
   async #generateDataKey(keyId: string): Promise<DataKey> {
-    const command = new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256", EncryptionContext: { ...this.#options.encryptionContext } });
-    const output = (await this.#callKms<{ Plaintext?: Uint8Array; CiphertextBlob?: Uint8Array; KeyId?: unknown } | undefined>("GenerateDataKey", command)) ?? {};
+    const command = new GenerateDataKeyCommand({
+      KeyId: keyId,
+      KeySpec: "AES_256",
+      EncryptionContext: { ...this.#options.encryptionContext },
+    });
+    const output =
+      (await this.#callKms<{ Plaintext?: Uint8Array; CiphertextBlob?: Uint8Array; KeyId?: unknown } | undefined>(
+        "GenerateDataKey",
+        command,
+      )) ?? {};
     const { Plaintext, CiphertextBlob } = output;
     if (!(Plaintext instanceof Uint8Array) || !(CiphertextBlob instanceof Uint8Array) || CiphertextBlob.length === 0) {
       Plaintext?.fill?.(0);
@@ -181,7 +204,11 @@ export class KmsEncryptedTokenStore implements TokenStore {
       throw new KmsCallFailure("GenerateDataKey", undefined, false, true);
     }
     // The ARN KMS reports, not an alias: an alias may later point at another key.
-    const dataKey: DataKey = { cryptoKey, encryptedDataKey: CiphertextBlob, keyId: typeof output.KeyId === "string" && output.KeyId !== "" ? output.KeyId : keyId };
+    const dataKey: DataKey = {
+      cryptoKey,
+      encryptedDataKey: CiphertextBlob,
+      keyId: typeof output.KeyId === "string" && output.KeyId !== "" ? output.KeyId : keyId,
+    };
     this.#decryptedKeys?.put(toBase64Url(CiphertextBlob), cryptoKey);
     this.#allowList.learn(dataKey.keyId);
     return dataKey;
@@ -204,7 +231,10 @@ export class KmsEncryptedTokenStore implements TokenStore {
    */
   async #describeKey(name: string): Promise<string> {
     if (name === this.#keyId) return (await this.#generateDataKey(name)).keyId;
-    const output = await this.#callKms<{ KeyMetadata?: { Arn?: unknown } } | undefined>("DescribeKey", new DescribeKeyCommand({ KeyId: name }));
+    const output = await this.#callKms<{ KeyMetadata?: { Arn?: unknown } } | undefined>(
+      "DescribeKey",
+      new DescribeKeyCommand({ KeyId: name }),
+    );
     const arn = output?.KeyMetadata?.Arn;
     if (typeof arn !== "string" || arn === "") throw new KmsCallFailure("DescribeKey", undefined, false, true);
     return arn;
@@ -227,7 +257,9 @@ export class KmsEncryptedTokenStore implements TokenStore {
       }
     };
     try {
-      return this.#decryptedKeys ? await this.#decryptedKeys.get(toBase64Url(envelope.encryptedDataKey), decrypt) : await decrypt();
+      return this.#decryptedKeys
+        ? await this.#decryptedKeys.get(toBase64Url(envelope.encryptedDataKey), decrypt)
+        : await decrypt();
     } catch (error) {
       throw error instanceof KmsCallFailure ? error.toError(key) : error;
     }
@@ -248,7 +280,11 @@ function serialiseToken(value: StoredToken, key: string): Uint8Array {
   try {
     return utf8.encode(JSON.stringify(value));
   } catch (cause) {
-    throw new TokenStoreError(`The value for key "${key}" cannot be serialised as JSON`, { code: TokenStoreErrorCode.InvalidValue, key, cause });
+    throw new TokenStoreError(`The value for key "${key}" cannot be serialised as JSON`, {
+      code: TokenStoreErrorCode.InvalidValue,
+      key,
+      cause,
+    });
   }
 }
 
@@ -261,8 +297,16 @@ function parseToken(plaintext: Uint8Array, key: string): StoredToken {
   } finally {
     plaintext.fill(0);
   }
-  if (typeof value !== "object" || value === null || Array.isArray(value) || typeof (value as StoredToken).access_token !== "string") {
-    throw new TokenStoreError(`The decrypted value under key "${key}" is not a token`, { code: TokenStoreErrorCode.CorruptValue, key });
+  if (
+    typeof value !== "object" ||
+    value === null ||
+    Array.isArray(value) ||
+    typeof (value as StoredToken).access_token !== "string"
+  ) {
+    throw new TokenStoreError(`The decrypted value under key "${key}" is not a token`, {
+      code: TokenStoreErrorCode.CorruptValue,
+      key,
+    });
   }
   return value as StoredToken;
 }

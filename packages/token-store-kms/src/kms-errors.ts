@@ -61,7 +61,12 @@ function isRetryable(error: unknown, name: string): boolean {
  * KMS-internal faults, timeouts and network errors; `store_decrypt_failed` when KMS rejects the stored
  * ciphertext. The message names the operation and the error class only; the SDK error stays as `cause`.
  */
-export function keyServiceError(error: unknown, operation: KmsOperationName, key: string, timedOut = false): TokenStoreError {
+export function keyServiceError(
+  error: unknown,
+  operation: KmsOperationName,
+  key: string,
+  timedOut = false,
+): TokenStoreError {
   const name = timedOut ? "TimeoutError" : errorName(error);
   if (operation === "Decrypt" && BAD_CIPHERTEXT.has(name)) {
     return new TokenStoreError(
@@ -80,9 +85,12 @@ export function keyServiceError(error: unknown, operation: KmsOperationName, key
 
 /** A KMS answer without the fields this store needs. */
 export function malformedKmsResponse(operation: KmsOperationName, key: string): TokenStoreError {
-  return new TokenStoreError(`KMS ${operation} for key "${key}" answered without ${operation === "DescribeKey" ? "a key ARN" : "a usable 256-bit data key"}`, {
-    code: TokenStoreErrorCode.KeyService,
-    key,
-    retryable: false,
-  });
+  return new TokenStoreError(
+    `KMS ${operation} for key "${key}" answered without ${operation === "DescribeKey" ? "a key ARN" : "a usable 256-bit data key"}`,
+    {
+      code: TokenStoreErrorCode.KeyService,
+      key,
+      retryable: false,
+    },
+  );
 }

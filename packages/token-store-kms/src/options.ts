@@ -66,7 +66,7 @@ function cacheOption(value: unknown, name: string): Record<string, unknown> | fa
 
 export function validateKeyId(keyId: unknown): string {
   if (typeof keyId !== "string" || keyId.trim() === "") {
-    throw new TypeError("KmsEncryptedTokenStore: pass keyId, the KMS key id, key ARN or alias (e.g. \"alias/tokens\")");
+    throw new TypeError('KmsEncryptedTokenStore: pass keyId, the KMS key id, key ARN or alias (e.g. "alias/tokens")');
   }
   return keyId;
 }
@@ -81,7 +81,8 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
   }
   const keyId = validateKeyId(options.keyId);
   const { decryptKeyIds = [] } = options;
-  if (!Array.isArray(decryptKeyIds)) throw new TypeError("KmsEncryptedTokenStore: pass decryptKeyIds as an array of KMS key ARNs, key ids or aliases");
+  if (!Array.isArray(decryptKeyIds))
+    throw new TypeError("KmsEncryptedTokenStore: pass decryptKeyIds as an array of KMS key ARNs, key ids or aliases");
   decryptKeyIds.forEach(validateKeyId);
   if (
     typeof store !== "object" ||
@@ -97,8 +98,10 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
     throw new TypeError("KmsEncryptedTokenStore: encryptionContext must be an object of string values");
   }
   for (const [name, value] of Object.entries(context)) {
-    if (typeof value !== "string") throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} must be a string`);
-    if (name === CONTEXT_PURPOSE.name) throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} is reserved`);
+    if (typeof value !== "string")
+      throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} must be a string`);
+    if (name === CONTEXT_PURPOSE.name)
+      throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} is reserved`);
   }
   const dataKey = cacheOption(options.dataKeyCache, "dataKeyCache");
   const decrypted = cacheOption(options.decryptedKeyCache, "decryptedKeyCache");
@@ -116,14 +119,23 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
         ? undefined
         : {
             maxAgeMs: positive(dataKey.maxAgeMs, "dataKeyCache.maxAgeMs", DEFAULT_DATA_KEY_CACHE.maxAgeMs),
-            maxMessages: positive(dataKey.maxMessages, "dataKeyCache.maxMessages", DEFAULT_DATA_KEY_CACHE.maxMessages, MAX_MESSAGES_PER_KEY),
+            maxMessages: positive(
+              dataKey.maxMessages,
+              "dataKeyCache.maxMessages",
+              DEFAULT_DATA_KEY_CACHE.maxMessages,
+              MAX_MESSAGES_PER_KEY,
+            ),
           },
     decryptedKeyCache:
       decrypted === false
         ? undefined
         : {
             maxAgeMs: positive(decrypted.maxAgeMs, "decryptedKeyCache.maxAgeMs", DEFAULT_DECRYPTED_KEY_CACHE.maxAgeMs),
-            maxEntries: positive(decrypted.maxEntries, "decryptedKeyCache.maxEntries", DEFAULT_DECRYPTED_KEY_CACHE.maxEntries),
+            maxEntries: positive(
+              decrypted.maxEntries,
+              "decryptedKeyCache.maxEntries",
+              DEFAULT_DECRYPTED_KEY_CACHE.maxEntries,
+            ),
           },
     timeoutMs: options.timeoutMs === undefined ? undefined : positive(options.timeoutMs, "timeoutMs", 0),
     now: options.now ?? Date.now,

@@ -60,7 +60,11 @@ describe("read path: decrypted data keys are cached (ARCHITECTURE.md invariant: 
     const writer = encryptedStore(kms, { store: inner, dataKeyCache: false }).store;
     const keys = [uniqueKey("lru"), uniqueKey("lru"), uniqueKey("lru")];
     for (const key of keys) await writer.set(key, secretToken());
-    const reader = encryptedStore(kms, { store: inner, now: () => now, decryptedKeyCache: { maxAgeMs: 1_000, maxEntries: 2 } }).store;
+    const reader = encryptedStore(kms, {
+      store: inner,
+      now: () => now,
+      decryptedKeyCache: { maxAgeMs: 1_000, maxEntries: 2 },
+    }).store;
     kms.resetCounts();
     await reader.get(keys[0]!);
     await reader.get(keys[1]!);

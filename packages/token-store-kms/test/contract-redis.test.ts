@@ -25,7 +25,11 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
   requireLock: true,
-  raw: rawRedisReader(() => client, (key) => inner.rawKey(key), { plaintext: false }),
+  raw: rawRedisReader(
+    () => client,
+    (key) => inner.rawKey(key),
+    { plaintext: false },
+  ),
 });
 
 afterAll(async () => {
@@ -41,7 +45,12 @@ describe("KmsEncryptedTokenStore over RedisTokenStore: what lands in Redis", () 
     for (const secret of SECRETS) expect(text).not.toContain(secret);
     expect(text).not.toContain("patient/*.rs");
     const { token } = JSON.parse(text) as { token: Record<string, unknown> };
-    expect(token).toMatchObject({ access_token: REDACTED, token_type: "kms-envelope", refresh_token: REDACTED, expires_at: 1_893_456_000_000 });
+    expect(token).toMatchObject({
+      access_token: REDACTED,
+      token_type: "kms-envelope",
+      refresh_token: REDACTED,
+      expires_at: 1_893_456_000_000,
+    });
     expect(token.__kms).toMatch(/^kms1\./);
     expect(await store.get(key)).toEqual(secretToken());
   });

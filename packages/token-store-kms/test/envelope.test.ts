@@ -65,10 +65,17 @@ describe(`envelope format v${ENVELOPE_VERSION}`, () => {
 
   it("parse of any value throws only TokenStoreError (corrupt or decrypt-failed) unless it is well formed", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.string(), fc.string().map((s) => `kms1.${s}`)), (value) => {
-        const outcome = typedRefusal(() => parseEnvelope(value, "k"));
-        expect(["accepted", TokenStoreErrorCode.CorruptValue, TokenStoreErrorCode.DecryptFailed]).toContain(outcome);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.string(),
+          fc.string().map((s) => `kms1.${s}`),
+        ),
+        (value) => {
+          const outcome = typedRefusal(() => parseEnvelope(value, "k"));
+          expect(["accepted", TokenStoreErrorCode.CorruptValue, TokenStoreErrorCode.DecryptFailed]).toContain(outcome);
+        },
+      ),
       { numRuns: RUNS * 5 },
     );
   });
@@ -123,7 +130,11 @@ describe("reading outside input through the store never yields a wrong token", (
           (token) => `token ${token?.access_token}`,
           (error: unknown) => (TokenStoreError.is(error) ? error.code : `untyped ${String(error)}`),
         );
-        expect([TokenStoreErrorCode.DecryptFailed, TokenStoreErrorCode.CorruptValue, TokenStoreErrorCode.KeyService]).toContain(outcome);
+        expect([
+          TokenStoreErrorCode.DecryptFailed,
+          TokenStoreErrorCode.CorruptValue,
+          TokenStoreErrorCode.KeyService,
+        ]).toContain(outcome);
       }),
       { numRuns: RUNS },
     );
@@ -134,7 +145,14 @@ describe("reading outside input through the store never yields a wrong token", (
     const { store } = encryptedStore(kms, { store: inner });
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.anything().filter((v) => v !== undefined), fc.record({ access_token: fc.string(), token_type: fc.constant("kms-envelope"), __kms: fc.oneof(fc.anything(), envelopes.map(formatEnvelope)) })),
+        fc.oneof(
+          fc.anything().filter((v) => v !== undefined),
+          fc.record({
+            access_token: fc.string(),
+            token_type: fc.constant("kms-envelope"),
+            __kms: fc.oneof(fc.anything(), envelopes.map(formatEnvelope)),
+          }),
+        ),
         async (value) => {
           await inner.set("fuzz", value as StoredToken);
           const outcome = await store.get("fuzz").then(

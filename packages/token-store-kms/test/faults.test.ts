@@ -62,9 +62,17 @@ describe("KMS failures on write become store_key_service, and nothing is written
   it("a disabled key and a missing key, as KMS really answers them", async () => {
     const inner = new InMemoryTokenStore();
     const disabled = await failure(singleAttempt(inner, "alias/disabled").set("k", secretToken()));
-    expect([disabled.code, disabled.retryable, (disabled.cause as Error).name]).toEqual([TokenStoreErrorCode.KeyService, false, "DisabledException"]);
+    expect([disabled.code, disabled.retryable, (disabled.cause as Error).name]).toEqual([
+      TokenStoreErrorCode.KeyService,
+      false,
+      "DisabledException",
+    ]);
     const missing = await failure(singleAttempt(inner, "alias/missing").set("k", secretToken()));
-    expect([missing.code, missing.retryable, (missing.cause as Error).name]).toEqual([TokenStoreErrorCode.KeyService, false, "NotFoundException"]);
+    expect([missing.code, missing.retryable, (missing.cause as Error).name]).toEqual([
+      TokenStoreErrorCode.KeyService,
+      false,
+      "NotFoundException",
+    ]);
     expect(inner.size).toBe(0);
   });
 
@@ -116,8 +124,14 @@ describe("KMS failures on read", () => {
       const key = uniqueKey("disable");
       await new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: arn, store: inner }).set(key, secretToken());
       local.setEnabled(arn, false);
-      const error = await failure(new KmsEncryptedTokenStore({ kms: kmsClient(local, { maxAttempts: 1 }), keyId: arn, store: inner }).get(key));
-      expect([error.code, error.retryable, (error.cause as Error).name]).toEqual([TokenStoreErrorCode.KeyService, false, "DisabledException"]);
+      const error = await failure(
+        new KmsEncryptedTokenStore({ kms: kmsClient(local, { maxAttempts: 1 }), keyId: arn, store: inner }).get(key),
+      );
+      expect([error.code, error.retryable, (error.cause as Error).name]).toEqual([
+        TokenStoreErrorCode.KeyService,
+        false,
+        "DisabledException",
+      ]);
     } finally {
       await local.close();
     }
@@ -156,11 +170,18 @@ describe("timeouts and network failures are retryable store_key_service", () => 
   });
 
   it("the client's own requestTimeout (throwOnRequestTimeout) is retryable too", async () => {
-    const client = kmsClient(kms, { maxAttempts: 1, requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } as never });
+    const client = kmsClient(kms, {
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } as never,
+    });
     const store = new KmsEncryptedTokenStore({ kms: client, keyId: "alias/tokens", store: new InMemoryTokenStore() });
     kms.delayNext("GenerateDataKey", 1_000);
     const error = await failure(store.set("slow", secretToken()));
-    expect([error.code, error.retryable, (error.cause as Error).name]).toEqual([TokenStoreErrorCode.KeyService, true, "TimeoutError"]);
+    expect([error.code, error.retryable, (error.cause as Error).name]).toEqual([
+      TokenStoreErrorCode.KeyService,
+      true,
+      "TimeoutError",
+    ]);
   });
 
   it("a refused connection (KMS unreachable) is retryable", async () => {
@@ -168,7 +189,11 @@ describe("timeouts and network failures are retryable store_key_service", () => 
     const endpoint = closed.endpoint;
     await closed.close();
     const inner = new InMemoryTokenStore();
-    const store = new KmsEncryptedTokenStore({ kms: kmsClient(kms, { endpoint, maxAttempts: 1 }), keyId: "alias/tokens", store: inner });
+    const store = new KmsEncryptedTokenStore({
+      kms: kmsClient(kms, { endpoint, maxAttempts: 1 }),
+      keyId: "alias/tokens",
+      store: inner,
+    });
     const error = await failure(store.set("offline", secretToken()));
     expect([error.code, error.retryable]).toEqual([TokenStoreErrorCode.KeyService, true]);
     expect(error.message).toContain("ECONNREFUSED");
@@ -190,7 +215,13 @@ describe("errors never carry secrets", () => {
   it("an invalid value is store_invalid_value with no KMS call and nothing written", async () => {
     const inner = new InMemoryTokenStore();
     const store = singleAttempt(inner);
-    for (const bad of [null, "AT-SECRET-0123456789", [secretToken()], { token_type: "Bearer", refresh_token: SECRETS[1] }, { access_token: "x", token_type: "Bearer", big: 1n }]) {
+    for (const bad of [
+      null,
+      "AT-SECRET-0123456789",
+      [secretToken()],
+      { token_type: "Bearer", refresh_token: SECRETS[1] },
+      { access_token: "x", token_type: "Bearer", big: 1n },
+    ]) {
       const error = await failure(store.set("bad", bad as never));
       expect(error.code).toBe(TokenStoreErrorCode.InvalidValue);
     }

@@ -35,21 +35,34 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   tally.kmsCalls = store.stats.decrypt;
-  console.log(`fuzz KmsEncryptedTokenStore.get: ${tally.tokens} tokens, ${tally.refused} refused with TokenStoreError, ${tally.kmsCalls} KMS Decrypt calls`);
+  console.log(
+    `fuzz KmsEncryptedTokenStore.get: ${tally.tokens} tokens, ${tally.refused} refused with TokenStoreError, ${tally.kmsCalls} KMS Decrypt calls`,
+  );
   await kms.close();
 });
 
-const bytes = (min: number, max: number) => fc.uint8Array({ minLength: min, maxLength: max }).map((b) => Buffer.from(b).toString("base64url"));
+const bytes = (min: number, max: number) =>
+  fc.uint8Array({ minLength: min, maxLength: max }).map((b) => Buffer.from(b).toString("base64url"));
 const mutations = fc.oneof(
   // characters replaced, inserted or deleted anywhere in the real envelope
-  fc.array(fc.tuple(fc.nat(400), fc.constantFrom(...`${B64}.=+/ `), fc.constantFrom("replace", "insert", "delete")), { minLength: 1, maxLength: 3 }).map((edits) => (text: string) => {
-    let out = text;
-    for (const [at, char, op] of edits) {
-      const i = at % Math.max(1, out.length);
-      out = op === "replace" ? out.slice(0, i) + char + out.slice(i + 1) : op === "insert" ? out.slice(0, i) + char + out.slice(i) : out.slice(0, i) + out.slice(i + 1);
-    }
-    return out;
-  }),
+  fc
+    .array(fc.tuple(fc.nat(400), fc.constantFrom(...`${B64}.=+/ `), fc.constantFrom("replace", "insert", "delete")), {
+      minLength: 1,
+      maxLength: 3,
+    })
+    .map((edits) => (text: string) => {
+      let out = text;
+      for (const [at, char, op] of edits) {
+        const i = at % Math.max(1, out.length);
+        out =
+          op === "replace"
+            ? out.slice(0, i) + char + out.slice(i + 1)
+            : op === "insert"
+              ? out.slice(0, i) + char + out.slice(i)
+              : out.slice(0, i) + out.slice(i + 1);
+      }
+      return out;
+    }),
   // parts spliced in from another key's envelope (same data key, other AAD)
   fc.subarray([1, 2, 3, 4], { minLength: 1 }).map((parts) => (text: string) => {
     const mine = text.split(".");
@@ -58,19 +71,44 @@ const mutations = fc.oneof(
     return mine.join(".");
   }),
   // structurally valid, random content: reaches KMS Decrypt
-  fc.tuple(fc.constantFrom("alias/tokens", "arn:aws:kms:us-east-1:111122223333:key/x", "é"), bytes(1, 200), bytes(12, 12), bytes(16, 120)).map(([id, ...p]) => () => `kms1.${[Buffer.from(id).toString("base64url"), ...p].join(".")}`),
+  fc
+    .tuple(
+      fc.constantFrom("alias/tokens", "arn:aws:kms:us-east-1:111122223333:key/x", "é"),
+      bytes(1, 200),
+      bytes(12, 12),
+      bytes(16, 120),
+    )
+    .map(
+      ([id, ...p]) =>
+        () =>
+          `kms1.${[Buffer.from(id).toString("base64url"), ...p].join(".")}`,
+    ),
   fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 200 })).map((s) => () => s),
   fc.constantFrom("kms1", "kms1....", "kms2.a.b.c.d", "KMS1.a.b.c.d", "kms1.a.b.c.d.e").map((s) => () => s),
   fc.constant(() => otherEnvelope),
 );
 const placeholder = fc.oneof(
   { arbitrary: mutations.map((mutate) => ({ kind: "envelope" as const, mutate })), weight: 6 },
-  fc.record({ access_token: fc.oneof(fc.constant("<redacted>"), fc.string()), token_type: fc.oneof(fc.constant("kms-envelope"), fc.string()), __kms: fc.anything() }, { requiredKeys: [] }).map((value) => ({ kind: "object" as const, value })),
-  fc.anything().filter((v) => v !== undefined).map((value) => ({ kind: "object" as const, value })),
+  fc
+    .record(
+      {
+        access_token: fc.oneof(fc.constant("<redacted>"), fc.string()),
+        token_type: fc.oneof(fc.constant("kms-envelope"), fc.string()),
+        __kms: fc.anything(),
+      },
+      { requiredKeys: [] },
+    )
+    .map((value) => ({ kind: "object" as const, value })),
+  fc
+    .anything()
+    .filter((v) => v !== undefined)
+    .map((value) => ({ kind: "object" as const, value })),
 );
 
 describe(`fuzz: KMS envelopes read back from the wrapped store (${RUNS} cases)`, () => {
-  it("get yields the token written under that key or a TokenStoreError; never another token (AAD binds the key)", { timeout: testTimeout }, async () => {
+  it("get yields the token written under that key or a TokenStoreError; never another token (AAD binds the key)", {
+    timeout: testTimeout,
+  }, async () => {
     await fc.assert(
       fc.asyncProperty(placeholder, async (input) => {
         let stored: StoredToken;
@@ -92,7 +130,11 @@ describe(`fuzz: KMS envelopes read back from the wrapped store (${RUNS} cases)`,
         } catch (error) {
           tally.refused++;
           if (!TokenStoreError.is(error)) throw error;
-          expect([TokenStoreErrorCode.CorruptValue, TokenStoreErrorCode.DecryptFailed, TokenStoreErrorCode.KeyService]).toContain(error.code);
+          expect([
+            TokenStoreErrorCode.CorruptValue,
+            TokenStoreErrorCode.DecryptFailed,
+            TokenStoreErrorCode.KeyService,
+          ]).toContain(error.code);
           expect(error.key).toBe("victim");
           expectNoSecrets(error, ["AT-SECRET-OTHER-0001"]);
         }
@@ -103,7 +145,9 @@ describe(`fuzz: KMS envelopes read back from the wrapped store (${RUNS} cases)`,
 
   // Issue 15 §6: a store that refuses everything must fail. Every token written under any key, its envelope
   // passed through JSON as a Redis or database store does, reads back exactly (counted).
-  it("get of any envelope this store wrote (after a JSON round trip) is the token written, exactly (counted)", { timeout: testTimeout }, async () => {
+  it("get of any envelope this store wrote (after a JSON round trip) is the token written, exactly (counted)", {
+    timeout: testTimeout,
+  }, async () => {
     let read = 0;
     const token = fc.record(
       {
@@ -128,4 +172,3 @@ describe(`fuzz: KMS envelopes read back from the wrapped store (${RUNS} cases)`,
     expect(read).toBe(RUNS);
   });
 });
-

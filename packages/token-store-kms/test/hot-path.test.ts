@@ -26,7 +26,10 @@ class CountingStore extends InMemoryTokenStore {
 
 describe("hot path with @fhir-dsl/smart BackendServicesAuth (checklist E24)", () => {
   // by key ARN: 1 GenerateDataKey in all; by alias: the second process looks the alias up once (SECURITY.md F12)
-  for (const [how, lookups] of [["a key ARN", 0], ["an alias", 1]] as const) {
+  for (const [how, lookups] of [
+    ["a key ARN", 0],
+    ["an alias", 1],
+  ] as const) {
     it(`1,000 FHIR requests in each of two processes cost 1 GenerateDataKey (+${lookups} alias lookup) and at most 1 Decrypt in total, key named by ${how}`, async () => {
       const keyId = how === "an alias" ? "alias/tokens" : kms.createKey();
       const { privateKey } = await generateKeyPair("RS384");
@@ -34,9 +37,17 @@ describe("hot path with @fhir-dsl/smart BackendServicesAuth (checklist E24)", ()
       const fetchToken: typeof fetch = async (input) => {
         expect(String(input instanceof Request ? input.url : input)).toBe(TOKEN_ENDPOINT);
         tokenRequests++;
-        return new Response(JSON.stringify({ access_token: `at-${tokenRequests}`, token_type: "bearer", expires_in: 300, scope: "system/Patient.rs" }), {
-          headers: { "content-type": "application/json", "cache-control": "no-store" },
-        });
+        return new Response(
+          JSON.stringify({
+            access_token: `at-${tokenRequests}`,
+            token_type: "bearer",
+            expires_in: 300,
+            scope: "system/Patient.rs",
+          }),
+          {
+            headers: { "content-type": "application/json", "cache-control": "no-store" },
+          },
+        );
       };
       const inner = new CountingStore();
       const provider = () =>

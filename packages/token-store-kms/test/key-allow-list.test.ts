@@ -26,7 +26,12 @@ afterAll(() => kms.close());
 beforeEach(() => kms.resetCounts());
 
 /** A whole, valid envelope written under `key` by someone whose credentials may use another KMS key. */
-async function plant(inner: InMemoryTokenStore, key: string, keyId = "alias/tokens-next", token = secretToken({ access_token: "AT-PLANTED-555" })) {
+async function plant(
+  inner: InMemoryTokenStore,
+  key: string,
+  keyId = "alias/tokens-next",
+  token = secretToken({ access_token: "AT-PLANTED-555" }),
+) {
   await encryptedStore(kms, { store: inner, keyId }).store.set(key, token);
   kms.resetCounts();
 }
@@ -42,7 +47,10 @@ describe("decrypt only with configured keys (F12)", () => {
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("planted");
     await plant(inner, key);
-    for (const store of [new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: tokensArn, store: inner }), new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: tokensArn, store: inner, decryptedKeyCache: false })]) {
+    for (const store of [
+      new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: tokensArn, store: inner }),
+      new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: tokensArn, store: inner, decryptedKeyCache: false }),
+    ]) {
       const error = await refusal(store.get(key));
       expect(TokenStoreError.is(error) && error.code).toBe("store_decrypt_failed");
       expect(error!.retryable).toBe(false);
@@ -60,13 +68,21 @@ describe("decrypt only with configured keys (F12)", () => {
     const store = encryptedStore(kms, { store: inner, keyId: "alias/tokens", decryptKeyIds: ["alias/disabled"] }).store;
     for (let i = 0; i < 5; i++) expect((await refusal(store.get(key)))?.code).toBe("store_decrypt_failed");
     expect(kms.calls.Decrypt).toBe(0);
-    expect(kms.requests.map((r) => [r.op, r.body.KeyId]).sort()).toEqual([["DescribeKey", "alias/disabled"], ["GenerateDataKey", "alias/tokens"]]);
+    expect(kms.requests.map((r) => [r.op, r.body.KeyId]).sort()).toEqual([
+      ["DescribeKey", "alias/disabled"],
+      ["GenerateDataKey", "alias/tokens"],
+    ]);
     expect(store.stats).toMatchObject({ describeKey: 1, generateDataKey: 1, decrypt: 0 });
   });
 
   it("any key name in a planted envelope that is not configured is refused before Decrypt (generated names)", async () => {
     const inner = new InMemoryTokenStore();
-    const store = new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: tokensArn, decryptKeyIds: ["alias/tokens-next"], store: inner });
+    const store = new KmsEncryptedTokenStore({
+      kms: kmsClient(kms),
+      keyId: tokensArn,
+      decryptKeyIds: ["alias/tokens-next"],
+      store: inner,
+    });
     const baseKey = uniqueKey("base");
     await plant(inner, baseKey, "alias/tokens");
     const base = parseEnvelope((await inner.get(baseKey))?.__kms, baseKey);
@@ -89,7 +105,11 @@ describe("decrypt only with configured keys (F12)", () => {
       fc.asyncProperty(names, async (name) => {
         fc.pre(name !== tokensArn && name !== "alias/tokens-next" && name !== nextArn);
         const key = uniqueKey("gen");
-        await inner.set(key, { access_token: "<redacted>", token_type: "kms-envelope", __kms: formatEnvelope({ ...base, keyId: name }) } as StoredToken);
+        await inner.set(key, {
+          access_token: "<redacted>",
+          token_type: "kms-envelope",
+          __kms: formatEnvelope({ ...base, keyId: name }),
+        } as StoredToken);
         const error = await refusal(store.get(key));
         expect(error?.code).toBe("store_decrypt_failed");
         expectNoSecrets(error);
@@ -111,7 +131,10 @@ describe("decrypt only with configured keys (F12)", () => {
     await plant(inner, key);
     const stored = (await inner.get(key)) as StoredToken;
     // the planted envelope claims the configured key, but its data key is wrapped by tokens-next
-    await inner.set(key, { ...stored, __kms: formatEnvelope({ ...parseEnvelope(stored.__kms, key), keyId: tokensArn }) });
+    await inner.set(key, {
+      ...stored,
+      __kms: formatEnvelope({ ...parseEnvelope(stored.__kms, key), keyId: tokensArn }),
+    });
     const store = new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: tokensArn, store: inner });
     const error = await refusal(store.get(key));
     expect(error?.code).toBe("store_decrypt_failed");
@@ -124,7 +147,10 @@ describe("rotation still reads old records (F12)", () => {
   it("decryptKeyIds as a key ARN (no lookup), a key id, an alias or an alias ARN: old records read", async () => {
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("old");
-    await encryptedStore(kms, { store: inner, keyId: "alias/tokens" }).store.set(key, secretToken({ access_token: "old-record" }));
+    await encryptedStore(kms, { store: inner, keyId: "alias/tokens" }).store.set(
+      key,
+      secretToken({ access_token: "old-record" }),
+    );
     const id = tokensArn.split("/")[1]!;
     const aliasArn = "arn:aws:kms:us-east-1:111122223333:alias/tokens";
     for (const previous of [tokensArn, id, "alias/tokens", aliasArn]) {
@@ -144,8 +170,13 @@ describe("rotation still reads old records (F12)", () => {
     await store.set("b", secretToken({ access_token: "under-next" }));
     expect((await store.get("a"))?.access_token).toBe("under-first");
     const fresh = encryptedStore(kms, { store: inner, keyId: nextArn, decryptKeyIds: [tokensArn] }).store;
-    expect([(await fresh.get("a"))?.access_token, (await fresh.get("b"))?.access_token]).toEqual(["under-first", "under-next"]);
-    expect((await refusal(encryptedStore(kms, { store: inner, keyId: nextArn }).store.get("a")))?.code).toBe("store_decrypt_failed");
+    expect([(await fresh.get("a"))?.access_token, (await fresh.get("b"))?.access_token]).toEqual([
+      "under-first",
+      "under-next",
+    ]);
+    expect((await refusal(encryptedStore(kms, { store: inner, keyId: nextArn }).store.get("a")))?.code).toBe(
+      "store_decrypt_failed",
+    );
   });
 
   it("a long-lived reader follows its alias to a new key (looked up again at most once a minute), and keeps the old one", async () => {
@@ -154,11 +185,22 @@ describe("rotation still reads old records (F12)", () => {
       const firstArn = local.createKey({ alias: "alias/app" });
       let clock = 1_000_000;
       const inner = new InMemoryTokenStore();
-      const reader = new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner, now: () => clock });
-      await new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner }).set("old", secretToken({ access_token: "old" }));
+      const reader = new KmsEncryptedTokenStore({
+        kms: kmsClient(local),
+        keyId: "alias/app",
+        store: inner,
+        now: () => clock,
+      });
+      await new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner }).set(
+        "old",
+        secretToken({ access_token: "old" }),
+      );
       expect((await reader.get("old"))?.access_token).toBe("old");
       local.setAlias("alias/app", local.createKey());
-      await new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner }).set("new", secretToken({ access_token: "new" }));
+      await new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner }).set(
+        "new",
+        secretToken({ access_token: "new" }),
+      );
       local.resetCounts();
       expect((await refusal(reader.get("new")))?.code).toBe("store_decrypt_failed");
       expect(local.calls).toMatchObject({ Decrypt: 0, DescribeKey: 0, GenerateDataKey: 0 });
@@ -176,7 +218,12 @@ describe("rotation still reads old records (F12)", () => {
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("lookup");
     await plant(inner, key, "alias/tokens", secretToken());
-    const store = encryptedStore(kms, { store: inner, keyId: nextArn, decryptKeyIds: ["alias/tokens"], kms: kmsClient(kms, { maxAttempts: 1 }) }).store;
+    const store = encryptedStore(kms, {
+      store: inner,
+      keyId: nextArn,
+      decryptKeyIds: ["alias/tokens"],
+      kms: kmsClient(kms, { maxAttempts: 1 }),
+    }).store;
     kms.failNext("DescribeKey", "ThrottlingException");
     const error = await refusal(store.get(key));
     expect([error?.code, error?.retryable]).toEqual(["store_key_service", true]);
@@ -187,7 +234,13 @@ describe("rotation still reads old records (F12)", () => {
   });
 
   it("misuse: decryptKeyIds that is not an array of key names is a TypeError", () => {
-    const make = (decryptKeyIds: unknown) => new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: "alias/tokens", store: new InMemoryTokenStore(), decryptKeyIds: decryptKeyIds as string[] });
+    const make = (decryptKeyIds: unknown) =>
+      new KmsEncryptedTokenStore({
+        kms: kmsClient(kms),
+        keyId: "alias/tokens",
+        store: new InMemoryTokenStore(),
+        decryptKeyIds: decryptKeyIds as string[],
+      });
     expect(() => make("alias/old")).toThrow(/decryptKeyIds/);
     expect(() => make([""])).toThrow(TypeError);
     expect(() => make([42])).toThrow(TypeError);

@@ -10,7 +10,11 @@ beforeAll(async () => {
 });
 afterAll(() => kms.close());
 
-const base = (): KmsEncryptedTokenStoreOptions => ({ kms: kmsClient(kms), keyId: "alias/tokens", store: new InMemoryTokenStore() });
+const base = (): KmsEncryptedTokenStoreOptions => ({
+  kms: kmsClient(kms),
+  keyId: "alias/tokens",
+  store: new InMemoryTokenStore(),
+});
 
 describe("construction: misuse throws a TypeError that says what to pass", () => {
   const cases: [string, Partial<Record<keyof KmsEncryptedTokenStoreOptions, unknown>>, RegExp][] = [
@@ -32,8 +36,12 @@ describe("construction: misuse throws a TypeError that says what to pass", () =>
   ];
   for (const [name, override, message] of cases) {
     it(name, () => {
-      expect(() => new KmsEncryptedTokenStore({ ...base(), ...override } as KmsEncryptedTokenStoreOptions)).toThrow(TypeError);
-      expect(() => new KmsEncryptedTokenStore({ ...base(), ...override } as KmsEncryptedTokenStoreOptions)).toThrow(message);
+      expect(() => new KmsEncryptedTokenStore({ ...base(), ...override } as KmsEncryptedTokenStoreOptions)).toThrow(
+        TypeError,
+      );
+      expect(() => new KmsEncryptedTokenStore({ ...base(), ...override } as KmsEncryptedTokenStoreOptions)).toThrow(
+        message,
+      );
     });
   }
 
@@ -85,7 +93,12 @@ describe("the value handed to the wrapped store", () => {
     await store.set("without", { access_token: "AT-SECRET-0123456789", token_type: "Bearer" });
     const [a, b] = [await inner.get("with-refresh"), await inner.get("without")];
     expect(Object.keys(a!).sort()).toEqual(["__kms", "access_token", "expires_at", "refresh_token", "token_type"]);
-    expect(a).toMatchObject({ access_token: "<redacted>", token_type: "kms-envelope", expires_at: 1_893_456_000_000, refresh_token: "<redacted>" });
+    expect(a).toMatchObject({
+      access_token: "<redacted>",
+      token_type: "kms-envelope",
+      expires_at: 1_893_456_000_000,
+      refresh_token: "<redacted>",
+    });
     expect(Object.keys(b!).sort()).toEqual(["__kms", "access_token", "token_type"]);
     for (const value of [a, b]) expect(JSON.stringify(value)).not.toContain("SECRET");
   });

@@ -23,25 +23,44 @@ describe("key rotation: new writes use the new key, old values still read", () =
     const oldArn = parseEnvelope((await inner.get(before))?.__kms, before).keyId;
     const newArn = parseEnvelope((await inner.get(after))?.__kms, after).keyId;
     expect(oldArn).not.toBe(newArn);
-    expect(kms.requests.filter((r) => r.op === "GenerateDataKey").map((r) => r.body.KeyId)).toEqual(["alias/tokens", "alias/tokens-next"]);
+    expect(kms.requests.filter((r) => r.op === "GenerateDataKey").map((r) => r.body.KeyId)).toEqual([
+      "alias/tokens",
+      "alias/tokens-next",
+    ]);
     // the instance that rotated still reads both; a new one lists the key it rotated from (F12)
     expect((await store.get(before))?.access_token).toBe("old-key");
-    const cold = encryptedStore(kms, { store: inner, keyId: "alias/tokens-next", decryptKeyIds: ["alias/tokens"] }).store;
+    const cold = encryptedStore(kms, {
+      store: inner,
+      keyId: "alias/tokens-next",
+      decryptKeyIds: ["alias/tokens"],
+    }).store;
     expect((await cold.get(before))?.access_token).toBe("old-key");
     expect((await cold.get(after))?.access_token).toBe("new-key");
     // Decrypt names the ARN recorded in the envelope.
-    expect(kms.requests.filter((r) => r.op === "Decrypt").map((r) => r.body.KeyId).sort()).toEqual([newArn, oldArn].sort());
+    expect(
+      kms.requests
+        .filter((r) => r.op === "Decrypt")
+        .map((r) => r.body.KeyId)
+        .sort(),
+    ).toEqual([newArn, oldArn].sort());
   });
 
   it("a new instance with a new keyId reads values of the old one listed in decryptKeyIds, and only then (F12)", async () => {
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("instance");
     await encryptedStore(kms, { store: inner, keyId: "alias/tokens" }).store.set(key, secretToken());
-    const rotated = encryptedStore(kms, { store: inner, keyId: "alias/tokens-next", decryptKeyIds: ["alias/tokens"] }).store;
+    const rotated = encryptedStore(kms, {
+      store: inner,
+      keyId: "alias/tokens-next",
+      decryptKeyIds: ["alias/tokens"],
+    }).store;
     expect((await rotated.get(key))?.refresh_token).toBe("RT-SECRET-9876543210");
     kms.resetCounts();
     const unlisted = encryptedStore(kms, { store: inner, keyId: "alias/tokens-next" }).store;
-    await expect(unlisted.get(key)).rejects.toMatchObject({ code: "store_decrypt_failed", message: expect.stringContaining("decryptKeyIds") });
+    await expect(unlisted.get(key)).rejects.toMatchObject({
+      code: "store_decrypt_failed",
+      message: expect.stringContaining("decryptKeyIds"),
+    });
     expect(kms.calls.Decrypt).toBe(0);
   });
 
@@ -60,7 +79,12 @@ describe("key rotation: new writes use the new key, old values still read", () =
       expect((await writer.get(key))?.access_token).toBe("AT-SECRET-0123456789");
       const unlisted = new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", store: inner });
       await expect(unlisted.get(key)).rejects.toMatchObject({ code: "store_decrypt_failed" });
-      const reader = new KmsEncryptedTokenStore({ kms: kmsClient(local), keyId: "alias/app", decryptKeyIds: [firstArn], store: inner });
+      const reader = new KmsEncryptedTokenStore({
+        kms: kmsClient(local),
+        keyId: "alias/app",
+        decryptKeyIds: [firstArn],
+        store: inner,
+      });
       expect((await reader.get(key))?.access_token).toBe("AT-SECRET-0123456789");
       const key2 = uniqueKey("alias2");
       await reader.set(key2, secretToken());
@@ -71,7 +95,11 @@ describe("key rotation: new writes use the new key, old values still read", () =
   });
 
   it("rotate() refuses a missing keyId with a TypeError", () => {
-    const store = new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: "alias/tokens", store: new InMemoryTokenStore() });
+    const store = new KmsEncryptedTokenStore({
+      kms: kmsClient(kms),
+      keyId: "alias/tokens",
+      store: new InMemoryTokenStore(),
+    });
     expect(() => store.rotate("")).toThrow(TypeError);
     expect(() => store.rotate(undefined as unknown as string)).toThrow(/keyId/);
   });

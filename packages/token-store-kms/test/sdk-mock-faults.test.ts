@@ -21,7 +21,10 @@ function mocked() {
 }
 
 async function failure(promise: Promise<unknown>): Promise<TokenStoreError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(TokenStoreError.is(error)).toBe(true);
   expectNoSecrets(error, DATA_KEY_SECRETS);
   return error as TokenStoreError;
@@ -38,14 +41,18 @@ describe("malformed KMS answers and unknown SDK errors (via aws-sdk-client-mock)
 
   it("GenerateDataKey with a 16-byte data key is refused (AES-256 only), nothing written", async () => {
     const { mock, inner, store } = mocked();
-    mock.on(GenerateDataKeyCommand).resolves({ Plaintext: new Uint8Array(16), CiphertextBlob: new Uint8Array([1]), KeyId: "arn:k" });
+    mock
+      .on(GenerateDataKeyCommand)
+      .resolves({ Plaintext: new Uint8Array(16), CiphertextBlob: new Uint8Array([1]), KeyId: "arn:k" });
     expect((await failure(store.set("k", secretToken()))).code).toBe(TokenStoreErrorCode.KeyService);
     expect(inner.size).toBe(0);
   });
 
   it("Decrypt without Plaintext: store_key_service; the data key never appears in errors", async () => {
     const { mock, store, newStore } = mocked();
-    mock.on(GenerateDataKeyCommand).callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: freshBlob(), KeyId: "arn:k" }));
+    mock
+      .on(GenerateDataKeyCommand)
+      .callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: freshBlob(), KeyId: "arn:k" }));
     await store.set("k", secretToken());
     mock.on(DecryptCommand).resolves({});
     expect((await failure(newStore().get("k"))).code).toBe(TokenStoreErrorCode.KeyService);
@@ -65,11 +72,21 @@ describe("malformed KMS answers and unknown SDK errors (via aws-sdk-client-mock)
 
   it("an unknown server-side SDK fault is retryable; an unknown client-side one is not", async () => {
     const { mock, store } = mocked();
-    mock.on(GenerateDataKeyCommand).rejectsOnce(new KMSServiceException({ name: "BrandNewException", $fault: "server", $metadata: { httpStatusCode: 503 } }));
+    mock
+      .on(GenerateDataKeyCommand)
+      .rejectsOnce(
+        new KMSServiceException({ name: "BrandNewException", $fault: "server", $metadata: { httpStatusCode: 503 } }),
+      );
     const server = await failure(store.set("k", secretToken()));
     expect([server.code, server.retryable]).toEqual([TokenStoreErrorCode.KeyService, true]);
     mock.reset();
-    mock.on(GenerateDataKeyCommand).rejectsOnce(new KMSServiceException({ name: "BrandNewClientException", $fault: "client", $metadata: { httpStatusCode: 400 } }));
+    mock.on(GenerateDataKeyCommand).rejectsOnce(
+      new KMSServiceException({
+        name: "BrandNewClientException",
+        $fault: "client",
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const client = await failure(store.set("k", secretToken()));
     expect([client.code, client.retryable]).toEqual([TokenStoreErrorCode.KeyService, false]);
   });
@@ -80,7 +97,9 @@ describe("malformed KMS answers and unknown SDK errors (via aws-sdk-client-mock)
     expect((await failure(store.set("k", secretToken()))).code).toBe(TokenStoreErrorCode.KeyService);
     expect(inner.size).toBe(0);
     mock.reset();
-    mock.on(GenerateDataKeyCommand).callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: freshBlob(), KeyId: "arn:k" }));
+    mock
+      .on(GenerateDataKeyCommand)
+      .callsFake(() => ({ Plaintext: DATA_KEY.slice(), CiphertextBlob: freshBlob(), KeyId: "arn:k" }));
     await store.set("k", secretToken());
     mock.on(DecryptCommand).resolves(undefined as never);
     expect((await failure(newStore().get("k"))).code).toBe(TokenStoreErrorCode.KeyService);
@@ -88,7 +107,9 @@ describe("malformed KMS answers and unknown SDK errors (via aws-sdk-client-mock)
 
   it("only the SDK error's name reaches our message, never its text", async () => {
     const { mock, store } = mocked();
-    mock.on(GenerateDataKeyCommand).rejects(Object.assign(new Error("upstream said something long"), { name: "AccessDeniedException" }));
+    mock
+      .on(GenerateDataKeyCommand)
+      .rejects(Object.assign(new Error("upstream said something long"), { name: "AccessDeniedException" }));
     const error = (await store.set("k", secretToken()).catch((e: unknown) => e)) as TokenStoreError;
     expect(error.message).toBe('KMS GenerateDataKey failed for key "k": AccessDeniedException');
     expect(JSON.stringify(error)).not.toContain("upstream");

@@ -32,7 +32,11 @@ afterAll(async () => {
 
 /** What another process reads from `inner` through KMS, once the background save has landed (it retries after 0.5 s, 1 s, 2 s). */
 async function storedAccessToken(inner: InMemoryTokenStore, key: string): Promise<string | undefined> {
-  const reader = new KmsEncryptedTokenStore({ kms: new KMSClient(kms.clientConfig()), keyId: "alias/tokens", store: inner });
+  const reader = new KmsEncryptedTokenStore({
+    kms: new KMSClient(kms.clientConfig()),
+    keyId: "alias/tokens",
+    store: inner,
+  });
   let value: string | undefined;
   for (let i = 0; i < 100; i++) {
     value = (await reader.get(key))?.access_token;
@@ -43,12 +47,22 @@ async function storedAccessToken(inner: InMemoryTokenStore, key: string): Promis
 }
 
 describe("KMS outage mid-run under BackendServicesAuth", () => {
-  it("hot path unaffected, the renewal is served and its store failure reported typed; the outage-time token is stored once KMS is back and another process reads it", { timeout: 30_000 }, async () => {
+  it("hot path unaffected, the renewal is served and its store failure reported typed; the outage-time token is stored once KMS is back and another process reads it", {
+    timeout: 30_000,
+  }, async () => {
     const { privateKey } = await generateKeyPair("ES384");
     let issued = 0;
     const tokenEndpoint = (async () => {
       issued++;
-      return new Response(JSON.stringify({ access_token: `AT-SECRET-${issued}-abcdefgh`, token_type: "bearer", expires_in: 300, scope: "system/Patient.rs" }), { headers: { "content-type": "application/json" } });
+      return new Response(
+        JSON.stringify({
+          access_token: `AT-SECRET-${issued}-abcdefgh`,
+          token_type: "bearer",
+          expires_in: 300,
+          scope: "system/Patient.rs",
+        }),
+        { headers: { "content-type": "application/json" } },
+      );
     }) as typeof fetch;
     const inner = new InMemoryTokenStore();
     const kmsClient = new KMSClient({ ...kms.clientConfig(), endpoint: proxy.endpoint, maxAttempts: 1 });
@@ -64,7 +78,13 @@ describe("KMS outage mid-run under BackendServicesAuth", () => {
         fetch: tokenEndpoint,
         storeKey: "svc-token",
         // no data-key cache, so a write during the outage needs KMS (with the default cache it would not)
-        tokenStore: new KmsEncryptedTokenStore({ kms: kmsClient, keyId: "alias/tokens", store: inner, timeoutMs: 1_000, dataKeyCache: false }),
+        tokenStore: new KmsEncryptedTokenStore({
+          kms: kmsClient,
+          keyId: "alias/tokens",
+          store: inner,
+          timeoutMs: 1_000,
+          dataKeyCache: false,
+        }),
         onStoreError: (e) => errors.push(e),
       });
     const auth = provider();
@@ -75,7 +95,8 @@ describe("KMS outage mid-run under BackendServicesAuth", () => {
     proxy.setDown(true);
     try {
       kms.resetCounts();
-      for (let i = 0; i < 1_000; i++) expect(auth.getAuthorization({ url, method: "GET" })).toBe("Bearer AT-SECRET-1-abcdefgh");
+      for (let i = 0; i < 1_000; i++)
+        expect(auth.getAuthorization({ url, method: "GET" })).toBe("Bearer AT-SECRET-1-abcdefgh");
       expect(kms.calls.GenerateDataKey + kms.calls.Decrypt).toBe(0);
 
       // the server rejects the token (401): the renewal gets a token it cannot encrypt, and serves it anyway
@@ -85,7 +106,9 @@ describe("KMS outage mid-run under BackendServicesAuth", () => {
       expect(errors.length).toBeGreaterThan(0);
       const error = errors.at(-1);
       expect(SmartAuthError.is(error) && error.code).toBe("token_store_error");
-      expect(TokenStoreError.is((error as Error).cause) && (error as { cause: TokenStoreError }).cause.code).toBe("store_key_service");
+      expect(TokenStoreError.is((error as Error).cause) && (error as { cause: TokenStoreError }).cause.code).toBe(
+        "store_key_service",
+      );
       expect((error as SmartAuthError).retryable).toBe(true);
       for (const e of errors) expectNoSecrets(e, ["AT-SECRET-1-abcdefgh", "AT-SECRET-2-abcdefgh"]);
     } finally {
@@ -99,12 +122,17 @@ describe("KMS outage mid-run under BackendServicesAuth", () => {
     expect(issued).toBe(2);
   });
 
-  it("while KMS stays down, requests are served from memory without asking the token endpoint again, the save is retried with backoff and reported each time; then it lands", { timeout: 30_000 }, async () => {
+  it("while KMS stays down, requests are served from memory without asking the token endpoint again, the save is retried with backoff and reported each time; then it lands", {
+    timeout: 30_000,
+  }, async () => {
     const { privateKey } = await generateKeyPair("ES384");
     let issued = 0;
     const tokenEndpoint = (async () => {
       issued++;
-      return new Response(JSON.stringify({ access_token: `AT-SECRET-${issued}-zyxwvuts`, token_type: "bearer", expires_in: 300 }), { headers: { "content-type": "application/json" } });
+      return new Response(
+        JSON.stringify({ access_token: `AT-SECRET-${issued}-zyxwvuts`, token_type: "bearer", expires_in: 300 }),
+        { headers: { "content-type": "application/json" } },
+      );
     }) as typeof fetch;
     const kmsClient = new KMSClient({ ...kms.clientConfig(), endpoint: proxy.endpoint, maxAttempts: 1 });
     const inner = new InMemoryTokenStore();
@@ -118,7 +146,13 @@ describe("KMS outage mid-run under BackendServicesAuth", () => {
       alg: "ES384",
       fetch: tokenEndpoint,
       storeKey: "svc2-token",
-      tokenStore: new KmsEncryptedTokenStore({ kms: kmsClient, keyId: "alias/tokens", store: inner, timeoutMs: 1_000, dataKeyCache: false }),
+      tokenStore: new KmsEncryptedTokenStore({
+        kms: kmsClient,
+        keyId: "alias/tokens",
+        store: inner,
+        timeoutMs: 1_000,
+        dataKeyCache: false,
+      }),
       onStoreError: (e) => errors.push(e),
     });
     const url = `${FHIR}/Patient/1`;
@@ -127,7 +161,9 @@ describe("KMS outage mid-run under BackendServicesAuth", () => {
     try {
       auth.onUnauthorized();
       expect(await auth.getAuthorization({ url, method: "GET" })).toBe("Bearer AT-SECRET-2-zyxwvuts");
-      const outcomes = await Promise.all(Array.from({ length: 5 }, () => auth.getAuthorization({ url, method: "GET" })));
+      const outcomes = await Promise.all(
+        Array.from({ length: 5 }, () => auth.getAuthorization({ url, method: "GET" })),
+      );
       expect(outcomes).toEqual(Array(5).fill("Bearer AT-SECRET-2-zyxwvuts"));
       const reported = errors.length;
       await new Promise((r) => setTimeout(r, 700)); // the first background retry (0.5 s) meets the outage

@@ -22,7 +22,11 @@ async function refusal(promise: Promise<unknown>): Promise<TokenStoreError> {
 }
 
 /** Read through a cold instance too, so the refusal does not depend on the key cache. */
-async function refusals(inner: InMemoryTokenStore, warm: KmsEncryptedTokenStore, key: string): Promise<TokenStoreError[]> {
+async function refusals(
+  inner: InMemoryTokenStore,
+  warm: KmsEncryptedTokenStore,
+  key: string,
+): Promise<TokenStoreError[]> {
   const cold = encryptedStore(kms, { store: inner }).store;
   return [await refusal(warm.get(key)), await refusal(cold.get(key))];
 }
@@ -69,12 +73,19 @@ describe("moved and tampered ciphertexts are refused (AAD binds the storage key)
     await store.set(key, secretToken());
     const stored = (await inner.get(key)) as StoredToken;
     const envelope = parseEnvelope(stored.__kms, key);
-    await inner.set(key, { ...stored, __kms: formatEnvelope({ ...envelope, keyId: "arn:aws:kms:us-east-1:111122223333:key/missing" }) });
+    await inner.set(key, {
+      ...stored,
+      __kms: formatEnvelope({ ...envelope, keyId: "arn:aws:kms:us-east-1:111122223333:key/missing" }),
+    });
     const [warm, cold] = await refusals(inner, store, key);
     expect(warm?.code).toBe(TokenStoreErrorCode.DecryptFailed);
     expect(cold?.code).toBe(TokenStoreErrorCode.DecryptFailed);
     expect(cold?.retryable).toBe(false);
-    expect(kms.requests.filter((r) => r.op === "Decrypt" && r.body.KeyId === "arn:aws:kms:us-east-1:111122223333:key/missing")).toEqual([]);
+    expect(
+      kms.requests.filter(
+        (r) => r.op === "Decrypt" && r.body.KeyId === "arn:aws:kms:us-east-1:111122223333:key/missing",
+      ),
+    ).toEqual([]);
   });
 
   const fields = ["keyId", "encryptedDataKey", "iv", "ciphertext"] as const;
@@ -125,7 +136,12 @@ describe("moved and tampered ciphertexts are refused (AAD binds the storage key)
     const inner = new InMemoryTokenStore();
     const key = uniqueKey("ctx");
     const make = (tenant: string) =>
-      new KmsEncryptedTokenStore({ kms: kmsClient(kms), keyId: "alias/tokens", store: inner, encryptionContext: { tenant } });
+      new KmsEncryptedTokenStore({
+        kms: kmsClient(kms),
+        keyId: "alias/tokens",
+        store: inner,
+        encryptionContext: { tenant },
+      });
     await make("a").set(key, secretToken());
     const error = await refusal(make("b").get(key));
     expect(error.code).toBe(TokenStoreErrorCode.DecryptFailed);
@@ -140,7 +156,10 @@ describe("moved and tampered ciphertexts are refused (AAD binds the storage key)
     await a.set(k2, secretToken());
     const e1 = parseEnvelope((await inner.get(k1))?.__kms, k1);
     const e2 = parseEnvelope((await inner.get(k2))?.__kms, k2);
-    await inner.set(k2, { ...((await inner.get(k2)) as StoredToken), __kms: formatEnvelope({ ...e2, encryptedDataKey: e1.encryptedDataKey }) });
+    await inner.set(k2, {
+      ...((await inner.get(k2)) as StoredToken),
+      __kms: formatEnvelope({ ...e2, encryptedDataKey: e1.encryptedDataKey }),
+    });
     for (const error of await refusals(inner, a, k2)) expect(error.code).toBe(TokenStoreErrorCode.DecryptFailed);
   });
 });

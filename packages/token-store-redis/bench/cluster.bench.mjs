@@ -26,7 +26,9 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function pair(a, b) {
   await measure(a);
   await measure(b);
-  const as = [], bs = [], ratios = [];
+  const as = [],
+    bs = [],
+    ratios = [];
   for (let round = 0; round < ROUNDS; round++) {
     const first = round % 2 === 0;
     const x = await measure(first ? a : b);
@@ -53,25 +55,71 @@ const ttl = await cluster.pttl(rawKeys[0]);
 
 const rows = [];
 const row = (op, sides, r, target) =>
-  rows.push({ op, compared: sides, "store µs/op": (r.a / 1000).toFixed(1), "raw µs/op": (r.b / 1000).toFixed(1), ratio: r.ratio.toFixed(3), target });
-row("get", "store.get / cluster.get", await pair((i) => store.get(keys[i % KEYS]), (i) => cluster.get(rawKeys[i % KEYS])), "<= 1.3");
-row("set", "store.set / cluster.set PX", await pair((i) => store.set(keys[i % KEYS], token), (i) => cluster.set(rawKeys[i % KEYS], bytes, "PX", ttl)), "<= 1.3");
+  rows.push({
+    op,
+    compared: sides,
+    "store µs/op": (r.a / 1000).toFixed(1),
+    "raw µs/op": (r.b / 1000).toFixed(1),
+    ratio: r.ratio.toFixed(3),
+    target,
+  });
+row(
+  "get",
+  "store.get / cluster.get",
+  await pair(
+    (i) => store.get(keys[i % KEYS]),
+    (i) => cluster.get(rawKeys[i % KEYS]),
+  ),
+  "<= 1.3",
+);
+row(
+  "set",
+  "store.set / cluster.set PX",
+  await pair(
+    (i) => store.set(keys[i % KEYS], token),
+    (i) => cluster.set(rawKeys[i % KEYS], bytes, "PX", ttl),
+  ),
+  "<= 1.3",
+);
 row(
   "set, durability { replicas: 1 }",
   "durable store.set / pipeline [SET PX, WAIT 1]",
   await pair(
     (i) => durable.set(keys[i % KEYS], token),
-    (i) => cluster.pipeline([["set", rawKeys[i % KEYS], bytes, "PX", ttl], ["wait", 1, 1000]]).exec(),
+    (i) =>
+      cluster
+        .pipeline([
+          ["set", rawKeys[i % KEYS], bytes, "PX", ttl],
+          ["wait", 1, 1000],
+        ])
+        .exec(),
   ),
   "<= 1.3",
 );
-row("what WAIT costs", "durable store.set / store.set", await pair((i) => durable.set(keys[i % KEYS], token), (i) => store.set(keys[i % KEYS], token)), "-");
+row(
+  "what WAIT costs",
+  "durable store.set / store.set",
+  await pair(
+    (i) => durable.set(keys[i % KEYS], token),
+    (i) => store.set(keys[i % KEYS], token),
+  ),
+  "-",
+);
 
 // memory per stored token: MEMORY USAGE of a value key, on the primary that holds it
 const memory = [];
 for (const [label, value] of [
   ["app-launch sample", token],
-  ["backend JWT", { access_token: `${"a".repeat(48)}.${"b".repeat(560)}.${"c".repeat(342)}`, token_type: "bearer", expires_in: 300, expires_at: Date.now() + 300_000, scope: "system/Patient.rs system/Observation.rs system/Encounter.rs" }],
+  [
+    "backend JWT",
+    {
+      access_token: `${"a".repeat(48)}.${"b".repeat(560)}.${"c".repeat(342)}`,
+      token_type: "bearer",
+      expires_in: 300,
+      expires_at: Date.now() + 300_000,
+      scope: "system/Patient.rs system/Observation.rs system/Encounter.rs",
+    },
+  ],
 ]) {
   await store.set(`mem:${label}`, value);
   const text = await cluster.get(store.rawKey(`mem:${label}`));
@@ -107,7 +155,8 @@ const dataCommands = async () => {
     const r = new Redis(node.port, "127.0.0.1");
     const info = await r.info("commandstats");
     r.disconnect();
-    for (const m of info.matchAll(/^cmdstat_(get|set|del|eval|evalsha|wait|exists|pttl):calls=(\d+)/gm)) total += Number(m[2]);
+    for (const m of info.matchAll(/^cmdstat_(get|set|del|eval|evalsha|wait|exists|pttl):calls=(\d+)/gm))
+      total += Number(m[2]);
   }
   return total;
 };
@@ -115,13 +164,17 @@ const before = await dataCommands();
 for (let i = 0; i < 10_000; i++) await auth.getAuthorization({ url, method: "GET" });
 const hotPathCommands = (await dataCommands()) - before;
 
-console.log(`RedisTokenStore on a Redis Cluster (3 primaries, 3 replicas, 127.0.0.1) vs raw ioredis Cluster commands on the same bytes (${Buffer.byteLength(bytes)} B)`);
+console.log(
+  `RedisTokenStore on a Redis Cluster (3 primaries, 3 replicas, 127.0.0.1) vs raw ioredis Cluster commands on the same bytes (${Buffer.byteLength(bytes)} B)`,
+);
 console.log(`${OPS} sequential ops x ${ROUNDS} paired rounds, medians; Node ${process.version}`);
 console.table(rows);
 console.log("Memory per stored token (MEMORY USAGE, jemalloc, Redis 7.0):");
 console.table(memory);
 console.log(`lock key while held: ${lockUsage} B`);
-console.log(`10,000 cached getAuthorization calls over the cluster store (durability on): ${hotPathCommands} Redis data commands (target 0)`);
+console.log(
+  `10,000 cached getAuthorization calls over the cluster store (durability on): ${hotPathCommands} Redis data commands (target 0)`,
+);
 cluster.disconnect();
 await sandbox.close();
 await redis.stop();

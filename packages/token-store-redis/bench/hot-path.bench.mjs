@@ -58,7 +58,9 @@ monitor.disconnect();
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const perTenThousand = (commands / redisCalls) * 10_000;
-console.log(`getAuthorization with a cached token, ${CALLS} calls x ${ROUNDS} rounds (median); Node ${process.version}`);
+console.log(
+  `getAuthorization with a cached token, ${CALLS} calls x ${ROUNDS} rounds (median); Node ${process.version}`,
+);
 console.table(
   providers.map(([name]) => ({
     store: name,

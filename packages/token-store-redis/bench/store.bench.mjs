@@ -16,7 +16,11 @@ async function measure(op, parallel) {
     for (let i = 0; i < OPS; i++) await op(i);
   } else {
     let next = 0;
-    await Promise.all(Array.from({ length: parallel }, async () => { while (next < OPS) await op(next++); }));
+    await Promise.all(
+      Array.from({ length: parallel }, async () => {
+        while (next < OPS) await op(next++);
+      }),
+    );
   }
   return Number(process.hrtime.bigint() - start) / OPS;
 }
@@ -61,7 +65,9 @@ for (const [label, token] of values) {
     for (const [name, storeOp, rawOp] of pairs) {
       await measure(storeOp, parallel); // warm-up
       await measure(rawOp, parallel);
-      const s = [], r = [], ratios = [];
+      const s = [],
+        r = [],
+        ratios = [];
       for (let round = 0; round < ROUNDS; round++) {
         // paired rounds in alternating order, so load drift on a shared machine hits both sides alike
         const first = round % 2 === 0;
@@ -72,7 +78,9 @@ for (const [label, token] of values) {
         r.push(rn);
         ratios.push(sn / rn);
       }
-      const storeNs = median(s), rawNs = median(r), ratio = median(ratios);
+      const storeNs = median(s),
+        rawNs = median(r),
+        ratio = median(ratios);
       rows.push({
         value: label,
         op: name,
@@ -88,8 +96,12 @@ for (const [label, token] of values) {
 }
 
 console.log(`RedisTokenStore vs raw ioredis get/set of the same bytes (${sizes.join(", ")})`);
-console.log(`${OPS} ops x ${ROUNDS} paired rounds, medians; Node ${process.version}; ${server.shared ? "REDIS_URL" : "private redis-server"}`);
-console.log(`in flight 1 = latency (the target); in flight ${CONCURRENCY} = CPU-bound throughput, where the store's JSON encode/decode is most visible`);
+console.log(
+  `${OPS} ops x ${ROUNDS} paired rounds, medians; Node ${process.version}; ${server.shared ? "REDIS_URL" : "private redis-server"}`,
+);
+console.log(
+  `in flight 1 = latency (the target); in flight ${CONCURRENCY} = CPU-bound throughput, where the store's JSON encode/decode is most visible`,
+);
 console.table(rows);
 client.disconnect();
 await server.stop();

@@ -4,7 +4,9 @@ import type { RedisClientLike } from "./bounded.js";
 interface Duplicable {
   isCluster?: boolean;
   options?: { autoResendUnfulfilledCommands?: boolean; redisOptions?: Record<string, unknown> };
-  duplicate?: (...args: unknown[]) => RedisClientLike & { on(event: string, fn: () => void): unknown; disconnect(): void };
+  duplicate?: (
+    ...args: unknown[]
+  ) => RedisClientLike & { on(event: string, fn: () => void): unknown; disconnect(): void };
 }
 
 const noop = (): void => {};
@@ -22,12 +24,17 @@ const duplicates = new WeakMap<object, RedisClientLike>();
  */
 export function connectionWithoutResend(client: Redis | Cluster): RedisClientLike {
   const c = client as unknown as Duplicable & RedisClientLike;
-  const resendOff = c.isCluster ? c.options?.redisOptions?.autoResendUnfulfilledCommands === false : c.options?.autoResendUnfulfilledCommands === false;
+  const resendOff = c.isCluster
+    ? c.options?.redisOptions?.autoResendUnfulfilledCommands === false
+    : c.options?.autoResendUnfulfilledCommands === false;
   if (resendOff || typeof c.duplicate !== "function") return c;
   const existing = duplicates.get(c);
   if (existing) return existing;
   const own = c.isCluster
-    ? c.duplicate([], { lazyConnect: true, redisOptions: { ...c.options?.redisOptions, autoResendUnfulfilledCommands: false } })
+    ? c.duplicate([], {
+        lazyConnect: true,
+        redisOptions: { ...c.options?.redisOptions, autoResendUnfulfilledCommands: false },
+      })
     : c.duplicate({ lazyConnect: true, autoResendUnfulfilledCommands: false });
   own.on("error", noop); // failures surface as TokenStoreError from each command
   c.once("end", () => {

@@ -32,13 +32,25 @@ export function resolveDurability(value: unknown, client: unknown, commandTimeou
   if (value === undefined) return undefined;
   const o = value as Record<string, unknown>;
   const replicas = typeof value === "object" && value !== null ? o.replicas : undefined;
-  const timeoutMs = typeof value === "object" && value !== null ? (o.timeoutMs ?? DEFAULT_DURABILITY_TIMEOUT_MS) : undefined;
+  const timeoutMs =
+    typeof value === "object" && value !== null ? (o.timeoutMs ?? DEFAULT_DURABILITY_TIMEOUT_MS) : undefined;
   // WAIT with a timeout of 0 blocks forever: refuse it rather than hang a token save
-  if (typeof replicas !== "number" || !Number.isInteger(replicas) || replicas < 0 || typeof timeoutMs !== "number" || !Number.isInteger(timeoutMs) || timeoutMs < 1) {
-    throw new TypeError("RedisTokenStore: options.durability must be { replicas: <integer >= 0>, timeoutMs?: <integer ms >= 1> }, e.g. { replicas: 1, timeoutMs: 1000 }");
+  if (
+    typeof replicas !== "number" ||
+    !Number.isInteger(replicas) ||
+    replicas < 0 ||
+    typeof timeoutMs !== "number" ||
+    !Number.isInteger(timeoutMs) ||
+    timeoutMs < 1
+  ) {
+    throw new TypeError(
+      "RedisTokenStore: options.durability must be { replicas: <integer >= 0>, timeoutMs?: <integer ms >= 1> }, e.g. { replicas: 1, timeoutMs: 1000 }",
+    );
   }
   if (typeof (client as Pipelined).pipeline !== "function") {
-    throw new TypeError("RedisTokenStore: options.durability needs an ioredis client with pipeline() (Redis or Cluster)");
+    throw new TypeError(
+      "RedisTokenStore: options.durability needs an ioredis client with pipeline() (Redis or Cluster)",
+    );
   }
   return replicas === 0 ? undefined : { replicas, timeoutMs, boundMs: timeoutMs + commandTimeoutMs };
 }
@@ -80,7 +92,7 @@ async function durableWrite(
   const [write, wait] = await bounded(client, boundMs, operation, key, async () => {
     for (let attempt = 1; ; attempt++) {
       const replies = await c.pipeline!([command, ["wait", replicas, timeoutMs]]).exec();
-      if (!replies || replies.length !== 2) throw new Error("no pipeline reply");
+      if (replies?.length !== 2) throw new Error("no pipeline reply");
       const writeError = replies[0]?.[0];
       if (!writeError) return replies;
       // ioredis retries a pipeline only when every command failed alike; here WAIT answered, so a slot that
@@ -88,7 +100,8 @@ async function durableWrite(
       const redirected = /^(MOVED|CLUSTERDOWN|TRYAGAIN) /.test(writeError.message);
       // never resend once the call may have been reported failed: a late write could land over a newer token (F2)
       if (!redirected || attempt === 5 || Date.now() + 50 * attempt >= deadline - timeoutMs) throw writeError;
-      if (typeof c.refreshSlotsCache === "function") await new Promise<void>((resolve) => c.refreshSlotsCache!(() => resolve()));
+      if (typeof c.refreshSlotsCache === "function")
+        await new Promise<void>((resolve) => c.refreshSlotsCache!(() => resolve()));
       await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
     }
   });
@@ -96,7 +109,11 @@ async function durableWrite(
   const [waitError, acked] = wait!;
   if (waitError) throw unacknowledged(operation, key, `WAIT failed (${waitError.message})`);
   if (typeof acked !== "number" || acked < replicas) {
-    throw unacknowledged(operation, key, `${Number(acked) || 0} of ${replicas} replica(s) acknowledged within ${timeoutMs} ms`);
+    throw unacknowledged(
+      operation,
+      key,
+      `${Number(acked) || 0} of ${replicas} replica(s) acknowledged within ${timeoutMs} ms`,
+    );
   }
   return write![1];
 }

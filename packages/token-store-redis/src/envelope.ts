@@ -14,7 +14,8 @@ function corrupt(key: string, reason: string): TokenStoreError {
 /** TokenStoreError InvalidValue unless `value` looks like a StoredToken. */
 export function checkToken(key: string, value: unknown): asserts value is StoredToken {
   let reason: string | undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) reason = "value must be a StoredToken object";
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    reason = "value must be a StoredToken object";
   else if (typeof (value as StoredToken).access_token !== "string") reason = "access_token must be a string";
   else {
     const expiresAt = (value as StoredToken).expires_at;
@@ -56,7 +57,10 @@ export function decodeToken(key: string, text: string): StoredToken {
   }
   const { v, token } = envelope as { v: unknown; token: unknown };
   if (v !== FORMAT_VERSION) {
-    throw corrupt(key, typeof v === "number" && Number.isInteger(v) ? `unknown format version ${v}` : "invalid format version");
+    throw corrupt(
+      key,
+      typeof v === "number" && Number.isInteger(v) ? `unknown format version ${v}` : "invalid format version",
+    );
   }
   if (typeof token !== "object" || token === null || Array.isArray(token)) throw corrupt(key, "no token object");
   const t = token as StoredToken;

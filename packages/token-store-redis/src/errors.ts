@@ -30,9 +30,12 @@ export function unavailable(operation: string, key: string, reason: string, caus
 }
 
 export function foreignType(key: string, cause: unknown): TokenStoreError {
-  return new TokenStoreError(`Value under token-store key "${key}" is not a token this store wrote: not a Redis string`, {
-    code: TokenStoreErrorCode.CorruptValue,
-    key,
-    cause: redactCause(cause),
-  });
+  return new TokenStoreError(
+    `Value under token-store key "${key}" is not a token this store wrote: not a Redis string`,
+    {
+      code: TokenStoreErrorCode.CorruptValue,
+      key,
+      cause: redactCause(cause),
+    },
+  );
 }

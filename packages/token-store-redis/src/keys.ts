@@ -17,6 +17,8 @@ export function lockKey(prefix: string, key: string): string {
  */
 export function checkKey(key: unknown, method: string): asserts key is string {
   if (typeof key !== "string" || key.length === 0 || key.charCodeAt(0) === 0x7d) {
-    throw new TypeError(`RedisTokenStore.${method}: key must be a non-empty string not starting with "}", e.g. "backend:my-client"`);
+    throw new TypeError(
+      `RedisTokenStore.${method}: key must be a non-empty string not starting with "}", e.g. "backend:my-client"`,
+    );
   }
 }

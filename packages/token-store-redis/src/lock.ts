@@ -52,7 +52,12 @@ export async function acquireLease(
   const token = leaseToken();
   const ms = Math.ceil(leaseMs);
   const reply = await writeCommand(
-    client, timeoutMs, durability, "lock", key, ["set", redisKey, token, "PX", ms, "NX"],
+    client,
+    timeoutMs,
+    durability,
+    "lock",
+    key,
+    ["set", redisKey, token, "PX", ms, "NX"],
     () => client.set(redisKey, token, "PX", ms, "NX"),
     (taken) => taken === "OK",
   ).catch(async (error: unknown) => {
@@ -73,14 +78,32 @@ export async function acquireLease(
       if (released) return false;
       const args = [EXTEND_SCRIPT, 1, redisKey, token, String(Math.ceil(ms))] as const;
       // with durability, the script and its WAIT go down one connection together (never WAIT alone: F20)
-      const reply = await writeCommand(client, timeoutMs, durability, "extend lock", key, ["eval", ...args], () => client.eval(...args), (n) => n === 1);
+      const reply = await writeCommand(
+        client,
+        timeoutMs,
+        durability,
+        "extend lock",
+        key,
+        ["eval", ...args],
+        () => client.eval(...args),
+        (n) => n === 1,
+      );
       return reply === 1;
     },
     async set(value: StoredToken): Promise<boolean> {
       if (released) return false;
       const { redisKey: valueKey, text, ttlMs } = encode(value);
       const args = [FENCED_SET_SCRIPT, 2, redisKey, valueKey, token, text, String(ttlMs)] as const;
-      const reply = await writeCommand(client, timeoutMs, durability, "fenced set", key, ["eval", ...args], () => client.eval(...args), (landed) => landed === 1);
+      const reply = await writeCommand(
+        client,
+        timeoutMs,
+        durability,
+        "fenced set",
+        key,
+        ["eval", ...args],
+        () => client.eval(...args),
+        (landed) => landed === 1,
+      );
       return reply === 1;
     },
   };

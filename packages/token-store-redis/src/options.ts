@@ -29,7 +29,9 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 function number(name: string, value: unknown, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < min) {
-    throw new TypeError(`RedisTokenStore: options.${name} must be a finite number >= ${min}, or omitted for the default ${fallback}`);
+    throw new TypeError(
+      `RedisTokenStore: options.${name} must be a finite number >= ${min}, or omitted for the default ${fallback}`,
+    );
   }
   return value;
 }
@@ -38,14 +40,19 @@ function number(name: string, value: unknown, fallback: number, min: number): nu
 export function resolveOptions(options: RedisTokenStoreOptions | undefined): ResolvedOptions {
   if (options === undefined) options = {};
   if (typeof options !== "object" || options === null) {
-    throw new TypeError("RedisTokenStore: options must be an object such as { keyPrefix: \"smart:token:\" }, or omitted");
+    throw new TypeError('RedisTokenStore: options must be an object such as { keyPrefix: "smart:token:" }, or omitted');
   }
   const o = options as Record<string, unknown>;
   const keyPrefix = o.keyPrefix ?? DEFAULT_KEY_PREFIX;
   if (typeof keyPrefix !== "string" || /[{}]/.test(keyPrefix)) {
-    throw new TypeError("RedisTokenStore: options.keyPrefix must be a string without `{` or `}` (e.g. \"myapp:token:\")");
+    throw new TypeError('RedisTokenStore: options.keyPrefix must be a string without `{` or `}` (e.g. "myapp:token:")');
   }
-  const refreshTtlSeconds = number("refreshTokenTtlSeconds", o.refreshTokenTtlSeconds, DEFAULT_REFRESH_TOKEN_TTL_SECONDS, 1);
+  const refreshTtlSeconds = number(
+    "refreshTokenTtlSeconds",
+    o.refreshTokenTtlSeconds,
+    DEFAULT_REFRESH_TOKEN_TTL_SECONDS,
+    1,
+  );
   return {
     keyPrefix,
     refreshTokenTtlMs: Math.ceil(refreshTtlSeconds * 1000),

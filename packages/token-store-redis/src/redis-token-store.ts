@@ -34,7 +34,9 @@ export class RedisTokenStore implements TokenStore {
 
   constructor(client: Redis | Cluster, options?: RedisTokenStoreOptions) {
     if (!isClient(client)) {
-      throw new TypeError("RedisTokenStore: pass an ioredis client, e.g. new RedisTokenStore(new Redis(url)) or a Cluster");
+      throw new TypeError(
+        "RedisTokenStore: pass an ioredis client, e.g. new RedisTokenStore(new Redis(url)) or a Cluster",
+      );
     }
     this.#options = resolveOptions(options);
     this.#durability = resolveDurability(options?.durability, client, this.#options.commandTimeoutMs);
@@ -57,15 +59,23 @@ export class RedisTokenStore implements TokenStore {
   async get(key: string): Promise<StoredToken | undefined> {
     checkKey(key, "get");
     const redisKey = valueKey(this.keyPrefix, key);
-    const text = await bounded(this.#client, this.#options.commandTimeoutMs, "get", key, () => this.#client.get(redisKey));
+    const text = await bounded(this.#client, this.#options.commandTimeoutMs, "get", key, () =>
+      this.#client.get(redisKey),
+    );
     return text === null ? undefined : decodeToken(key, text);
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
     checkKey(key, "set");
     const { redisKey, text, ttlMs: ttl } = this.#encode(key, value);
-    await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "set", key, ["set", redisKey, text, "PX", ttl], () =>
-      this.#client.set(redisKey, text, "PX", ttl),
+    await writeCommand(
+      this.#client,
+      this.#options.commandTimeoutMs,
+      this.#durability,
+      "set",
+      key,
+      ["set", redisKey, text, "PX", ttl],
+      () => this.#client.set(redisKey, text, "PX", ttl),
     );
   }
 
@@ -78,8 +88,14 @@ export class RedisTokenStore implements TokenStore {
   async delete(key: string): Promise<void> {
     checkKey(key, "delete");
     const redisKey = valueKey(this.keyPrefix, key);
-    await writeCommand(this.#client, this.#options.commandTimeoutMs, this.#durability, "delete", key, ["del", redisKey], () =>
-      this.#client.del(redisKey),
+    await writeCommand(
+      this.#client,
+      this.#options.commandTimeoutMs,
+      this.#durability,
+      "delete",
+      key,
+      ["del", redisKey],
+      () => this.#client.del(redisKey),
       (deleted) => deleted > 0,
     );
   }

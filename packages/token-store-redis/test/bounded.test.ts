@@ -14,17 +14,30 @@ class FakeClient extends EventEmitter {
     this.sent.push(name);
     return this.reply(name, args) as Promise<never>;
   }
-  get(...args: unknown[]) { return this.call("get", args); }
-  set(...args: unknown[]) { return this.call("set", args); }
-  del(...args: unknown[]) { return this.call("del", args); }
-  eval(...args: unknown[]) { return this.call("eval", args); }
-  async connect() { this.connects++; }
+  get(...args: unknown[]) {
+    return this.call("get", args);
+  }
+  set(...args: unknown[]) {
+    return this.call("set", args);
+  }
+  del(...args: unknown[]) {
+    return this.call("del", args);
+  }
+  eval(...args: unknown[]) {
+    return this.call("eval", args);
+  }
+  async connect() {
+    this.connects++;
+  }
 }
 
 const storeOn = (fake: FakeClient, commandTimeoutMs = 100) => new RedisTokenStore(fake as never, { commandTimeoutMs });
 
 async function rejection(promise: Promise<unknown>): Promise<TokenStoreError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(TokenStoreError.is(error)).toBe(true);
   return error as TokenStoreError;
 }
@@ -47,7 +60,10 @@ describe("every command is bounded by commandTimeoutMs", () => {
   it("a late rejection after the timeout is not an unhandled rejection", async () => {
     const fake = new FakeClient();
     let rejectLater: (e: Error) => void = () => {};
-    fake.reply = () => new Promise((_, reject) => { rejectLater = reject; });
+    fake.reply = () =>
+      new Promise((_, reject) => {
+        rejectLater = reject;
+      });
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", onUnhandled);

@@ -59,7 +59,11 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => new RedisTokenStore(cluster, { keyPrefix: contractPrefix }),
   requireLock: true,
-  raw: rawRedisReader(() => cluster, (key) => `${contractPrefix}{${key}}`, { plaintext: true }),
+  raw: rawRedisReader(
+    () => cluster,
+    (key) => `${contractPrefix}{${key}}`,
+    { plaintext: true },
+  ),
 });
 
 /** The primary and the replica that hold `redisKey`'s slot now. */
@@ -192,8 +196,14 @@ async function fleetThroughFailover(storeOptions: Record<string, unknown>, after
     replicaClient.disconnect();
   }
   const results = await fleet;
-  if (process.env.DEBUG_FAILOVER) console.log(JSON.stringify({ startAt, failoverDoneAt, rotatedWhileCutOff, refused, results }, null, 1));
-  return { results, rotatedWhileCutOff, failoverDoneAt, refreshes: sandbox.stats.tokenRequestsByGrant.refresh_token ?? 0 };
+  if (process.env.DEBUG_FAILOVER)
+    console.log(JSON.stringify({ startAt, failoverDoneAt, rotatedWhileCutOff, refused, results }, null, 1));
+  return {
+    results,
+    rotatedWhileCutOff,
+    failoverDoneAt,
+    refreshes: sandbox.stats.tokenRequestsByGrant.refresh_token ?? 0,
+  };
 }
 
 describe("RedisTokenStore on a Redis Cluster (issue 17)", () => {
@@ -214,7 +224,10 @@ describe("RedisTokenStore on a Redis Cluster (issue 17)", () => {
       startAt,
       stopAt: startAt + RUN_MS,
     });
-    expect(results.flatMap((r) => r.errors), JSON.stringify(results.map((r) => (r as unknown as { trace: unknown }).trace))).toEqual([]);
+    expect(
+      results.flatMap((r) => r.errors),
+      JSON.stringify(results.map((r) => (r as unknown as { trace: unknown }).trace)),
+    ).toEqual([]);
     for (const r of results) expect(r.calls).toBeGreaterThan(20);
     const requests = sandbox.stats.tokenRequestsByGrant.client_credentials ?? 0;
     expect(sandbox.stats.tokenRequests).toBe(requests);

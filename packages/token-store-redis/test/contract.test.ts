@@ -12,7 +12,11 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
   requireLock: true,
-  raw: rawRedisReader(() => client, (key) => store.rawKey(key), { plaintext: true }),
+  raw: rawRedisReader(
+    () => client,
+    (key) => store.rawKey(key),
+    { plaintext: true },
+  ),
   teardown: async () => {
     await client.quit();
   },

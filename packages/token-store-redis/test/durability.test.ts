@@ -12,7 +12,19 @@ afterAll(async () => {
 
 describe("durability option (WAIT for replicas), on a Redis without replicas", () => {
   it("misuse is a TypeError saying what to pass; replicas 0 means off", () => {
-    for (const durability of [null, 1, "1", {}, { replicas: -1 }, { replicas: 1.5 }, { replicas: "1" }, { replicas: 1, timeoutMs: 0 }, { replicas: 1, timeoutMs: -5 }, { replicas: 1, timeoutMs: 2.5 }, { replicas: 1, timeoutMs: Number.POSITIVE_INFINITY }]) {
+    for (const durability of [
+      null,
+      1,
+      "1",
+      {},
+      { replicas: -1 },
+      { replicas: 1.5 },
+      { replicas: "1" },
+      { replicas: 1, timeoutMs: 0 },
+      { replicas: 1, timeoutMs: -5 },
+      { replicas: 1, timeoutMs: 2.5 },
+      { replicas: 1, timeoutMs: Number.POSITIVE_INFINITY },
+    ]) {
       expect(() => new RedisTokenStore(client, { durability } as never)).toThrow(/durability must be \{ replicas/);
     }
     expect(DEFAULT_DURABILITY_TIMEOUT_MS).toBe(1_000);
@@ -37,7 +49,10 @@ describe("durability option (WAIT for replicas), on a Redis without replicas", (
       ["lock", () => store.lock("k", 30_000)],
     ] as const) {
       const started = Date.now();
-      const error = await (call() as Promise<unknown>).then(() => undefined, (e: unknown) => e);
+      const error = await (call() as Promise<unknown>).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(TokenStoreError.is(error), name).toBe(true);
       const e = error as TokenStoreError;
       expect(e.code).toBe(TokenStoreErrorCode.Unavailable);
@@ -55,7 +70,10 @@ describe("durability option (WAIT for replicas), on a Redis without replicas", (
   });
 
   it("a lease another holder has is not an error: lock() resolves undefined, with or without replicas", async () => {
-    const store = new RedisTokenStore(client, { keyPrefix: randomPrefix("dur2"), durability: { replicas: 1, timeoutMs: 50 } });
+    const store = new RedisTokenStore(client, {
+      keyPrefix: randomPrefix("dur2"),
+      durability: { replicas: 1, timeoutMs: 50 },
+    });
     await client.set(store.lockKey("x"), "another-holder", "PX", 10_000);
     expect(await store.lock("x", 1_000)).toBeUndefined();
     expect(await client.get(store.lockKey("x"))).toBe("another-holder");

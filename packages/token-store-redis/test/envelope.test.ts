@@ -64,7 +64,10 @@ describe("value envelope (parser of outside input)", () => {
       fc.property(token, fc.nat(), fc.integer({ min: 0, max: 255 }), (t, at, byte) => {
         const text = encodeToken("k", t);
         const i = at % text.length;
-        return decodesOrCorrupt(text.slice(0, i)) && decodesOrCorrupt(text.slice(0, i) + String.fromCharCode(byte) + text.slice(i + 1));
+        return (
+          decodesOrCorrupt(text.slice(0, i)) &&
+          decodesOrCorrupt(text.slice(0, i) + String.fromCharCode(byte) + text.slice(i + 1))
+        );
       }),
       { numRuns: 300 },
     );

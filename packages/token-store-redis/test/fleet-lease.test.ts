@@ -54,15 +54,33 @@ afterAll(async () => {
 });
 
 /** A fresh App Launch session (code exchange on the sandbox), stored in Redis under a random prefix. */
-async function launchedSession(stale = false): Promise<{ keyPrefix: string; storeKey: string; store: RedisTokenStore; tokens: StoredToken }> {
+async function launchedSession(
+  stale = false,
+): Promise<{ keyPrefix: string; storeKey: string; store: RedisTokenStore; tokens: StoredToken }> {
   const { codeVerifier, codeChallenge } = await createPkcePair();
   const state = generateState();
   const nonce = generateNonce();
   const scope = "launch/patient openid fhirUser offline_access patient/Patient.rs";
   const redirect = await sandbox.authorize(
-    buildAuthorizeUrl({ smartConfig, clientId: "lease-app", redirectUri: REDIRECT_URI, scope, state, codeChallenge, aud: sandbox.fhirBaseUrl, nonce }),
+    buildAuthorizeUrl({
+      smartConfig,
+      clientId: "lease-app",
+      redirectUri: REDIRECT_URI,
+      scope,
+      state,
+      codeChallenge,
+      aud: sandbox.fhirBaseUrl,
+      nonce,
+    }),
   );
-  const tokens = await exchangeCode({ smartConfig, clientId: "lease-app", redirectUri: REDIRECT_URI, code: redirect.searchParams.get("code")!, codeVerifier, nonce });
+  const tokens = await exchangeCode({
+    smartConfig,
+    clientId: "lease-app",
+    redirectUri: REDIRECT_URI,
+    code: redirect.searchParams.get("code")!,
+    codeVerifier,
+    nonce,
+  });
   expect(tokens.refresh_token).toBeTypeOf("string");
   const keyPrefix = randomPrefix("lease");
   const storeKey = "smart:user:1";
@@ -85,7 +103,10 @@ function workerConfig(session: { keyPrefix: string; storeKey: string }, extra: R
 }
 
 /** One worker process we can kill; `result` settles when it exits (undefined when killed). */
-function startWorker(config: Record<string, unknown>): { child: ChildProcess; result: Promise<WorkerResult | undefined> } {
+function startWorker(config: Record<string, unknown>): {
+  child: ChildProcess;
+  result: Promise<WorkerResult | undefined>;
+} {
   const child = spawn(process.execPath, [workerPath], {
     cwd: join(dirname(workerPath), "..", ".."),
     env: { ...process.env, WORKER_CONFIG: JSON.stringify({ ...config, index: 0 }) },
@@ -124,11 +145,21 @@ describe("the refresh lease cannot be outlived (issue 14, SECURITY.md F10)", () 
     sandbox.stats.reset();
     refused.length = 0;
     const startAt = Date.now() + 1_500; // children load first, then start together
-    const results = await runFleet("slow-refresh-worker.mjs", WORKERS, workerConfig(session, { holdAnswerMs: HOLD_ANSWER_MS, startAt, stopAt: startAt + RUN_MS }));
+    const results = await runFleet(
+      "slow-refresh-worker.mjs",
+      WORKERS,
+      workerConfig(session, { holdAnswerMs: HOLD_ANSWER_MS, startAt, stopAt: startAt + RUN_MS }),
+    );
     sandbox.faults.reset();
 
-    const seenByServer = JSON.stringify({ refreshes: refreshes(), grantsRevokedByReuse: sandbox.stats.grantsRevokedByReuse });
-    expect(results.flatMap((r) => r.errors), seenByServer).toEqual([]); // no reauthorization_required, no lock timeout, nothing
+    const seenByServer = JSON.stringify({
+      refreshes: refreshes(),
+      grantsRevokedByReuse: sandbox.stats.grantsRevokedByReuse,
+    });
+    expect(
+      results.flatMap((r) => r.errors),
+      seenByServer,
+    ).toEqual([]); // no reauthorization_required, no lock timeout, nothing
     expect(sandbox.stats.grantsRevokedByReuse).toBe(0);
     expect(refused).toEqual([]); // no used refresh token was ever presented
     for (const r of results) expect(r.calls).toBeGreaterThan(20);
@@ -136,7 +167,9 @@ describe("the refresh lease cannot be outlived (issue 14, SECURITY.md F10)", () 
     expect(sandbox.stats.tokenRequests).toBe(count);
     // a token lives 2 s, is renewed 0.5 s early and a refresh takes ~1.5 s: one refresh every ~3 s
     expect(count).toBeGreaterThanOrEqual(2);
-    expect(count).toBeLessThanOrEqual(Math.ceil(RUN_MS / ((LIFETIME_S * 1000 * 3) / 4 + SERVER_DELAY_MS + HOLD_ANSWER_MS)) + 1);
+    expect(count).toBeLessThanOrEqual(
+      Math.ceil(RUN_MS / ((LIFETIME_S * 1000 * 3) / 4 + SERVER_DELAY_MS + HOLD_ANSWER_MS)) + 1,
+    );
     // every token the fleet used came from one refresh each (plus the exchanged one): one refresh per expiry
     const distinct = new Set(results.flatMap((r) => r.seen));
     expect(distinct.size).toBeLessThanOrEqual(count + 1);
@@ -164,7 +197,11 @@ describe("the refresh lease cannot be outlived (issue 14, SECURITY.md F10)", () 
 
     const taker = startWorker(workerConfig(session, { startAt: Date.now(), stopAt: Date.now() + 8_000 }));
     // the dead holder's lease is not extended any more: it lapses within leaseMs of the kill
-    const lapsedAt = await until(async () => (await client.get(lockKey)) !== owner, LEASE.leaseMs + 2_000, "the lease to lapse");
+    const lapsedAt = await until(
+      async () => (await client.get(lockKey)) !== owner,
+      LEASE.leaseMs + 2_000,
+      "the lease to lapse",
+    );
     expect(lapsedAt - killedAt).toBeLessThanOrEqual(LEASE.leaseMs + 500);
     const secondAt = await until(() => refreshes() === 2, 10_000, "the second refresh");
     expect(secondAt).toBeGreaterThanOrEqual(lapsedAt); // no second refresh while the first holder's lease lived
@@ -183,7 +220,9 @@ describe("the refresh lease cannot be outlived (issue 14, SECURITY.md F10)", () 
     sandbox.faults.reset();
     sandbox.stats.reset();
     const lockKey = session.store.lockKey(session.storeKey);
-    const holder = startWorker(workerConfig(session, { holdBeforeSendMs: 10_000, startAt: Date.now(), stopAt: Date.now() + 20_000 }));
+    const holder = startWorker(
+      workerConfig(session, { holdBeforeSendMs: 10_000, startAt: Date.now(), stopAt: Date.now() + 20_000 }),
+    );
     await until(async () => (await client.exists(lockKey)) === 1, 10_000, "the holder's lease");
     await sleep(LEASE.leaseMs); // it keeps the lease past its first end: extended while the refresh is pending
     expect(await client.exists(lockKey)).toBe(1);

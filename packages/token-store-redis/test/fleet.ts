@@ -24,27 +24,29 @@ export interface WorkerResult {
 export function runFleet(script: string, count: number, config: Record<string, unknown>): Promise<WorkerResult[]> {
   const path = join(packageDir, "test", "workers", script);
   return Promise.all(
-    Array.from({ length: count }, (_, index) =>
-      new Promise<WorkerResult>((resolve, reject) => {
-        const child = spawn(process.execPath, [path], {
-          cwd: packageDir,
-          env: { ...process.env, WORKER_CONFIG: JSON.stringify({ ...config, index }) },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let out = "";
-        let err = "";
-        child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-        child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-        child.on("error", reject);
-        child.on("exit", (code) => {
-          if (code !== 0) return reject(new Error(`worker ${index} exited with ${code}: ${err.slice(-2000)}`));
-          try {
-            resolve(JSON.parse(out.trim().split("\n").pop() as string) as WorkerResult);
-          } catch {
-            reject(new Error(`worker ${index} printed no result: ${err.slice(-2000)}`));
-          }
-        });
-      }),
+    Array.from(
+      { length: count },
+      (_, index) =>
+        new Promise<WorkerResult>((resolve, reject) => {
+          const child = spawn(process.execPath, [path], {
+            cwd: packageDir,
+            env: { ...process.env, WORKER_CONFIG: JSON.stringify({ ...config, index }) },
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          let out = "";
+          let err = "";
+          child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+          child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+          child.on("error", reject);
+          child.on("exit", (code) => {
+            if (code !== 0) return reject(new Error(`worker ${index} exited with ${code}: ${err.slice(-2000)}`));
+            try {
+              resolve(JSON.parse(out.trim().split("\n").pop() as string) as WorkerResult);
+            } catch {
+              reject(new Error(`worker ${index} printed no result: ${err.slice(-2000)}`));
+            }
+          });
+        }),
     ),
   );
 }

@@ -36,42 +36,59 @@ const tokenish = fc.record(
   },
   { requiredKeys: [] },
 );
-const envelope = fc.record({ v: fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, fc.constantFrom(0, 2, "1", 1.5, null, -1)), token: fc.oneof({ arbitrary: tokenish, weight: 4 }, anyJson) }, { requiredKeys: [] });
+const envelope = fc.record(
+  {
+    v: fc.oneof({ arbitrary: fc.constant(1), weight: 4 }, fc.constantFrom(0, 2, "1", 1.5, null, -1)),
+    token: fc.oneof({ arbitrary: tokenish, weight: 4 }, anyJson),
+  },
+  { requiredKeys: [] },
+);
 const rawValue = fc.oneof(
   { arbitrary: envelope.map((e) => Buffer.from(JSON.stringify(e))), weight: 5 },
   envelope.map((e) => Buffer.from(JSON.stringify(e).slice(0, -1))),
   envelope.map((e) => Buffer.from(`\uFEFF${JSON.stringify(e)}`)),
   anyJson.map((v) => Buffer.from(JSON.stringify(v) ?? "null")),
   fc.uint8Array({ maxLength: 300 }).map((b) => Buffer.from(b)),
-  fc.constantFrom(Buffer.from(""), Buffer.from([0xff, 0xfe, 0x00]), Buffer.from('{"v":1,"token":{"access_token":"\\ud800"}}'), Buffer.from('{"__proto__":{"polluted":1},"v":1,"token":{"access_token":"a"}}')),
+  fc.constantFrom(
+    Buffer.from(""),
+    Buffer.from([0xff, 0xfe, 0x00]),
+    Buffer.from('{"v":1,"token":{"access_token":"\\ud800"}}'),
+    Buffer.from('{"__proto__":{"polluted":1},"v":1,"token":{"access_token":"a"}}'),
+  ),
 );
 
 describe(`fuzz: raw values in Redis (${RUNS} cases)`, () => {
-  it("get of any bytes (or a foreign Redis type) is a well-formed StoredToken or store_corrupt_value naming the key only", { timeout: testTimeout }, async () => {
+  it("get of any bytes (or a foreign Redis type) is a well-formed StoredToken or store_corrupt_value naming the key only", {
+    timeout: testTimeout,
+  }, async () => {
     await fc.assert(
-      fc.asyncProperty(rawValue, fc.constantFrom("string", "string", "string", "string", "hash", "list"), async (bytes, type) => {
-        const key = "grant";
-        const raw = store.rawKey(key);
-        await client.del(raw);
-        if (type === "hash") await client.hset(raw, "f", bytes);
-        else if (type === "list") await client.rpush(raw, bytes);
-        else await client.set(raw, bytes);
-        try {
-          const token = await store.get(key);
-          tally.tokens++;
-          expect(token).toBeDefined();
-          expect(typeof token!.access_token).toBe("string");
-          if (token!.expires_at !== undefined) expect(Number.isFinite(token!.expires_at)).toBe(true);
-        } catch (error) {
-          tally.refused++;
-          if (!TokenStoreError.is(error)) throw error;
-          expect(error.code).toBe(TokenStoreErrorCode.CorruptValue);
-          expect(error.key).toBe(key);
-          const text = bytes.toString("utf8");
-          if (text.length >= 12) expect(`${error.message}${JSON.stringify(error)}`).not.toContain(text);
-        }
-        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        rawValue,
+        fc.constantFrom("string", "string", "string", "string", "hash", "list"),
+        async (bytes, type) => {
+          const key = "grant";
+          const raw = store.rawKey(key);
+          await client.del(raw);
+          if (type === "hash") await client.hset(raw, "f", bytes);
+          else if (type === "list") await client.rpush(raw, bytes);
+          else await client.set(raw, bytes);
+          try {
+            const token = await store.get(key);
+            tally.tokens++;
+            expect(token).toBeDefined();
+            expect(typeof token!.access_token).toBe("string");
+            if (token!.expires_at !== undefined) expect(Number.isFinite(token!.expires_at)).toBe(true);
+          } catch (error) {
+            tally.refused++;
+            if (!TokenStoreError.is(error)) throw error;
+            expect(error.code).toBe(TokenStoreErrorCode.CorruptValue);
+            expect(error.key).toBe(key);
+            const text = bytes.toString("utf8");
+            if (text.length >= 12) expect(`${error.message}${JSON.stringify(error)}`).not.toContain(text);
+          }
+          expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+        },
+      ),
       { numRuns: RUNS, timeout: 5_000 },
     );
   });
@@ -106,4 +123,3 @@ describe(`fuzz: raw values in Redis (${RUNS} cases)`, () => {
     expect(read).toBe(RUNS);
   });
 });
-

@@ -52,7 +52,11 @@ describe("Cluster hash tags", () => {
     fc.assert(
       fc.property(usableKey, (key) => {
         const tag = hashTag(store.rawKey(key));
-        return tag !== undefined && tag === hashTag(store.lockKey(key)) && slot(store.rawKey(key)) === slot(store.lockKey(key));
+        return (
+          tag !== undefined &&
+          tag === hashTag(store.lockKey(key)) &&
+          slot(store.rawKey(key)) === slot(store.lockKey(key))
+        );
       }),
     );
   });

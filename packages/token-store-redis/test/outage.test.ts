@@ -23,7 +23,10 @@ afterAll(async () => {
 });
 
 async function typedFailure(promise: Promise<unknown>): Promise<TokenStoreError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(TokenStoreError.is(error)).toBe(true);
   const e = error as TokenStoreError;
   expect(e.code).toBe(TokenStoreErrorCode.Unavailable);

@@ -35,19 +35,32 @@ describe("token-store-redis README (issue 19)", () => {
         skipLibCheck: true,
         noEmit: true,
       });
-      const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
+      const diagnostics = ts
+        .getPreEmitDiagnostics(program)
+        .map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
       expect(diagnostics).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 
-  it("the example runs as written against the sandbox and a real Redis, and the token lands in Redis", { timeout: 60_000 }, async () => {
+  it("the example runs as written against the sandbox and a real Redis, and the token lands in Redis", {
+    timeout: 60_000,
+  }, async () => {
     const { startSandbox } = await import("@fhir-dsl/smart-sandbox");
     const sandbox = await startSandbox({ port: 0 });
     const { privateKey, publicKey } = await generateKeyPair("ES384", { extractable: true });
-    await sandbox.registerClient({ clientId: "my-service", jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "key-1", alg: "ES384" }] } });
-    const env = { REDIS_URL: inject("redisUrl"), FHIR_BASE_URL: sandbox.fhirBaseUrl, CLIENT_ID: "my-service", PRIVATE_KEY_PEM: await exportPKCS8(privateKey), KID: "key-1" };
+    await sandbox.registerClient({
+      clientId: "my-service",
+      jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: "key-1", alg: "ES384" }] },
+    });
+    const env = {
+      REDIS_URL: inject("redisUrl"),
+      FHIR_BASE_URL: sandbox.fhirBaseUrl,
+      CLIENT_ID: "my-service",
+      PRIVATE_KEY_PEM: await exportPKCS8(privateKey),
+      KID: "key-1",
+    };
     const saved = { ...process.env };
     Object.assign(process.env, env);
     const dir = await mkdtemp(join(here, ".readme-"));
@@ -56,7 +69,10 @@ describe("token-store-redis README (issue 19)", () => {
       const file = join(dir, "example.ts");
       // as written, plus one line handing its objects to the test
       await writeFile(file, `${example}\nexport { redis, authorization };\n`);
-      const ran = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as { redis: { disconnect(): void }; authorization: string | undefined };
+      const ran = (await import(/* @vite-ignore */ pathToFileURL(file).href)) as {
+        redis: { disconnect(): void };
+        authorization: string | undefined;
+      };
       ran.redis.disconnect();
       expect(ran.authorization).toMatch(/^Bearer /);
       const keys = await check.keys("my-service:token:*");

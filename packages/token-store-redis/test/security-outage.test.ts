@@ -24,9 +24,32 @@ async function persistentRedis() {
   const dir = mkdtempSync(join(tmpdir(), "redis-aof-"));
   let child: ChildProcess | undefined;
   const start = async () => {
-    child = spawn(process.env.REDIS_SERVER_BIN || "redis-server", ["--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always"], { stdio: "ignore" });
+    child = spawn(
+      process.env.REDIS_SERVER_BIN || "redis-server",
+      [
+        "--bind",
+        "127.0.0.1",
+        "--port",
+        String(port),
+        "--dir",
+        dir,
+        "--save",
+        "",
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+      ],
+      { stdio: "ignore" },
+    );
     child.once("error", () => {});
-    const probe = new Redis({ port, host: "127.0.0.1", lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    const probe = new Redis({
+      port,
+      host: "127.0.0.1",
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0,
+    });
     probe.on("error", () => {});
     for (let i = 0; i < 100; i++) {
       try {
@@ -45,16 +68,27 @@ async function persistentRedis() {
     await exited;
   };
   await start();
-  return { port, start, crash, cleanup: async () => {
-    if (child && child.exitCode === null) await crash().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
-  } };
+  return {
+    port,
+    start,
+    crash,
+    cleanup: async () => {
+      if (child && child.exitCode === null) await crash().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Resolves once `store` answers again after a Redis restart (its connection backs off between attempts; within 10 s). */
 async function reconnected(store: RedisTokenStore): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if (await store.get("reconnect-probe").then(() => true, () => false)) return;
+    if (
+      await store.get("reconnect-probe").then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error("the store did not reconnect within 10 s");
@@ -67,7 +101,9 @@ beforeAll(async () => {
 afterAll(() => redis?.cleanup());
 
 describe("Redis crash mid-run with appendfsync always: every acknowledged set survives", () => {
-  it("a writer acknowledged N versions across a kill -9 and restart; each key reads back at least its last acknowledged version", { timeout: 30_000 }, async () => {
+  it("a writer acknowledged N versions across a kill -9 and restart; each key reads back at least its last acknowledged version", {
+    timeout: 30_000,
+  }, async () => {
     const client = new Redis({ port: redis.port, host: "127.0.0.1" });
     client.on("error", () => {});
     const store = new RedisTokenStore(client, { keyPrefix: "crash:", commandTimeoutMs: 300 });
@@ -123,7 +159,10 @@ async function staleReplay(resend: boolean): Promise<string | undefined> {
     await a.set("grant", sampleToken({ access_token: "at-0", refresh_token: "rt-0" }));
     // process A's write goes into a black hole and is reported as failed
     proxy.setBlackhole(true);
-    const failed = await a.set("grant", sampleToken({ access_token: "at-1-stale", refresh_token: "rt-1-stale" })).then(() => undefined, (e: unknown) => e);
+    const failed = await a.set("grant", sampleToken({ access_token: "at-1-stale", refresh_token: "rt-1-stale" })).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(TokenStoreError.is(failed)).toBe(true);
     // process B rotates, and its write is acknowledged
     await b.set("grant", sampleToken({ access_token: "at-2-rotated", refresh_token: "rt-2-rotated" }));
@@ -140,11 +179,15 @@ async function staleReplay(resend: boolean): Promise<string | undefined> {
 }
 
 describe("a connection that dies with a SET in flight", () => {
-  it("with autoResendUnfulfilledCommands: false, the failed SET never lands over the newer acknowledged token", { timeout: 30_000 }, async () => {
+  it("with autoResendUnfulfilledCommands: false, the failed SET never lands over the newer acknowledged token", {
+    timeout: 30_000,
+  }, async () => {
     expect(await staleReplay(false)).toBe("rt-2-rotated");
   });
 
-  it("with a default ioredis client, the SET reported as failed is not replayed over a newer acknowledged token (F2)", { timeout: 30_000 }, async () => {
+  it("with a default ioredis client, the SET reported as failed is not replayed over a newer acknowledged token (F2)", {
+    timeout: 30_000,
+  }, async () => {
     expect(await staleReplay(true)).toBe("rt-2-rotated");
   });
 });
@@ -156,7 +199,10 @@ describe("an absurd expiry from a hostile token endpoint", () => {
     const store = new RedisTokenStore(client, { keyPrefix: "ttl:" });
     try {
       for (const expiresAt of [Date.now() + 1e13, 1e17, 1e23, Number.MAX_VALUE]) {
-        const outcome = await store.set("grant", sampleToken({ expires_at: expiresAt })).then(() => "stored", (e: unknown) => (TokenStoreError.is(e) ? e.code : String(e)));
+        const outcome = await store.set("grant", sampleToken({ expires_at: expiresAt })).then(
+          () => "stored",
+          (e: unknown) => (TokenStoreError.is(e) ? e.code : String(e)),
+        );
         expect({ expiresAt, outcome }).toEqual({ expiresAt, outcome: "stored" });
       }
     } finally {
@@ -166,7 +212,9 @@ describe("an absurd expiry from a hostile token endpoint", () => {
 });
 
 describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis is down is not lost (checklist E3)", () => {
-  it("the save fails typed, the new token stays in memory, and it is stored as soon as Redis is back; the stored refresh token works", { timeout: 30_000 }, async () => {
+  it("the save fails typed, the new token stays in memory, and it is stored as soon as Redis is back; the stored refresh token works", {
+    timeout: 30_000,
+  }, async () => {
     const { startSandbox } = await import("@fhir-dsl/smart-sandbox");
     const smart = await import("@fhir-dsl/smart");
     const sandbox = await startSandbox({ port: 0 });
@@ -176,17 +224,43 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
       await sandbox.registerClient({ clientId: "app", redirectUris: ["http://127.0.0.1/cb"] });
       const smartConfig = await smart.discoverSmartConfiguration(sandbox.fhirBaseUrl);
       const codeVerifier = smart.generateCodeVerifier();
-      const url = smart.buildAuthorizeUrl({ smartConfig, clientId: "app", redirectUri: "http://127.0.0.1/cb", scope: "patient/*.rs offline_access", state: smart.generateState(), codeChallenge: await smart.codeChallengeS256(codeVerifier), aud: sandbox.fhirBaseUrl });
+      const url = smart.buildAuthorizeUrl({
+        smartConfig,
+        clientId: "app",
+        redirectUri: "http://127.0.0.1/cb",
+        scope: "patient/*.rs offline_access",
+        state: smart.generateState(),
+        codeChallenge: await smart.codeChallengeS256(codeVerifier),
+        aud: sandbox.fhirBaseUrl,
+      });
       const code = (await sandbox.authorize(url)).searchParams.get("code")!;
-      const tokens = await smart.exchangeCode({ smartConfig, clientId: "app", redirectUri: "http://127.0.0.1/cb", code, codeVerifier });
+      const tokens = await smart.exchangeCode({
+        smartConfig,
+        clientId: "app",
+        redirectUri: "http://127.0.0.1/cb",
+        code,
+        codeVerifier,
+      });
       const store = new RedisTokenStore(client, { keyPrefix: "rotate:", commandTimeoutMs: 300 });
       // a short lease: the lock taken for the refresh survives the crash (AOF) and holds other refreshes for leaseMs
-      const session = new smart.SmartClient({ smartConfig, clientId: "app", tokens, tokenStore: store, storeKey: "s", leaseMs: 2_000, timeoutMs: 2_000, maxRetries: 0 });
+      const session = new smart.SmartClient({
+        smartConfig,
+        clientId: "app",
+        tokens,
+        tokenStore: store,
+        storeKey: "s",
+        leaseMs: 2_000,
+        timeoutMs: 2_000,
+        maxRetries: 0,
+      });
       await session.getToken();
       const before = (await store.get("s"))!.refresh_token;
 
       sandbox.faults.delayTokenMs(500);
-      const refreshing = session.refresh().then(() => "ok", (e: unknown) => (smart.SmartAuthError.is(e) ? e.code : String(e)));
+      const refreshing = session.refresh().then(
+        () => "ok",
+        (e: unknown) => (smart.SmartAuthError.is(e) ? e.code : String(e)),
+      );
       await new Promise((r) => setTimeout(r, 150));
       await redis.crash();
       expect(await refreshing).toBe("token_store_error");
@@ -199,7 +273,16 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
       await session.getToken(); // saves the token it kept
       expect((await store.get("s"))!.refresh_token).toBe(rotated);
       // a restarted process restores the session and can refresh with the stored (rotated) token
-      const restored = await smart.SmartClient.restore({ smartConfig, clientId: "app", tokenStore: store, storeKey: "s", fhirBaseUrl: sandbox.fhirBaseUrl, leaseMs: 2_000, timeoutMs: 2_000, maxRetries: 0 });
+      const restored = await smart.SmartClient.restore({
+        smartConfig,
+        clientId: "app",
+        tokenStore: store,
+        storeKey: "s",
+        fhirBaseUrl: sandbox.fhirBaseUrl,
+        leaseMs: 2_000,
+        timeoutMs: 2_000,
+        maxRetries: 0,
+      });
       expect((await restored!.refresh()).access_token).toBeTruthy();
     } finally {
       client.disconnect();
@@ -209,19 +292,35 @@ describe("SmartClient over RedisTokenStore: a refresh token rotated while Redis 
 });
 
 describe("BackendServicesAuth over RedisTokenStore: Redis down costs sharing, not service (SECURITY.md F8)", () => {
-  it("serves tokens while Redis is down (one request per process), reports each failure typed, and shares again once Redis is back", { timeout: 30_000 }, async () => {
+  it("serves tokens while Redis is down (one request per process), reports each failure typed, and shares again once Redis is back", {
+    timeout: 30_000,
+  }, async () => {
     const { startSandbox } = await import("@fhir-dsl/smart-sandbox");
     const { BackendServicesAuth } = await import("@fhir-dsl/smart");
     const sandbox = await startSandbox({ port: 0 });
     const client = new Redis({ port: redis.port, host: "127.0.0.1" });
     client.on("error", () => {});
     try {
-      const { privateKey } = await registerBackendClient(sandbox, { clientId: "etl", kid: "k1", grantTypes: ["client_credentials"] });
+      const { privateKey } = await registerBackendClient(sandbox, {
+        clientId: "etl",
+        kid: "k1",
+        grantTypes: ["client_credentials"],
+      });
       const store = new RedisTokenStore(client, { keyPrefix: "f8:", commandTimeoutMs: 300 });
       const errors: unknown[] = [];
       // one BackendServicesAuth per "process" of a fleet, all on the same Redis key
       const process = () =>
-        new BackendServicesAuth({ fhirBaseUrl: sandbox.fhirBaseUrl, clientId: "etl", scope: "system/Patient.rs", privateKey, alg: "ES384", kid: "k1", tokenStore: store, storeKey: "etl", onStoreError: (e) => errors.push(e) });
+        new BackendServicesAuth({
+          fhirBaseUrl: sandbox.fhirBaseUrl,
+          clientId: "etl",
+          scope: "system/Patient.rs",
+          privateKey,
+          alg: "ES384",
+          kid: "k1",
+          tokenStore: store,
+          storeKey: "etl",
+          onStoreError: (e) => errors.push(e),
+        });
       const req = { url: `${sandbox.fhirBaseUrl}/Patient`, method: "GET" };
       const requests = () => sandbox.stats.tokenRequests;
 
@@ -235,14 +334,18 @@ describe("BackendServicesAuth over RedisTokenStore: Redis down costs sharing, no
       expect(await a.getAuthorization(req)).toBe(ha); // kept in memory, no new request
       expect(requests() - start).toBe(2);
       expect(errors.length).toBeGreaterThanOrEqual(2);
-      for (const e of errors) expect(e).toMatchObject({ name: "SmartAuthError", code: "token_store_error", retryable: true });
+      for (const e of errors)
+        expect(e).toMatchObject({ name: "SmartAuthError", code: "token_store_error", retryable: true });
       expect(errors.map(String).join()).not.toContain(ha!.slice(7));
 
       await redis.start();
       // each process retries its save in the background (0.5 s, 1 s, 2 s, ...): one of the two tokens lands
       let stored: string | undefined;
       for (let i = 0; i < 100 && !stored; i++) {
-        stored = await store.get("etl").then((t) => t?.access_token, () => undefined);
+        stored = await store.get("etl").then(
+          (t) => t?.access_token,
+          () => undefined,
+        );
         if (!stored) await new Promise((r) => setTimeout(r, 50));
       }
       expect([ha, hb]).toContain(`Bearer ${stored}`);

@@ -53,7 +53,11 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => new RedisTokenStore(client, { keyPrefix: contractPrefix, durability: { replicas: 2 } }),
   requireLock: true,
-  raw: rawRedisReader(() => client, (key) => `${contractPrefix}{${key}}`, { plaintext: true }),
+  raw: rawRedisReader(
+    () => client,
+    (key) => `${contractPrefix}{${key}}`,
+    { plaintext: true },
+  ),
 });
 
 /**
@@ -62,8 +66,14 @@ runTokenStoreContract({
  * (SIGKILL), resume the replicas and let the sentinels promote one. Returns what `set` of generation 2 did and
  * the generation the new primary holds.
  */
-async function rotationThroughFailover(options: RedisTokenStoreOptions): Promise<{ secondSet: unknown; survived: string | undefined }> {
-  const store = new RedisTokenStore(client, { keyPrefix: randomPrefix("sentinel-failover"), commandTimeoutMs: 1_000, ...options });
+async function rotationThroughFailover(
+  options: RedisTokenStoreOptions,
+): Promise<{ secondSet: unknown; survived: string | undefined }> {
+  const store = new RedisTokenStore(client, {
+    keyPrefix: randomPrefix("sentinel-failover"),
+    commandTimeoutMs: 1_000,
+    ...options,
+  });
   // on both replicas (after an earlier failover, once the restarted node has synced)
   const both = new RedisTokenStore(client, { keyPrefix: store.keyPrefix, durability: { replicas: 2 } });
   await eventually(() => both.set("user", sampleToken({ refresh_token: "rt-generation-1" })), 20_000);
@@ -71,7 +81,10 @@ async function rotationThroughFailover(options: RedisTokenStoreOptions): Promise
   const replicas = group.nodes.filter((n) => n.port !== primary && n.running).map((n) => node(n.port));
   try {
     for (const r of replicas) await r.call("CLIENT", "PAUSE", "30000", "WRITE");
-    const secondSet = await store.set("user", sampleToken({ refresh_token: "rt-generation-2" })).then(() => "acknowledged", (e: unknown) => e);
+    const secondSet = await store.set("user", sampleToken({ refresh_token: "rt-generation-2" })).then(
+      () => "acknowledged",
+      (e: unknown) => e,
+    );
     await group.node(primary).kill();
     for (const r of replicas) await r.call("CLIENT", "UNPAUSE");
     await group.waitPrimaryOtherThan(primary);
@@ -99,7 +112,10 @@ describe("RedisTokenStore on a Sentinel-managed primary (issue 17)", () => {
     expect((secondSet as TokenStoreError).retryable).toBe(true);
     // the caller still holds generation 2 and saves it again: once a replica is back, it is durable
     expect(survived).toBe("rt-generation-1");
-    const store = new RedisTokenStore(client, { keyPrefix: randomPrefix("sentinel-after"), durability: { replicas: 1, timeoutMs: 1_000 } });
+    const store = new RedisTokenStore(client, {
+      keyPrefix: randomPrefix("sentinel-after"),
+      durability: { replicas: 1, timeoutMs: 1_000 },
+    });
     await eventually(() => store.set("user", sampleToken({ refresh_token: "rt-generation-2" })), 20_000);
     expect((await store.get("user"))?.refresh_token).toBe("rt-generation-2");
   }, 60_000);

@@ -63,7 +63,9 @@ describe("construction", () => {
       { commandTimeoutMs: Number.POSITIVE_INFINITY },
     ];
     for (const options of bad) expect(() => new RedisTokenStore(client, options as never)).toThrow(TypeError);
-    expect(() => new RedisTokenStore(client, { graceSeconds: -1 })).toThrow(/graceSeconds must be a finite number >= 0/);
+    expect(() => new RedisTokenStore(client, { graceSeconds: -1 })).toThrow(
+      /graceSeconds must be a finite number >= 0/,
+    );
   });
 
   it("defaults the prefix to smart:token: and maps a key into a hash tag under it", () => {
@@ -308,7 +310,10 @@ describe("lock", () => {
     expect(tag(store.lockKey("grant"))).toBe(tag(store.rawKey("grant")));
     expect(await client.pttl(store.lockKey("grant"))).toBeGreaterThan(7_000);
     // the value is written with set()'s text and TTL
-    expect(JSON.parse((await client.get(store.rawKey("grant")))!)).toMatchObject({ v: FORMAT_VERSION, token: { access_token: "fenced" } });
+    expect(JSON.parse((await client.get(store.rawKey("grant")))!)).toMatchObject({
+      v: FORMAT_VERSION,
+      token: { access_token: "fenced" },
+    });
     expect(await client.pttl(store.rawKey("grant"))).toBeGreaterThan(25 * DAY_MS);
     // the lease lost: our lock value replaced by another holder's, nothing is extended or written
     await client.set(store.lockKey("grant"), "someone-else", "PX", 5_000);

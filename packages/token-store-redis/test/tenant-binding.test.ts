@@ -4,7 +4,12 @@
  * turned hostile (naming tenant A's token endpoint). No token of A ever reaches B: not in a fresh process
  * (a child process, cold) and not in a warm one (this process, already holding A's token).
  */
-import { BackendServicesAuth, SmartAuthError, clearDiscoveryCache, type BackendServicesAuthOptions } from "@fhir-dsl/smart";
+import {
+  BackendServicesAuth,
+  SmartAuthError,
+  clearDiscoveryCache,
+  type BackendServicesAuthOptions,
+} from "@fhir-dsl/smart";
 import { startSandbox, type Sandbox } from "@fhir-dsl/smart-sandbox";
 import { registerBackendClient } from "@fhir-dsl/smart-sandbox/testing";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
@@ -53,9 +58,28 @@ beforeEach(() => {
 
 const store = (keyPrefix: string) => new RedisTokenStore(client, { keyPrefix });
 const tenantA = (keyPrefix: string, extra: Partial<BackendServicesAuthOptions> = {}) =>
-  new BackendServicesAuth({ fhirBaseUrl: a.fhirBaseUrl, clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", kid: "vendor-1", tokenStore: store(keyPrefix), ...extra });
+  new BackendServicesAuth({
+    fhirBaseUrl: a.fhirBaseUrl,
+    clientId: "vendor",
+    scope: SCOPE,
+    privateKey,
+    alg: "ES384",
+    kid: "vendor-1",
+    tokenStore: store(keyPrefix),
+    ...extra,
+  });
 const tenantB = (keyPrefix: string, extra: Partial<BackendServicesAuthOptions> = {}) =>
-  new BackendServicesAuth({ fhirBaseUrl: front.fhirBaseUrl, allowedTokenEndpoints: [b.tokenEndpoint], clientId: "vendor", scope: SCOPE, privateKey, alg: "ES384", kid: "vendor-1", tokenStore: store(keyPrefix), ...extra });
+  new BackendServicesAuth({
+    fhirBaseUrl: front.fhirBaseUrl,
+    allowedTokenEndpoints: [b.tokenEndpoint],
+    clientId: "vendor",
+    scope: SCOPE,
+    privateKey,
+    alg: "ES384",
+    kid: "vendor-1",
+    tokenStore: store(keyPrefix),
+    ...extra,
+  });
 /** Tenant B in a fresh child process over the same Redis. */
 const freshB = async (keyPrefix: string, storeKey?: string) =>
   (
@@ -112,7 +136,11 @@ describe("two tenants, one shared Redis store (F11)", () => {
     const prefix = randomPrefix("hostile");
     for (const storeKey of [undefined, "smart:vendor:shared-by-mistake"]) {
       const fresh = await freshB(prefix, storeKey);
-      expect(fresh.errors).toEqual(["untrusted_token_endpoint", "untrusted_token_endpoint", "untrusted_token_endpoint"]);
+      expect(fresh.errors).toEqual([
+        "untrusted_token_endpoint",
+        "untrusted_token_endpoint",
+        "untrusted_token_endpoint",
+      ]);
       expect(fresh.seen).toEqual([]);
 
       // warm: this process already holds A's token, in the same store (and, by mistake, under the same key)

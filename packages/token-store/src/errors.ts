@@ -46,7 +46,10 @@ export class TokenStoreError extends Error {
   // a code narrows `code` on a match, and a miss still leaves a TokenStoreError a TokenStoreError
   static is<C extends TokenStoreErrorCode>(value: unknown, code: C): value is TokenStoreError & { readonly code: C };
   static is(value: unknown, code?: TokenStoreErrorCode): boolean {
-    return (value as Record<symbol, unknown> | null)?.[MARKER] === true && (code === undefined || (value as TokenStoreError).code === code);
+    return (
+      (value as Record<symbol, unknown> | null)?.[MARKER] === true &&
+      (code === undefined || (value as TokenStoreError).code === code)
+    );
   }
 
   toJSON(): Record<string, unknown> {

@@ -227,160 +227,214 @@ function rawBackendTests({ test, getStore }: Suite, raw: RawBackend): void {
 
 /** lock(): exclusive, releasable, leased; a stale holder cannot free a newer lock. */
 function lockTests({ test, options, getStore }: Suite): void {
-  test.it(options.requireLock ? "offers lock()" : "lock(), when offered, is exclusive, releasable and leased", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") {
-      check(!options.requireLock, "this store must offer lock()");
-      return;
-    }
-    const key = randomKey("lock");
-    const first = await s.lock(key, 5_000);
-    check(first !== undefined, "first lock must be granted");
-    check((await s.lock(key, 5_000)) === undefined, "second lock must be refused while held");
-    check((await s.lock(randomKey("lock-other"), 5_000)) !== undefined, "other keys lock independently");
-    await first.release();
-    const again = await s.lock(key, 5_000);
-    check(again !== undefined, "lock must be free after release");
-    await again.release();
-  });
+  test.it(
+    options.requireLock ? "offers lock()" : "lock(), when offered, is exclusive, releasable and leased",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") {
+        check(!options.requireLock, "this store must offer lock()");
+        return;
+      }
+      const key = randomKey("lock");
+      const first = await s.lock(key, 5_000);
+      check(first !== undefined, "first lock must be granted");
+      check((await s.lock(key, 5_000)) === undefined, "second lock must be refused while held");
+      check((await s.lock(randomKey("lock-other"), 5_000)) !== undefined, "other keys lock independently");
+      await first.release();
+      const again = await s.lock(key, 5_000);
+      check(again !== undefined, "lock must be free after release");
+      await again.release();
+    },
+  );
 
-  test.it("a lease lapses after leaseMs, and a stale holder cannot release the new holder's lock", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("lease");
-    const stale = await s.lock(key, 150);
-    check(stale !== undefined, "lock must be granted");
-    await sleep(400);
-    const fresh = await s.lock(key, 5_000);
-    check(fresh !== undefined, "lock must be free once the lease lapsed");
-    await stale.release();
-    check((await s.lock(key, 5_000)) === undefined, "a stale release must not free the new holder's lock");
-    await fresh.release();
-  }, 10_000);
+  test.it(
+    "a lease lapses after leaseMs, and a stale holder cannot release the new holder's lock",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("lease");
+      const stale = await s.lock(key, 150);
+      check(stale !== undefined, "lock must be granted");
+      await sleep(400);
+      const fresh = await s.lock(key, 5_000);
+      check(fresh !== undefined, "lock must be free once the lease lapsed");
+      await stale.release();
+      check((await s.lock(key, 5_000)) === undefined, "a stale release must not free the new holder's lock");
+      await fresh.release();
+    },
+    10_000,
+  );
 }
 
 /** fenced writes (see TokenLock): a holder that outlived its lease must not overwrite a newer holder's token. */
 function fencedWriteTests({ test, raw, getStore }: Suite): void {
-  test.it("fencing: lock.set() writes while the lease is held, like set() (raw entry, TTL and copy included)", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("fenced");
-    const lock = await s.lock(key, 5_000);
-    check(lock !== undefined, "lock must be granted");
-    check(typeof lock.set === "function" && typeof lock.extend === "function", "TokenLock must offer set() and extend()");
-    const token = sampleToken({ expires_at: Date.now() + 60_000 });
-    check((await lock.set(token)) === true, "a fenced write while held must resolve to true");
-    token.access_token = "mutated-after-fenced-set";
-    const got = await s.get(key);
-    check(got !== undefined && got.access_token !== "mutated-after-fenced-set", "the fenced write must land, as a copy");
-    check((await lock.set(sampleToken({ access_token: "second" }))) === true, "a second fenced write while held lands too");
-    check((await s.get(key))?.access_token === "second", "the second fenced write must win");
-    if (raw) {
-      const stored = await raw.read(key);
-      const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
-      check(stored !== undefined, "the fenced write must reach the backend");
-      if (!raw.plaintext) check(!text.includes("second"), "a fenced write must be encrypted like set()");
-      if (raw.ttlMs) check(((await raw.ttlMs(key)) ?? 0) > 0, "a fenced write must set a TTL like set()");
-    }
-    await lock.release();
-  });
+  test.it(
+    "fencing: lock.set() writes while the lease is held, like set() (raw entry, TTL and copy included)",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("fenced");
+      const lock = await s.lock(key, 5_000);
+      check(lock !== undefined, "lock must be granted");
+      check(
+        typeof lock.set === "function" && typeof lock.extend === "function",
+        "TokenLock must offer set() and extend()",
+      );
+      const token = sampleToken({ expires_at: Date.now() + 60_000 });
+      check((await lock.set(token)) === true, "a fenced write while held must resolve to true");
+      token.access_token = "mutated-after-fenced-set";
+      const got = await s.get(key);
+      check(
+        got !== undefined && got.access_token !== "mutated-after-fenced-set",
+        "the fenced write must land, as a copy",
+      );
+      check(
+        (await lock.set(sampleToken({ access_token: "second" }))) === true,
+        "a second fenced write while held lands too",
+      );
+      check((await s.get(key))?.access_token === "second", "the second fenced write must win");
+      if (raw) {
+        const stored = await raw.read(key);
+        const text = typeof stored === "string" ? stored : new TextDecoder("utf-8", { fatal: false }).decode(stored);
+        check(stored !== undefined, "the fenced write must reach the backend");
+        if (!raw.plaintext) check(!text.includes("second"), "a fenced write must be encrypted like set()");
+        if (raw.ttlMs) check(((await raw.ttlMs(key)) ?? 0) > 0, "a fenced write must set a TTL like set()");
+      }
+      await lock.release();
+    },
+  );
 
-  test.it("fencing: after the lease lapsed and another holder took it, lock.set() is refused and writes nothing", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("fenced-lost");
-    await s.set(key, sampleToken({ access_token: "before" }));
-    const stale = await s.lock(key, 150);
-    check(stale !== undefined, "lock must be granted");
-    await sleep(400);
-    const fresh = await s.lock(key, 5_000);
-    check(fresh !== undefined, "lock must be free once the lease lapsed");
-    check((await fresh.set(sampleToken({ access_token: "newer" }))) === true, "the new holder writes");
-    check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "the stale holder's write must be refused");
-    check((await s.get(key))?.access_token === "newer", "the new holder's token must survive the stale write");
-    await fresh.release();
-  }, 10_000);
+  test.it(
+    "fencing: after the lease lapsed and another holder took it, lock.set() is refused and writes nothing",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("fenced-lost");
+      await s.set(key, sampleToken({ access_token: "before" }));
+      const stale = await s.lock(key, 150);
+      check(stale !== undefined, "lock must be granted");
+      await sleep(400);
+      const fresh = await s.lock(key, 5_000);
+      check(fresh !== undefined, "lock must be free once the lease lapsed");
+      check((await fresh.set(sampleToken({ access_token: "newer" }))) === true, "the new holder writes");
+      check(
+        (await stale.set(sampleToken({ access_token: "stale" }))) === false,
+        "the stale holder's write must be refused",
+      );
+      check((await s.get(key))?.access_token === "newer", "the new holder's token must survive the stale write");
+      await fresh.release();
+    },
+    10_000,
+  );
 
-  test.it("fencing: lock.set() is refused once the lease lapsed even with no new holder, and after release", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("fenced-lapsed");
-    const lapsed = await s.lock(key, 150);
-    check(lapsed !== undefined, "lock must be granted");
-    await sleep(400);
-    check((await lapsed.set(sampleToken({ access_token: "late" }))) === false, "a write after the lease lapsed must be refused");
-    check((await s.get(key)) === undefined, "nothing may land after the lease lapsed");
-    const released = await s.lock(key, 5_000);
-    check(released !== undefined, "lock must be free");
-    await released.release();
-    check((await released.set(sampleToken({ access_token: "after-release" }))) === false, "a write after release must be refused");
-    check((await s.get(key)) === undefined, "nothing may land after release");
-  }, 10_000);
+  test.it(
+    "fencing: lock.set() is refused once the lease lapsed even with no new holder, and after release",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("fenced-lapsed");
+      const lapsed = await s.lock(key, 150);
+      check(lapsed !== undefined, "lock must be granted");
+      await sleep(400);
+      check(
+        (await lapsed.set(sampleToken({ access_token: "late" }))) === false,
+        "a write after the lease lapsed must be refused",
+      );
+      check((await s.get(key)) === undefined, "nothing may land after the lease lapsed");
+      const released = await s.lock(key, 5_000);
+      check(released !== undefined, "lock must be free");
+      await released.release();
+      check(
+        (await released.set(sampleToken({ access_token: "after-release" }))) === false,
+        "a write after release must be refused",
+      );
+      check((await s.get(key)) === undefined, "nothing may land after release");
+    },
+    10_000,
+  );
 }
 
 /** extend(): the holder keeps its lease past its first end; a lost lease cannot be revived. */
 function leaseExtensionTests({ test, getStore }: Suite): void {
-  test.it("fencing: extend() keeps the lease past its first end; the holder still writes, others still wait", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("extend");
-    const lock = await s.lock(key, 300);
-    check(lock !== undefined, "lock must be granted");
-    for (let i = 0; i < 4; i++) {
-      await sleep(150);
-      check((await lock.extend(300)) === true, `extend ${i} while held must resolve to true`);
-    }
-    // 600 ms after the lock was taken with a 300 ms lease: held only thanks to extend()
-    check((await s.lock(key, 5_000)) === undefined, "an extended lease must still be held");
-    check((await lock.set(sampleToken({ access_token: "extended" }))) === true, "the holder of an extended lease writes");
-    check((await lock.extend(5_000)) === true, "extend to a longer lease");
-    await sleep(400);
-    check((await s.lock(key, 5_000)) === undefined, "the longer lease holds");
-    await lock.release();
-    const next = await s.lock(key, 5_000);
-    check(next !== undefined, "release after extend must free the lease");
-    await next.release();
-  }, 10_000);
+  test.it(
+    "fencing: extend() keeps the lease past its first end; the holder still writes, others still wait",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("extend");
+      const lock = await s.lock(key, 300);
+      check(lock !== undefined, "lock must be granted");
+      for (let i = 0; i < 4; i++) {
+        await sleep(150);
+        check((await lock.extend(300)) === true, `extend ${i} while held must resolve to true`);
+      }
+      // 600 ms after the lock was taken with a 300 ms lease: held only thanks to extend()
+      check((await s.lock(key, 5_000)) === undefined, "an extended lease must still be held");
+      check(
+        (await lock.set(sampleToken({ access_token: "extended" }))) === true,
+        "the holder of an extended lease writes",
+      );
+      check((await lock.extend(5_000)) === true, "extend to a longer lease");
+      await sleep(400);
+      check((await s.lock(key, 5_000)) === undefined, "the longer lease holds");
+      await lock.release();
+      const next = await s.lock(key, 5_000);
+      check(next !== undefined, "release after extend must free the lease");
+      await next.release();
+    },
+    10_000,
+  );
 
-  test.it("fencing: extend() after the lease was lost resolves to false and leaves the new holder's lease alone", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("extend-lost");
-    const stale = await s.lock(key, 150);
-    check(stale !== undefined, "lock must be granted");
-    await sleep(400);
-    check((await stale.extend(5_000)) === false, "extend of a lapsed lease must resolve to false");
-    const newHolder = await s.lock(key, 5_000);
-    check(newHolder !== undefined, "a lapsed lease must not be revived by extend(): a new holder gets it");
-    check((await stale.extend(60_000)) === false, "the stale holder cannot extend the new holder's lease");
-    check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "nor write under it");
-    await stale.release();
-    check((await s.lock(key, 5_000)) === undefined, "the new holder still holds");
-    await newHolder.release();
-  }, 10_000);
+  test.it(
+    "fencing: extend() after the lease was lost resolves to false and leaves the new holder's lease alone",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("extend-lost");
+      const stale = await s.lock(key, 150);
+      check(stale !== undefined, "lock must be granted");
+      await sleep(400);
+      check((await stale.extend(5_000)) === false, "extend of a lapsed lease must resolve to false");
+      const newHolder = await s.lock(key, 5_000);
+      check(newHolder !== undefined, "a lapsed lease must not be revived by extend(): a new holder gets it");
+      check((await stale.extend(60_000)) === false, "the stale holder cannot extend the new holder's lease");
+      check((await stale.set(sampleToken({ access_token: "stale" }))) === false, "nor write under it");
+      await stale.release();
+      check((await s.lock(key, 5_000)) === undefined, "the new holder still holds");
+      await newHolder.release();
+    },
+    10_000,
+  );
 }
 
 /** Many holders: of a chain of lapsed leases only the current one writes; of concurrent lock() calls one wins. */
 function manyHoldersTests({ test, getStore }: Suite): void {
-  test.it("fencing: of many holders over time only the current one writes (one lapsed lease after another)", async () => {
-    const s = await getStore();
-    if (typeof s.lock !== "function") return;
-    const key = randomKey("fenced-chain");
-    const holders = [];
-    for (let i = 0; i < 3; i++) {
-      const lock = await s.lock(key, 100);
-      check(lock !== undefined, `holder ${i} must get the lapsed lease`);
-      holders.push(lock);
-      await sleep(250);
-    }
-    const current = await s.lock(key, 5_000);
-    check(current !== undefined, "the last lease must be free once lapsed");
-    const results = await Promise.all(holders.map((h, i) => h.set(sampleToken({ access_token: `stale-${i}` }))));
-    check(results.every((r) => r === false), "every lapsed holder must be refused");
-    check((await current.set(sampleToken({ access_token: "current" }))) === true, "the current holder writes");
-    check((await s.get(key))?.access_token === "current", "only the current holder's write lands");
-    await current.release();
-  }, 10_000);
+  test.it(
+    "fencing: of many holders over time only the current one writes (one lapsed lease after another)",
+    async () => {
+      const s = await getStore();
+      if (typeof s.lock !== "function") return;
+      const key = randomKey("fenced-chain");
+      const holders = [];
+      for (let i = 0; i < 3; i++) {
+        const lock = await s.lock(key, 100);
+        check(lock !== undefined, `holder ${i} must get the lapsed lease`);
+        holders.push(lock);
+        await sleep(250);
+      }
+      const current = await s.lock(key, 5_000);
+      check(current !== undefined, "the last lease must be free once lapsed");
+      const results = await Promise.all(holders.map((h, i) => h.set(sampleToken({ access_token: `stale-${i}` }))));
+      check(
+        results.every((r) => r === false),
+        "every lapsed holder must be refused",
+      );
+      check((await current.set(sampleToken({ access_token: "current" }))) === true, "the current holder writes");
+      check((await s.get(key))?.access_token === "current", "only the current holder's write lands");
+      await current.release();
+    },
+    10_000,
+  );
 
   test.it("only one of many concurrent lock() calls wins", async () => {
     const s = await getStore();

@@ -16,11 +16,20 @@ describe("TokenStoreError.is(value, code?) (issue 16 item 4)", () => {
   });
 
   it("works for another copy of the package, refuses look-alikes", () => {
-    const foreign = Object.assign(new Error("m"), { code: TokenStoreErrorCode.Unavailable, [Symbol.for("@fhir-dsl/token-store/TokenStoreError")]: true });
+    const foreign = Object.assign(new Error("m"), {
+      code: TokenStoreErrorCode.Unavailable,
+      [Symbol.for("@fhir-dsl/token-store/TokenStoreError")]: true,
+    });
     expect(foreign instanceof TokenStoreError).toBe(false);
     expect(TokenStoreError.is(foreign)).toBe(true);
     expect(TokenStoreError.is(foreign, TokenStoreErrorCode.CorruptValue)).toBe(false);
-    for (const value of [{ name: "TokenStoreError", code: "store_unavailable" }, null, undefined, 0, "store_unavailable"]) {
+    for (const value of [
+      { name: "TokenStoreError", code: "store_unavailable" },
+      null,
+      undefined,
+      0,
+      "store_unavailable",
+    ]) {
       expect(TokenStoreError.is(value)).toBe(false);
     }
   });

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { InMemoryTokenStore, hasLock, isStale, toStoredToken } from "../src/index.js";
 import { runTokenStoreContract } from "../src/testing.js";
 
-runTokenStoreContract({ name: "InMemoryTokenStore", test: { describe, it }, createStore: () => new InMemoryTokenStore(), requireLock: true });
+runTokenStoreContract({
+  name: "InMemoryTokenStore",
+  test: { describe, it },
+  createStore: () => new InMemoryTokenStore(),
+  requireLock: true,
+});
 
 describe("toStoredToken (checklist E2)", () => {
   const base = { access_token: "a", token_type: "Bearer" };

@@ -18,57 +18,143 @@ export interface CheckResult {
 
 const OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
-const fetchable = (url: unknown, base: string): url is string => typeof url === "string" && ["https", "loopback"].includes(transportOf(url, base));
+const fetchable = (url: unknown, base: string): url is string =>
+  typeof url === "string" && ["https", "loopback"].includes(transportOf(url, base));
 
 /** The checks `smart check` runs, in order; each looks only at what a server shows without credentials. */
-async function runChecks(fhirBaseUrl: string, transport: { timeoutMs: number; allowInsecureRequests: boolean }): Promise<CheckResult[]> {
+async function runChecks(
+  fhirBaseUrl: string,
+  transport: { timeoutMs: number; allowInsecureRequests: boolean },
+): Promise<CheckResult[]> {
   const { timeoutMs } = transport;
   const results: CheckResult[] = [];
-  const add = (id: string, title: string, status: Status, reason: string, spec: string) => results.push({ id, title, status, reason, spec });
+  const add = (id: string, title: string, status: Status, reason: string, spec: string) =>
+    results.push({ id, title, status, reason, spec });
 
   const fetched = await fetchConfiguration(fhirBaseUrl, transport);
-  if (fetched.error) add("discovery", "smart-configuration accepted", "FAIL", `${fetched.error.message} (${fetched.error.code})`, SPEC.wellKnown);
-  else add("discovery", "smart-configuration accepted", "PASS", `${fetched.url} is valid JSON the library accepts`, SPEC.wellKnown);
+  if (fetched.error)
+    add(
+      "discovery",
+      "smart-configuration accepted",
+      "FAIL",
+      `${fetched.error.message} (${fetched.error.code})`,
+      SPEC.wellKnown,
+    );
+  else
+    add(
+      "discovery",
+      "smart-configuration accepted",
+      "PASS",
+      `${fetched.url} is valid JSON the library accepts`,
+      SPEC.wellKnown,
+    );
   const raw = fetched.raw;
   if (!isRecord(raw)) {
     for (const [id, title] of CHECK_TITLES.slice(1)) {
       // app-launch.html#app-protection: a plain-http FHIR base is refused before any request; that is the https check failing
-      if (id === "https" && transportOf(fhirBaseUrl, fhirBaseUrl) === "http") add(id, title, "FAIL", `the FHIR base ${fhirBaseUrl} is plain http on a host that is not loopback`, SPEC.tls);
+      if (id === "https" && transportOf(fhirBaseUrl, fhirBaseUrl) === "http")
+        add(id, title, "FAIL", `the FHIR base ${fhirBaseUrl} is plain http on a host that is not loopback`, SPEC.tls);
       else add(id, title, "SKIP", "no smart-configuration document", SPEC.metadata);
     }
     return results;
   }
   const lint = lintDocument(raw, fhirBaseUrl);
-  const errorsOf = (fields: readonly string[]) => lint.filter((p) => p.severity === "error" && p.field !== undefined && fields.includes(p.field));
+  const errorsOf = (fields: readonly string[]) =>
+    lint.filter((p) => p.severity === "error" && p.field !== undefined && fields.includes(p.field));
 
   // SMART 2.2 conformance.html#metadata: required members
   const required = requiredFields(raw);
   const missing = required.filter((f) => raw[f] === undefined || raw[f] === null || raw[f] === "");
   const recommended = lint.filter((p) => p.severity === "warning" && /recommended/.test(p.message)).map((p) => p.field);
-  if (missing.length) add("required-fields", "required SMART 2.2 fields", "FAIL", `missing: ${missing.join(", ")}`, SPEC.metadata);
-  else if (recommended.length) add("required-fields", "required SMART 2.2 fields", "WARN", `required present; recommended missing: ${recommended.join(", ")}`, SPEC.metadata);
+  if (missing.length)
+    add("required-fields", "required SMART 2.2 fields", "FAIL", `missing: ${missing.join(", ")}`, SPEC.metadata);
+  else if (recommended.length)
+    add(
+      "required-fields",
+      "required SMART 2.2 fields",
+      "WARN",
+      `required present; recommended missing: ${recommended.join(", ")}`,
+      SPEC.metadata,
+    );
   else add("required-fields", "required SMART 2.2 fields", "PASS", `${required.join(", ")} present`, SPEC.metadata);
 
   // app-launch.html#considerations-for-pkce-support: S256 required, plain forbidden
   const pkce = errorsOf(["code_challenge_methods_supported"]);
   const methods = raw.code_challenge_methods_supported;
-  if (!Array.isArray(methods) || !methods.includes("S256")) add("pkce-s256", "PKCE S256 advertised", "FAIL", "code_challenge_methods_supported does not list S256", SPEC.pkce);
-  else if (pkce.length) add("pkce-s256", "PKCE S256 advertised", "FAIL", `code_challenge_methods_supported ${pkce.map((p) => p.message).join("; ")}`, SPEC.pkce);
-  else add("pkce-s256", "PKCE S256 advertised", "PASS", `code_challenge_methods_supported: ${methods.join(" ")}`, SPEC.pkce);
+  if (!Array.isArray(methods) || !methods.includes("S256"))
+    add("pkce-s256", "PKCE S256 advertised", "FAIL", "code_challenge_methods_supported does not list S256", SPEC.pkce);
+  else if (pkce.length)
+    add(
+      "pkce-s256",
+      "PKCE S256 advertised",
+      "FAIL",
+      `code_challenge_methods_supported ${pkce.map((p) => p.message).join("; ")}`,
+      SPEC.pkce,
+    );
+  else
+    add(
+      "pkce-s256",
+      "PKCE S256 advertised",
+      "PASS",
+      `code_challenge_methods_supported: ${methods.join(" ")}`,
+      SPEC.pkce,
+    );
 
   // app-launch.html#app-protection: TLS everywhere, loopback excepted (RFC 8252 §8.3)
-  const insecure = URL_FIELDS.filter((f) => typeof raw[f] === "string" && transportOf(raw[f] as string, fhirBaseUrl) !== "https" && transportOf(raw[f] as string, fhirBaseUrl) !== "loopback");
+  const insecure = URL_FIELDS.filter(
+    (f) =>
+      typeof raw[f] === "string" &&
+      transportOf(raw[f] as string, fhirBaseUrl) !== "https" &&
+      transportOf(raw[f] as string, fhirBaseUrl) !== "loopback",
+  );
   const baseTransport = transportOf(fhirBaseUrl, fhirBaseUrl);
   if (baseTransport === "http") insecure.unshift("FHIR base" as never);
-  const onLoopback = baseTransport === "loopback" || URL_FIELDS.some((f) => typeof raw[f] === "string" && transportOf(raw[f] as string, fhirBaseUrl) === "loopback");
-  if (insecure.length) add("https", "https everywhere", "FAIL", `not https: ${insecure.map((f) => (f === ("FHIR base" as never) ? f : `${f} (${String(raw[f])})`)).join(", ")}`, SPEC.tls);
-  else add("https", "https everywhere", "PASS", onLoopback ? "https, or plain http on loopback only" : "every endpoint is https", SPEC.tls);
+  const onLoopback =
+    baseTransport === "loopback" ||
+    URL_FIELDS.some((f) => typeof raw[f] === "string" && transportOf(raw[f] as string, fhirBaseUrl) === "loopback");
+  if (insecure.length)
+    add(
+      "https",
+      "https everywhere",
+      "FAIL",
+      `not https: ${insecure.map((f) => (f === ("FHIR base" as never) ? f : `${f} (${String(raw[f])})`)).join(", ")}`,
+      SPEC.tls,
+    );
+  else
+    add(
+      "https",
+      "https everywhere",
+      "PASS",
+      onLoopback ? "https, or plain http on loopback only" : "every endpoint is https",
+      SPEC.tls,
+    );
 
   const asym = errorsOf(["token_endpoint_auth_signing_alg_values_supported"]);
   const caps = Array.isArray(raw.capabilities) ? raw.capabilities : [];
-  if (!caps.includes("client-confidential-asymmetric")) add("asymmetric-algs", "RS384/ES384 for asymmetric clients", "SKIP", "client-confidential-asymmetric is not listed", SPEC.asymmetric);
-  else if (asym.length) add("asymmetric-algs", "RS384/ES384 for asymmetric clients", "FAIL", `token_endpoint_auth_signing_alg_values_supported ${asym[0]?.message}`, SPEC.asymmetric);
-  else add("asymmetric-algs", "RS384/ES384 for asymmetric clients", "PASS", `signing algs: ${(raw.token_endpoint_auth_signing_alg_values_supported as string[]).join(" ")}`, SPEC.asymmetric);
+  if (!caps.includes("client-confidential-asymmetric"))
+    add(
+      "asymmetric-algs",
+      "RS384/ES384 for asymmetric clients",
+      "SKIP",
+      "client-confidential-asymmetric is not listed",
+      SPEC.asymmetric,
+    );
+  else if (asym.length)
+    add(
+      "asymmetric-algs",
+      "RS384/ES384 for asymmetric clients",
+      "FAIL",
+      `token_endpoint_auth_signing_alg_values_supported ${asym[0]?.message}`,
+      SPEC.asymmetric,
+    );
+  else
+    add(
+      "asymmetric-algs",
+      "RS384/ES384 for asymmetric clients",
+      "PASS",
+      `signing algs: ${(raw.token_endpoint_auth_signing_alg_values_supported as string[]).join(" ")}`,
+      SPEC.asymmetric,
+    );
 
   const config = fetched.config;
   await Promise.all([
@@ -97,33 +183,67 @@ export const CHECK_TITLES: [string, string][] = [
 ];
 
 // scopes-and-launch-context.html#scopes-for-requesting-identity-data: {issuer}/.well-known/openid-configuration, iss equal byte for byte
-async function checkIssuer(raw: Record<string, unknown>, config: SmartConfiguration | undefined, base: string, timeoutMs: number): Promise<Row[]> {
+async function checkIssuer(
+  raw: Record<string, unknown>,
+  config: SmartConfiguration | undefined,
+  base: string,
+  timeoutMs: number,
+): Promise<Row[]> {
   const issuer = raw.issuer;
   const [t1, t2] = ["issuer reachable (OpenID configuration)", "OpenID configuration matches"];
   if (typeof issuer !== "string") {
-    const why = caps(raw).includes("sso-openid-connect") ? "issuer is missing" : "no issuer (sso-openid-connect not listed)";
-    return [["issuer", t1, caps(raw).includes("sso-openid-connect") ? "FAIL" : "SKIP", why, SPEC.openid], ["openid-consistent", t2, "SKIP", why, SPEC.openid]];
+    const why = caps(raw).includes("sso-openid-connect")
+      ? "issuer is missing"
+      : "no issuer (sso-openid-connect not listed)";
+    return [
+      ["issuer", t1, caps(raw).includes("sso-openid-connect") ? "FAIL" : "SKIP", why, SPEC.openid],
+      ["openid-consistent", t2, "SKIP", why, SPEC.openid],
+    ];
   }
-  if (!fetchable(issuer, base)) return [["issuer", t1, "SKIP", "issuer is not https (see the https check)", SPEC.openid], ["openid-consistent", t2, "SKIP", "issuer not fetched", SPEC.openid]];
+  if (!fetchable(issuer, base))
+    return [
+      ["issuer", t1, "SKIP", "issuer is not https (see the https check)", SPEC.openid],
+      ["openid-consistent", t2, "SKIP", "issuer not fetched", SPEC.openid],
+    ];
   const url = `${trimTrailingSlashes(issuer)}/.well-known/openid-configuration`;
   let openid: unknown;
   try {
     openid = await getJson(url, timeoutMs);
   } catch (error) {
-    return [["issuer", t1, "FAIL", `${url} ${(error as Error).message}`, SPEC.openid], ["openid-consistent", t2, "SKIP", "no OpenID configuration", SPEC.openid]];
+    return [
+      ["issuer", t1, "FAIL", `${url} ${(error as Error).message}`, SPEC.openid],
+      ["openid-consistent", t2, "SKIP", "no OpenID configuration", SPEC.openid],
+    ];
   }
   if (!isRecord(openid) || openid.issuer !== issuer) {
     const got = isRecord(openid) ? JSON.stringify(openid.issuer) : "not an object";
-    return [["issuer", t1, "FAIL", `the OpenID configuration's issuer (${got}) is not ${issuer} exactly`, SPEC.openid], ["openid-consistent", t2, "SKIP", "issuer differs", SPEC.openid]];
+    return [
+      ["issuer", t1, "FAIL", `the OpenID configuration's issuer (${got}) is not ${issuer} exactly`, SPEC.openid],
+      ["openid-consistent", t2, "SKIP", "issuer differs", SPEC.openid],
+    ];
   }
   const issuerRow: Row = ["issuer", t1, "PASS", `${url} names the same issuer`, SPEC.openid];
   const resolved = (config ?? raw) as Record<string, unknown>;
   const fails = ["jwks_uri"].filter((f) => openid[f] !== resolved[f]);
-  const warns = ["authorization_endpoint", "token_endpoint"].filter((f) => resolved[f] !== undefined && openid[f] !== undefined && openid[f] !== resolved[f]);
-  const diff = (fields: string[]) => fields.map((f) => `${f} ${JSON.stringify(openid[f])} vs ${JSON.stringify(resolved[f])}`).join("; ");
-  if (fails.length) return [issuerRow, ["openid-consistent", t2, "FAIL", `differs from the SMART configuration: ${diff(fails)}`, SPEC.openid]];
-  if (warns.length) return [issuerRow, ["openid-consistent", t2, "WARN", `differs from the SMART configuration: ${diff(warns)}`, SPEC.openid]];
-  return [issuerRow, ["openid-consistent", t2, "PASS", "issuer, jwks_uri and endpoints agree with the SMART configuration", SPEC.openid]];
+  const warns = ["authorization_endpoint", "token_endpoint"].filter(
+    (f) => resolved[f] !== undefined && openid[f] !== undefined && openid[f] !== resolved[f],
+  );
+  const diff = (fields: string[]) =>
+    fields.map((f) => `${f} ${JSON.stringify(openid[f])} vs ${JSON.stringify(resolved[f])}`).join("; ");
+  if (fails.length)
+    return [
+      issuerRow,
+      ["openid-consistent", t2, "FAIL", `differs from the SMART configuration: ${diff(fails)}`, SPEC.openid],
+    ];
+  if (warns.length)
+    return [
+      issuerRow,
+      ["openid-consistent", t2, "WARN", `differs from the SMART configuration: ${diff(warns)}`, SPEC.openid],
+    ];
+  return [
+    issuerRow,
+    ["openid-consistent", t2, "PASS", "issuer, jwks_uri and endpoints agree with the SMART configuration", SPEC.openid],
+  ];
 }
 
 const caps = (raw: Record<string, unknown>): unknown[] => (Array.isArray(raw.capabilities) ? raw.capabilities : []);
@@ -132,8 +252,10 @@ const caps = (raw: Record<string, unknown>): unknown[] => (Array.isArray(raw.cap
 async function checkJwks(raw: Record<string, unknown>, base: string, timeoutMs: number): Promise<Row> {
   const title = "JWKS reachable with usable keys";
   const jwksUri = raw.jwks_uri;
-  if (typeof jwksUri !== "string") return ["jwks", title, caps(raw).includes("sso-openid-connect") ? "FAIL" : "SKIP", "no jwks_uri", SPEC.metadata];
-  if (!fetchable(jwksUri, base)) return ["jwks", title, "SKIP", "jwks_uri is not https (see the https check)", SPEC.metadata];
+  if (typeof jwksUri !== "string")
+    return ["jwks", title, caps(raw).includes("sso-openid-connect") ? "FAIL" : "SKIP", "no jwks_uri", SPEC.metadata];
+  if (!fetchable(jwksUri, base))
+    return ["jwks", title, "SKIP", "jwks_uri is not https (see the https check)", SPEC.metadata];
   const url = new URL(jwksUri, `${trimTrailingSlashes(base)}/`).href;
   let jwks: unknown;
   try {
@@ -149,7 +271,12 @@ async function checkJwks(raw: Record<string, unknown>, base: string, timeoutMs: 
   let usable = 0;
   for (const key of keys) {
     if (!isRecord(key) || (key.use !== undefined && key.use !== "sig")) continue;
-    const alg = typeof key.alg === "string" ? key.alg : key.kty === "EC" ? { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[String(key.crv)] : "RS256";
+    const alg =
+      typeof key.alg === "string"
+        ? key.alg
+        : key.kty === "EC"
+          ? { "P-256": "ES256", "P-384": "ES384", "P-521": "ES512" }[String(key.crv)]
+          : "RS256";
     if (!alg) continue;
     try {
       await importJWK(key, alg);
@@ -158,12 +285,18 @@ async function checkJwks(raw: Record<string, unknown>, base: string, timeoutMs: 
       // not importable: counted out
     }
   }
-  if (!usable) return ["jwks", title, "FAIL", `${url} has ${keys.length} key(s), none usable for signatures`, SPEC.metadata];
+  if (!usable)
+    return ["jwks", title, "FAIL", `${url} has ${keys.length} key(s), none usable for signatures`, SPEC.metadata];
   return ["jwks", title, "PASS", `${usable} of ${keys.length} key(s) usable for signature checks`, SPEC.metadata];
 }
 
 // app-launch.html#considerations-for-cross-origin-resource-sharing-cors-support: browser apps call the token endpoint cross-origin
-async function checkCors(raw: Record<string, unknown>, config: SmartConfiguration | undefined, base: string, timeoutMs: number): Promise<Row> {
+async function checkCors(
+  raw: Record<string, unknown>,
+  config: SmartConfiguration | undefined,
+  base: string,
+  timeoutMs: number,
+): Promise<Row> {
   const title = "CORS preflight on the token endpoint";
   const token = config?.token_endpoint ?? raw.token_endpoint;
   if (!fetchable(token, base)) return ["cors-token", title, "SKIP", "no fetchable token endpoint", SPEC.cors];
@@ -181,9 +314,16 @@ async function checkCors(raw: Record<string, unknown>, config: SmartConfiguratio
   const allowOrigin = response.headers.get("access-control-allow-origin");
   const methods = response.headers.get("access-control-allow-methods");
   if (allowOrigin !== origin && allowOrigin !== "*") {
-    return ["cors-token", title, "WARN", `no Access-Control-Allow-Origin for ${origin} (HTTP ${response.status}): browser-only apps cannot get tokens`, SPEC.cors];
+    return [
+      "cors-token",
+      title,
+      "WARN",
+      `no Access-Control-Allow-Origin for ${origin} (HTTP ${response.status}): browser-only apps cannot get tokens`,
+      SPEC.cors,
+    ];
   }
-  if (methods !== null && !/\bPOST\b/i.test(methods)) return ["cors-token", title, "WARN", `preflight allows ${methods}, not POST`, SPEC.cors];
+  if (methods !== null && !/\bPOST\b/i.test(methods))
+    return ["cors-token", title, "WARN", `preflight allows ${methods}, not POST`, SPEC.cors];
   return ["cors-token", title, "PASS", `preflight from ${origin} allowed`, SPEC.cors];
 }
 
@@ -200,11 +340,22 @@ async function checkCapabilityStatement(raw: Record<string, unknown>, base: stri
   }
   const rest = isRecord(statement) && Array.isArray(statement.rest) ? statement.rest : [];
   const extension = rest
-    .flatMap((r) => (isRecord(r) && isRecord(r.security) && Array.isArray(r.security.extension) ? r.security.extension : []))
+    .flatMap((r) =>
+      isRecord(r) && isRecord(r.security) && Array.isArray(r.security.extension) ? r.security.extension : [],
+    )
     .find((e) => isRecord(e) && e.url === OAUTH_URIS) as Record<string, unknown> | undefined;
-  if (!extension) return ["capability-statement", title, "PASS", "not published (the legacy form is optional and deprecated)", SPEC.legacy];
+  if (!extension)
+    return [
+      "capability-statement",
+      title,
+      "PASS",
+      "not published (the legacy form is optional and deprecated)",
+      SPEC.legacy,
+    ];
   const uris = new Map(
-    (Array.isArray(extension.extension) ? extension.extension : []).flatMap((e) => (isRecord(e) && typeof e.url === "string" ? [[e.url, e.valueUri] as const] : [])),
+    (Array.isArray(extension.extension) ? extension.extension : []).flatMap((e) =>
+      isRecord(e) && typeof e.url === "string" ? [[e.url, e.valueUri] as const] : [],
+    ),
   );
   const pairs: [string, string][] = [
     ["authorize", "authorization_endpoint"],
@@ -214,10 +365,25 @@ async function checkCapabilityStatement(raw: Record<string, unknown>, base: stri
     ["manage", "management_endpoint"],
     ["register", "registration_endpoint"],
   ];
-  const differ = pairs.filter(([ext, field]) => uris.has(ext) && raw[field] !== undefined && uris.get(ext) !== raw[field]);
+  const differ = pairs.filter(
+    ([ext, field]) => uris.has(ext) && raw[field] !== undefined && uris.get(ext) !== raw[field],
+  );
   if (!uris.has("token")) return ["capability-statement", title, "WARN", "oauth-uris has no token URI", SPEC.legacy];
-  if (differ.length) return ["capability-statement", title, "WARN", `disagrees with the SMART configuration: ${differ.map(([e, f]) => `${e} vs ${f}`).join(", ")}`, SPEC.legacy];
-  return ["capability-statement", title, "PASS", `oauth-uris agrees with the SMART configuration (${[...uris.keys()].join(", ")})`, SPEC.legacy];
+  if (differ.length)
+    return [
+      "capability-statement",
+      title,
+      "WARN",
+      `disagrees with the SMART configuration: ${differ.map(([e, f]) => `${e} vs ${f}`).join(", ")}`,
+      SPEC.legacy,
+    ];
+  return [
+    "capability-statement",
+    title,
+    "PASS",
+    `oauth-uris agrees with the SMART configuration (${[...uris.keys()].join(", ")})`,
+    SPEC.legacy,
+  ];
 }
 
 const COLOUR: Record<Status, keyof Paint> = { PASS: "green", WARN: "yellow", FAIL: "red", SKIP: "dim" };
@@ -249,7 +415,11 @@ Examples:
     const checks = await spin(`checking ${fhirBaseUrl}`, runChecks(fhirBaseUrl, transport));
     const count = (s: Status) => checks.filter((c) => c.status === s).length;
     const summary = { pass: count("PASS"), warn: count("WARN"), fail: count("FAIL"), skip: count("SKIP") };
-    const rows = checks.map((c) => [paint[COLOUR[c.status]](c.status), c.title, `${c.reason}\n${" ".repeat(8)}${paint.dim(c.spec)}`]);
+    const rows = checks.map((c) => [
+      paint[COLOUR[c.status]](c.status),
+      c.title,
+      `${c.reason}\n${" ".repeat(8)}${paint.dim(c.spec)}`,
+    ]);
     const text = [
       `${paint.bold("SMART check")} ${fhirBaseUrl}`,
       ...rows.map(([s, t, r]) => `  ${s}  ${paint.bold(t ?? "")}: ${r}`),

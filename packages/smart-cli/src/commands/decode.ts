@@ -27,17 +27,34 @@ Examples:
     const [jwt] = positionals;
     if (positionals.length !== 1 || !jwt) throw new UsageError("pass one JWT");
     const decoded = tryDecode(jwt.trim());
-    if (!decoded) throw new CliError("not a JWT: expected three base64url parts whose first two are JSON", "an opaque access token cannot be decoded; ask the server's introspection endpoint");
+    if (!decoded)
+      throw new CliError(
+        "not a JWT: expected three base64url parts whose first two are JSON",
+        "an opaque access token cannot be decoded; ask the server's introspection endpoint",
+      );
     const now = io.now();
-    const data: Record<string, unknown> = { header: decoded.header, claims: decoded.claims, times: timesOf(decoded.claims, now) };
-    const lines = [paint.bold("header"), claimRows(decoded.header, now, paint), paint.bold("claims"), claimRows(decoded.claims, now, paint)];
+    const data: Record<string, unknown> = {
+      header: decoded.header,
+      claims: decoded.claims,
+      times: timesOf(decoded.claims, now),
+    };
+    const lines = [
+      paint.bold("header"),
+      claimRows(decoded.header, now, paint),
+      paint.bold("claims"),
+      claimRows(decoded.claims, now, paint),
+    ];
     const exp = decoded.claims.exp;
     if (typeof exp === "number") lines.push(exp * 1000 <= now ? paint.yellow("expired") : paint.green("not expired"));
     let exitCode = 0;
     const fhirBase = values["fhir-base"];
     if (typeof fhirBase === "string") {
       const fetched = await spin(`discovering ${fhirBase}`, fetchConfiguration(fhirBase, transport));
-      if (!fetched.config) throw new CliError(`discovery failed: ${fetched.error?.message}`, "check the FHIR base with: smart discover <fhir-base>");
+      if (!fetched.config)
+        throw new CliError(
+          `discovery failed: ${fetched.error?.message}`,
+          "check the FHIR base with: smart discover <fhir-base>",
+        );
       const { jwks_uri: jwksUri, issuer } = fetched.config;
       if (!jwksUri) throw new CliError(`${fetched.url} lists no jwks_uri: the signature cannot be checked`);
       const jwks = createRemoteJWKSet(new URL(jwksUri), { timeoutDuration: transport.timeoutMs });
@@ -48,11 +65,15 @@ Examples:
       } catch (error) {
         signature = "invalid";
         reason =
-          error instanceof joseErrors.JWKSNoMatchingKey ? "no key of the JWKS matches the header's kid/alg"
-          : error instanceof joseErrors.JOSEAlgNotAllowed ? `algorithm ${String(decoded.header.alg)} is not accepted (asymmetric only)`
-          : error instanceof joseErrors.JWSSignatureVerificationFailed ? "the signature does not match"
-          : error instanceof joseErrors.JOSEError ? error.code
-          : `the JWKS could not be fetched (${(error as Error).message})`;
+          error instanceof joseErrors.JWKSNoMatchingKey
+            ? "no key of the JWKS matches the header's kid/alg"
+            : error instanceof joseErrors.JOSEAlgNotAllowed
+              ? `algorithm ${String(decoded.header.alg)} is not accepted (asymmetric only)`
+              : error instanceof joseErrors.JWSSignatureVerificationFailed
+                ? "the signature does not match"
+                : error instanceof joseErrors.JOSEError
+                  ? error.code
+                  : `the JWKS could not be fetched (${(error as Error).message})`;
       }
       const issuerMatches = issuer === undefined ? null : decoded.claims.iss === issuer;
       data.verification = { jwksUri, issuer: issuer ?? null, signature, ...(reason && { reason }), issuerMatches };

@@ -8,7 +8,10 @@ import { table, type Paint } from "../style.js";
 export function problemLines(problems: Problem[], paint: Paint): string {
   if (!problems.length) return `  ${paint.green("none")}`;
   return problems
-    .map((p) => `  ${p.severity === "error" ? paint.red("error  ") : paint.yellow("warning")} ${p.field && !p.message.startsWith(p.field) ? `${p.field}: ` : ""}${p.message}\n          ${paint.dim(p.spec)}`)
+    .map(
+      (p) =>
+        `  ${p.severity === "error" ? paint.red("error  ") : paint.yellow("warning")} ${p.field && !p.message.startsWith(p.field) ? `${p.field}: ` : ""}${p.message}\n          ${paint.dim(p.spec)}`,
+    )
     .join("\n");
 }
 
@@ -37,7 +40,10 @@ Examples:
   async run({ positionals, paint, spin, transport }) {
     const [fhirBaseUrl] = positionals;
     if (positionals.length !== 1 || !fhirBaseUrl) throw new UsageError("pass one FHIR base URL");
-    const fetched = await spin(`GET ${fhirBaseUrl}/.well-known/smart-configuration`, fetchConfiguration(fhirBaseUrl, transport));
+    const fetched = await spin(
+      `GET ${fhirBaseUrl}/.well-known/smart-configuration`,
+      fetchConfiguration(fhirBaseUrl, transport),
+    );
     const problems = fetched.raw === undefined ? [] : lintDocument(fetched.raw, fhirBaseUrl);
     if (fetched.error) {
       problems.unshift({
@@ -51,15 +57,32 @@ Examples:
     const sets = config ? capabilitySets(config) : [];
     const lines = [`${paint.bold("SMART configuration")} ${fetched.url}`];
     if (config) {
-      const endpoints = (["issuer", ...URL_FIELDS] as string[]).filter((f) => typeof config[f] === "string").map((f) => [f, String(config[f])]);
+      const endpoints = (["issuer", ...URL_FIELDS] as string[])
+        .filter((f) => typeof config[f] === "string")
+        .map((f) => [f, String(config[f])]);
       lines.push(paint.bold("endpoints"), table(endpoints));
-      lines.push(paint.bold("supports"), table(LISTS.map(([label, field]) => [label, Array.isArray(config[field]) ? (config[field] as string[]).join(" ") || "-" : paint.dim("(not listed)")])));
+      lines.push(
+        paint.bold("supports"),
+        table(
+          LISTS.map(([label, field]) => [
+            label,
+            Array.isArray(config[field]) ? (config[field] as string[]).join(" ") || "-" : paint.dim("(not listed)"),
+          ]),
+        ),
+      );
       lines.push(paint.bold("capability sets"), `  ${sets.join(" ") || "none complete"}`);
     }
     lines.push(paint.bold("problems"), problemLines(problems, paint));
     return {
       exitCode: config ? 0 : 1,
-      data: { fhirBaseUrl, url: fetched.url, valid: config !== undefined, configuration: config ?? null, capabilitySets: sets, problems },
+      data: {
+        fhirBaseUrl,
+        url: fetched.url,
+        valid: config !== undefined,
+        configuration: config ?? null,
+        capabilitySets: sets,
+        problems,
+      },
       text: lines.join("\n"),
     };
   },

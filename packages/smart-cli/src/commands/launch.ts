@@ -15,15 +15,31 @@ const PAGE = (title: string, body: string) =>
 function listen(port: number): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = createServer();
-    server.once("error", (error: NodeJS.ErrnoException) => reject(new CliError(`cannot listen on 127.0.0.1:${port} (${error.code})`, "pick another --port")));
+    server.once("error", (error: NodeJS.ErrnoException) =>
+      reject(new CliError(`cannot listen on 127.0.0.1:${port} (${error.code})`, "pick another --port")),
+    );
     server.listen(port, "127.0.0.1", () => resolve(server));
   });
 }
 
 /** Waits for GET /callback, finishes the launch with the library and answers the browser. */
-function awaitCallback(server: Server, finish: (url: string) => Promise<SmartClient>, waitMs: number, signal: AbortSignal | undefined): Promise<SmartClient> {
+function awaitCallback(
+  server: Server,
+  finish: (url: string) => Promise<SmartClient>,
+  waitMs: number,
+  signal: AbortSignal | undefined,
+): Promise<SmartClient> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new CliError(`no authorization redirect within ${waitMs / 1000} s`, "complete the login in the browser, or raise --wait")), waitMs);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new CliError(
+            `no authorization redirect within ${waitMs / 1000} s`,
+            "complete the login in the browser, or raise --wait",
+          ),
+        ),
+      waitMs,
+    );
     const onAbort = () => reject(new CliError("launch cancelled"));
     signal?.addEventListener("abort", onAbort, { once: true });
     let done = false;
@@ -37,12 +53,16 @@ function awaitCallback(server: Server, finish: (url: string) => Promise<SmartCli
       const callback = `http://${req.headers.host ?? "127.0.0.1"}${req.url ?? ""}`;
       finish(callback).then(
         (client) => {
-          res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(PAGE("Launch complete", "You can close this window and return to the terminal."));
+          res
+            .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+            .end(PAGE("Launch complete", "You can close this window and return to the terminal."));
           clearTimeout(timer);
           resolve(client);
         },
         (error: unknown) => {
-          res.writeHead(400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(PAGE("Launch failed", "See the terminal for the reason."));
+          res
+            .writeHead(400, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
+            .end(PAGE("Launch failed", "See the terminal for the reason."));
           clearTimeout(timer);
           reject(error);
         },
@@ -92,19 +112,32 @@ Examples:
     if (typeof clientId !== "string" || !clientId) throw new UsageError("--client-id is required");
     const port = number(values.port, "--port", 0, 65_535) ?? 0;
     const waitMs = (number(values.wait, "--wait", 1, 86_400) ?? 300) * 1000;
-    const scope = typeof values.scope === "string" && values.scope.trim() ? values.scope : "launch/patient openid fhirUser patient/*.rs";
+    const scope =
+      typeof values.scope === "string" && values.scope.trim()
+        ? values.scope
+        : "launch/patient openid fhirUser patient/*.rs";
 
     const server = await listen(port);
     try {
       const { port: bound } = server.address() as { port: number };
       const redirectUri = `http://127.0.0.1:${bound}/callback`;
-      const launch = new SmartLaunch({ clientId, redirectUri, scope, fhirBaseUrl, authorizeMethod: "GET", ...transport });
+      const launch = new SmartLaunch({
+        clientId,
+        redirectUri,
+        scope,
+        fhirBaseUrl,
+        authorizeMethod: "GET",
+        ...transport,
+      });
       // the launch is bound to this run (checklist 2.33): a redirect from another run of the CLI is refused
       const session = randomUUID();
       const start = await spin(`discovering ${fhirBaseUrl}`, launch.standaloneLaunch({ session }));
       io.stderr(`Open this URL in a browser to sign in (redirect: ${redirectUri}):\n${start.url}\n`);
       if (values["no-open"] !== true) io.openUrl(start.url);
-      const client = await spin("waiting for the authorization redirect", awaitCallback(server, (url) => launch.handleCallback(url, { session }), waitMs, io.signal));
+      const client = await spin(
+        "waiting for the authorization redirect",
+        awaitCallback(server, (url) => launch.handleCallback(url, { session }), waitMs, io.signal),
+      );
       return await report(client, { io, paint, scope, save: values.save, printToken: values["print-token"] === true });
     } finally {
       server.closeAllConnections();
@@ -116,7 +149,8 @@ Examples:
 function number(value: unknown, name: string, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be a whole number from ${min} to ${max}`);
   return n;
 }
 
@@ -157,7 +191,12 @@ async function report(
   const rows: [string, string][] = [
     ["patient", context.patient ?? paint.dim("(none)")],
     ["encounter", context.encounter ?? paint.dim("(none)")],
-    ["fhirUser", context.fhirUser ? `${context.fhirUser} ${paint.green("(id_token verified)")}` : paint.dim("(none: ask for openid fhirUser)")],
+    [
+      "fhirUser",
+      context.fhirUser
+        ? `${context.fhirUser} ${paint.green("(id_token verified)")}`
+        : paint.dim("(none: ask for openid fhirUser)"),
+    ],
   ];
   const lines = [
     `${paint.green("launch complete")} ${client.fhirBaseUrl}`,
@@ -167,7 +206,9 @@ async function report(
     paint.bold("granted scopes"),
     scopeRows(scopes, paint),
     ...client.grantIssues.map((issue) => `  ${paint.yellow(issue.message)}`),
-    typeof o.save === "string" ? `tokens saved to ${o.save} (mode 600)` : paint.dim("nothing stored (--save <file> keeps the tokens)"),
+    typeof o.save === "string"
+      ? `tokens saved to ${o.save} (mode 600)`
+      : paint.dim("nothing stored (--save <file> keeps the tokens)"),
   ];
   if (o.printToken) lines.push(paint.bold("access token"), token.access_token);
   return { exitCode: 0, data, text: lines.join("\n") };

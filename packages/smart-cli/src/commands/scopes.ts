@@ -40,7 +40,8 @@ Examples:
       ].join("\n");
       return { exitCode: 0, data: { diff, scopes }, text };
     }
-    if (positionals.length !== 1) throw new UsageError('pass the scopes as one argument, in quotes: smart scopes "patient/*.rs openid"');
+    if (positionals.length !== 1)
+      throw new UsageError('pass the scopes as one argument, in quotes: smart scopes "patient/*.rs openid"');
     const scopes = explainScopes(positionals[0] ?? "");
     if (!scopes.length) throw new UsageError("the scope string is empty");
     return { exitCode: 0, data: { scopes }, text: scopeRows(scopes, paint) };

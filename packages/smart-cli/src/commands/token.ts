@@ -72,12 +72,20 @@ Examples:
     };
     const lines = [
       `${paint.green("token granted")} to ${clientId} (${token.token_type}${expiresIn === null ? ", lifetime not given" : `, expires ${relative(expiresIn)}`})`,
-      paint.bold(token.scope === undefined ? "granted scopes (not sent by the server: assumed as requested)" : "granted scopes"),
+      paint.bold(
+        token.scope === undefined ? "granted scopes (not sent by the server: assumed as requested)" : "granted scopes",
+      ),
       scopeRows(scopes, paint),
       paint.bold("compared with the request"),
       ...diffLines(diff).map((l) => `  ${l}`),
     ];
-    if (jwt) lines.push(paint.bold("access token (JWT) header"), claimRows(jwt.header, now, paint), paint.bold("access token (JWT) claims"), claimRows(jwt.claims, now, paint));
+    if (jwt)
+      lines.push(
+        paint.bold("access token (JWT) header"),
+        claimRows(jwt.header, now, paint),
+        paint.bold("access token (JWT) claims"),
+        claimRows(jwt.claims, now, paint),
+      );
     else lines.push(paint.dim("the access token is opaque (not a JWT)"));
     if (values["print-token"] === true) lines.push(paint.bold("access token"), token.access_token);
     else lines.push(paint.dim("the access token is not shown (--print-token shows it)"));

@@ -24,10 +24,14 @@ export async function brokenServer(routes: {
 }): Promise<BrokenServer> {
   const server: Server = createServer((req, res) => {
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const send = (body: unknown) => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    const send = (body: unknown) =>
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
     const path = new URL(req.url ?? "/", origin).pathname;
     if (req.method === "OPTIONS" && path === "/auth/token") {
-      if (routes.cors) res.setHeader("access-control-allow-origin", String(req.headers.origin)).setHeader("access-control-allow-methods", "POST");
+      if (routes.cors)
+        res
+          .setHeader("access-control-allow-origin", String(req.headers.origin))
+          .setHeader("access-control-allow-methods", "POST");
       return res.writeHead(204).end();
     }
     if (req.method === "POST" && path === "/auth/token" && routes.token) {

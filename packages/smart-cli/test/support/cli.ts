@@ -31,7 +31,10 @@ const validator = new Validator(schema as never, "2020-12", false);
 export function json(result: Run): Record<string, unknown> {
   const value = JSON.parse(result.stdout) as Record<string, unknown>;
   const verdict = validator.validate(value);
-  expect(verdict.errors.map((e) => `${e.instanceLocation}: ${e.error}`), "output.schema.json").toEqual([]);
+  expect(
+    verdict.errors.map((e) => `${e.instanceLocation}: ${e.error}`),
+    "output.schema.json",
+  ).toEqual([]);
   return value;
 }
 

@@ -43,12 +43,20 @@ export function createFhirClient({ baseUrl, auth }: FakeFhirClientOptions) {
           params.append(name, value);
           return builder;
         },
-        execute: () => get(`${base}/${type}${params.size ? `?${params}` : ""}`) as Promise<{ resourceType: "Bundle"; entry?: { resource: { id: string; resourceType: string } }[]; link?: { relation: string; url: string }[] }>,
+        execute: () =>
+          get(`${base}/${type}${params.size ? `?${params}` : ""}`) as Promise<{
+            resourceType: "Bundle";
+            entry?: { resource: { id: string; resourceType: string } }[];
+            link?: { relation: string; url: string }[];
+          }>,
       };
       return builder;
     },
     read(type: string, id: string) {
-      return { execute: () => get(`${base}/${type}/${encodeURIComponent(id)}`) as Promise<{ resourceType: string; id: string }> };
+      return {
+        execute: () =>
+          get(`${base}/${type}/${encodeURIComponent(id)}`) as Promise<{ resourceType: string; id: string }>,
+      };
     },
     get,
   };

@@ -49,7 +49,8 @@ export function leaksIn(): { error: string; secret: string }[] {
   const leaks: { error: string; secret: string }[] = [];
   for (const error of errors) {
     const text = serialiseError(error);
-    for (const secret of secrets) if (text.includes(secret)) leaks.push({ error: String(error), secret: `${secret.slice(0, 4)}…` });
+    for (const secret of secrets)
+      if (text.includes(secret)) leaks.push({ error: String(error), secret: `${secret.slice(0, 4)}…` });
   }
   return leaks;
 }

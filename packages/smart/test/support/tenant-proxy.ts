@@ -36,11 +36,15 @@ export async function startTenantFront(origin: string): Promise<TenantFront> {
       }
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
       const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) if (typeof value === "string" && name !== "host" && name !== "connection") headers[name] = value;
+      for (const [name, value] of Object.entries(req.headers))
+        if (typeof value === "string" && name !== "host" && name !== "connection") headers[name] = value;
       const answer = await fetch(`${origin}${path}`, { method: req.method, headers, body, redirect: "manual" });
-      if (typeof req.headers.authorization === "string") front.seen.push({ authorization: req.headers.authorization, status: answer.status });
+      if (typeof req.headers.authorization === "string")
+        front.seen.push({ authorization: req.headers.authorization, status: answer.status });
       const text = Buffer.from(await answer.arrayBuffer());
-      res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" }).end(text);
+      res
+        .writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/octet-stream" })
+        .end(text);
     })().catch(() => res.destroy());
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -73,6 +73,10 @@ const pollConfig = {
     return config.stopFile && existsSync(config.stopFile) ? 0 : config.stopAt;
   },
 };
-const { seen, errors, calls } = await pollAuthorization(timed, pollConfig, config.mode === "backend" ? undefined : "reauthorization_required");
+const { seen, errors, calls } = await pollAuthorization(
+  timed,
+  pollConfig,
+  config.mode === "backend" ? undefined : "reauthorization_required",
+);
 cluster.disconnect();
 process.stdout.write(`${JSON.stringify({ seen, errors, calls, firstOkAt, lastOkAt, trace })}\n`);

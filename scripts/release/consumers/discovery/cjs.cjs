@@ -2,7 +2,11 @@
 const assert = require("node:assert/strict");
 const { DiscoveryError, discoverSmartConfiguration } = require("@fhir-dsl/smart-discovery");
 
-assert.match(require.resolve("@fhir-dsl/smart-discovery"), /\/dist\/index\.cjs$/, "require must resolve to the CJS build");
+assert.match(
+  require.resolve("@fhir-dsl/smart-discovery"),
+  /\/dist\/index\.cjs$/,
+  "require must resolve to the CJS build",
+);
 
 (async () => {
   const { startWellKnownServer } = await import("./server.mjs");

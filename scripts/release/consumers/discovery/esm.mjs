@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import { DiscoveryError, capabilitySets, discoverSmartConfiguration, hasCapability } from "@fhir-dsl/smart-discovery";
 import { startWellKnownServer } from "./server.mjs";
 
-assert.match(import.meta.resolve("@fhir-dsl/smart-discovery"), /\/dist\/index\.js$/, "import must resolve to the ESM build");
+assert.match(
+  import.meta.resolve("@fhir-dsl/smart-discovery"),
+  /\/dist\/index\.js$/,
+  "import must resolve to the ESM build",
+);
 
 const server = await startWellKnownServer();
 try {

@@ -16,7 +16,16 @@ export async function startWellKnownServer() {
           token_endpoint_auth_methods_supported: ["private_key_jwt", "client_secret_basic"],
           scopes_supported: ["openid", "fhirUser", "launch/patient", "patient/*.rs"],
           response_types_supported: ["code"],
-          capabilities: ["launch-ehr", "launch-standalone", "client-public", "context-ehr-patient", "context-standalone-patient", "permission-patient", "permission-v2", "sso-openid-connect"],
+          capabilities: [
+            "launch-ehr",
+            "launch-standalone",
+            "client-public",
+            "context-ehr-patient",
+            "context-standalone-patient",
+            "permission-patient",
+            "permission-v2",
+            "sso-openid-connect",
+          ],
           code_challenge_methods_supported: ["S256"],
         }),
       );

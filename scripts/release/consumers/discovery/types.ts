@@ -1,5 +1,10 @@
 // Compiled with tsc --noEmit: the package's types as an ESM TypeScript user sees them.
-import { DiscoveryError, DiscoveryErrorCode, discoverSmartConfiguration, hasCapability } from "@fhir-dsl/smart-discovery";
+import {
+  DiscoveryError,
+  DiscoveryErrorCode,
+  discoverSmartConfiguration,
+  hasCapability,
+} from "@fhir-dsl/smart-discovery";
 import type { DiscoveryOptions, SmartCapability, SmartConfiguration } from "@fhir-dsl/smart-discovery";
 
 const options: DiscoveryOptions = { timeoutMs: 5_000 };

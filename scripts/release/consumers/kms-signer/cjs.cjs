@@ -2,7 +2,11 @@
 const assert = require("node:assert/strict");
 const { createKmsSigner, derToJoseSignature, KmsSignerErrorCode } = require("@fhir-dsl/smart-kms-signer");
 
-assert.match(require.resolve("@fhir-dsl/smart-kms-signer"), /\/dist\/index\.cjs$/, "require must resolve to the CJS build");
+assert.match(
+  require.resolve("@fhir-dsl/smart-kms-signer"),
+  /\/dist\/index\.cjs$/,
+  "require must resolve to the CJS build",
+);
 assert.equal(typeof createKmsSigner, "function");
 assert.equal(KmsSignerErrorCode.UnsupportedKey, "kms_unsupported_key");
 const raw = derToJoseSignature(new Uint8Array([0x30, 6, 0x02, 1, 1, 0x02, 1, 2]), 48);

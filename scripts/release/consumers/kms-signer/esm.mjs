@@ -6,7 +6,11 @@ import { KMSClient } from "@aws-sdk/client-kms";
 import { createKmsSigner, KmsSignerError } from "@fhir-dsl/smart-kms-signer";
 import { LocalKms } from "./test-kms/index.js";
 
-assert.match(import.meta.resolve("@fhir-dsl/smart-kms-signer"), /\/dist\/index\.js$/, "import must resolve to the ESM build");
+assert.match(
+  import.meta.resolve("@fhir-dsl/smart-kms-signer"),
+  /\/dist\/index\.js$/,
+  "import must resolve to the ESM build",
+);
 const local = await new LocalKms().start();
 const arn = await local.createSigningKey("ECC_NIST_P384", { alias: "alias/signing" });
 const kms = new KMSClient({ ...local.clientConfig(), maxAttempts: 1 });

@@ -1,7 +1,14 @@
 /// <reference types="node" />
 // Compiled with tsc --noEmit: the package's types as a TypeScript user sees them.
 import { KMSClient } from "@aws-sdk/client-kms";
-import { createKmsSigner, getKmsJwks, KmsSignerError, type KmsPublicKey, type KmsSigner, type KmsSignerOptions } from "@fhir-dsl/smart-kms-signer";
+import {
+  createKmsSigner,
+  getKmsJwks,
+  KmsSignerError,
+  type KmsPublicKey,
+  type KmsSigner,
+  type KmsSignerOptions,
+} from "@fhir-dsl/smart-kms-signer";
 
 const options: KmsSignerOptions = { kms: new KMSClient({ region: "us-east-1" }), keyId: "alias/signing", alg: "ES384" };
 export const signer: Promise<KmsSigner> = createKmsSigner(options);

@@ -18,7 +18,8 @@ const kmsServer = await startLocalKms();
 const sandbox = await startSandbox({ port: 0 });
 const kms = new KMSClient(kmsServer.clientConfig());
 try {
-  const pem = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" })).privateKeyPem;
+  const pem = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" }))
+    .privateKeyPem;
   const privateKey = await importPKCS8(pem, "ES384");
   const inner = new InMemoryTokenStore();
   const make = () =>
@@ -34,7 +35,10 @@ try {
     });
 
   const auth = make();
-  const patients = await createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth }).search("Patient").count(100).execute();
+  const patients = await createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth })
+    .search("Patient")
+    .count(100)
+    .execute();
   assert.equal(patients.resourceType, "Bundle");
   assert.ok(kmsServer.calls.GenerateDataKey >= 1, "a data key came from KMS");
   const header = await auth.getAuthorization({ url: `${sandbox.fhirBaseUrl}/Patient`, method: "GET" });
@@ -47,7 +51,9 @@ try {
   await createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth: make() }).search("Patient").execute();
   assert.equal(sandbox.stats.tokenRequests, 1, "the second client reused the stored token");
   assert.ok(kmsServer.calls.Decrypt >= 1, "the second client decrypted its data key with KMS");
-  console.log(`KMS store: GenerateDataKey ${kmsServer.calls.GenerateDataKey}, Decrypt ${kmsServer.calls.Decrypt}, ${sandbox.stats.tokenRequests} token request for 2 clients`);
+  console.log(
+    `KMS store: GenerateDataKey ${kmsServer.calls.GenerateDataKey}, Decrypt ${kmsServer.calls.Decrypt}, ${sandbox.stats.tokenRequests} token request for 2 clients`,
+  );
 } finally {
   kms.destroy();
   await sandbox.close();

@@ -7,7 +7,10 @@ assert.match(require.resolve("@fhir-dsl/smart-pkce"), /\/dist\/index\.cjs$/, "re
 (async () => {
   const verifier = generateCodeVerifier();
   assert.match(verifier, /^[A-Za-z0-9\-._~]{43,128}$/);
-  assert.equal(await codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+  assert.equal(
+    await codeChallengeS256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+  );
   assert.ok(generateState().length >= 22);
   console.log("CJS: RFC 7636 appendix B challenge matches");
 })().catch((error) => {

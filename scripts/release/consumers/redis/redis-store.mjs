@@ -20,7 +20,8 @@ const redis = new Redis(process.env.REDIS_URL, { lazyConnect: true, maxRetriesPe
 const sandbox = await startSandbox({ port: 0 });
 try {
   await redis.connect();
-  const pem = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" })).privateKeyPem;
+  const pem = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs" }))
+    .privateKeyPem;
   const privateKey = await importPKCS8(pem, "ES384");
   const make = () =>
     new BackendServicesAuth({
@@ -33,7 +34,10 @@ try {
       tokenStore: new RedisTokenStore(redis, { keyPrefix }), // <- the one line
     });
 
-  const patients = await createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth: make() }).search("Patient").count(100).execute();
+  const patients = await createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth: make() })
+    .search("Patient")
+    .count(100)
+    .execute();
   assert.equal(patients.resourceType, "Bundle");
   const keys = await redis.keys(`${keyPrefix}*`);
   assert.ok(keys.length > 0, "the token went to Redis");
@@ -41,7 +45,9 @@ try {
   // another worker with its own client object: served from Redis, no second token request
   await createFhirClient({ baseUrl: sandbox.fhirBaseUrl, auth: make() }).search("Patient").execute();
   assert.equal(sandbox.stats.tokenRequests, 1, "the second client reused the token kept in Redis");
-  console.log(`Redis store: ${keys.length} key(s) under the prefix, ${sandbox.stats.tokenRequests} token request for 2 clients`);
+  console.log(
+    `Redis store: ${keys.length} key(s) under the prefix, ${sandbox.stats.tokenRequests} token request for 2 clients`,
+  );
   const all = await redis.keys(`${keyPrefix}*`);
   if (all.length > 0) await redis.del(...all);
 } finally {

@@ -2,7 +2,11 @@
 import assert from "node:assert/strict";
 import { buildScopes, fhirUser, offlineAccess, openid, parseScope, resourceScope } from "@fhir-dsl/smart-scopes";
 
-assert.match(import.meta.resolve("@fhir-dsl/smart-scopes"), /\/dist\/index\.js$/, "import must resolve to the ESM build");
+assert.match(
+  import.meta.resolve("@fhir-dsl/smart-scopes"),
+  /\/dist\/index\.js$/,
+  "import must resolve to the ESM build",
+);
 
 const scope = buildScopes([
   openid,

@@ -17,7 +17,16 @@ const {
   SmartClient,
   SmartAuthError,
 } = smart;
-const missing = missingExports(smart, ["discoverSmartConfiguration", "generateCodeVerifier", "codeChallengeS256", "generateState", "buildAuthorizeUrl", "exchangeCode", "SmartClient", "SmartAuthError"]);
+const missing = missingExports(smart, [
+  "discoverSmartConfiguration",
+  "generateCodeVerifier",
+  "codeChallengeS256",
+  "generateState",
+  "buildAuthorizeUrl",
+  "exchangeCode",
+  "SmartClient",
+  "SmartAuthError",
+]);
 if (missing.length > 0) {
   console.log(`MISSING from @fhir-dsl/smart, so the App Launch example cannot run: ${missing.join(", ")}`);
   process.exit(1);
@@ -65,12 +74,24 @@ try {
   // 5. Wrap in a SmartClient — auto-refreshes on expiry; "Token Storage": a custom TokenStore swapped in
   const stored = new Map();
   class EncryptedStore {
-    async get(key) { return stored.get(key); }
-    async set(key, value) { stored.set(key, value); }
-    async delete(key) { stored.delete(key); }
+    async get(key) {
+      return stored.get(key);
+    }
+    async set(key, value) {
+      stored.set(key, value);
+    }
+    async delete(key) {
+      stored.delete(key);
+    }
   }
   const userId = "user-1";
-  const client = new SmartClient({ smartConfig, clientId: "my-app", tokens, tokenStore: new EncryptedStore(), storeKey: `smart:${userId}` });
+  const client = new SmartClient({
+    smartConfig,
+    clientId: "my-app",
+    tokens,
+    tokenStore: new EncryptedStore(),
+    storeKey: `smart:${userId}`,
+  });
 
   const fhir = createFhirClient({
     baseUrl: sandbox.fhirBaseUrl,
@@ -86,7 +107,13 @@ try {
   assert.ok(stored.has("smart:user-1"), "SmartClient kept its tokens in the custom store under storeKey");
 
   // "Error Handling": the same code twice is an RFC 6749 invalid_grant
-  const err = await exchangeCode({ smartConfig, clientId: "my-app", redirectUri: "https://app.example.com/callback", code: codeFromQuery, codeVerifier: verifier }).catch((e) => e);
+  const err = await exchangeCode({
+    smartConfig,
+    clientId: "my-app",
+    redirectUri: "https://app.example.com/callback",
+    code: codeFromQuery,
+    codeVerifier: verifier,
+  }).catch((e) => e);
   assert.ok(err instanceof SmartAuthError, `expected SmartAuthError, got ${err}`);
   assert.equal(err.error, "invalid_grant");
   assert.equal(err.status, 400);

@@ -8,7 +8,12 @@ import { createFhirClient } from "./fhir-client.mjs";
 
 const sandbox = await startSandbox({ port: 0 });
 try {
-  process.env.PRIVATE_KEY = (await registerBackendClient(sandbox, { clientId: "backend-client-id", scope: "system/Patient.rs system/Observation.rs" })).privateKeyPem;
+  process.env.PRIVATE_KEY = (
+    await registerBackendClient(sandbox, {
+      clientId: "backend-client-id",
+      scope: "system/Patient.rs system/Observation.rs",
+    })
+  ).privateKeyPem;
 
   // --- the README, with the sandbox's URL ---
   const privateKey = await importPKCS8(process.env.PRIVATE_KEY, "ES384");

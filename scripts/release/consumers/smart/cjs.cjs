@@ -4,5 +4,8 @@ const smart = require("@fhir-dsl/smart");
 
 assert.match(require.resolve("@fhir-dsl/smart"), /\/dist\/index\.cjs$/, "require must resolve to the CJS build");
 assert.equal(typeof smart.BackendServicesAuth, "function");
-assert.equal(smart.buildScopes([smart.openid, smart.resourceScope({ context: "system", resource: "Patient", perms: "rs" })]), "openid system/Patient.rs");
+assert.equal(
+  smart.buildScopes([smart.openid, smart.resourceScope({ context: "system", resource: "Patient", perms: "rs" })]),
+  "openid system/Patient.rs",
+);
 console.log(`CJS: require("@fhir-dsl/smart") gives ${Object.keys(smart).length} exports`);

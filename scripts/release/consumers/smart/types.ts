@@ -33,9 +33,15 @@ export function backendServices(privateKey: CryptoKey): AuthProvider {
 
 class EncryptedStore implements TokenStore {
   readonly #rows = new Map<string, StoredToken>();
-  async get(key: string): Promise<StoredToken | undefined> { return this.#rows.get(key); }
-  async set(key: string, value: StoredToken): Promise<void> { this.#rows.set(key, value); }
-  async delete(key: string): Promise<void> { this.#rows.delete(key); }
+  async get(key: string): Promise<StoredToken | undefined> {
+    return this.#rows.get(key);
+  }
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.#rows.set(key, value);
+  }
+  async delete(key: string): Promise<void> {
+    this.#rows.delete(key);
+  }
 }
 
 export async function appLaunch(codeFromQuery: string, userId: string): Promise<string | undefined> {
@@ -54,8 +60,20 @@ export async function appLaunch(codeFromQuery: string, userId: string): Promise<
     launch: "ehr-launch-token", // EHR launch only
   });
   void url;
-  const tokens = await exchangeCode({ smartConfig, clientId: "my-app", redirectUri: "https://app.example.com/callback", code: codeFromQuery, codeVerifier: verifier });
-  const smart = new SmartClient({ smartConfig, clientId: "my-app", tokens, tokenStore: new EncryptedStore(), storeKey: `smart:${userId}` });
+  const tokens = await exchangeCode({
+    smartConfig,
+    clientId: "my-app",
+    redirectUri: "https://app.example.com/callback",
+    code: codeFromQuery,
+    codeVerifier: verifier,
+  });
+  const smart = new SmartClient({
+    smartConfig,
+    clientId: "my-app",
+    tokens,
+    tokenStore: new EncryptedStore(),
+    storeKey: `smart:${userId}`,
+  });
   const auth: AuthProvider = smart;
   void auth;
   return smart.patientId;
@@ -80,4 +98,9 @@ export function describe(err: unknown): string {
 export type FhirBase = Sandbox["fhirBaseUrl"];
 
 // @ts-expect-error Backend Services signs with RS384 or ES384 only (proves the types are not `any`)
-new BackendServicesAuth({ issuer: "https://fhir.example.com/r4", clientId: "c", scope: "system/Patient.rs", alg: "HS256" });
+new BackendServicesAuth({
+  issuer: "https://fhir.example.com/r4",
+  clientId: "c",
+  scope: "system/Patient.rs",
+  alg: "HS256",
+});
