@@ -61,100 +61,10 @@ async function runChecks(
   const lint = lintDocument(raw, fhirBaseUrl);
   const errorsOf = (fields: readonly string[]) =>
     lint.filter((p) => p.severity === "error" && p.field !== undefined && fields.includes(p.field));
-
-  // SMART 2.2 conformance.html#metadata: required members
-  const required = requiredFields(raw);
-  const missing = required.filter((f) => raw[f] === undefined || raw[f] === null || raw[f] === "");
-  const recommended = lint.filter((p) => p.severity === "warning" && /recommended/.test(p.message)).map((p) => p.field);
-  if (missing.length)
-    add("required-fields", "required SMART 2.2 fields", "FAIL", `missing: ${missing.join(", ")}`, SPEC.metadata);
-  else if (recommended.length)
-    add(
-      "required-fields",
-      "required SMART 2.2 fields",
-      "WARN",
-      `required present; recommended missing: ${recommended.join(", ")}`,
-      SPEC.metadata,
-    );
-  else add("required-fields", "required SMART 2.2 fields", "PASS", `${required.join(", ")} present`, SPEC.metadata);
-
-  // app-launch.html#considerations-for-pkce-support: S256 required, plain forbidden
-  const pkce = errorsOf(["code_challenge_methods_supported"]);
-  const methods = raw.code_challenge_methods_supported;
-  if (!Array.isArray(methods) || !methods.includes("S256"))
-    add("pkce-s256", "PKCE S256 advertised", "FAIL", "code_challenge_methods_supported does not list S256", SPEC.pkce);
-  else if (pkce.length)
-    add(
-      "pkce-s256",
-      "PKCE S256 advertised",
-      "FAIL",
-      `code_challenge_methods_supported ${pkce.map((p) => p.message).join("; ")}`,
-      SPEC.pkce,
-    );
-  else
-    add(
-      "pkce-s256",
-      "PKCE S256 advertised",
-      "PASS",
-      `code_challenge_methods_supported: ${methods.join(" ")}`,
-      SPEC.pkce,
-    );
-
-  // app-launch.html#app-protection: TLS everywhere, loopback excepted (RFC 8252 §8.3)
-  const insecure = URL_FIELDS.filter(
-    (f) =>
-      typeof raw[f] === "string" &&
-      transportOf(raw[f] as string, fhirBaseUrl) !== "https" &&
-      transportOf(raw[f] as string, fhirBaseUrl) !== "loopback",
-  );
-  const baseTransport = transportOf(fhirBaseUrl, fhirBaseUrl);
-  if (baseTransport === "http") insecure.unshift("FHIR base" as never);
-  const onLoopback =
-    baseTransport === "loopback" ||
-    URL_FIELDS.some((f) => typeof raw[f] === "string" && transportOf(raw[f] as string, fhirBaseUrl) === "loopback");
-  if (insecure.length)
-    add(
-      "https",
-      "https everywhere",
-      "FAIL",
-      `not https: ${insecure.map((f) => (f === ("FHIR base" as never) ? f : `${f} (${String(raw[f])})`)).join(", ")}`,
-      SPEC.tls,
-    );
-  else
-    add(
-      "https",
-      "https everywhere",
-      "PASS",
-      onLoopback ? "https, or plain http on loopback only" : "every endpoint is https",
-      SPEC.tls,
-    );
-
-  const asym = errorsOf(["token_endpoint_auth_signing_alg_values_supported"]);
-  const caps = Array.isArray(raw.capabilities) ? raw.capabilities : [];
-  if (!caps.includes("client-confidential-asymmetric"))
-    add(
-      "asymmetric-algs",
-      "RS384/ES384 for asymmetric clients",
-      "SKIP",
-      "client-confidential-asymmetric is not listed",
-      SPEC.asymmetric,
-    );
-  else if (asym.length)
-    add(
-      "asymmetric-algs",
-      "RS384/ES384 for asymmetric clients",
-      "FAIL",
-      `token_endpoint_auth_signing_alg_values_supported ${asym[0]?.message}`,
-      SPEC.asymmetric,
-    );
-  else
-    add(
-      "asymmetric-algs",
-      "RS384/ES384 for asymmetric clients",
-      "PASS",
-      `signing algs: ${(raw.token_endpoint_auth_signing_alg_values_supported as string[]).join(" ")}`,
-      SPEC.asymmetric,
-    );
+  add(...requiredFieldsCheck(raw, lint));
+  add(...pkceCheck(raw, errorsOf(["code_challenge_methods_supported"])));
+  add(...httpsCheck(raw, fhirBaseUrl));
+  add(...asymmetricCheck(raw, errorsOf(["token_endpoint_auth_signing_alg_values_supported"])));
 
   const config = fetched.config;
   await Promise.all([
@@ -168,6 +78,82 @@ async function runChecks(
 }
 
 type Row = [id: string, title: string, status: Status, reason: string, spec: string];
+
+type LintProblem = ReturnType<typeof lintDocument>[number];
+
+/** SMART 2.2 conformance.html#metadata: required members present, recommended ones noted. */
+function requiredFieldsCheck(raw: Record<string, unknown>, lint: LintProblem[]): Row {
+  const title = "required SMART 2.2 fields";
+  const required = requiredFields(raw);
+  const missing = required.filter((f) => raw[f] === undefined || raw[f] === null || raw[f] === "");
+  const recommended = lint.filter((p) => p.severity === "warning" && /recommended/.test(p.message)).map((p) => p.field);
+  if (missing.length) return ["required-fields", title, "FAIL", `missing: ${missing.join(", ")}`, SPEC.metadata];
+  if (recommended.length) {
+    return [
+      "required-fields",
+      title,
+      "WARN",
+      `required present; recommended missing: ${recommended.join(", ")}`,
+      SPEC.metadata,
+    ];
+  }
+  return ["required-fields", title, "PASS", `${required.join(", ")} present`, SPEC.metadata];
+}
+
+/** app-launch.html#considerations-for-pkce-support: S256 required, plain forbidden. */
+function pkceCheck(raw: Record<string, unknown>, pkce: LintProblem[]): Row {
+  const title = "PKCE S256 advertised";
+  const methods = raw.code_challenge_methods_supported;
+  if (!Array.isArray(methods) || !methods.includes("S256")) {
+    return ["pkce-s256", title, "FAIL", "code_challenge_methods_supported does not list S256", SPEC.pkce];
+  }
+  if (pkce.length) {
+    return [
+      "pkce-s256",
+      title,
+      "FAIL",
+      `code_challenge_methods_supported ${pkce.map((p) => p.message).join("; ")}`,
+      SPEC.pkce,
+    ];
+  }
+  return ["pkce-s256", title, "PASS", `code_challenge_methods_supported: ${methods.join(" ")}`, SPEC.pkce];
+}
+
+/** app-launch.html#app-protection: TLS everywhere, loopback excepted (RFC 8252 §8.3). */
+function httpsCheck(raw: Record<string, unknown>, fhirBaseUrl: string): Row {
+  const transportOfField = (f: string) =>
+    typeof raw[f] === "string" ? transportOf(raw[f] as string, fhirBaseUrl) : undefined;
+  const insecure: string[] = URL_FIELDS.filter((f) => {
+    const t = transportOfField(f);
+    return t !== undefined && t !== "https" && t !== "loopback";
+  }).map((f) => `${f} (${String(raw[f])})`);
+  const baseTransport = transportOf(fhirBaseUrl, fhirBaseUrl);
+  if (baseTransport === "http") insecure.unshift("FHIR base");
+  const onLoopback = baseTransport === "loopback" || URL_FIELDS.some((f) => transportOfField(f) === "loopback");
+  if (insecure.length) return ["https", "https everywhere", "FAIL", `not https: ${insecure.join(", ")}`, SPEC.tls];
+  const reason = onLoopback ? "https, or plain http on loopback only" : "every endpoint is https";
+  return ["https", "https everywhere", "PASS", reason, SPEC.tls];
+}
+
+/** client-confidential-asymmetric.html: RS384 and ES384 for asymmetric clients, when the capability is listed. */
+function asymmetricCheck(raw: Record<string, unknown>, asym: LintProblem[]): Row {
+  const title = "RS384/ES384 for asymmetric clients";
+  const caps = Array.isArray(raw.capabilities) ? raw.capabilities : [];
+  if (!caps.includes("client-confidential-asymmetric")) {
+    return ["asymmetric-algs", title, "SKIP", "client-confidential-asymmetric is not listed", SPEC.asymmetric];
+  }
+  if (asym.length) {
+    return [
+      "asymmetric-algs",
+      title,
+      "FAIL",
+      `token_endpoint_auth_signing_alg_values_supported ${asym[0]?.message}`,
+      SPEC.asymmetric,
+    ];
+  }
+  const algs = (raw.token_endpoint_auth_signing_alg_values_supported as string[]).join(" ");
+  return ["asymmetric-algs", title, "PASS", `signing algs: ${algs}`, SPEC.asymmetric];
+}
 
 export const CHECK_TITLES: [string, string][] = [
   ["discovery", "smart-configuration accepted"],
