@@ -76,6 +76,30 @@ export function validateSmartConfiguration(
   const config = { ...document };
   // the legacy mark is this library's to set (capability-statement.ts), never the server's
   delete config.legacy;
+  checkTypes(config, strict, fail);
+  checkRequired(config, strict, fail);
+
+  const written = config.token_endpoint as string;
+  for (const field of URL_FIELDS) {
+    if (config[field] !== undefined) config[field] = resolve(config[field] as string, field);
+  }
+  // checklist E7: an assertion's aud is the token endpoint exactly as written, so an absolute one is kept byte for
+  // byte (it passed the checks above); compare endpoints in normalised form (`new URL(x).href`)
+  if (isAbsolute(written)) config.token_endpoint = written;
+  config.associated_endpoints &&= (config.associated_endpoints as unknown[]).map((entry, i) => {
+    const field = `associated_endpoints[${i}]`;
+    if (!isObject(entry)) return fail(field, "must be an object");
+    if (!isString(entry.url)) fail(`${field}.url`, "must be a string");
+    if (!isStringList(entry.capabilities)) fail(`${field}.capabilities`, "must be an array of strings");
+    return { ...entry, url: resolve(entry.url as string, `${field}.url`) };
+  });
+  return config as SmartConfiguration;
+}
+
+type Fail = (field: string | undefined, problem: string, code?: DiscoveryErrorCode) => never;
+
+/** Each known member has its type; a null or "" member counts as absent unless strict. */
+function checkTypes(config: Record<string, unknown>, strict: boolean, fail: Fail): void {
   for (const [fields, check, type] of TYPES) {
     for (const field of fields) {
       // Real servers send null or "" for members they do not support; only strict mode holds that against them
@@ -83,7 +107,10 @@ export function validateSmartConfiguration(
       if (config[field] !== undefined && !check(config[field])) fail(field, `must be ${type}`);
     }
   }
+}
 
+/** Required members, those a capability makes required, PKCE S256, and grant types inferred when absent. */
+function checkRequired(config: Record<string, unknown>, strict: boolean, fail: Fail): void {
   const capabilities = (config.capabilities ?? fail("capabilities", "is required")) as string[];
   if (config.token_endpoint === undefined) fail("token_endpoint", "is required");
   const methods = config.code_challenge_methods_supported as string[] | undefined;
@@ -102,20 +129,4 @@ export function validateSmartConfiguration(
       grants.push("client_credentials");
     config.grant_types_supported = grants;
   }
-
-  const written = config.token_endpoint as string;
-  for (const field of URL_FIELDS) {
-    if (config[field] !== undefined) config[field] = resolve(config[field] as string, field);
-  }
-  // checklist E7: an assertion's aud is the token endpoint exactly as written, so an absolute one is kept byte for
-  // byte (it passed the checks above); compare endpoints in normalised form (`new URL(x).href`)
-  if (isAbsolute(written)) config.token_endpoint = written;
-  config.associated_endpoints &&= (config.associated_endpoints as unknown[]).map((entry, i) => {
-    const field = `associated_endpoints[${i}]`;
-    if (!isObject(entry)) return fail(field, "must be an object");
-    if (!isString(entry.url)) fail(`${field}.url`, "must be a string");
-    if (!isStringList(entry.capabilities)) fail(`${field}.capabilities`, "must be an array of strings");
-    return { ...entry, url: resolve(entry.url as string, `${field}.url`) };
-  });
-  return config as SmartConfiguration;
 }
