@@ -97,7 +97,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly #options: BackendServicesAuthOptions;
   readonly #inBase: (url: string) => boolean;
   #checkTokenEndpoint: ((endpoint: string) => void) | undefined; // dropped once the manager exists
-  readonly #renewal: ResolvedRenewal;
+  #renewal: ResolvedRenewal | undefined; // dropped once the manager exists
   #manager: TokenManager | undefined;
   #starting: Promise<TokenManager> | undefined;
   #smartConfig: SmartConfiguration | undefined;
@@ -196,6 +196,7 @@ export class BackendServicesAuth implements AuthProvider {
         // started: what only starting needed is dropped (issue 22: memory per provider)
         this.#starting = undefined;
         this.#checkTokenEndpoint = undefined;
+        this.#renewal = undefined;
         return manager;
       },
       (error) => {
@@ -207,7 +208,7 @@ export class BackendServicesAuth implements AuthProvider {
 
   async #create(): Promise<TokenManager> {
     const o = this.#options;
-    const { now, refreshMarginMs, leaseMs } = this.#renewal;
+    const { now, refreshMarginMs, leaseMs } = this.#renewal!;
     const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const discover = async (): Promise<SmartConfiguration> => {
       const started = performance.now();

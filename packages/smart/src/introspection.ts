@@ -61,7 +61,8 @@ export async function callEndpoint<T>(
   const endpoint = smartConfig[`${kind}_endpoint`];
   if (typeof endpoint !== "string")
     throw fail(SmartAuthErrorCode.UnsupportedByServer, `The SMART configuration has no ${kind}_endpoint`);
-  const { call, as, client } = tokenClient({ ...options, clientAuth: resolveClientAuth(options) });
+  const tokens = tokenClient({ ...options, clientAuth: resolveClientAuth(options) });
+  const { as, client } = tokens;
   const failed = (response: Response, cause?: unknown) =>
     httpError(
       revocation ? "Revocation endpoint" : "Introspection endpoint",
@@ -70,7 +71,7 @@ export async function callEndpoint<T>(
       revocation ? SmartAuthErrorCode.Revocation : SmartAuthErrorCode.Introspection,
       cause,
     );
-  return call(
+  return tokens.call(
     endpoint,
     (auth, o) =>
       send(as, client, auth, token, {

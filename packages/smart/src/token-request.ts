@@ -77,13 +77,27 @@ export function tokenClientWith(ctx: TokenClientContext, load: ConfidentialAuthL
     load,
     maxRetryAfter: resolveMaxRetryAfterMs(ctx.maxRetryAfterMs),
   };
-  return {
-    request: (grant: TokenGrant) => requestGrant(prepared, grant),
-    call: <T>(url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch?: WrapFetch) =>
-      callEndpoint(prepared, url, send, process, wrapFetch),
-    as: prepared.as,
-    client: prepared.client,
-  };
+  return new TokenClient(prepared);
+}
+
+/** Methods on the prototype, not closures per client: one object per client (issue 22, memory per provider). */
+export class TokenClient {
+  readonly #p: PreparedClient;
+  constructor(prepared: PreparedClient) {
+    this.#p = prepared;
+  }
+  get as(): oauth.AuthorizationServer {
+    return this.#p.as;
+  }
+  get client(): oauth.Client {
+    return this.#p.client;
+  }
+  request(grant: TokenGrant): Promise<StoredToken> {
+    return requestGrant(this.#p, grant);
+  }
+  call<T>(url: string, send: Send, process: (response: Response) => Promise<T>, wrapFetch?: WrapFetch): Promise<T> {
+    return callEndpoint(this.#p, url, send, process, wrapFetch);
+  }
 }
 
 /**

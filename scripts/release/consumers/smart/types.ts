@@ -97,10 +97,10 @@ export function describe(err: unknown): string {
 
 export type FhirBase = Sandbox["fhirBaseUrl"];
 
-// @ts-expect-error Backend Services signs with RS384 or ES384 only (proves the types are not `any`)
 new BackendServicesAuth({
   issuer: "https://fhir.example.com/r4",
   clientId: "c",
   scope: "system/Patient.rs",
+  // @ts-expect-error Backend Services signs with RS384 or ES384 only (proves the types are not `any`)
   alg: "HS256",
 });
