@@ -13,7 +13,7 @@ import { measureHotPath } from "./hot-path.mjs";
 import { measureKmsCalls } from "./kms-calls.mjs";
 import { kmsSignerTable, measureKmsSigner } from "./kms-signer.mjs";
 import { machine } from "./machine.mjs";
-import { measureScopes, scopeSection, scopeSummary } from "./scopes.mjs";
+import { measureScopesInChild, scopeSection, scopeSummary } from "./scopes.mjs";
 import { benchRedis, clientKeys, sandboxProcess, startKms } from "./services.mjs";
 import { measureSessionMemory } from "./session-memory.mjs";
 import { measureStampede } from "./stampede.mjs";
@@ -77,7 +77,7 @@ results.sessionMemory = await measureSessionMemory(
   quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {},
 );
 progress("scope parsing and diffScopes");
-results.scopes = measureScopes(quick ? { strings: 500, rounds: 5, warmup: 1, diffRuns: 2 } : {});
+results.scopes = measureScopesInChild(quick ? { strings: 500, rounds: 5, warmup: 1, diffRuns: 2 } : {});
 results.seconds = (performance.now() - started) / 1000;
 
 const { machine: m, hotPath: hot, stampede: st, fleet, kmsCalls: kc, kmsSigner: ks, bundles, footprint } = results;

@@ -1,7 +1,8 @@
 // 9. Scope parsing and comparison (issue 22; SECURITY.md F7, F15). `pnpm bench` takes the rows from
 // measureScopes(); `node bench/src/scopes.mjs` (after `pnpm build`) prints them, then the comparison cost table
 // (n + n granular scopes, and crafted sets that stop at the comparison budget).
-import { pathToFileURL } from "node:url";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { diffScopes, parseScope, ScopeComparisonError } from "@fhir-dsl/smart-scopes";
 import { fixed, table, verdict } from "./format.mjs";
 import { median } from "./services.mjs";
@@ -252,7 +253,21 @@ function costTable() {
   ]);
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+/**
+ * measureScopes in a fresh node process: the JIT and heap state other sections leave behind in the bench process
+ * (GC pressure from the heap-per-session runs, polymorphic call sites) skews a ratio of two microbenchmarks.
+ */
+export function measureScopesInChild(options = {}) {
+  const out = execFileSync(process.execPath, [fileURLToPath(import.meta.url), "--json", JSON.stringify(options)], {
+    encoding: "utf8",
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return JSON.parse(out);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href && process.argv[2] === "--json") {
+  process.stdout.write(JSON.stringify(measureScopes(JSON.parse(process.argv[3] ?? "{}"))));
+} else if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const result = measureScopes();
   for (const line of [
     ...scopeSection(result),
