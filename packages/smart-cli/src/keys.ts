@@ -28,33 +28,9 @@ export async function loadSigningKey(
   } catch (error) {
     throw new CliError(`cannot read the key file ${file} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
   }
-  let jwk: NodeJwk;
-  const trimmed = text.trim();
   const bad = () =>
     new CliError(`${file} holds no usable private key`, "pass a PEM private key (PKCS#8) or a private JWK / JWK Set");
-  if (trimmed.startsWith("{")) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(trimmed);
-    } catch {
-      throw bad();
-    }
-    const keys =
-      isRecord(parsed) && Array.isArray(parsed.keys) ? parsed.keys.filter((k) => isRecord(k) && "d" in k) : [parsed];
-    const chosen = (kid === undefined ? keys : keys.filter((k) => isRecord(k) && k.kid === kid))[0];
-    if (!isRecord(chosen) || !("d" in chosen) || (kid === undefined && keys.length > 1)) {
-      throw new CliError(
-        `${file} holds ${keys.length > 1 && kid === undefined ? "several private keys: pick one with --kid" : `no private JWK${kid ? ` with kid ${kid}` : ""}`}`,
-      );
-    }
-    jwk = chosen as NodeJwk;
-  } else {
-    try {
-      jwk = createPrivateKey(trimmed).export({ format: "jwk" });
-    } catch {
-      throw bad();
-    }
-  }
+  const jwk = privateJwkOf(text.trim(), file, kid, bad);
   try {
     createPrivateKey({ key: jwk, format: "jwk" });
   } catch {
@@ -84,4 +60,30 @@ export async function loadSigningKey(
     ...material
   } = jwk as NodeJwk & { use?: unknown; key_ops?: unknown };
   return { privateKey: material as JsonWebKey, alg: chosenAlg, kid: keyId };
+}
+
+/** The private JWK in a key file's text: a JWK, the one (or `kid`) private key of a JWK Set, or a PEM converted. */
+function privateJwkOf(trimmed: string, file: string, kid: string | undefined, bad: () => CliError): NodeJwk {
+  if (trimmed.startsWith("{")) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch {
+      throw bad();
+    }
+    const keys =
+      isRecord(parsed) && Array.isArray(parsed.keys) ? parsed.keys.filter((k) => isRecord(k) && "d" in k) : [parsed];
+    const chosen = (kid === undefined ? keys : keys.filter((k) => isRecord(k) && k.kid === kid))[0];
+    if (!isRecord(chosen) || !("d" in chosen) || (kid === undefined && keys.length > 1)) {
+      throw new CliError(
+        `${file} holds ${keys.length > 1 && kid === undefined ? "several private keys: pick one with --kid" : `no private JWK${kid ? ` with kid ${kid}` : ""}`}`,
+      );
+    }
+    return chosen as NodeJwk;
+  }
+  try {
+    return createPrivateKey(trimmed).export({ format: "jwk" });
+  } catch {
+    throw bad();
+  }
 }

@@ -19,30 +19,7 @@ export function normaliseRegistration(
   if (typeof input.clientId !== "string" || input.clientId === "") {
     throw new TypeError("client.clientId must be a non-empty string");
   }
-  const hasKeys = input.jwks !== undefined || input.jwksUri !== undefined;
-  const method =
-    input.tokenEndpointAuthMethod ??
-    (hasKeys ? "private_key_jwt" : input.clientSecret !== undefined ? "client_secret_basic" : "none");
-  if (!METHODS.includes(method)) {
-    throw new TypeError(`client.tokenEndpointAuthMethod must be one of ${METHODS.join(", ")}`);
-  }
-  if ((method === "client_secret_basic" || method === "client_secret_post") && !input.clientSecret) {
-    throw new TypeError(`client.clientSecret is required for ${method}`);
-  }
-  if (method === "private_key_jwt" && !hasKeys) {
-    throw new TypeError("client.jwks ({ keys: [publicJwk] }) or client.jwksUri is required for private_key_jwt");
-  }
-  if (input.jwks !== undefined && input.jwksUri !== undefined) {
-    throw new TypeError("pass either client.jwks or client.jwksUri, not both");
-  }
-  if (input.jwks !== undefined) {
-    if (!Array.isArray(input.jwks?.keys) || input.jwks.keys.length === 0) {
-      throw new TypeError("client.jwks must be { keys: [publicJwk, ...] }");
-    }
-    if (input.jwks.keys.some((k) => typeof k !== "object" || k === null || "d" in k)) {
-      throw new TypeError('client.jwks must hold public keys only (no "d" member)');
-    }
-  }
+  const method = authMethodOf(input);
   const redirectUris = input.redirectUris ?? [];
   if (!Array.isArray(redirectUris) || redirectUris.some((u) => typeof u !== "string")) {
     throw new TypeError("client.redirectUris must be an array of absolute URLs");
@@ -75,6 +52,35 @@ export function normaliseRegistration(
     );
   }
   return { ...input, tokenEndpointAuthMethod: method, grantTypes: [...grantTypes], redirectUris: [...redirectUris] };
+}
+
+/** The client's authentication method (given, or implied by its keys or secret) and the credentials it needs. */
+function authMethodOf(input: ClientRegistration): TokenEndpointAuthMethod {
+  const hasKeys = input.jwks !== undefined || input.jwksUri !== undefined;
+  const method =
+    input.tokenEndpointAuthMethod ??
+    (hasKeys ? "private_key_jwt" : input.clientSecret !== undefined ? "client_secret_basic" : "none");
+  if (!METHODS.includes(method)) {
+    throw new TypeError(`client.tokenEndpointAuthMethod must be one of ${METHODS.join(", ")}`);
+  }
+  if ((method === "client_secret_basic" || method === "client_secret_post") && !input.clientSecret) {
+    throw new TypeError(`client.clientSecret is required for ${method}`);
+  }
+  if (method === "private_key_jwt" && !hasKeys) {
+    throw new TypeError("client.jwks ({ keys: [publicJwk] }) or client.jwksUri is required for private_key_jwt");
+  }
+  if (input.jwks !== undefined && input.jwksUri !== undefined) {
+    throw new TypeError("pass either client.jwks or client.jwksUri, not both");
+  }
+  if (input.jwks !== undefined) {
+    if (!Array.isArray(input.jwks?.keys) || input.jwks.keys.length === 0) {
+      throw new TypeError("client.jwks must be { keys: [publicJwk, ...] }");
+    }
+    if (input.jwks.keys.some((k) => typeof k !== "object" || k === null || "d" in k)) {
+      throw new TypeError('client.jwks must hold public keys only (no "d" member)');
+    }
+  }
+  return method;
 }
 
 /** oidc-provider client metadata for a registration. */

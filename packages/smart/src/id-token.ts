@@ -106,6 +106,17 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
     const claim = typeof e?.cause?.claim === "string" ? ` (claim "${e.cause.claim}")` : "";
     throw invalid((typeof e?.code === "string" ? e.code : "unverifiable") + claim);
   }
+  checkClaims(claims, clientId, now, options);
+  return claims as IdTokenClaims;
+}
+
+/** The claims oauth4webapi leaves to the caller: sub, azp, iat (OIDC Core §3.1.3.7 (10)) and nonce ((11)). */
+function checkClaims(
+  claims: oauth.IDToken | undefined,
+  clientId: string,
+  now: number,
+  options: VerifyIdTokenOptions,
+): asserts claims is oauth.IDToken {
   if (!claims || typeof claims.sub !== "string" || claims.sub === "") throw invalid('"sub" is missing');
   if (claims.azp !== undefined && claims.azp !== clientId) throw invalid('"azp" is not the client id');
   // OIDC Core §3.1.3.7 (10), checklist 7.1: "iat must be reasonable"; a stored id_token (ignoreExpiry) is old by design
@@ -124,7 +135,6 @@ export async function verifyIdToken(idToken: string, options: VerifyIdTokenOptio
   ) {
     throw invalid('"nonce" is not the one sent');
   }
-  return claims as IdTokenClaims;
 }
 
 export { resolveFhirUser } from "./fhir-user.js";

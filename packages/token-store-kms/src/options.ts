@@ -93,16 +93,7 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
   ) {
     throw new TypeError("KmsEncryptedTokenStore: pass store, a TokenStore (e.g. new InMemoryTokenStore())");
   }
-  const context = options.encryptionContext ?? {};
-  if (typeof context !== "object" || context === null || Array.isArray(context)) {
-    throw new TypeError("KmsEncryptedTokenStore: encryptionContext must be an object of string values");
-  }
-  for (const [name, value] of Object.entries(context)) {
-    if (typeof value !== "string")
-      throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} must be a string`);
-    if (name === CONTEXT_PURPOSE.name)
-      throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} is reserved`);
-  }
+  const context = checkedContext(options.encryptionContext ?? {});
   const dataKey = cacheOption(options.dataKeyCache, "dataKeyCache");
   const decrypted = cacheOption(options.decryptedKeyCache, "decryptedKeyCache");
   if (options.now !== undefined && typeof options.now !== "function") {
@@ -114,30 +105,42 @@ export function resolveOptions(options: KmsEncryptedTokenStoreOptions): Resolved
     decryptKeyIds: [...decryptKeyIds],
     store,
     encryptionContext: Object.freeze({ ...context, [CONTEXT_PURPOSE.name]: CONTEXT_PURPOSE.value }),
-    dataKeyCache:
-      dataKey === false
-        ? undefined
-        : {
-            maxAgeMs: positive(dataKey.maxAgeMs, "dataKeyCache.maxAgeMs", DEFAULT_DATA_KEY_CACHE.maxAgeMs),
-            maxMessages: positive(
-              dataKey.maxMessages,
-              "dataKeyCache.maxMessages",
-              DEFAULT_DATA_KEY_CACHE.maxMessages,
-              MAX_MESSAGES_PER_KEY,
-            ),
-          },
-    decryptedKeyCache:
-      decrypted === false
-        ? undefined
-        : {
-            maxAgeMs: positive(decrypted.maxAgeMs, "decryptedKeyCache.maxAgeMs", DEFAULT_DECRYPTED_KEY_CACHE.maxAgeMs),
-            maxEntries: positive(
-              decrypted.maxEntries,
-              "decryptedKeyCache.maxEntries",
-              DEFAULT_DECRYPTED_KEY_CACHE.maxEntries,
-            ),
-          },
+    dataKeyCache: dataKey === false ? undefined : resolvedDataKeyCache(dataKey),
+    decryptedKeyCache: decrypted === false ? undefined : resolvedDecryptedKeyCache(decrypted),
     timeoutMs: options.timeoutMs === undefined ? undefined : positive(options.timeoutMs, "timeoutMs", 0),
     now: options.now ?? Date.now,
+  };
+}
+
+/** The caller's encryption context: string values only, and our `purpose` member reserved. */
+function checkedContext(context: unknown): Record<string, string> {
+  if (typeof context !== "object" || context === null || Array.isArray(context)) {
+    throw new TypeError("KmsEncryptedTokenStore: encryptionContext must be an object of string values");
+  }
+  for (const [name, value] of Object.entries(context)) {
+    if (typeof value !== "string")
+      throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} must be a string`);
+    if (name === CONTEXT_PURPOSE.name)
+      throw new TypeError(`KmsEncryptedTokenStore: encryptionContext.${name} is reserved`);
+  }
+  return context as Record<string, string>;
+}
+
+function resolvedDataKeyCache(dataKey: Exclude<ReturnType<typeof cacheOption>, false>) {
+  return {
+    maxAgeMs: positive(dataKey.maxAgeMs, "dataKeyCache.maxAgeMs", DEFAULT_DATA_KEY_CACHE.maxAgeMs),
+    maxMessages: positive(
+      dataKey.maxMessages,
+      "dataKeyCache.maxMessages",
+      DEFAULT_DATA_KEY_CACHE.maxMessages,
+      MAX_MESSAGES_PER_KEY,
+    ),
+  };
+}
+
+function resolvedDecryptedKeyCache(decrypted: Exclude<ReturnType<typeof cacheOption>, false>) {
+  return {
+    maxAgeMs: positive(decrypted.maxAgeMs, "decryptedKeyCache.maxAgeMs", DEFAULT_DECRYPTED_KEY_CACHE.maxAgeMs),
+    maxEntries: positive(decrypted.maxEntries, "decryptedKeyCache.maxEntries", DEFAULT_DECRYPTED_KEY_CACHE.maxEntries),
   };
 }

@@ -66,6 +66,22 @@ export async function acquireLease(
     throw error;
   });
   if (reply !== "OK") return undefined;
+  return heldLease({ client, timeoutMs, key, redisKey, token, encode, durability });
+}
+
+interface HeldLease {
+  client: RedisClientLike;
+  timeoutMs: number;
+  key: string;
+  redisKey: string;
+  /** This holder's random lock value: every script compares it, so only the holder acts (fencing). */
+  token: string;
+  encode: EncodeValue;
+  durability: Durability | undefined;
+}
+
+/** The TokenLock of a lease this process holds: release, extend and the fenced set, each one Lua script. */
+function heldLease({ client, timeoutMs, key, redisKey, token, encode, durability }: HeldLease): TokenLock {
   let released = false;
   return {
     async release(): Promise<void> {

@@ -106,6 +106,7 @@ export function runTokenStoreContract(options: ContractSuiteOptions): void {
     if (raw) rawBackendTests(suite, raw);
     lockTests(suite);
     fencedWriteTests(suite);
+    staleFencedWriteTests(suite);
     leaseExtensionTests(suite);
     manyHoldersTests(suite);
   });
@@ -303,7 +304,10 @@ function fencedWriteTests({ test, raw, getStore }: Suite): void {
       await lock.release();
     },
   );
+}
 
+/** A fenced write from a lease that lapsed (taken over, expired or released) is refused and writes nothing. */
+function staleFencedWriteTests({ test, getStore }: Suite): void {
   test.it(
     "fencing: after the lease lapsed and another holder took it, lock.set() is refused and writes nothing",
     async () => {
