@@ -37,7 +37,7 @@ const tokens = new WebStorageTokenStore({ clientId: "app", storage });
 const token = {
   access_token: "at-1",
   token_type: "Bearer",
-  expires_at: Math.floor(Date.now() / 1000) + 300,
+  expires_at: Date.now() + 300_000,
   scope: "patient/*.rs",
 };
 await tokens.set("k", token);
