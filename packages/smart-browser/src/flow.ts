@@ -2,8 +2,10 @@ import {
   SmartAuthError,
   SmartAuthErrorCode,
   SmartClient,
-  SmartLaunch,
+  completeLaunch,
   generateState,
+  startLaunch,
+  type LaunchStepOptions,
   type SmartConfiguration,
   type SmartLaunchOptions,
 } from "@fhir-dsl/smart";
@@ -56,6 +58,7 @@ const CLIENT_KEY = "client";
 const BINDING_KEY = "binding";
 const STORE_KEY = "session";
 
+// Each page builds only the stores it uses: authorize the launch-state one, ready both, signOut neither.
 function environment(who: string, options: BrowserAppOptions) {
   if (
     typeof options !== "object" ||
@@ -70,34 +73,25 @@ function environment(who: string, options: BrowserAppOptions) {
   const history = options.history ?? globalThis.history;
   if (typeof location?.href !== "string")
     throw new TypeError(`${who} found no window.location here: pass options.location`);
-  const stores = { storage, prefix, clientId: undefined };
-  return {
-    storage,
-    prefix,
-    location,
-    history,
-    states: new WebStorageLaunchStateStore({ ...stores, now: options.now }),
-    tokens: new WebStorageTokenStore(stores),
-  };
+  return { storage, prefix, location, history };
 }
 
-function smartLaunch(
+type Environment = ReturnType<typeof environment>;
+
+const launchStates = (env: Environment, options: BrowserAppOptions) =>
+  new WebStorageLaunchStateStore({ storage: env.storage, prefix: env.prefix, now: options.now });
+
+const tokenStore = (env: Environment) => new WebStorageTokenStore({ storage: env.storage, prefix: env.prefix });
+
+// SmartLaunch's options for this app; checklist 2.9, E11: GET only (a page navigates), PKCE S256 always
+function launchOptions(
   options: BrowserAppOptions,
-  env: ReturnType<typeof environment>,
+  env: Environment,
   scope: string,
   redirectUri: string,
-): SmartLaunch {
+): LaunchStepOptions {
   const { location: _l, history: _h, storage: _s, prefix: _p, ...rest } = options;
-  // checklist 2.9, E11: GET only (a page navigates), PKCE S256 always (SmartLaunch never sends plain)
-  return new SmartLaunch({
-    ...rest,
-    scope,
-    redirectUri,
-    stateStore: env.states,
-    tokenStore: env.tokens,
-    storeKey: () => STORE_KEY,
-    authorizeMethod: "GET",
-  });
+  return { ...rest, scope, redirectUri, stateStore: launchStates(env, options), authorizeMethod: "GET" };
 }
 
 /**
@@ -113,14 +107,16 @@ export async function authorize(options: BrowserAppOptions): Promise<string> {
     throw new TypeError('authorize needs scope, e.g. "launch openid fhirUser patient/*.rs"');
   const page = new URL(env.location.href);
   const redirectUri = options.redirectUri ?? new URL(".", page).href;
-  const launch = smartLaunch(options, env, options.scope, redirectUri);
+  const launch = launchOptions(options, env, options.scope, redirectUri);
   // checklist 2.33: the state is bound to this storage (this tab, with sessionStorage) by a random value kept in it
   const session = binding(env, true)!;
   const iss = page.searchParams.get("iss");
-  const start =
+  const start = await startLaunch(
+    launch,
     iss !== null && page.searchParams.has("launch")
-      ? await launch.ehrLaunch(page.searchParams, { session })
-      : await launch.standaloneLaunch({ fhirBaseUrl: iss ?? options.fhirBaseUrl, session });
+      ? { ehrLaunch: page.searchParams, session }
+      : { fhirBaseUrl: iss ?? options.fhirBaseUrl, session },
+  );
   env.location.assign(start.url);
   return start.url;
 }
@@ -139,8 +135,12 @@ export async function ready(options: BrowserAppOptions): Promise<SmartClient> {
   const callback = new URLSearchParams(page.searchParams);
   for (const name of REDIRECT_PARAMS) page.searchParams.delete(name);
   env.history?.replaceState(env.history.state, "", page.href);
-  const launch = smartLaunch(options, env, options.scope ?? "openid", options.redirectUri ?? new URL(".", page).href);
-  const client = await launch.handleCallback(callback, { session: binding(env, false), storeKey: STORE_KEY });
+  const launch = {
+    ...launchOptions(options, env, options.scope ?? "openid", options.redirectUri ?? new URL(".", page).href),
+    tokenStore: tokenStore(env),
+    storeKey: () => STORE_KEY,
+  };
+  const client = await completeLaunch(launch, callback, { session: binding(env, false), storeKey: STORE_KEY });
   await client.getToken(); // the token is in storage before the app can reload
   const info = JSON.stringify({
     v: 1,
@@ -154,7 +154,7 @@ export async function ready(options: BrowserAppOptions): Promise<SmartClient> {
 }
 
 /** Resume this storage's session (after a reload). */
-async function resume(options: BrowserAppOptions, env: ReturnType<typeof environment>): Promise<SmartClient> {
+async function resume(options: BrowserAppOptions, env: Environment): Promise<SmartClient> {
   const name = env.prefix + CLIENT_KEY;
   const text = storageCall(name, "read", () => env.storage.getItem(name));
   if (text === null) throw reauthorize("No SMART session in this browser tab: open the app from its launch page");
@@ -180,12 +180,13 @@ async function resume(options: BrowserAppOptions, env: ReturnType<typeof environ
     discovery: _d,
     ...rest
   } = options;
+  const tokens = tokenStore(env);
   const client = await SmartClient.restore({
     ...rest,
     smartConfig: info.smartConfig as SmartConfiguration,
     fhirBaseUrl: info.fhirBaseUrl,
     requestedScope: info.scope,
-    tokenStore: env.tokens,
+    tokenStore: tokens,
     storeKey: STORE_KEY,
   });
   if (client === undefined)
@@ -193,7 +194,7 @@ async function resume(options: BrowserAppOptions, env: ReturnType<typeof environ
   const expiresAt = client.token?.expires_at;
   if (expiresAt === undefined || expiresAt > (options.now ?? Date.now)()) return client;
   if (!client.canRefresh) {
-    await env.tokens.delete(STORE_KEY);
+    await tokens.delete(STORE_KEY);
     throw reauthorize("The access token has expired and no refresh token is held: open the app from its launch page");
   }
   await client.getToken(); // refreshes, and stores the rotated refresh token (SMART 2.2 app-launch.html#refresh-access-token)
@@ -213,7 +214,7 @@ export async function signOut(options: BrowserAppOptions & { client?: SmartClien
   }
 }
 
-function binding(env: ReturnType<typeof environment>, create: boolean): string | undefined {
+function binding(env: Environment, create: boolean): string | undefined {
   const name = env.prefix + BINDING_KEY;
   const value = storageCall(name, "read", () => env.storage.getItem(name));
   if (value !== null || !create) return value ?? undefined;
