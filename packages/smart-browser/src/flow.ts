@@ -125,8 +125,9 @@ export async function authorize(options: BrowserAppOptions): Promise<string> {
  * The redirect page's one call. With `code`/`state` in the URL it completes the launch: the parameters are
  * stripped from the address bar first (history.replaceState), the state is taken once (a replayed callback,
  * e.g. "back", is `invalid_state` and leaves the stored session alone: checklist 2.3, E12), the code exchanged
- * and the id_token verified by SmartLaunch. Without them it resumes the session of this storage after a
- * reload, refreshing an expired token when a refresh token is held; no session is `reauthorization_required`.
+ * and the id_token verified by completeLaunch (SmartLaunch's callback half). Without them it resumes the session
+ * of this storage after a reload, refreshing an expired token when a refresh token is held; no session is
+ * `reauthorization_required`.
  */
 export async function ready(options: BrowserAppOptions): Promise<SmartClient> {
   const env = environment("ready", options);
