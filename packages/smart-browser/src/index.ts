@@ -4,11 +4,6 @@
 export { WebStorageTokenStore } from "./token-store.js";
 export { WebStorageLaunchStateStore, type WebStorageLaunchStateStoreOptions } from "./launch-state-store.js";
 export type { WebStorageOptions } from "./web-storage.js";
-export {
-  authorize,
-  ready,
-  signOut,
-  type BrowserAppOptions,
-  type BrowserHistory,
-  type BrowserLocation,
-} from "./flow.js";
+export type { BrowserAppOptions, BrowserHistory, BrowserLocation } from "./flow.js";
+export { authorize } from "./launch-page.js";
+export { ready, signOut } from "./app-page.js";
