@@ -37,7 +37,7 @@ export default [
     name: "@fhir-dsl/smart-browser (its own code, @fhir-dsl/smart external)",
     path: "dist/index.js",
     ignore: ["@fhir-dsl/smart", "@fhir-dsl/token-store"],
-    limit: "2.78 kB",
+    limit: "2.77 kB",
   },
   {
     name: "browser launch page: authorize()",
@@ -51,12 +51,12 @@ export default [
     path: "dist/index.js",
     import: "{ ready, signOut }",
     modifyEsbuildConfig: without(NOT_RUN),
-    limit: "24.41 kB",
+    limit: "24.48 kB",
   },
   {
     name: "browser app auth, everything (every import() bundled)",
     path: "dist/index.js",
     import: "{ authorize, ready, signOut, WebStorageTokenStore, WebStorageLaunchStateStore }",
-    limit: "32.18 kB",
+    limit: "32.2 kB",
   },
 ];
