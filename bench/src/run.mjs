@@ -178,7 +178,7 @@ const summary = [
     verdict(appLaunchAtStart.brotliBytes <= 16_900),
   ],
   [
-    `browser app, larger page: ${browserPage.name.replace(/:.*/, "")} (brotli)`,
+    `browser app, the larger of its two pages: ${browserPage.name.replace(/^browser |:.*$/g, "")} (brotli)`,
     kB(browserPage.brotliBytes),
     `fhirclient ${kB(fhirclient.brotliBytes)}`,
     `${fixed(browserPage.brotliBytes / fhirclient.brotliBytes, 2)}x`,
