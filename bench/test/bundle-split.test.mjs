@@ -19,6 +19,10 @@ const MARKERS = [
 const lazyIn = (files) =>
   LAZY.filter((name) => files.some((file) => new RegExp(`/${name}-[A-Z0-9]+\\.js$`).test(file)));
 const check = (name) => BUNDLE_CHECKS.find((c) => c.name === name);
+const LAUNCH_PAGE = "browser launch page: authorize()";
+const APP_PAGE = "browser app page: ready() (callback with openid, or resume)";
+const PAGES = [LAUNCH_PAGE, APP_PAGE];
+const EVERYTHING = "browser app auth (smart-browser), everything";
 
 describe("App Launch bundle loaded at start (issue 20 item 6)", () => {
   it("the ESM build emits each lazily loaded part as its own chunk behind import()", () => {
@@ -59,11 +63,13 @@ describe("legacy discovery loads only after a 404 (issue 20 item 6)", () => {
     expect(index).not.toContain(LEGACY_MARKER);
   });
 
-  it("the browser app's start bundle leaves it out; bundled whole it is there", async () => {
-    const atStart = await bundleSize(check("browser app auth (smart-browser), loaded at start"), { details: true });
-    const whole = await bundleSize(check("browser app auth (smart-browser)"), { details: true });
-    expect(legacyIn(atStart.inputFiles)).toEqual([]);
-    expect(atStart.code).not.toContain(LEGACY_MARKER);
+  it("the browser pages leave it out; the browser bundle with everything holds it", async () => {
+    const whole = await bundleSize(check(EVERYTHING), { details: true });
+    for (const page of PAGES) {
+      const bundle = await bundleSize(check(page), { details: true });
+      expect(legacyIn(bundle.inputFiles)).toEqual([]);
+      expect(bundle.code).not.toContain(LEGACY_MARKER);
+    }
     expect(legacyIn(whole.inputFiles)).toHaveLength(1);
     expect(whole.code).toContain(LEGACY_MARKER);
   });
@@ -72,11 +78,10 @@ describe("legacy discovery loads only after a 404 (issue 20 item 6)", () => {
 describe("SmartLaunch's default in-memory launch-state store loads on first use (issue 20 item 6)", () => {
   const MEMORY_STORE_MARKER = "The launch state store is full";
 
-  it("a browser app, which gives its own store, leaves it out of its start bundle; bundled whole it is there", async () => {
-    const atStart = await bundleSize(check("browser app auth (smart-browser), loaded at start"), { details: true });
-    const whole = await bundleSize(check("browser app auth (smart-browser)"), { details: true });
-    expect(atStart.code).not.toContain(MEMORY_STORE_MARKER);
-    expect(whole.code).toContain(MEMORY_STORE_MARKER);
+  it("a browser app, which gives its own store, holds it nowhere, not even bundled whole; SmartLaunch's imports hold it", async () => {
+    for (const row of [...PAGES, EVERYTHING])
+      expect((await bundleSize(check(row), { details: true })).code).not.toContain(MEMORY_STORE_MARKER);
+    expect((await bundleSize(check("App Launch from smart"), { details: true })).code).toContain(MEMORY_STORE_MARKER);
   });
 });
 
@@ -93,12 +98,54 @@ describe("id_token verification loads on first use (issue 20 item 6)", () => {
     expect(index).not.toContain(ID_TOKEN_MARKER);
   });
 
-  it("the browser app's start bundle leaves it out (with a third of oauth4webapi); bundled whole it is there", async () => {
-    const atStart = await bundleSize(check("browser app auth (smart-browser), loaded at start"), { details: true });
-    const whole = await bundleSize(check("browser app auth (smart-browser)"), { details: true });
-    expect(idTokenIn(atStart.inputFiles)).toEqual([]);
-    expect(atStart.code).not.toContain(ID_TOKEN_MARKER);
-    expect(idTokenIn(whole.inputFiles)).toHaveLength(1);
-    expect(whole.code).toContain(ID_TOKEN_MARKER);
+  it("the launch page leaves it out; the app page, whose callback with openid verifies the id_token, holds it", async () => {
+    const launchPage = await bundleSize(check(LAUNCH_PAGE), { details: true });
+    const appPage = await bundleSize(check(APP_PAGE), { details: true });
+    expect(idTokenIn(launchPage.inputFiles)).toEqual([]);
+    expect(launchPage.code).not.toContain(ID_TOKEN_MARKER);
+    expect(idTokenIn(appPage.inputFiles)).toHaveLength(1);
+    expect(appPage.code).toContain(ID_TOKEN_MARKER);
+  });
+});
+
+describe("a browser app's pages each bundle only the half of the launch they run (issue 20, size)", () => {
+  // messages (and oauth4webapi's name, in its user agent) that only one half holds
+  const START = [
+    "The FHIR server is not on the allow-list of trusted issuers",
+    "codeChallengeS256: pass a code verifier",
+  ];
+  const DISCOVERY = ".well-known/smart-configuration";
+  const CALLBACK = ["The authorization redirect's state", "The refresh token was refused before", "oauth4webapi"];
+  const holds = (code, markers) => markers.filter((marker) => code.includes(marker));
+
+  it("the launch page: discovery, PKCE and the authorize request, no code exchange, SmartClient or oauth4webapi", async () => {
+    const { code } = await bundleSize(check(LAUNCH_PAGE), { details: true });
+    expect(holds(code, [...START, DISCOVERY])).toEqual([...START, DISCOVERY]);
+    expect(holds(code, CALLBACK)).toEqual([]);
+  });
+
+  it("the app page: the callback and SmartClient, no discovery, allow-list or PKCE", async () => {
+    const { code } = await bundleSize(check(APP_PAGE), { details: true });
+    expect(holds(code, CALLBACK)).toEqual(CALLBACK);
+    expect(holds(code, [...START, DISCOVERY])).toEqual([]);
+  });
+
+  it("signOut alone: neither half of the launch, no discovery, PKCE or oauth4webapi", async () => {
+    const { code } = await bundleSize(
+      { name: "signOut", source: `export { signOut } from "@fhir-dsl/smart-browser";` },
+      { details: true },
+    );
+    expect(holds(code, [...START, DISCOVERY, ...CALLBACK])).toEqual([]);
+  });
+
+  it("each page is smaller than the bundle with everything, and the rows name what they leave out", async () => {
+    const whole = await bundleSize(check(EVERYTHING));
+    for (const page of PAGES) {
+      expect((await bundleSize(check(page))).brotliBytes).toBeLessThan(whole.brotliBytes);
+      expect(check(page).detail).toMatch(
+        /confidential client auth.*introspection.*revocation.*fleet renewal.*legacy discovery/,
+      );
+    }
+    expect(check(LAUNCH_PAGE).detail).toContain("id_token verification");
   });
 });

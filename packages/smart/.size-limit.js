@@ -41,6 +41,13 @@ export default [
     limit: "23.14 kB",
   },
   {
+    name: "startLaunch alone (a launch page: allow-list, discovery, PKCE, authorize request; import() left out)",
+    path: "dist/index.js",
+    import: "{ startLaunch }",
+    modifyEsbuildConfig: loadedAtStart,
+    limit: "7.04 kB",
+  },
+  {
     name: "scope builders alone",
     path: "dist/index.js",
     import: "{ buildScopes, resourceScope, parseScope }",

@@ -1,22 +1,8 @@
-import {
-  SmartAuthError,
-  SmartAuthErrorCode,
-  SmartClient,
-  SmartLaunch,
-  generateState,
-  type SmartConfiguration,
-  type SmartLaunchOptions,
-} from "@fhir-dsl/smart";
+// What the launch page (launch-page.ts) and the app page (app-page.ts) share: the options, the page's storage and
+// location, the launch-state store, and the random value that binds a launch to this storage.
+import { generateState, type LaunchStepOptions, type SmartLaunchOptions } from "@fhir-dsl/smart";
 import { WebStorageLaunchStateStore } from "./launch-state-store.js";
-import { WebStorageTokenStore } from "./token-store.js";
-import {
-  corrupt,
-  keysUnder,
-  parseObject,
-  resolveWebStorage,
-  storageCall,
-  type WebStorageOptions,
-} from "./web-storage.js";
+import { resolveWebStorage, storageCall, type WebStorageOptions } from "./web-storage.js";
 
 /** The part of `window.location` the flow uses (injectable for tests). */
 export interface BrowserLocation {
@@ -50,13 +36,10 @@ export interface BrowserAppOptions extends LaunchPassThrough, Omit<WebStorageOpt
   history?: BrowserHistory;
 }
 
-// Redirect parameters stripped from the address bar (RFC 6749 §4.1.2, RFC 9207): no code stays in the URL or history.
-const REDIRECT_PARAMS = ["code", "state", "iss", "error", "error_description", "error_uri", "session_state"];
-const CLIENT_KEY = "client";
 const BINDING_KEY = "binding";
-const STORE_KEY = "session";
 
-function environment(who: string, options: BrowserAppOptions) {
+// Each page builds only the stores it uses: authorize the launch-state one, ready both, signOut neither.
+export function environment(who: string, options: BrowserAppOptions) {
   if (
     typeof options !== "object" ||
     options === null ||
@@ -70,150 +53,27 @@ function environment(who: string, options: BrowserAppOptions) {
   const history = options.history ?? globalThis.history;
   if (typeof location?.href !== "string")
     throw new TypeError(`${who} found no window.location here: pass options.location`);
-  const stores = { storage, prefix, clientId: undefined };
-  return {
-    storage,
-    prefix,
-    location,
-    history,
-    states: new WebStorageLaunchStateStore({ ...stores, now: options.now }),
-    tokens: new WebStorageTokenStore(stores),
-  };
+  return { storage, prefix, location, history };
 }
 
-function smartLaunch(
+export type Environment = ReturnType<typeof environment>;
+
+const launchStates = (env: Environment, options: BrowserAppOptions) =>
+  new WebStorageLaunchStateStore({ storage: env.storage, prefix: env.prefix, now: options.now });
+
+// SmartLaunch's options for this app; checklist 2.9, E11: GET only (a page navigates), PKCE S256 always
+export function launchOptions(
   options: BrowserAppOptions,
-  env: ReturnType<typeof environment>,
+  env: Environment,
   scope: string,
   redirectUri: string,
-): SmartLaunch {
+): LaunchStepOptions {
   const { location: _l, history: _h, storage: _s, prefix: _p, ...rest } = options;
-  // checklist 2.9, E11: GET only (a page navigates), PKCE S256 always (SmartLaunch never sends plain)
-  return new SmartLaunch({
-    ...rest,
-    scope,
-    redirectUri,
-    stateStore: env.states,
-    tokenStore: env.tokens,
-    storeKey: () => STORE_KEY,
-    authorizeMethod: "GET",
-  });
+  return { ...rest, scope, redirectUri, stateStore: launchStates(env, options), authorizeMethod: "GET" };
 }
 
-/**
- * The launch page's one call (SMART 2.2 app-launch.html#launch-app-ehr-launch): an EHR launch when the page
- * URL carries `iss` and `launch`, else a standalone launch against the page's `iss` or `options.fhirBaseUrl`
- * (an `iss` must be `fhirBaseUrl` or in `trustedIssuers`, E15). The launch record (PKCE verifier included)
- * waits in web storage under its own `state` key; the page then navigates to the authorization endpoint.
- * Resolves to the authorization URL it navigated to.
- */
-export async function authorize(options: BrowserAppOptions): Promise<string> {
-  const env = environment("authorize", options);
-  if (typeof options.scope !== "string")
-    throw new TypeError('authorize needs scope, e.g. "launch openid fhirUser patient/*.rs"');
-  const page = new URL(env.location.href);
-  const redirectUri = options.redirectUri ?? new URL(".", page).href;
-  const launch = smartLaunch(options, env, options.scope, redirectUri);
-  // checklist 2.33: the state is bound to this storage (this tab, with sessionStorage) by a random value kept in it
-  const session = binding(env, true)!;
-  const iss = page.searchParams.get("iss");
-  const start =
-    iss !== null && page.searchParams.has("launch")
-      ? await launch.ehrLaunch(page.searchParams, { session })
-      : await launch.standaloneLaunch({ fhirBaseUrl: iss ?? options.fhirBaseUrl, session });
-  env.location.assign(start.url);
-  return start.url;
-}
-
-/**
- * The redirect page's one call. With `code`/`state` in the URL it completes the launch: the parameters are
- * stripped from the address bar first (history.replaceState), the state is taken once (a replayed callback,
- * e.g. "back", is `invalid_state` and leaves the stored session alone: checklist 2.3, E12), the code exchanged
- * and the id_token verified by SmartLaunch. Without them it resumes the session of this storage after a
- * reload, refreshing an expired token when a refresh token is held; no session is `reauthorization_required`.
- */
-export async function ready(options: BrowserAppOptions): Promise<SmartClient> {
-  const env = environment("ready", options);
-  const page = new URL(env.location.href);
-  if (!page.searchParams.has("state")) return resume(options, env);
-  const callback = new URLSearchParams(page.searchParams);
-  for (const name of REDIRECT_PARAMS) page.searchParams.delete(name);
-  env.history?.replaceState(env.history.state, "", page.href);
-  const launch = smartLaunch(options, env, options.scope ?? "openid", options.redirectUri ?? new URL(".", page).href);
-  const client = await launch.handleCallback(callback, { session: binding(env, false), storeKey: STORE_KEY });
-  await client.getToken(); // the token is in storage before the app can reload
-  const info = JSON.stringify({
-    v: 1,
-    fhirBaseUrl: client.fhirBaseUrl,
-    smartConfig: client.smartConfig,
-    scope: String(client.token?.original_scope ?? client.token?.scope ?? ""),
-  });
-  const name = env.prefix + CLIENT_KEY;
-  storageCall(name, "write", () => env.storage.setItem(name, info));
-  return client;
-}
-
-/** Resume this storage's session (after a reload). */
-async function resume(options: BrowserAppOptions, env: ReturnType<typeof environment>): Promise<SmartClient> {
-  const name = env.prefix + CLIENT_KEY;
-  const text = storageCall(name, "read", () => env.storage.getItem(name));
-  if (text === null) throw reauthorize("No SMART session in this browser tab: open the app from its launch page");
-  const info = parseObject(text);
-  if (
-    info?.v !== 1 ||
-    typeof info.fhirBaseUrl !== "string" ||
-    typeof info.smartConfig !== "object" ||
-    info.smartConfig === null ||
-    typeof info.scope !== "string"
-  ) {
-    storageCall(name, "remove", () => env.storage.removeItem(name));
-    throw corrupt(name, "not a session this library wrote");
-  }
-  const {
-    location: _l,
-    history: _h,
-    storage: _s,
-    prefix: _p,
-    scope: _scope,
-    redirectUri: _r,
-    trustedIssuers: _t,
-    discovery: _d,
-    ...rest
-  } = options;
-  const client = await SmartClient.restore({
-    ...rest,
-    smartConfig: info.smartConfig as SmartConfiguration,
-    fhirBaseUrl: info.fhirBaseUrl,
-    requestedScope: info.scope,
-    tokenStore: env.tokens,
-    storeKey: STORE_KEY,
-  });
-  if (client === undefined)
-    throw reauthorize("The SMART session of this tab has ended: open the app from its launch page");
-  const expiresAt = client.token?.expires_at;
-  if (expiresAt === undefined || expiresAt > (options.now ?? Date.now)()) return client;
-  if (!client.canRefresh) {
-    await env.tokens.delete(STORE_KEY);
-    throw reauthorize("The access token has expired and no refresh token is held: open the app from its launch page");
-  }
-  await client.getToken(); // refreshes, and stores the rotated refresh token (SMART 2.2 app-launch.html#refresh-access-token)
-  return client;
-}
-
-/**
- * Forget this client's SMART data in the storage: the session, the token, waiting launches. With `client`
- * and `revoke: true`, the tokens are revoked at the server first (RFC 7009); storage is cleared either way.
- */
-export async function signOut(options: BrowserAppOptions & { client?: SmartClient; revoke?: boolean }): Promise<void> {
-  const env = environment("signOut", options);
-  try {
-    if (options.revoke === true && options.client !== undefined) await options.client.revoke();
-  } finally {
-    for (const key of keysUnder(env.storage, env.prefix)) storageCall(key, "remove", () => env.storage.removeItem(key));
-  }
-}
-
-function binding(env: ReturnType<typeof environment>, create: boolean): string | undefined {
+/** Checklist 2.33: the value that binds a launch to this storage (this tab, with sessionStorage). */
+export function binding(env: Environment, create: boolean): string | undefined {
   const name = env.prefix + BINDING_KEY;
   const value = storageCall(name, "read", () => env.storage.getItem(name));
   if (value !== null || !create) return value ?? undefined;
@@ -221,6 +81,3 @@ function binding(env: ReturnType<typeof environment>, create: boolean): string |
   storageCall(name, "write", () => env.storage.setItem(name, fresh));
   return fresh;
 }
-
-const reauthorize = (message: string) =>
-  new SmartAuthError(message, { code: SmartAuthErrorCode.ReauthorizationRequired });

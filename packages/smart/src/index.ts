@@ -76,8 +76,11 @@ export {
   SmartLaunch,
   type CallbackOptions,
   type LaunchStart,
+  type LaunchStepOptions,
   type SmartLaunchOptions,
 } from "./launch.js";
+export { startLaunch, type LaunchFrom } from "./launch-start.js";
+export { completeLaunch } from "./launch-callback.js";
 export {
   introspectToken,
   type IntrospectionResult,
