@@ -1,6 +1,6 @@
 import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
-import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken } from "@fhir-dsl/token-store";
+import { toStoredToken, type FhirContextEntry, type StoredToken } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
 import { resolveClientAuth } from "./client-auth.js";
@@ -13,6 +13,7 @@ import { resolveFhirUser } from "./fhir-user.js";
 import type { IdTokenClaims } from "./id-token.js";
 import { verifyIdTokenLazily } from "./id-token-loader.js";
 import type { IntrospectionResult } from "./introspection.js";
+import { OwnTokenStore } from "./own-token-store.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
@@ -85,7 +86,7 @@ export class SmartClient implements AuthProvider {
     const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const key = storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`;
     events?.setStoreKey(key);
-    const store = tokenStore ?? new InMemoryTokenStore();
+    const store = tokenStore ?? new OwnTokenStore();
     const refresh = (current: StoredToken | undefined) => this.#refresh(current);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per session)
     const manager = (this.#manager = new TokenManager({
