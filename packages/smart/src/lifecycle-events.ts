@@ -75,37 +75,65 @@ function observed<A extends unknown[]>(
     const started = performance.now();
     try {
       const token = await obtain(...args);
-      void emit({ type, durationMs: performance.now() - started, expiresAt: token.expires_at, scope: token.scope });
+      emitObtained(emit, type, performance.now() - started, token);
       type = "token_renewed";
       return token;
     } catch (error) {
-      const reauth = SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired;
-      void emit({
-        type: reauth ? "reauthorization_required" : "refresh_failed",
-        durationMs: performance.now() - started,
-        error: errorFields(error),
-      });
+      emitObtainFailed(emit, performance.now() - started, error);
       throw error;
     }
   };
 }
 
-function observedStore(emit: Emit, store: TokenStore): TokenStore {
+function emitObtained(emit: Emit, type: "token_obtained" | "token_renewed", durationMs: number, token: StoredToken) {
+  void emit({ type, durationMs, expiresAt: token.expires_at, scope: token.scope });
+}
+
+function emitObtainFailed(emit: Emit, durationMs: number, error: unknown) {
+  const reauth = SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired;
+  void emit({ type: reauth ? "reauthorization_required" : "refresh_failed", durationMs, error: errorFields(error) });
+}
+
+/**
+ * The delivering half of a SmartClient's emitter, for lifecycle-observer.ts, which times the calls and loads this
+ * module on the first outcome: outcomes arrive here in the order they happened.
+ */
+export function lifecycleSink(
+  listener: SmartEventListener,
+  ids: { clientId: string; fhirBaseUrl: string },
+  now: () => number,
+  storeKey: string,
+) {
+  const events = lifecycleEmitter(listener, ids, now)!;
+  events.setStoreKey(storeKey);
+  const emit: Emit = async (event) => events.emit(event);
+  return {
+    store: storeOutcomes(emit),
+    renewed: (durationMs: number, token: StoredToken) => emitObtained(emit, "token_renewed", durationMs, token),
+    failed: (durationMs: number, error: unknown) => emitObtainFailed(emit, durationMs, error),
+  };
+}
+
+/** Each store call's outcome (`failed`, with its error) in call order: store_outage once per outage, then store_recovered. */
+function storeOutcomes(emit: Emit): (failed: boolean, error?: unknown) => void {
   let down = false;
+  return (failed, error) => {
+    if (failed === down) return;
+    down = failed;
+    void emit(failed ? { type: "store_outage", error: errorFields(error) } : { type: "store_recovered" });
+  };
+}
+
+function observedStore(emit: Emit, store: TokenStore): TokenStore {
+  const outcome = storeOutcomes(emit);
   const watch = <T>(call: () => Promise<T>): Promise<T> =>
     call().then(
       (value) => {
-        if (down) {
-          down = false;
-          void emit({ type: "store_recovered" });
-        }
+        outcome(false);
         return value;
       },
       (error: unknown) => {
-        if (!down) {
-          down = true;
-          void emit({ type: "store_outage", error: errorFields(error) });
-        }
+        outcome(true, error);
         throw error;
       },
     );

@@ -17,7 +17,7 @@ import { OwnTokenStore } from "./own-token-store.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
-import { lifecycleEmitter } from "./lifecycle-events.js";
+import { lifecycleObserver } from "./lifecycle-observer.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveRenewal } from "./options.js";
 import { TokenManager, storeError } from "./token-manager.js";
@@ -83,9 +83,9 @@ export class SmartClient implements AuthProvider {
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
     // misconfigured client authentication fails here, at construction; the client kept is built on first refresh
     tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
-    const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const key = storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`;
-    events?.setStoreKey(key);
+    const ids = { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl };
+    const events = lifecycleObserver(options.onEvent, ids, now, key);
     const store = tokenStore ?? new OwnTokenStore();
     const refresh = (current: StoredToken | undefined) => this.#refresh(current);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per session)
