@@ -1,7 +1,14 @@
 import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import type { SmartEventListener } from "./lifecycle-events.js";
 
-type Sink = ReturnType<typeof import("./lifecycle-events.js").lifecycleSink>;
+/** Where observed outcomes go, in the order they happened (lifecycle-events.ts turns them into events). */
+export interface LifecycleSink {
+  obtained(durationMs: number, token: StoredToken): void;
+  failed(durationMs: number, error: unknown): void;
+  store(failed: boolean, error?: unknown): void;
+}
+
+type Deliver = (send: (sink: LifecycleSink) => void) => void;
 
 /**
  * A SmartClient's `onEvent` observer: the calls run and are timed here, unchanged; the events are built and
@@ -16,11 +23,15 @@ export function lifecycleObserver(
   storeKey: string,
 ) {
   if (typeof listener !== "function") return undefined;
-  let sink: Promise<Sink> | undefined;
-  const deliver = (send: (sink: Sink) => void): void => {
+  let sink: Promise<LifecycleSink> | undefined;
+  return observers((send) => {
     sink ??= import("./lifecycle-events.js").then((m) => m.lifecycleSink(listener, ids, now, storeKey));
     sink.then(send, () => (sink = undefined));
-  };
+  });
+}
+
+/** Wrappers that time a token request and watch a store, handing each outcome to `deliver` as it happens. */
+export function observers(deliver: Deliver) {
   const watch = <T>(call: Promise<T>): Promise<T> =>
     call.then(
       (value) => {
@@ -33,15 +44,15 @@ export function lifecycleObserver(
       },
     );
   return {
-    /** `refresh` timed: token_renewed (a SmartClient only refreshes); refresh_failed or reauthorization_required. */
-    observeRefresh:
-      (refresh: (current: StoredToken | undefined) => Promise<StoredToken>) =>
-      async (current: StoredToken | undefined): Promise<StoredToken> => {
+    /** `obtain` timed: obtained, or failed. */
+    observeObtain:
+      <A extends unknown[]>(obtain: (...args: A) => Promise<StoredToken>) =>
+      async (...args: A): Promise<StoredToken> => {
         const started = performance.now();
         try {
-          const token = await refresh(current);
+          const token = await obtain(...args);
           const durationMs = performance.now() - started;
-          deliver((s) => s.renewed(durationMs, token));
+          deliver((s) => s.obtained(durationMs, token));
           return token;
         } catch (error) {
           const durationMs = performance.now() - started;
@@ -49,7 +60,7 @@ export function lifecycleObserver(
           throw error;
         }
       },
-    /** The store, reporting the start (store_outage) and end (store_recovered) of each outage once. */
+    /** The store, each call's outcome handed on (store_outage and store_recovered). */
     observeStore(store: TokenStore): TokenStore {
       const observed: TokenStore = {
         get: (key) => watch(store.get(key)),
