@@ -11,7 +11,7 @@ export function chunkLoader<T>(name: string, load: () => Promise<T>): () => Prom
     if (loading) return loading;
     loading = load().catch((cause: unknown) => {
       loading = undefined;
-      throw new SmartAuthError(`Could not load the ${name} code of @fhir-dsl/smart: its file was not reachable`, {
+      throw new SmartAuthError(`Could not load ${name}: its file was not reachable`, {
         code: SmartAuthErrorCode.Network,
         retryable: true,
         cause,

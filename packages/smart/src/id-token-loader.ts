@@ -7,7 +7,7 @@ import type { IdTokenClaims, VerifyIdTokenOptions } from "./id-token.js";
  * is a typed `network_error`, retried by the next caller.
  */
 export const loadIdTokenVerification = /* @__PURE__ */ chunkLoader(
-  "id_token verification",
+  "the id_token checks",
   () => import("./id-token.js"),
 );
 

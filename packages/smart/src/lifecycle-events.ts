@@ -1,6 +1,5 @@
-import type { StoredToken, TokenStore } from "@fhir-dsl/token-store";
+import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import { SmartAuthError, SmartAuthErrorCode } from "./errors.js";
-import { observers, type LifecycleSink } from "./lifecycle-observer.js";
 
 /** What happened to a provider's token, store or discovery; timings and non-secret identifiers only, never a token. */
 export interface SmartLifecycleEvent {
@@ -48,11 +47,6 @@ export function lifecycleEmitter(
       // a throwing listener must not break token handling
     }
   };
-  // the wrappers of lifecycle-observer.ts, each with its own sink (its own first-success and outage state), at once
-  const observe = (firstType: "token_obtained" | "token_renewed") => {
-    const sink = sinkOf(emit, firstType);
-    return observers((send) => send(sink));
-  };
   return {
     emit: (event: Parameters<Emit>[0]) => void emit(event),
     setStoreKey(key: string) {
@@ -61,59 +55,73 @@ export function lifecycleEmitter(
     },
     /** `obtain` timed: token_obtained the first time (Backend Services), then token_renewed; refresh_failed or reauthorization_required. */
     observeObtain: <A extends unknown[]>(obtain: (...args: A) => Promise<StoredToken>) =>
-      observe("token_obtained").observeObtain(obtain),
+      observed(emit, obtain, "token_obtained"),
     /** `refresh` timed: token_renewed (a SmartClient only refreshes); refresh_failed or reauthorization_required. */
     observeRefresh: <A extends unknown[]>(refresh: (...args: A) => Promise<StoredToken>) =>
-      observe("token_renewed").observeObtain(refresh),
+      observed(emit, refresh, "token_renewed"),
     /** The store, reporting the start (store_outage) and end (store_recovered) of each outage once. */
-    observeStore: (store: TokenStore) => observe("token_renewed").observeStore(store),
+    observeStore: (store: TokenStore) => observedStore(emit, store),
   };
 }
 
-/**
- * Outcomes, in the order they happened, as events: `firstType` for the first success, token_renewed after;
- * refresh_failed or reauthorization_required; store_outage once per outage, then store_recovered.
- */
-function sinkOf(emit: Emit, firstType: "token_obtained" | "token_renewed"): LifecycleSink {
+/** `obtain` timed: `firstType` for its first success, token_renewed after; refresh_failed or reauthorization_required. */
+function observed<A extends unknown[]>(
+  emit: Emit,
+  obtain: (...args: A) => Promise<StoredToken>,
+  firstType: "token_obtained" | "token_renewed",
+) {
   let type = firstType;
-  let down = false;
-  return {
-    obtained(durationMs, token) {
-      void emit({ type, durationMs, expiresAt: token.expires_at, scope: token.scope });
+  return async (...args: A): Promise<StoredToken> => {
+    const started = performance.now();
+    try {
+      const token = await obtain(...args);
+      void emit({ type, durationMs: performance.now() - started, expiresAt: token.expires_at, scope: token.scope });
       type = "token_renewed";
-    },
-    failed(durationMs, error) {
+      return token;
+    } catch (error) {
       const reauth = SmartAuthError.is(error) && error.code === SmartAuthErrorCode.ReauthorizationRequired;
       void emit({
         type: reauth ? "reauthorization_required" : "refresh_failed",
-        durationMs,
+        durationMs: performance.now() - started,
         error: errorFields(error),
       });
-    },
-    store(failed, error) {
-      if (failed === down) return;
-      down = failed;
-      void emit(failed ? { type: "store_outage", error: errorFields(error) } : { type: "store_recovered" });
-    },
+      throw error;
+    }
   };
 }
 
-/**
- * The delivering half of a SmartClient's emitter, for lifecycle-observer.ts, which times the calls and loads this
- * module on the first outcome (a SmartClient only refreshes: token_renewed).
- */
-export function lifecycleSink(
-  listener: SmartEventListener,
-  ids: { clientId: string; fhirBaseUrl: string },
-  now: () => number,
-  storeKey: string,
-): LifecycleSink {
-  const events = lifecycleEmitter(listener, ids, now)!;
-  events.setStoreKey(storeKey);
-  return sinkOf(async (event) => events.emit(event), "token_renewed");
+function observedStore(emit: Emit, store: TokenStore): TokenStore {
+  let down = false;
+  const watch = <T>(call: () => Promise<T>): Promise<T> =>
+    call().then(
+      (value) => {
+        if (down) {
+          down = false;
+          void emit({ type: "store_recovered" });
+        }
+        return value;
+      },
+      (error: unknown) => {
+        if (!down) {
+          down = true;
+          void emit({ type: "store_outage", error: errorFields(error) });
+        }
+        throw error;
+      },
+    );
+  const observed: TokenStore = {
+    get: (key) => watch(() => store.get(key)),
+    set: (key, value) => watch(() => store.set(key, value)),
+    delete: (key) => watch(() => store.delete(key)),
+  };
+  if (typeof store.lock === "function") {
+    observed.lock = (key: string, leaseMs: number): Promise<TokenLock | undefined> =>
+      watch(() => store.lock!(key, leaseMs));
+  }
+  return observed;
 }
 
-function errorFields(error: unknown): SmartLifecycleEvent["error"] {
+export function errorFields(error: unknown): SmartLifecycleEvent["error"] {
   const e = error as { code?: unknown; error?: unknown; status?: unknown; retryable?: unknown } | null;
   return {
     code: typeof e?.code === "string" ? e.code : error instanceof TypeError ? "TypeError" : "unknown",

@@ -1,18 +1,11 @@
 import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
 import type { SmartEventListener } from "./lifecycle-events.js";
 
-/** Where observed outcomes go, in the order they happened (lifecycle-events.ts turns them into events). */
-export interface LifecycleSink {
-  obtained(durationMs: number, token: StoredToken): void;
-  failed(durationMs: number, error: unknown): void;
-  store(failed: boolean, error?: unknown): void;
-}
-
-type Deliver = (send: (sink: LifecycleSink) => void) => void;
+type Sink = ReturnType<typeof import("./lifecycle-sink.js").lifecycleSink>;
 
 /**
  * A SmartClient's `onEvent` observer: the calls run and are timed here, unchanged; the events are built and
- * delivered by lifecycle-events.ts, imported on the first outcome, so a page without `onEvent` never carries
+ * delivered by lifecycle-sink.ts (over lifecycle-events.ts), imported on the first outcome, so a page without `onEvent` never carries
  * it (issue 20 item 6). Delivery was already asynchronous; outcomes keep their order. Events never stop token
  * handling: when the import fails, those events are dropped and the next outcome tries the import again.
  */
@@ -23,15 +16,11 @@ export function lifecycleObserver(
   storeKey: string,
 ) {
   if (typeof listener !== "function") return undefined;
-  let sink: Promise<LifecycleSink> | undefined;
-  return observers((send) => {
-    sink ??= import("./lifecycle-events.js").then((m) => m.lifecycleSink(listener, ids, now, storeKey));
+  let sink: Promise<Sink> | undefined;
+  const deliver = (send: (sink: Sink) => void): void => {
+    sink ??= import("./lifecycle-sink.js").then((m) => m.lifecycleSink(listener, ids, now, storeKey));
     sink.then(send, () => (sink = undefined));
-  });
-}
-
-/** Wrappers that time a token request and watch a store, handing each outcome to `deliver` as it happens. */
-export function observers(deliver: Deliver) {
+  };
   const watch = <T>(call: Promise<T>): Promise<T> =>
     call.then(
       (value) => {
@@ -44,15 +33,15 @@ export function observers(deliver: Deliver) {
       },
     );
   return {
-    /** `obtain` timed: obtained, or failed. */
-    observeObtain:
-      <A extends unknown[]>(obtain: (...args: A) => Promise<StoredToken>) =>
-      async (...args: A): Promise<StoredToken> => {
+    /** `refresh` timed: token_renewed (a SmartClient only refreshes); refresh_failed or reauthorization_required. */
+    observeRefresh:
+      (refresh: (current: StoredToken | undefined) => Promise<StoredToken>) =>
+      async (current: StoredToken | undefined): Promise<StoredToken> => {
         const started = performance.now();
         try {
-          const token = await obtain(...args);
+          const token = await refresh(current);
           const durationMs = performance.now() - started;
-          deliver((s) => s.obtained(durationMs, token));
+          deliver((s) => s.renewed(durationMs, token));
           return token;
         } catch (error) {
           const durationMs = performance.now() - started;
@@ -60,7 +49,7 @@ export function observers(deliver: Deliver) {
           throw error;
         }
       },
-    /** The store, each call's outcome handed on (store_outage and store_recovered). */
+    /** The store, reporting the start (store_outage) and end (store_recovered) of each outage once. */
     observeStore(store: TokenStore): TokenStore {
       const observed: TokenStore = {
         get: (key) => watch(store.get(key)),

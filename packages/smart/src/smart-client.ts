@@ -96,7 +96,7 @@ export class SmartClient implements AuthProvider {
       leaseMs,
       refreshMarginMs,
       onStoreError: options.onStoreError,
-      obtain: events ? events.observeObtain(refresh) : refresh,
+      obtain: events ? events.observeRefresh(refresh) : refresh,
       ownStore: tokenStore === undefined,
       canObtain: (current) => typeof (current ?? this.#manager.token)?.refresh_token === "string",
     }));

@@ -370,4 +370,4 @@ export function renewAt(token: StoredToken, marginMs: number): number {
 }
 
 /** The lease protocol, imported on first use with a shared locking store: a browser tab's store has no lock and never loads it (issue 20 item 6). */
-const loadFleetRenewal = /* @__PURE__ */ chunkLoader("refresh lease", () => import("./fleet-renewal.js"));
+const loadFleetRenewal = /* @__PURE__ */ chunkLoader("the refresh lease code", () => import("./fleet-renewal.js"));

@@ -20,7 +20,7 @@ const chunks = vi.hoisted(() => {
   };
   return { loaded, failing, load };
 });
-vi.mock("../src/lifecycle-events.js", async (original) => (chunks.load("lifecycle-events"), original()));
+vi.mock("../src/lifecycle-sink.js", async (original) => (chunks.load("lifecycle-sink"), original()));
 vi.mock("../src/fleet-renewal.js", async (original) => (chunks.load("fleet-renewal"), original()));
 vi.mock("../src/id-token.js", async (original) => (chunks.load("id-token"), original()));
 
@@ -85,7 +85,7 @@ describe("SmartClient parts loaded on first use (issue 20 item 6)", () => {
   });
 
   it("events whose module cannot load are dropped; the token is served, and the next outcome loads it again", async () => {
-    chunks.failing.add("lifecycle-events");
+    chunks.failing.add("lifecycle-sink");
     const events: SmartLifecycleEvent[] = [];
     const smart = client((e) => events.push(e));
     await smart.refresh();
@@ -93,12 +93,12 @@ describe("SmartClient parts loaded on first use (issue 20 item 6)", () => {
     expect(chunks.loaded.length).toBeGreaterThan(0);
     expect(events).toEqual([]);
     expect(smart.token?.access_token).toBe("at-1");
-    chunks.failing.delete("lifecycle-events");
+    chunks.failing.delete("lifecycle-sink");
     vi.resetModules(); // the runner keeps a failed import; a browser fetches a chunk again
     chunks.loaded.length = 0;
     await smart.refresh();
     await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(["token_renewed"]), { timeout: 5_000 });
-    expect(chunks.loaded).toEqual(["lifecycle-events"]);
+    expect(chunks.loaded).toEqual(["lifecycle-sink"]);
     expect(events[0]).toMatchObject({ clientId: "app", fhirBaseUrl: BASE, expiresAt: expect.any(Number) });
   });
 
