@@ -1,19 +1,15 @@
+import { chunkLoader } from "./chunk-load.js";
 import type { IdTokenClaims, VerifyIdTokenOptions } from "./id-token.js";
-
-type IdTokenModule = typeof import("./id-token.js");
-let idTokenModule: Promise<IdTokenModule> | undefined;
 
 /**
  * id_token verification (JWKS fetch, JWS signature and claim checks: a third of the oauth4webapi code a browser
- * app carries) is imported on first use, so an app's start bundle leaves it out (issue 20 item 6).
+ * app carries) is imported on first use, so an app's start bundle leaves it out (issue 20 item 6); a failed load
+ * is a typed `network_error`, retried by the next caller.
  */
-export function loadIdTokenVerification(): Promise<IdTokenModule> {
-  if (!idTokenModule) {
-    idTokenModule = import("./id-token.js");
-    idTokenModule.catch(() => (idTokenModule = undefined)); // a failed load is retried by the next caller
-  }
-  return idTokenModule;
-}
+export const loadIdTokenVerification = /* @__PURE__ */ chunkLoader(
+  "the id_token checks",
+  () => import("./id-token.js"),
+);
 
 /** verifyIdToken (id-token.ts) through the lazily loaded module. */
 export async function verifyIdTokenLazily(idToken: string, options: VerifyIdTokenOptions): Promise<IdTokenClaims> {

@@ -121,7 +121,7 @@ function observedStore(emit: Emit, store: TokenStore): TokenStore {
   return observed;
 }
 
-function errorFields(error: unknown): SmartLifecycleEvent["error"] {
+export function errorFields(error: unknown): SmartLifecycleEvent["error"] {
   const e = error as { code?: unknown; error?: unknown; status?: unknown; retryable?: unknown } | null;
   return {
     code: typeof e?.code === "string" ? e.code : error instanceof TypeError ? "TypeError" : "unknown",

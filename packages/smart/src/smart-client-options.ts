@@ -12,7 +12,7 @@ export interface SmartClientOptions extends ClientAuthShorthand, TransportOption
   clientId: string;
   /** The token response (from exchangeCode, or a StoredToken); a persisted `expires_at` is kept. */
   tokens: StoredToken | TokenResponse;
-  /** Where the session lives; default a new InMemoryTokenStore. A store needs `storeKey`. */
+  /** Where the session lives; default in memory, a store of this client alone (no lease). A store needs `storeKey`. */
   tokenStore?: TokenStore;
   /** This session's key in the store, e.g. `smart:${userId}`. */
   storeKey?: string;

@@ -1,6 +1,6 @@
 import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
-import { InMemoryTokenStore, toStoredToken, type FhirContextEntry, type StoredToken } from "@fhir-dsl/token-store";
+import { toStoredToken, type FhirContextEntry, type StoredToken } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
 import { createAuthorizedFetch } from "./authorized-fetch.js";
 import { resolveClientAuth } from "./client-auth.js";
@@ -13,10 +13,11 @@ import { resolveFhirUser } from "./fhir-user.js";
 import type { IdTokenClaims } from "./id-token.js";
 import { verifyIdTokenLazily } from "./id-token-loader.js";
 import type { IntrospectionResult } from "./introspection.js";
+import { OwnTokenStore } from "./own-token-store.js";
 import { isRefusedRefresh, RefusedRefreshTokens, refusedRefreshError } from "./refresh-refusal.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
 import { untilAborted } from "./abort.js";
-import { lifecycleEmitter } from "./lifecycle-events.js";
+import { lifecycleObserver } from "./lifecycle-observer.js";
 import { singleFlight } from "./single-flight.js";
 import { resolveRenewal } from "./options.js";
 import { TokenManager, storeError } from "./token-manager.js";
@@ -82,10 +83,10 @@ export class SmartClient implements AuthProvider {
     this.#inBase = sharedFhirBaseMatcher(this.fhirBaseUrl, extraLocations(token, allowInsecureRequests));
     // misconfigured client authentication fails here, at construction; the client kept is built on first refresh
     tokenClient({ ...options, clientAuth: resolveClientAuth(options), now });
-    const events = lifecycleEmitter(options.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const key = storeKey ?? `smart:app:${this.clientId}:${crypto.randomUUID()}`;
-    events?.setStoreKey(key);
-    const store = tokenStore ?? new InMemoryTokenStore();
+    const ids = { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl };
+    const events = lifecycleObserver(options.onEvent, ids, now, key);
+    const store = tokenStore ?? new OwnTokenStore();
     const refresh = (current: StoredToken | undefined) => this.#refresh(current);
     // a fixed-shape options object, not a copy of every option (issue 22: memory per session)
     const manager = (this.#manager = new TokenManager({

@@ -11,6 +11,7 @@ import { MIN_DEFAULT_LEASE_MS } from "./lease.js";
 import { RenewalScheduler } from "./renewal-scheduler.js";
 import type { FleetHost } from "./fleet-renewal.js";
 import { sameToken, storeError } from "./store-calls.js";
+import { chunkLoader } from "./chunk-load.js";
 
 export { sameToken, storeError } from "./store-calls.js";
 
@@ -368,14 +369,5 @@ export function renewAt(token: StoredToken, marginMs: number): number {
   return token.expires_at - Math.min(marginMs, lifetimeMs / 4);
 }
 
-type FleetRenewal = typeof import("./fleet-renewal.js");
-let fleetRenewal: Promise<FleetRenewal> | undefined;
-
 /** The lease protocol, imported on first use with a shared locking store: a browser tab's store has no lock and never loads it (issue 20 item 6). */
-function loadFleetRenewal(): Promise<FleetRenewal> {
-  if (!fleetRenewal) {
-    fleetRenewal = import("./fleet-renewal.js");
-    fleetRenewal.catch(() => (fleetRenewal = undefined)); // a failed load is retried by the next caller
-  }
-  return fleetRenewal;
-}
+const loadFleetRenewal = /* @__PURE__ */ chunkLoader("the refresh lease code", () => import("./fleet-renewal.js"));
