@@ -11,7 +11,7 @@ import {
   type TokenLock,
   type TokenStore,
 } from "@fhir-dsl/token-store";
-import { toBase64Url } from "./base64url.js";
+import { encode as toBase64Url } from "jose/base64url";
 import { additionalData, formatEnvelope, importDataKey, open, parseEnvelope, seal, type Envelope } from "./envelope.js";
 import { KeyAllowList, keyNotAllowed } from "./key-allow-list.js";
 import { DataKeyCache, DecryptedKeyCache, type DataKey } from "./key-caches.js";

@@ -82,3 +82,20 @@ export function sealedWriter(kms: LocalKms, inner: () => TokenStore): (key: stri
     await inner().set(key, { access_token: REDACTED, token_type: ENVELOPE_TOKEN_TYPE, __kms: envelope });
   };
 }
+
+/**
+ * A wrapped store that keeps whatever it is given (InMemoryTokenStore refuses what is not a StoredToken):
+ * to plant foreign, tampered or junk values behind a KmsEncryptedTokenStore.
+ */
+export class UncheckedMemoryStore implements TokenStore {
+  readonly #values = new Map<string, unknown>();
+  async get(key: string): Promise<StoredToken | undefined> {
+    return structuredClone(this.#values.get(key)) as StoredToken | undefined;
+  }
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.#values.set(key, structuredClone(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.#values.delete(key);
+  }
+}
