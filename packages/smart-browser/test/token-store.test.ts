@@ -13,7 +13,13 @@ runTokenStoreContract({
   name: "WebStorageTokenStore over Storage",
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
-  raw: { read: async (key) => storage.getItem(`smart:contract-app:token:${key}`) ?? undefined, plaintext: true },
+  raw: {
+    read: async (key) => storage.getItem(`smart:contract-app:token:${key}`) ?? undefined,
+    plaintext: true,
+    writeToken: async (key, token) =>
+      storage.setItem(`smart:contract-app:token:${key}`, JSON.stringify({ v: 1, token })),
+  },
+  generatedRuns: Number(process.env.FUZZ_RUNS ?? 300),
 });
 
 const runs = Number(process.env.FUZZ_RUNS ?? 300);

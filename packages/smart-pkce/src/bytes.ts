@@ -1,9 +1,7 @@
-// Local encoder over btoa so the package keeps zero dependencies and runs in browsers, Node >= 20.19 and edge runtimes.
-export function base64url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
+// jose's base64url (RFC 4648 §5, no padding), as the rest of the project: never a hand-written copy.
+import { encode as base64url } from "jose/base64url";
+
+export { base64url };
 
 /** `byteLength` bytes from the platform CSPRNG, base64url without padding. */
 export function randomBase64url(byteLength: number): string {

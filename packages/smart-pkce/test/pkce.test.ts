@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import fc from "fast-check";
+import { encode as joseBase64url } from "jose/base64url";
 import { describe, expect, expectTypeOf, it } from "vitest";
+import { base64url } from "../src/bytes.js";
 import * as pkce from "../src/index.js";
 import {
   CODE_CHALLENGE_METHOD,
@@ -152,5 +154,20 @@ describe("S256 only (checklist 2.9, E11)", () => {
       "isValidCodeVerifier",
     ]);
     expect(Object.keys(pkce).some((k) => /plain/i.test(k))).toBe(false);
+  });
+});
+
+describe("base64url is jose's, never a hand-written copy (project rule)", () => {
+  it("the encoder of verifiers, challenges, state and nonce is jose/base64url's encode", () => {
+    expect(base64url).toBe(joseBase64url);
+  });
+
+  it("encodes any bytes as Node's base64url does (RFC 4648 §5, no padding)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        expect(base64url(bytes)).toBe(Buffer.from(bytes).toString("base64url"));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { TokenStoreError, TokenStoreErrorCode } from "@fhir-dsl/token-store";
-import { fromBase64Url, toBase64Url } from "./base64url.js";
+import { decode, encode as toBase64Url } from "jose/base64url";
 
 /** The envelope format version written by this release. */
 export const ENVELOPE_VERSION = 1;
@@ -49,7 +49,7 @@ export function parseEnvelope(text: unknown, key: string): Envelope {
       key,
     });
   }
-  const [keyId, encryptedDataKey, iv, ciphertext] = parts.slice(1).map(fromBase64Url);
+  const [keyId, encryptedDataKey, iv, ciphertext] = parts.slice(1).map(canonicalBytes);
   const keyIdText = keyId === undefined ? undefined : decodeUtf8(keyId);
   if (
     parts.length !== 5 ||
@@ -64,6 +64,20 @@ export function parseEnvelope(text: unknown, key: string): Envelope {
     throw decryptFailed(key);
   }
   return { keyId: keyIdText, encryptedDataKey, iv, ciphertext };
+}
+
+/**
+ * The bytes of `text` when it is canonical base64url (RFC 4648 §5, no padding, zero pad bits), else undefined:
+ * decoded, re-encoded and compared, so no two strings open to the same envelope (a decoder's leniency is no way in).
+ */
+export function canonicalBytes(text: string): Uint8Array | undefined {
+  let bytes: Uint8Array;
+  try {
+    bytes = decode(text);
+  } catch {
+    return undefined;
+  }
+  return toBase64Url(bytes) === text ? bytes : undefined;
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {

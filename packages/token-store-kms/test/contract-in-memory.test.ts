@@ -3,12 +3,14 @@ import { runTokenStoreContract } from "@fhir-dsl/token-store/testing";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { KmsEncryptedTokenStore } from "../src/index.js";
 import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
-import { kmsClient } from "./helpers.js";
+import { kmsClient, sealedWriter } from "./helpers.js";
 
 let kms: LocalKms;
 const inner = new InMemoryTokenStore();
+let writeToken: (key: string, token: unknown) => Promise<void>;
 beforeAll(async () => {
   kms = await startLocalKms();
+  writeToken = sealedWriter(kms, () => inner);
 });
 
 runTokenStoreContract({
@@ -22,6 +24,8 @@ runTokenStoreContract({
       return value === undefined ? undefined : JSON.stringify(value);
     },
     plaintext: false,
+    writeToken: (key, token) => writeToken(key, token),
   },
+  generatedRuns: Number(process.env.FUZZ_RUNS ?? 300),
   teardown: () => kms.close(),
 });

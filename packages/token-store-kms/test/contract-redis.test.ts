@@ -4,7 +4,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KmsEncryptedTokenStore, REDACTED } from "../src/index.js";
 import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
-import { kmsClient, secretToken, SECRETS, uniqueKey } from "./helpers.js";
+import { kmsClient, sealedWriter, secretToken, SECRETS, uniqueKey } from "./helpers.js";
 import { rawRedisReader, redisForTests } from "@fhir-dsl/test-redis";
 
 let kms: LocalKms;
@@ -25,11 +25,15 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
   requireLock: true,
-  raw: rawRedisReader(
-    () => client,
-    (key) => inner.rawKey(key),
-    { plaintext: false },
-  ),
+  raw: {
+    ...rawRedisReader(
+      () => client,
+      (key) => inner.rawKey(key),
+      { plaintext: false },
+    ),
+    writeToken: (key, token) => sealedWriter(kms, () => inner)(key, token),
+  },
+  generatedRuns: Number(process.env.FUZZ_RUNS ?? 300),
 });
 
 afterAll(async () => {

@@ -1,10 +1,11 @@
 import { InMemoryTokenStore, TokenStoreError, TokenStoreErrorCode, type StoredToken } from "@fhir-dsl/token-store";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fromBase64Url, toBase64Url } from "../src/base64url.js";
+import { encode as toBase64Url } from "jose/base64url";
+import { canonicalBytes as fromBase64Url } from "../src/envelope.js";
 import { ENVELOPE_VERSION, formatEnvelope, parseEnvelope, type Envelope } from "../src/index.js";
 import { startLocalKms, type LocalKms } from "@fhir-dsl/test-kms";
-import { encryptedStore, secretToken } from "./helpers.js";
+import { encryptedStore, secretToken, UncheckedMemoryStore } from "./helpers.js";
 
 const RUNS = Number(process.env.FUZZ_RUNS) || 200;
 const bytes = (min: number, max = min) => fc.uint8Array({ minLength: min, maxLength: max });
@@ -25,12 +26,13 @@ function typedRefusal(run: () => unknown): TokenStoreErrorCode | "accepted" {
   }
 }
 
-describe("base64url (RFC 4648 §5)", () => {
+describe("base64url (RFC 4648 §5): jose's, with the envelope's canonical-form check", () => {
   it("round-trips any bytes and accepts only the canonical encoding", () => {
     fc.assert(
       fc.property(bytes(0, 100), (data) => {
         const text = toBase64Url(data);
         expect(text).toMatch(/^[A-Za-z0-9_-]*$/);
+        expect(text).toBe(Buffer.from(data).toString("base64url"));
         expect(fromBase64Url(text)).toEqual(data);
       }),
       { numRuns: RUNS },
@@ -47,6 +49,10 @@ describe("base64url (RFC 4648 §5)", () => {
     );
     expect(fromBase64Url("AB")).toBeUndefined(); // non-zero padding bits: "AA" is the canonical form
     expect(fromBase64Url("AA==")).toBeUndefined();
+    // what a lenient decoder (atob, Buffer, Uint8Array.fromBase64) takes but is not canonical base64url
+    for (const text of ["AA=", "A A", " AA", "AA\n", "+/8", "A", "AAA!", "AAAA\u00e9", "AA%3D"])
+      expect(fromBase64Url(text)).toBeUndefined();
+    expect(fromBase64Url("")).toEqual(new Uint8Array(0));
   });
 });
 
@@ -141,7 +147,8 @@ describe("reading outside input through the store never yields a wrong token", (
   });
 
   it("arbitrary placeholder objects in the wrapped store: a typed refusal, never a token", async () => {
-    const inner = new InMemoryTokenStore();
+    // a wrapped store that keeps junk: InMemoryTokenStore itself refuses what is not a StoredToken
+    const inner = new UncheckedMemoryStore();
     const { store } = encryptedStore(kms, { store: inner });
     await fc.assert(
       fc.asyncProperty(

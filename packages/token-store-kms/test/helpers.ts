@@ -1,8 +1,15 @@
 import { inspect } from "node:util";
 import { expect } from "vitest";
-import { KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
+import { GenerateDataKeyCommand, KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
-import { KmsEncryptedTokenStore, type KmsEncryptedTokenStoreOptions } from "../src/index.js";
+import { additionalData, formatEnvelope, importDataKey, seal } from "../src/envelope.js";
+import {
+  CONTEXT_PURPOSE,
+  ENVELOPE_TOKEN_TYPE,
+  KmsEncryptedTokenStore,
+  REDACTED,
+  type KmsEncryptedTokenStoreOptions,
+} from "../src/index.js";
 import type { LocalKms } from "@fhir-dsl/test-kms";
 
 /** The real KMSClient pointed at the local fixture. */
@@ -45,4 +52,50 @@ export const SECRETS = ["AT-SECRET-0123456789", "RT-SECRET-9876543210"];
 export function expectNoSecrets(error: unknown, extra: string[] = []): void {
   const views = [String(error), JSON.stringify(error), inspect(error, { depth: 6 }), (error as Error).message];
   for (const view of views) for (const secret of [...SECRETS, ...extra]) expect(view).not.toContain(secret);
+}
+
+/**
+ * The contract's `raw.writeToken`: seal `token` (any JSON, unchecked) exactly as the store would, with a
+ * data key from the local KMS, and put the placeholder into `inner`: an authentic envelope whose
+ * plaintext is not a StoredToken (another writer with the key, an older release).
+ */
+export function sealedWriter(kms: LocalKms, inner: () => TokenStore): (key: string, token: unknown) => Promise<void> {
+  let dataKey: Promise<{ cryptoKey: CryptoKey; encryptedDataKey: Uint8Array; keyId: string }> | undefined;
+  // the context the store binds by default (no encryptionContext option)
+  const context = { [CONTEXT_PURPOSE.name]: CONTEXT_PURPOSE.value };
+  const newDataKey = async () => {
+    const out = await kmsClient(kms).send(
+      new GenerateDataKeyCommand({ KeyId: "alias/tokens", KeySpec: "AES_256", EncryptionContext: context }),
+    );
+    const encryptedDataKey = out.CiphertextBlob as Uint8Array;
+    return {
+      cryptoKey: await importDataKey(out.Plaintext as Uint8Array),
+      encryptedDataKey,
+      keyId: out.KeyId as string,
+    };
+  };
+  return async (key, token) => {
+    const { cryptoKey, encryptedDataKey, keyId } = await (dataKey ??= newDataKey());
+    const plaintext = new TextEncoder().encode(JSON.stringify(token));
+    const { iv, ciphertext } = await seal(cryptoKey, plaintext, additionalData(key, keyId, encryptedDataKey, context));
+    const envelope = formatEnvelope({ keyId, encryptedDataKey, iv, ciphertext });
+    await inner().set(key, { access_token: REDACTED, token_type: ENVELOPE_TOKEN_TYPE, __kms: envelope });
+  };
+}
+
+/**
+ * A wrapped store that keeps whatever it is given (InMemoryTokenStore refuses what is not a StoredToken):
+ * to plant foreign, tampered or junk values behind a KmsEncryptedTokenStore.
+ */
+export class UncheckedMemoryStore implements TokenStore {
+  readonly #values = new Map<string, unknown>();
+  async get(key: string): Promise<StoredToken | undefined> {
+    return structuredClone(this.#values.get(key)) as StoredToken | undefined;
+  }
+  async set(key: string, value: StoredToken): Promise<void> {
+    this.#values.set(key, structuredClone(value));
+  }
+  async delete(key: string): Promise<void> {
+    this.#values.delete(key);
+  }
 }

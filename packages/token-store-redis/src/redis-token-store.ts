@@ -1,8 +1,13 @@
-import type { StoredToken, TokenLock, TokenStore } from "@fhir-dsl/token-store";
+import {
+  decodeTokenEnvelope,
+  encodeTokenEnvelope,
+  type StoredToken,
+  type TokenLock,
+  type TokenStore,
+} from "@fhir-dsl/token-store";
 import type { Cluster, Redis } from "ioredis";
 import { bounded, type RedisClientLike } from "./bounded.js";
 import { resolveDurability, writeCommand, type Durability } from "./durability.js";
-import { decodeToken, encodeToken } from "./envelope.js";
 import { connectionWithoutResend } from "./connection.js";
 import { checkKey, lockKey, valueKey } from "./keys.js";
 import { acquireLease, checkLeaseMs } from "./lock.js";
@@ -62,7 +67,7 @@ export class RedisTokenStore implements TokenStore {
     const text = await bounded(this.#client, this.#options.commandTimeoutMs, "get", key, () =>
       this.#client.get(redisKey),
     );
-    return text === null ? undefined : decodeToken(key, text);
+    return text === null ? undefined : decodeTokenEnvelope(key, text);
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
@@ -81,7 +86,7 @@ export class RedisTokenStore implements TokenStore {
 
   // What set() and the lock's fenced write store: the same text and TTL.
   #encode(key: string, value: StoredToken): { redisKey: string; text: string; ttlMs: number } {
-    const text = encodeToken(key, value);
+    const text = encodeTokenEnvelope(key, value);
     return { redisKey: valueKey(this.keyPrefix, key), text, ttlMs: ttlMs(value, Date.now(), this.#options) };
   }
 

@@ -12,11 +12,18 @@ runTokenStoreContract({
   test: { describe, it, beforeAll, afterAll },
   createStore: () => store,
   requireLock: true,
-  raw: rawRedisReader(
-    () => client,
-    (key) => store.rawKey(key),
-    { plaintext: true },
-  ),
+  raw: {
+    ...rawRedisReader(
+      () => client,
+      (key) => store.rawKey(key),
+      { plaintext: true },
+    ),
+    // the store's own format, written behind its back: a foreign writer, an older release, a tamperer
+    writeToken: async (key, token) => {
+      await client.set(store.rawKey(key), JSON.stringify({ v: 1, token }));
+    },
+  },
+  generatedRuns: Number(process.env.FUZZ_RUNS ?? 300),
   teardown: async () => {
     await client.quit();
   },

@@ -175,9 +175,17 @@ describe("corrupt and foreign values (typed error naming the key, never the valu
     ["no format version", JSON.stringify({ token: { access_token: secret, token_type: "Bearer" } })],
     ["unknown format version 2", JSON.stringify({ v: 2, token: { access_token: secret } })],
     ["invalid format version", JSON.stringify({ v: "1", token: { access_token: secret } })],
-    ["no token object", JSON.stringify({ v: 1, access_token: secret })],
-    ["token has no access_token", JSON.stringify({ v: 1, token: { refresh_token: secret } })],
-    ["expires_at is not a number", JSON.stringify({ v: 1, token: { access_token: secret, expires_at: "soon" } })],
+    ["not a token object", JSON.stringify({ v: 1, access_token: secret })],
+    ["access_token must be a non-empty string", JSON.stringify({ v: 1, token: { refresh_token: secret } })],
+    [
+      "expires_at must be a finite number",
+      JSON.stringify({ v: 1, token: { access_token: secret, token_type: "Bearer", expires_at: "soon" } }),
+    ],
+    ["token_type must be a string", JSON.stringify({ v: 1, token: { access_token: secret } })],
+    [
+      "patient must be a string",
+      JSON.stringify({ v: 1, token: { access_token: secret, token_type: "Bearer", patient: { id: secret } } }),
+    ],
     ["no format version", JSON.stringify([secret])],
     ["no format version", "null"],
   ];

@@ -1,3 +1,4 @@
+import { invalidValueError, storedTokenProblem } from "./stored-token-check.js";
 import type { StoredToken, TokenLock, TokenStore } from "./types.js";
 
 export interface InMemoryTokenStoreOptions {
@@ -8,7 +9,8 @@ export interface InMemoryTokenStoreOptions {
 /**
  * A process-local TokenStore: the default of the core. Values are copied in and out, so a caller
  * that mutates what it read cannot change what is stored. Its lease serialises refreshes inside one
- * process only; use a shared store (e.g. Redis) for a fleet.
+ * process only; use a shared store (e.g. Redis) for a fleet. `set` refuses what is not a StoredToken
+ * (`store_invalid_value`, see `storedTokenProblem`), as every adapter does.
  */
 export class InMemoryTokenStore implements TokenStore {
   readonly #values = new Map<string, StoredToken>();
@@ -25,7 +27,7 @@ export class InMemoryTokenStore implements TokenStore {
   }
 
   async set(key: string, value: StoredToken): Promise<void> {
-    this.#values.set(key, structuredClone(value));
+    this.#values.set(key, copyIn(key, value));
   }
 
   async delete(key: string): Promise<void> {
@@ -53,8 +55,9 @@ export class InMemoryTokenStore implements TokenStore {
         return lease !== undefined;
       },
       set: async (value: StoredToken) => {
+        const copy = copyIn(key, value);
         if (!held()) return false;
-        this.#values.set(key, structuredClone(value));
+        this.#values.set(key, copy);
         return true;
       },
     };
@@ -63,5 +66,17 @@ export class InMemoryTokenStore implements TokenStore {
   /** Number of stored values (for tests and diagnostics). */
   get size(): number {
     return this.#values.size;
+  }
+}
+
+/** The checked copy `set` keeps: the same rule as every adapter, and a value structuredClone refuses (a function) is invalid too. */
+function copyIn(key: string, value: StoredToken): StoredToken {
+  const reason = storedTokenProblem(value);
+  if (reason !== undefined) throw invalidValueError(key, reason);
+  try {
+    return structuredClone(value);
+  } catch {
+    // no `cause`: DataCloneError names the member's value
+    throw invalidValueError(key, "the token cannot be copied");
   }
 }

@@ -1,3 +1,7 @@
+import fc from "fast-check";
+import { TokenStoreError, type TokenStoreErrorCode } from "./errors.js";
+import { storedTokenProblem } from "./stored-token-check.js";
+import { GENERATED_SECRET, malformedToken, validToken } from "./token-arbitraries.js";
 import type { StoredToken, TokenStore } from "./types.js";
 
 /** The parts of a test runner the suite needs (vitest, jest and node:test adapters all fit). */
@@ -16,6 +20,12 @@ export interface RawBackend {
   ttlMs?(key: string): Promise<number | undefined>;
   /** Whether stored values may contain the token in clear text (false for an encrypting store). */
   plaintext: boolean;
+  /**
+   * Store `token` under `key` in this store's own format (JSON, encrypted when the store encrypts), skipping
+   * every check of `set`: what a foreign writer, an older release or a tamperer leaves. With it the suite
+   * proves that malformed values read back as `store_corrupt_value` (omit it where nothing but `set` can write).
+   */
+  writeToken?(key: string, token: unknown): Promise<void>;
 }
 
 export interface ContractSuiteOptions {
@@ -29,6 +39,8 @@ export interface ContractSuiteOptions {
   teardown?(): Promise<void> | void;
   /** Whether the store must offer `lock` (default: checked only when present). */
   requireLock?: boolean;
+  /** Cases of each generated (fast-check) test of valid and malformed values (default 100). */
+  generatedRuns?: number;
 }
 
 class ContractFailure extends Error {
@@ -104,6 +116,8 @@ export function runTokenStoreContract(options: ContractSuiteOptions): void {
     deleteTests(suite);
     isolationTests(suite);
     if (raw) rawBackendTests(suite, raw);
+    generatedValueTests(suite);
+    if (raw?.writeToken) malformedReadTests(suite, raw.writeToken);
     lockTests(suite);
     fencedWriteTests(suite);
     staleFencedWriteTests(suite);
@@ -449,4 +463,137 @@ function manyHoldersTests({ test, getStore }: Suite): void {
     check(winners.length === 1, `exactly one winner expected, got ${winners.length}`);
     await winners[0]!.release();
   });
+}
+
+/** The TokenStoreError `promise` rejects with; a ContractFailure when it resolves or rejects with anything else. */
+async function refusal(promise: Promise<unknown>, what: string): Promise<TokenStoreError> {
+  let outcome: unknown;
+  try {
+    outcome = await promise;
+  } catch (error) {
+    check(TokenStoreError.is(error), `${what} must reject with a TokenStoreError, not ${String(error)}`);
+    return error;
+  }
+  throw new ContractFailure(`${what} must reject, but resolved to ${typeof outcome}`);
+}
+
+/** A refusal with `code`, naming `key` and `reason` and never the value (message, String, JSON, stack, cause). */
+function checkRefusal(error: TokenStoreError, code: TokenStoreErrorCode, key: string, reason: string): void {
+  check(error.code === code, `expected ${code}, got ${error.code}`);
+  check(error.key?.endsWith(key) === true && error.message.includes(key), "the error must name the key");
+  check(error.message.includes(reason), `the message must give the reason "${reason}": ${error.message}`);
+  const views = [error.message, String(error), JSON.stringify(error), error.stack, String(error.cause)];
+  check(!views.join("\n").includes(GENERATED_SECRET), "the error must never contain the value (a token)");
+}
+
+const runsOf = (options: ContractSuiteOptions) => options.generatedRuns ?? 100;
+const asJson = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+/**
+ * The one StoredToken rule (`storedTokenProblem`) on write, over generated values: every valid token
+ * round-trips exactly, every malformed one is refused with `store_invalid_value` and writes nothing.
+ */
+function generatedValueTests({ test, options, getStore }: Suite): void {
+  const runs = runsOf(options);
+  test.it(
+    `generated valid tokens (${runs}) round-trip exactly`,
+    async () => {
+      const s = await getStore();
+      const key = randomKey("valid");
+      await fc.assert(
+        fc.asyncProperty(validToken, async (token) => {
+          await s.set(key, token);
+          sameJson(await s.get(key), token, "a valid token must read back as written");
+        }),
+        { numRuns: runs },
+      );
+    },
+    60_000,
+  );
+
+  test.it(
+    `set refuses generated malformed values (${runs}) with store_invalid_value, naming key and reason, writing nothing`,
+    async () => {
+      const s = await getStore();
+      const key = randomKey("invalid");
+      const kept = sampleToken();
+      await s.set(key, kept);
+      await fc.assert(
+        fc.asyncProperty(malformedToken, async (value) => {
+          const reason = storedTokenProblem(value);
+          check(reason !== undefined, "the generator must make malformed values only");
+          const error = await refusal(s.set(key, value as StoredToken), "set of a malformed value");
+          checkRefusal(error, "store_invalid_value", key, reason);
+        }),
+        { numRuns: runs },
+      );
+      sameJson(await s.get(key), kept, "a refused set must leave the stored token as it was");
+    },
+    60_000,
+  );
+
+  test.it("a lock's fenced set() refuses malformed values like set(), even while the lease is held", async () => {
+    const s = await getStore();
+    if (typeof s.lock !== "function") return;
+    const key = randomKey("invalid-fenced");
+    const lock = await s.lock(key, 30_000);
+    check(lock !== undefined, "lock must be granted");
+    try {
+      await fc.assert(
+        fc.asyncProperty(malformedToken, async (value) => {
+          const error = await refusal(lock.set(value as StoredToken), "a fenced set of a malformed value");
+          checkRefusal(error, "store_invalid_value", key, storedTokenProblem(value) as string);
+        }),
+        { numRuns: Math.ceil(runs / 4) },
+      );
+      check((await s.get(key)) === undefined, "a refused fenced set must write nothing");
+    } finally {
+      await lock.release();
+    }
+  });
+}
+
+/**
+ * Values in the store's own format but not StoredTokens (tampered, foreign, an older release): `get` is
+ * `store_corrupt_value` naming key and reason, never a crash, never the value; valid ones still read back.
+ */
+function malformedReadTests(
+  { test, options, getStore }: Suite,
+  writeToken: (key: string, token: unknown) => Promise<void>,
+): void {
+  const runs = runsOf(options);
+  test.it(
+    `get of generated malformed values (${runs}) written behind the store is store_corrupt_value, naming key and reason`,
+    async () => {
+      const s = await getStore();
+      const key = randomKey("corrupt");
+      await fc.assert(
+        fc.asyncProperty(malformedToken, async (value) => {
+          // what lands is JSON: the reason is that of the value as JSON keeps it (NaN becomes null)
+          const reason = storedTokenProblem(asJson(value));
+          check(reason !== undefined, "the generator must make values that stay malformed as JSON");
+          await writeToken(key, value);
+          checkRefusal(await refusal(s.get(key), "get of a malformed value"), "store_corrupt_value", key, reason);
+        }),
+        { numRuns: runs },
+      );
+    },
+    60_000,
+  );
+
+  test.it(
+    `generated valid tokens (${runs}) written behind the store read back exactly`,
+    async () => {
+      const s = await getStore();
+      const key = randomKey("foreign-valid");
+      await fc.assert(
+        fc.asyncProperty(validToken, async (token) => {
+          await writeToken(key, token);
+          sameJson(await s.get(key), token, "a valid token in the store's format must read back");
+        }),
+        { numRuns: runs },
+      );
+    },
+    60_000,
+  );
 }

@@ -7,6 +7,8 @@ runTokenStoreContract({
   test: { describe, it },
   createStore: () => new InMemoryTokenStore(),
   requireLock: true,
+  // no raw.writeToken: nothing but set() (checked) writes into the Map, so no malformed value can be read back
+  generatedRuns: Number(process.env.FUZZ_RUNS ?? 300),
 });
 
 describe("toStoredToken (checklist E2)", () => {

@@ -1,13 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeToken, encodeToken } from "../src/envelope.js";
-import { TokenStoreError, TokenStoreErrorCode, type StoredToken } from "@fhir-dsl/token-store";
+import {
+  decodeTokenEnvelope as decodeToken,
+  encodeTokenEnvelope as encodeToken,
+  TokenStoreError,
+  TokenStoreErrorCode,
+  type StoredToken,
+} from "../src/index.js";
 
 const json = fc.jsonValue();
 const token: fc.Arbitrary<StoredToken> = fc
   .record(
     {
-      access_token: fc.string({ unit: "grapheme" }),
+      access_token: fc.string({ unit: "grapheme", minLength: 1 }),
       token_type: fc.constantFrom("Bearer", "bearer"),
       expires_at: fc.integer({ min: 0, max: 4_102_444_800_000 }),
       refresh_token: fc.string(),
@@ -74,7 +79,10 @@ describe("value envelope (parser of outside input)", () => {
   });
 
   it("decodes a JSON __proto__ member as plain data, without touching Object.prototype", () => {
-    const t = decodeToken("k", '{"v":1,"token":{"access_token":"a","__proto__":{"polluted":true}}}');
+    const t = decodeToken(
+      "k",
+      '{"v":1,"token":{"access_token":"a","token_type":"Bearer","__proto__":{"polluted":true}}}',
+    );
     expect(t.access_token).toBe("a");
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
