@@ -116,10 +116,15 @@ export async function processTokenResponse(
 /**
  * Launch context as SMART 2.2 defines it, whatever form the server used (E14): ids as strings,
  * `need_patient_banner` as a boolean, `fhirContext` as objects (pre-2.1 strings become references).
+ * An id that is null, empty (E1) or of another type is dropped: no getter could use it, and every
+ * token store refuses a StoredToken whose `patient` or `encounter` is not a string.
  */
 export function normaliseLaunchContext(token: StoredToken): StoredToken {
-  for (const key of ["patient", "encounter"] as const)
-    if (typeof token[key] === "number") token[key] = String(token[key]);
+  for (const key of ["patient", "encounter"] as const) {
+    const id: unknown = token[key];
+    if (typeof id === "number" && Number.isFinite(id)) token[key] = String(id);
+    else if (id !== undefined && (typeof id !== "string" || id === "")) delete token[key];
+  }
   const banner: unknown = token.need_patient_banner;
   if (typeof banner === "string") token.need_patient_banner = banner.toLowerCase() === "true";
   const context: unknown = token.fhirContext;

@@ -1,3 +1,4 @@
+import { InMemoryTokenStore, storedTokenProblem } from "@fhir-dsl/token-store";
 import { describe, expect, it } from "vitest";
 import { SmartAuthError } from "../src/errors.js";
 import { normaliseLaunchContext, processTokenResponse } from "../src/token-response.js";
@@ -138,6 +139,37 @@ describe("normaliseLaunchContext (checklist E14)", () => {
     expect(t.encounter).toBe("7");
     expect(t.need_patient_banner).toBe(true);
     expect(t.fhirContext).toEqual([{ reference: "Observation/1" }, { reference: "Encounter/2", role: "launch" }]);
+  });
+
+  it("drops a patient or encounter id that is null, empty (E1) or of another type, so every store accepts the token", async () => {
+    const unusable: unknown[] = [
+      null,
+      "",
+      true,
+      false,
+      {},
+      { id: "1" },
+      [],
+      ["1"],
+      Number.NaN,
+      Number.POSITIVE_INFINITY,
+    ];
+    for (const id of unusable) {
+      const t = normaliseLaunchContext({
+        access_token: "a",
+        token_type: "Bearer",
+        patient: id as never,
+        encounter: id as never,
+      });
+      expect("patient" in t || "encounter" in t).toBe(false);
+      expect(storedTokenProblem(t)).toBeUndefined();
+      // the token a server sent with such an id is saved and served by the default store, not refused on save
+      const store = new InMemoryTokenStore();
+      await store.set("k", t);
+      expect((await store.get("k"))?.access_token).toBe("a");
+    }
+    const kept = normaliseLaunchContext({ access_token: "a", token_type: "Bearer", patient: "p1", encounter: " " });
+    expect([kept.patient, kept.encounter]).toEqual(["p1", " "]);
   });
 
   it("drops a fhirContext that is not an array, keeps unknown members", () => {
