@@ -1,4 +1,4 @@
-import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { discoverSmartConfiguration, trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
@@ -9,7 +9,6 @@ import {
   type ClientAuthentication,
   type PrivateKeyInput,
 } from "./client-auth.js";
-import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
@@ -212,6 +211,7 @@ export class BackendServicesAuth implements AuthProvider {
     const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const discover = async (): Promise<SmartConfiguration> => {
       const started = performance.now();
+      // not ./discovery.js: this config never leaves the provider, so fhirBaseOf's JSON copy of it is wasted
       const config = await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o));
       events?.emit({ type: "discovery_refreshed", durationMs: performance.now() - started });
       return config;
