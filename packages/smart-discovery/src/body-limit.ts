@@ -82,9 +82,13 @@ class CappedResponse extends Response {
     this.#toError = toError;
   }
 
-  /** The streamed copy; after a direct read its body is an empty, used stream, as a read body is. */
+  /** The streamed copy; after a direct read its body is locked and used, as Response leaves a body it read. */
   #streamed(): Response {
-    return (this.#copy ??= copyResponse(this.#source, this.#read ? usedStream() : this.#cappedStream()));
+    if (this.#copy) return this.#copy;
+    const body = this.#read ? new ReadableStream<Uint8Array>({ start: (c) => c.close() }) : this.#cappedStream();
+    this.#copy = copyResponse(this.#source, body);
+    if (this.#read) void body.getReader().read();
+    return this.#copy;
   }
 
   #cappedStream(): ReadableStream<Uint8Array> {
@@ -135,12 +139,6 @@ class CappedResponse extends Response {
   override get bodyUsed(): boolean {
     return this.#copy ? this.#copy.bodyUsed : this.#read;
   }
-}
-
-function usedStream(): ReadableStream<Uint8Array> {
-  const stream = new ReadableStream<Uint8Array>();
-  void stream.cancel();
-  return stream;
 }
 
 /**
