@@ -58,6 +58,26 @@ async function importSigningKey(key: CryptoKey | JsonWebKey | string, alg: Asser
   return cryptoKey;
 }
 
+// One import per client (its ClientAuthentication), whatever the audience: token, introspection and revocation
+// endpoint share it. Held weakly: the key lives no longer than the client's own options (which hold it anyway).
+const importedKeys = new WeakMap<ClientAuthentication, Promise<CryptoKey>>();
+
+/**
+ * The CryptoKey `auth` signs with, imported once; a failed import is forgotten so the next request tries again.
+ * Backend Services calls it before discovery, so a PEM or JWK is imported while the discovery request is out.
+ */
+export function signingKeyOf(auth: ClientAuthentication): Promise<CryptoKey> | undefined {
+  if (auth.method !== "private_key_jwt" || isAssertionSigner(auth.privateKey)) return undefined;
+  if (auth.alg !== "RS384" && auth.alg !== "ES384") return undefined;
+  let key = importedKeys.get(auth);
+  if (!key) {
+    key = importSigningKey(auth.privateKey, auth.alg);
+    importedKeys.set(auth, key);
+    key.catch(() => importedKeys.delete(auth)); // also marks an early import's failure as seen: it is thrown on use
+  }
+  return key;
+}
+
 const encoder = new TextEncoder();
 
 // SMART's symmetric example sends the raw "id:secret"; UTF-8 first so non-ASCII secrets survive btoa.
@@ -98,7 +118,7 @@ export async function confidentialClientAuth(
       }
       if (auth.alg !== "RS384" && auth.alg !== "ES384")
         throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
-      const key = await importSigningKey(auth.privateKey, auth.alg);
+      const key = await signingKeyOf(auth)!;
       const kid = assertionKid(auth);
       return oauth.PrivateKeyJwt(kid ? { key, kid } : key, {
         [oauth.modifyAssertion]: (header, payload) => {
