@@ -211,7 +211,7 @@ export class BackendServicesAuth implements AuthProvider {
     const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
     const clientAuth = resolveClientAuth(o);
     // a PEM or JWK key is imported while discovery is out, not after it (its errors still surface on first use)
-    confidentialAuth.signingKeyOf(clientAuth);
+    confidentialAuth.prepareSigningKey(clientAuth);
     const discover = async (): Promise<SmartConfiguration> => {
       const started = performance.now();
       // not ./discovery.js: this config never leaves the provider, so fhirBaseOf's JSON copy of it is wasted

@@ -4,7 +4,7 @@
  * its discovery request is out rather than after it (BENCHMARKS.md #2, cold start). A bad key still fails on first use.
  */
 import { clearDiscoveryCache } from "@fhir-dsl/smart-discovery";
-import { exportPKCS8, generateKeyPair } from "jose";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { clientAuthFactory } from "../src/client-auth.js";
 import * as confidentialAuth from "../src/confidential-auth.js";
@@ -62,6 +62,34 @@ describe("signing key import (E17; BENCHMARKS.md #2)", () => {
     release();
     expect(await header).toBe("Bearer at-1");
     expect(imports).toHaveBeenCalledTimes(1);
+  });
+
+  it("a JWK is imported early too; a CryptoKey is used as given (no import, nothing kept per client)", async () => {
+    const { privateKey } = await generateKeyPair("ES384", { extractable: true });
+    const jwk = await exportJWK(privateKey);
+    for (const [key, expected] of [
+      [jwk, 1],
+      [privateKey, 0],
+    ] as const) {
+      const imports = importsOf();
+      const { fetch, release } = heldDiscovery();
+      const auth = new BackendServicesAuth({
+        fhirBaseUrl: BASE,
+        clientId: "c",
+        scope: "system/Patient.rs",
+        privateKey: key,
+        alg: "ES384",
+        fetch,
+      });
+      const header = auth.getAuthorization({ url: `${BASE}/Patient`, method: "GET" });
+      await tick();
+      expect(imports).toHaveBeenCalledTimes(expected);
+      release();
+      expect(await header).toBe("Bearer at-1");
+      expect(imports).toHaveBeenCalledTimes(expected);
+      imports.mockRestore();
+      clearDiscoveryCache();
+    }
   });
 
   it("one import per client for every audience (token, introspection, revocation endpoint)", async () => {
