@@ -14,46 +14,146 @@ const failureOf = (cause: unknown): BodyFailure =>
   /^(Timeout|Abort)Error$/.test(String((cause as Error | null)?.name)) ? "timeout" : "network";
 
 /**
- * The same response with a body that yields at most `maxBytes` bytes (after content decoding, so a
- * compressed bomb counts at its real size), streamed: past the cap, or when reading fails (timeout or
- * reset mid-body), it errors with `toError(...)` and the original body is cancelled, which drops the connection.
- * A declared Content-Length over the cap fails on the first read, before any byte is buffered. With
- * `maxBytes` Infinity only the typed errors remain.
+ * The chunks of `response`'s body, at most `maxBytes` in all (after content decoding, so a compressed bomb
+ * counts at its real size): `next()` gives the next chunk, undefined at the end; `cancel` cancels the body.
+ * Past the cap, or when reading fails (timeout or reset mid-body), it throws `toError(...)`; past the cap it
+ * also cancels the body, which drops the connection. A declared Content-Length over the cap fails on the
+ * first read, before any byte is buffered.
  */
-export function limitResponse(response: Response, maxBytes: number, toError: BodyErrorFactory): Response {
-  const source = response.body;
-  // a null-body status (204, 304) has no body; a Response outside 200-599 cannot be rebuilt
-  if (source === null || !(response.status >= 200 && response.status <= 599)) return response;
+function cappedChunks(
+  response: Response,
+  source: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  toError: BodyErrorFactory,
+) {
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-  let total = 0;
-  const stop = (controller: ReadableStreamDefaultController<Uint8Array>, error: Error) => {
-    controller.error(error);
-    (reader ?? source).cancel(error).catch(() => {});
+  let total = declared > maxBytes ? declared : 0;
+  const cancel = (reason: unknown) => (reader ?? source).cancel(reason);
+  const next = async (): Promise<Uint8Array | undefined> => {
+    let chunk: ReadableStreamReadResult<Uint8Array> | undefined;
+    if (total <= maxBytes) {
+      reader ??= source.getReader();
+      try {
+        chunk = await reader.read();
+      } catch (cause) {
+        throw toError(failureOf(cause), response, cause);
+      }
+      if (chunk.done) return undefined;
+      total += chunk.value.byteLength;
+    }
+    if (total <= maxBytes) return chunk!.value;
+    const error = toError("too_large", response);
+    cancel(error).catch(() => {});
+    throw error;
   };
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        if (declared > maxBytes) return stop(controller, toError("too_large", response));
-        reader ??= source.getReader();
-        let chunk: ReadableStreamReadResult<Uint8Array>;
-        try {
-          chunk = await reader.read();
-        } catch (cause) {
-          return controller.error(toError(failureOf(cause), response, cause));
-        }
-        if (chunk.done) return controller.close();
-        total += chunk.value.byteLength;
-        if (total > maxBytes) return stop(controller, toError("too_large", response));
-        controller.enqueue(chunk.value);
+  return [next, cancel] as const;
+}
+
+/**
+ * The same response with a body that yields at most `maxBytes` bytes (see cappedChunks): past the cap, or when
+ * reading fails, it errors with `toError(...)`. With `maxBytes` Infinity only the typed errors remain.
+ */
+export function limitResponse(response: Response, maxBytes: number, toError: BodyErrorFactory): Response {
+  // a null-body status (204, 304) has no body; a Response outside 200-599 cannot be rebuilt
+  return response.body === null || !(response.status >= 200 && response.status <= 599)
+    ? response
+    : new CappedResponse(response, maxBytes, toError);
+}
+
+/**
+ * limitResponse's answer. `text()` and `json()` read the source's stream straight through cappedChunks, the
+ * way a token, introspection or JWKS answer is read once; `body`, `clone()` and the other readers get a
+ * streamed copy, built on first use. Either way the bytes read are capped (issue 15).
+ */
+class CappedResponse extends Response {
+  readonly #source: Response;
+  readonly #maxBytes: number;
+  readonly #toError: BodyErrorFactory;
+  #copy: Response | undefined;
+  #read = false;
+
+  constructor(source: Response, maxBytes: number, toError: BodyErrorFactory) {
+    super(null, { status: source.status, statusText: source.statusText, headers: source.headers });
+    // url and redirected cannot be passed to the constructor; the redirect checks read them
+    Object.defineProperties(this, { url: { value: source.url }, redirected: { value: source.redirected } });
+    this.#source = source;
+    this.#maxBytes = maxBytes;
+    this.#toError = toError;
+  }
+
+  /** The streamed copy; after a direct read its body is locked and used, as Response leaves a body it read. */
+  #streamed(): Response {
+    if (this.#copy) return this.#copy;
+    const body = this.#read ? new ReadableStream<Uint8Array>({ start: (c) => c.close() }) : this.#cappedStream();
+    this.#copy = copyResponse(this.#source, body);
+    if (this.#read) void body.getReader().read();
+    return this.#copy;
+  }
+
+  #cappedStream(): ReadableStream<Uint8Array> {
+    const [next, cancel] = cappedChunks(this.#source, this.#source.body!, this.#maxBytes, this.#toError);
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          try {
+            const chunk = await next();
+            chunk ? controller.enqueue(chunk) : controller.close();
+          } catch (error) {
+            controller.error(error);
+          }
+        },
+        cancel,
       },
-      cancel(reason) {
-        return (reader ?? source).cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
-  return copyResponse(response, body);
+      { highWaterMark: 0 },
+    );
+  }
+
+  override text(): Promise<string> {
+    if (this.#copy) return this.#copy.text();
+    if (this.#read) return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
+    this.#read = true;
+    return readCappedText(this.#source, this.#maxBytes, this.#toError);
+  }
+  override async json(): Promise<unknown> {
+    return this.#copy ? this.#copy.json() : JSON.parse(await this.text());
+  }
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#streamed().arrayBuffer();
+  }
+  override blob(): Promise<Blob> {
+    return this.#streamed().blob();
+  }
+  override formData(): Promise<FormData> {
+    return this.#streamed().formData();
+  }
+  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#streamed().bytes();
+  }
+  override clone(): Response {
+    return this.#streamed().clone();
+  }
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    return this.#streamed().body;
+  }
+  override get bodyUsed(): boolean {
+    return this.#copy ? this.#copy.bodyUsed : this.#read;
+  }
+}
+
+/**
+ * `response`'s body as UTF-8 text (a BOM dropped, as `text()` does), capped as limitResponse caps it, read
+ * straight from its stream: no second stream and Response to build for a body read here once (the discovery
+ * document, on every cold start).
+ */
+export async function readCappedText(response: Response, maxBytes: number, toError: BodyErrorFactory): Promise<string> {
+  const source = response.body;
+  if (source === null) return "";
+  const [next] = cappedChunks(response, source, maxBytes, toError);
+  const decoder = new TextDecoder();
+  let text = "";
+  for (let chunk = await next(); chunk; chunk = await next()) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
 }
 
 function copyResponse(response: Response, body: ReadableStream<Uint8Array>): Response {

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_RESPONSE_BYTES, limitResponse } from "./body-limit.js";
+import { DEFAULT_MAX_RESPONSE_BYTES, readCappedText } from "./body-limit.js";
 import { DiscoveryError, DiscoveryErrorCode } from "./errors.js";
 import type { DiscoveryOptions } from "./types.js";
 import { isInsecure } from "./url.js";
@@ -41,7 +41,7 @@ export async function fetchJson(
   if (!response.ok) fail(DiscoveryErrorCode.HttpStatus, `answered HTTP ${response.status}`);
   // Issue 15: a capped, streamed read; past the cap the connection is dropped
   const maxBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
-  const capped = limitResponse(response, maxBytes, (failure, _response, cause) =>
+  const read = readCappedText(response, maxBytes, (failure, _response, cause) =>
     failure === "too_large"
       ? new DiscoveryError(`${url} sent a body over ${maxBytes} bytes (see maxResponseBytes)`, {
           code: DiscoveryErrorCode.ResponseTooLarge,
@@ -56,7 +56,7 @@ export async function fetchJson(
           cause,
         }),
   );
-  const text = await capped.text().catch((cause: unknown) => {
+  const text = await read.catch((cause: unknown) => {
     if (DiscoveryError.is(cause)) throw cause;
     return fail(DiscoveryErrorCode.Network, "broke off", cause);
   });

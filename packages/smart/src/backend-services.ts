@@ -1,4 +1,4 @@
-import { trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
+import { discoverSmartConfiguration, trimTrailingSlashes, type SmartConfiguration } from "@fhir-dsl/smart-discovery";
 import { parseScope, type ScopeSet } from "@fhir-dsl/smart-scopes";
 import { InMemoryTokenStore, type StoredToken, type TokenStore } from "@fhir-dsl/token-store";
 import type { AuthProvider, AuthRequest } from "./auth-provider.js";
@@ -9,7 +9,6 @@ import {
   type ClientAuthentication,
   type PrivateKeyInput,
 } from "./client-auth.js";
-import { discoverSmartConfiguration } from "./discovery.js";
 import { assertSecureUrl, transportOf, type TransportOptions } from "./endpoint.js";
 import { needs, requireOptions, text, type SmartAuthError } from "./errors.js";
 import { sharedFhirBaseMatcher } from "./shared-matcher.js";
@@ -210,8 +209,12 @@ export class BackendServicesAuth implements AuthProvider {
     const o = this.#options;
     const { now, refreshMarginMs, leaseMs } = this.#renewal!;
     const events = lifecycleEmitter(o.onEvent, { clientId: this.clientId, fhirBaseUrl: this.fhirBaseUrl }, now);
+    const clientAuth = resolveClientAuth(o);
+    // a PEM or JWK key is imported while discovery is out, not after it (its errors still surface on first use)
+    confidentialAuth.prepareSigningKey(clientAuth);
     const discover = async (): Promise<SmartConfiguration> => {
       const started = performance.now();
+      // not ./discovery.js: this config never leaves the provider, so fhirBaseOf's JSON copy of it is wasted
       const config = await discoverSmartConfiguration(this.fhirBaseUrl, transportOf(o));
       events?.emit({ type: "discovery_refreshed", durationMs: performance.now() - started });
       return config;
@@ -227,10 +230,7 @@ export class BackendServicesAuth implements AuthProvider {
     // before anything is signed: a hostile tenant's discovery document may name another tenant's token endpoint (F11)
     this.#checkTokenEndpoint!(smartConfig.token_endpoint);
     // Backend Services always authenticates (private_key_jwt): its code is imported statically, not through import()
-    const client = tokenClientWith(
-      { ...o, smartConfig, clientAuth: resolveClientAuth(o), now },
-      staticConfidentialAuth,
-    );
+    const client = tokenClientWith({ ...o, smartConfig, clientAuth, now }, staticConfidentialAuth);
     const binding = { fhirBase: this.fhirBaseUrl, tokenEndpoint: smartConfig.token_endpoint };
     const store = o.tokenStore ?? new InMemoryTokenStore();
     const key =

@@ -58,6 +58,34 @@ async function importSigningKey(key: CryptoKey | JsonWebKey | string, alg: Asser
   return cryptoKey;
 }
 
+// One import per client (its ClientAuthentication), whatever the audience: token, introspection and revocation
+// endpoint share it. Held weakly, and only for a PEM or JWK: a CryptoKey needs no import (no memory per provider).
+const importedKeys = new WeakMap<ClientAuthentication, Promise<CryptoKey>>();
+
+/** The private_key_jwt options whose key is a PEM or JWK to import (not a CryptoKey, not a signer), with a usable alg. */
+function toImport(auth: ClientAuthentication): (ClientAuthentication & { method: "private_key_jwt" }) | undefined {
+  if (auth.method !== "private_key_jwt" || (auth.alg !== "RS384" && auth.alg !== "ES384")) return undefined;
+  const key = auth.privateKey;
+  const isKey = typeof key === "object" && key !== null && ("sign" in key || ("algorithm" in key && "usages" in key));
+  return isKey ? undefined : auth;
+}
+
+/**
+ * Starts importing `auth`'s PEM or JWK key, once per client; Backend Services calls it before discovery, so the
+ * import runs while the discovery request is out. A failure is forgotten (the next use tries again, and throws).
+ */
+export function prepareSigningKey(auth: ClientAuthentication): Promise<CryptoKey> | undefined {
+  const pending = toImport(auth);
+  if (!pending) return undefined;
+  let key = importedKeys.get(pending);
+  if (!key) {
+    key = importSigningKey(pending.privateKey as JsonWebKey | string, pending.alg!);
+    importedKeys.set(pending, key);
+    key.catch(() => importedKeys.delete(pending)); // also marks an early import's failure as seen: it is thrown on use
+  }
+  return key;
+}
+
 const encoder = new TextEncoder();
 
 // SMART's symmetric example sends the raw "id:secret"; UTF-8 first so non-ASCII secrets survive btoa.
@@ -98,7 +126,7 @@ export async function confidentialClientAuth(
       }
       if (auth.alg !== "RS384" && auth.alg !== "ES384")
         throw new TypeError('A privateKey needs alg: "RS384" or "ES384"');
-      const key = await importSigningKey(auth.privateKey, auth.alg);
+      const key = await (prepareSigningKey(auth) ?? importSigningKey(auth.privateKey, auth.alg));
       const kid = assertionKid(auth);
       return oauth.PrivateKeyJwt(kid ? { key, kid } : key, {
         [oauth.modifyAssertion]: (header, payload) => {
