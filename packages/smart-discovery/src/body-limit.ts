@@ -51,94 +51,29 @@ function cappedChunks(
 }
 
 /**
- * The same response with a body that yields at most `maxBytes` bytes (see cappedChunks): past the cap, or when
- * reading fails, it errors with `toError(...)`. With `maxBytes` Infinity only the typed errors remain.
+ * The same response with a body that yields at most `maxBytes` bytes (see cappedChunks), streamed: past the
+ * cap, or when reading fails, it errors with `toError(...)`. With `maxBytes` Infinity only the typed errors remain.
  */
 export function limitResponse(response: Response, maxBytes: number, toError: BodyErrorFactory): Response {
+  const source = response.body;
   // a null-body status (204, 304) has no body; a Response outside 200-599 cannot be rebuilt
-  return response.body === null || !(response.status >= 200 && response.status <= 599)
-    ? response
-    : new CappedResponse(response, maxBytes, toError);
-}
-
-/**
- * limitResponse's answer. `text()` and `json()` read the source's stream straight through cappedChunks, the
- * way a token, introspection or JWKS answer is read once; `body`, `clone()` and the other readers get a
- * streamed copy, built on first use. Either way the bytes read are capped (issue 15).
- */
-class CappedResponse extends Response {
-  readonly #source: Response;
-  readonly #maxBytes: number;
-  readonly #toError: BodyErrorFactory;
-  #copy: Response | undefined;
-  #read = false;
-
-  constructor(source: Response, maxBytes: number, toError: BodyErrorFactory) {
-    super(null, { status: source.status, statusText: source.statusText, headers: source.headers });
-    // url and redirected cannot be passed to the constructor; the redirect checks read them
-    Object.defineProperties(this, { url: { value: source.url }, redirected: { value: source.redirected } });
-    this.#source = source;
-    this.#maxBytes = maxBytes;
-    this.#toError = toError;
-  }
-
-  /** The streamed copy; after a direct read its body is locked and used, as Response leaves a body it read. */
-  #streamed(): Response {
-    if (this.#copy) return this.#copy;
-    const body = this.#read ? new ReadableStream<Uint8Array>({ start: (c) => c.close() }) : this.#cappedStream();
-    this.#copy = copyResponse(this.#source, body);
-    if (this.#read) void body.getReader().read();
-    return this.#copy;
-  }
-
-  #cappedStream(): ReadableStream<Uint8Array> {
-    const [next, cancel] = cappedChunks(this.#source, this.#source.body!, this.#maxBytes, this.#toError);
-    return new ReadableStream<Uint8Array>(
-      {
-        async pull(controller) {
-          try {
-            const chunk = await next();
-            chunk ? controller.enqueue(chunk) : controller.close();
-          } catch (error) {
-            controller.error(error);
-          }
-        },
-        cancel,
+  if (source === null || !(response.status >= 200 && response.status <= 599)) return response;
+  const [next, cancel] = cappedChunks(response, source, maxBytes, toError);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        try {
+          const chunk = await next();
+          chunk ? controller.enqueue(chunk) : controller.close();
+        } catch (error) {
+          controller.error(error);
+        }
       },
-      { highWaterMark: 0 },
-    );
-  }
-
-  override text(): Promise<string> {
-    if (this.#copy) return this.#copy.text();
-    if (this.#read) return Promise.reject(new TypeError("Body is unusable: Body has already been read"));
-    this.#read = true;
-    return readCappedText(this.#source, this.#maxBytes, this.#toError);
-  }
-  override async json(): Promise<unknown> {
-    return this.#copy ? this.#copy.json() : JSON.parse(await this.text());
-  }
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#streamed().arrayBuffer();
-  }
-  override blob(): Promise<Blob> {
-    return this.#streamed().blob();
-  }
-  override formData(): Promise<FormData> {
-    return this.#streamed().formData();
-  }
-  override bytes(): Promise<Uint8Array<ArrayBuffer>> {
-    return this.#streamed().bytes();
-  }
-  override clone(): Response {
-    return this.#streamed().clone();
-  }
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
-    return this.#streamed().body;
-  }
-  override get bodyUsed(): boolean {
-    return this.#copy ? this.#copy.bodyUsed : this.#read;
-  }
+      cancel,
+    },
+    { highWaterMark: 0 },
+  );
+  return copyResponse(response, body);
 }
 
 /**
