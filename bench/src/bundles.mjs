@@ -134,9 +134,15 @@ export async function bundleSize(check, { details = false } = {}) {
     brotliBytes: brotli(code),
     gzipBytes: gzipSync(code, { level: 9 }).byteLength,
     inputs: Object.keys(result.metafile.inputs).length,
-    ...(details ? { inputFiles: Object.keys(result.metafile.inputs), code: result.outputFiles[0].text } : {}),
+    ...(details ? { inputFiles: filesInBundle(result.metafile), code: result.outputFiles[0].text } : {}),
   };
 }
+
+/** The input files that put code in the bundle (a module a barrel re-exports but nothing uses is read, not bundled). */
+const filesInBundle = (metafile) =>
+  Object.entries(Object.values(metafile.outputs)[0].inputs)
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([file]) => file);
 
 /** Leaves every import() out of the bundle: what a page loads before any lazily loaded part is called. */
 const dynamicImportsExternal = {
@@ -148,9 +154,9 @@ const dynamicImportsExternal = {
   },
 };
 
-/** Leaves out the import() targets named in `names` (a dist chunk `./<name>-<hash>.js`): the parts a page never runs. */
+/** Leaves out the import() targets named in `names` (a dist module `./<name>.js`): the parts a page never runs. */
 const dynamicImportsNotRun = (names) => {
-  const notRun = new RegExp(`/(${names.join("|")})-[A-Z0-9]+\\.js$`);
+  const notRun = new RegExp(`/(${names.join("|")})\\.js$`);
   return {
     name: "dynamic-imports-not-run",
     setup(build) {
