@@ -1,11 +1,14 @@
 // 5. Bundle sizes: esbuild (bundle, minify, ESM, browser platform, tree-shaking), brotli (quality 11) and
 // gzip (level 9), for each package entry, common imports, and fhirclient built the same way in the same run.
-import { readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { brotliCompressSync, gzipSync, constants } from "node:zlib";
 import { build } from "esbuild";
-import { benchDir } from "./services.mjs";
+import { pageFiles, readManifest } from "../../examples/browser-app/scripts/page-files.mjs";
+import { benchDir, repoRoot } from "./services.mjs";
 
 // What a public browser client never runs through import(): each part left out of a page row, with the reason.
 const BROWSER_NOT_RUN = [
@@ -134,9 +137,15 @@ export async function bundleSize(check, { details = false } = {}) {
     brotliBytes: brotli(code),
     gzipBytes: gzipSync(code, { level: 9 }).byteLength,
     inputs: Object.keys(result.metafile.inputs).length,
-    ...(details ? { inputFiles: Object.keys(result.metafile.inputs), code: result.outputFiles[0].text } : {}),
+    ...(details ? { inputFiles: filesInBundle(result.metafile), code: result.outputFiles[0].text } : {}),
   };
 }
+
+/** The input files that put code in the bundle (a module a barrel re-exports but nothing uses is read, not bundled). */
+const filesInBundle = (metafile) =>
+  Object.entries(Object.values(metafile.outputs)[0].inputs)
+    .filter(([, input]) => input.bytesInOutput > 0)
+    .map(([file]) => file);
 
 /** Leaves every import() out of the bundle: what a page loads before any lazily loaded part is called. */
 const dynamicImportsExternal = {
@@ -148,9 +157,9 @@ const dynamicImportsExternal = {
   },
 };
 
-/** Leaves out the import() targets named in `names` (a dist chunk `./<name>-<hash>.js`): the parts a page never runs. */
+/** Leaves out the import() targets named in `names` (a dist module `./<name>.js`): the parts a page never runs. */
 const dynamicImportsNotRun = (names) => {
-  const notRun = new RegExp(`/(${names.join("|")})-[A-Z0-9]+\\.js$`);
+  const notRun = new RegExp(`/(${names.join("|")})\\.js$`);
   return {
     name: "dynamic-imports-not-run",
     setup(build) {
@@ -178,8 +187,52 @@ export function fhirclientPrebuilt() {
   });
 }
 
+/**
+ * The real two-page build of examples/browser-app (Vite, Rollup-compatible chunking by module), per page: the JS
+ * files a page loads at start (its entry chunk and static imports, from the build manifest), plus the lazily
+ * loaded chunks it runs; each file compressed on its own, as a server sends it. Beside the esbuild page rows,
+ * which bundle each page into one file.
+ */
+export function measureVitePages() {
+  const app = join(repoRoot, "examples", "browser-app");
+  const vitePackage = createRequire(join(app, "package.json")).resolve("vite/package.json");
+  const { version, bin } = JSON.parse(readFileSync(vitePackage, "utf8"));
+  const outDir = mkdtempSync(join(tmpdir(), "bench-vite-pages-"));
+  try {
+    execFileSync(
+      process.execPath,
+      [join(dirname(vitePackage), bin.vite), "build", "--manifest", "--outDir", outDir, "--logLevel", "warn"],
+      { cwd: app, stdio: ["ignore", "ignore", "inherit"] },
+    );
+    const manifest = readManifest(outDir);
+    const row = (name, files) => {
+      const code = files.map((file) => readFileSync(join(outDir, file)));
+      const sum = (f) => code.reduce((total, bytes) => total + f(bytes), 0);
+      return {
+        group: "vite",
+        name,
+        files: files.length,
+        minBytes: sum((bytes) => bytes.byteLength),
+        gzipBytes: sum((bytes) => gzipSync(bytes, { level: 9 }).byteLength),
+        brotliBytes: sum(brotli),
+      };
+    };
+    const launch = pageFiles(manifest, "launch.html");
+    const index = pageFiles(manifest, "index.html", /^id-token$/);
+    const vite = `Vite ${version} build of examples/browser-app`;
+    return [
+      row(`${vite}, launch.html at start (${launch.start.length} files, the app's own code included)`, launch.start),
+      row(`${vite}, index.html at start (${index.start.length} files, the app's own code included)`, index.start),
+      row(`${vite}, index.html on first use: id_token verification (${index.lazy.length} file)`, index.lazy),
+    ];
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
 export async function measureBundles() {
   const rows = [];
   for (const check of BUNDLE_CHECKS) rows.push(await bundleSize(check));
+  rows.push(...measureVitePages());
   return { rows, prebuilt: fhirclientPrebuilt() };
 }

@@ -13,9 +13,9 @@ const NOT_RUN = [
   "launch-state",
 ];
 
-/** esbuild config leaving out the import() targets (dist chunks `./<name>-<hash>.js`) a page never runs. */
+/** esbuild config leaving out the import() targets (dist modules `./<name>.js`) a page never runs. */
 const without = (names) => (config) => {
-  const notRun = new RegExp(`/(${names.join("|")})-[A-Z0-9]+\\.js$`);
+  const notRun = new RegExp(`/(${names.join("|")})\\.js$`);
   return {
     ...config,
     plugins: [

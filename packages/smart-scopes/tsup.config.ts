@@ -1,4 +1,5 @@
 import { defineConfig } from "tsup";
-import { base } from "../../tsup.base";
+import { perModule } from "../../tsup.base";
 
-export default defineConfig(base);
+// ESM one file per module, CJS one bundled index.cjs (see perModule)
+export default defineConfig(perModule());

@@ -1,5 +1,5 @@
 import { defineConfig } from "tsup";
-import { base } from "../../tsup.base";
+import { perModule } from "../../tsup.base";
 
-// "./testing": the shared contract suite for store adapters
-export default defineConfig({ ...base, entry: ["src/index.ts", "src/testing.ts"] });
+// "./testing": the shared contract suite for store adapters; ESM one file per module, CJS one bundled file per entry
+export default defineConfig(perModule(["src/index.ts", "src/testing.ts"]));

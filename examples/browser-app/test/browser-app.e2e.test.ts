@@ -2,7 +2,8 @@ import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { build } from "vite";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "../scripts/stack.js";
+import { pageFiles, readManifest } from "../scripts/page-files.mjs";
+import { DIST, startStack, type Stack } from "../scripts/stack.js";
 import { launchBrowser, observationRows, webStorage } from "./browser.js";
 
 let stack: Stack;
@@ -15,7 +16,11 @@ let urls: string[];
 let requests: string[];
 
 beforeAll(async () => {
-  await build({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" });
+  await build({
+    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
+    logLevel: "warn",
+    build: { manifest: true }, // which JS each page should fetch (see "each page fetches exactly…")
+  });
   [stack, browser] = await Promise.all([startStack(), launchBrowser()]);
 });
 afterAll(async () => {
@@ -76,6 +81,23 @@ describe("a static SMART app in Chromium, on another origin than the sandbox", (
     const csp = (await context.request.get(stack.redirectUri)).headers()["content-security-policy"];
     expect(csp).toContain("script-src 'self';");
     expect(csp).toContain(`connect-src 'self' ${new URL(stack.sandbox.url).origin};`);
+  });
+
+  it("each page fetches exactly the JS files the Vite manifest lists for it: the launch page its half, the app page its half and id_token verification (issue 20, size)", async () => {
+    await page.goto(stack.sandbox.ehrLaunchUrl(stack.launchUrl, { patient: "patient-2" }));
+    await banner();
+    // the static server sends no-store: each page requests every file it loads, none comes from the cache
+    const app = requests.filter((u) => u.startsWith(new URL(stack.launchUrl).origin));
+    const callback = app.findIndex((u) => u.startsWith(stack.redirectUri) && new URL(u).searchParams.has("code"));
+    expect(callback).toBeGreaterThan(0);
+    const js = (list: string[]) =>
+      [...new Set(list.map((u) => new URL(u).pathname).filter((p) => p.endsWith(".js")))]
+        .map((p) => p.slice(p.indexOf("/assets/") + 1))
+        .sort();
+    const manifest = readManifest(DIST);
+    const appPage = pageFiles(manifest, "index.html", /^id-token$/);
+    expect(js(app.slice(0, callback))).toEqual(pageFiles(manifest, "launch.html").start);
+    expect(js(app.slice(callback))).toEqual([...appPage.start, ...appPage.lazy].sort());
   });
 
   it("standalone launch: launch.html with no iss launches against the configured FHIR base", async () => {

@@ -1,6 +1,7 @@
 import * as oauth from "oauth4webapi";
 import type { SmartConfiguration } from "@fhir-dsl/smart-discovery";
-import { assertSecureUrl, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
+import { assertSecureUrl, type TransportOptions } from "./endpoint.js";
+import { bodyFailureIn, requestOptions } from "./oauth-endpoint.js";
 import { SmartAuthErrorCode, fail, text } from "./errors.js";
 import { ParsedJsonResponse } from "./token-response.js";
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_IAT_AGE_SECONDS } from "./defaults.js";

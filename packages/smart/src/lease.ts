@@ -1,6 +1,6 @@
 import { DEFAULT_TIMEOUT_MS } from "./endpoint.js";
 import { resolveMaxRetryAfterMs } from "./retry-after.js";
-import { backoffCeilingMs } from "./token-request.js";
+import { backoffCeilingMs } from "./backoff.js";
 import { DEFAULT_MAX_RETRIES } from "./defaults.js";
 
 /** What a flow's options say about its refresh lease. */

@@ -8,12 +8,14 @@ import {
   type ClientAuthentication,
   type ConfidentialAuthLoader,
 } from "./client-auth.js";
-import { authorizationServer, bodyFailureIn, requestOptions, type TransportOptions } from "./endpoint.js";
+import type { TransportOptions } from "./endpoint.js";
+import { authorizationServer, bodyFailureIn, requestOptions } from "./oauth-endpoint.js";
 import { SmartAuthError, SmartAuthErrorCode, printableUrl } from "./errors.js";
 import { recordingFetch, withoutEcho } from "./redact.js";
 import { resolveMaxRetryAfterMs, retryAfterMs } from "./retry-after.js";
 import { processTokenResponse } from "./token-response.js";
 import { DEFAULT_MAX_RETRIES } from "./defaults.js";
+import { backoffCeilingMs } from "./backoff.js";
 
 /** Everything a token request needs about the client and the server. */
 export interface TokenClientContext extends TransportOptions {
@@ -178,8 +180,7 @@ function grantParameters(grant: TokenGrant): Record<string, string> {
   return params;
 }
 
-/** The longest wait before retry `attempt + 1` (exponential, capped at 2 s; jittered down to half). */
-export const backoffCeilingMs = (attempt: number): number => Math.min(2_000, 100 * 2 ** attempt);
+export { backoffCeilingMs } from "./backoff.js";
 
 /** Map a fetch failure to a typed error; the cause is kept, nothing of the request is printed. */
 export function transportError(cause: unknown, url: string): Error {

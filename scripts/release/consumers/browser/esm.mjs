@@ -4,8 +4,8 @@ import { authorize, ready, signOut, WebStorageLaunchStateStore, WebStorageTokenS
 
 assert.match(
   import.meta.resolve("@fhir-dsl/smart-browser"),
-  /\/dist\/index\.js$/,
-  "import must resolve to the ESM build",
+  /\/dist\/node\/index\.js$/,
+  "import must resolve to the ESM build for Node (export condition node)",
 );
 for (const fn of [authorize, ready, signOut]) assert.equal(typeof fn, "function");
 

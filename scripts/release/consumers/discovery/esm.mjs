@@ -5,8 +5,8 @@ import { startWellKnownServer } from "./server.mjs";
 
 assert.match(
   import.meta.resolve("@fhir-dsl/smart-discovery"),
-  /\/dist\/index\.js$/,
-  "import must resolve to the ESM build",
+  /\/dist\/node\/index\.js$/,
+  "import must resolve to the ESM build for Node (export condition node)",
 );
 
 const server = await startWellKnownServer();

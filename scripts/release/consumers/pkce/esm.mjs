@@ -9,7 +9,11 @@ import {
   generateState,
 } from "@fhir-dsl/smart-pkce";
 
-assert.match(import.meta.resolve("@fhir-dsl/smart-pkce"), /\/dist\/index\.js$/, "import must resolve to the ESM build");
+assert.match(
+  import.meta.resolve("@fhir-dsl/smart-pkce"),
+  /\/dist\/node\/index\.js$/,
+  "import must resolve to the ESM build for Node (export condition node)",
+);
 
 const verifier = generateCodeVerifier();
 const challenge = await codeChallengeS256(verifier);

@@ -4,8 +4,8 @@ import { buildScopes, fhirUser, offlineAccess, openid, parseScope, resourceScope
 
 assert.match(
   import.meta.resolve("@fhir-dsl/smart-scopes"),
-  /\/dist\/index\.js$/,
-  "import must resolve to the ESM build",
+  /\/dist\/node\/index\.js$/,
+  "import must resolve to the ESM build for Node (export condition node)",
 );
 
 const scope = buildScopes([

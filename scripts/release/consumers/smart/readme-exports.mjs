@@ -3,7 +3,11 @@ import assert from "node:assert/strict";
 import * as smart from "@fhir-dsl/smart";
 import { missingExports } from "./exports.mjs";
 
-assert.match(import.meta.resolve("@fhir-dsl/smart"), /\/dist\/index\.js$/, "import must resolve to the ESM build");
+assert.match(
+  import.meta.resolve("@fhir-dsl/smart"),
+  /\/dist\/node\/index\.js$/,
+  "import must resolve to the ESM build for Node (export condition node)",
+);
 
 export const README_NAMES = [
   "BackendServicesAuth",
