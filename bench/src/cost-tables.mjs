@@ -60,7 +60,7 @@ export function costSummary(wholeRequest, sessionMemory) {
 export function costSections(wholeRequest, sessionMemory) {
   const out = [];
   out.push(
-    `## 7. Whole request: \`auth.fetch(url)\` vs \`fetch(url, { headers: { authorization } })\`, keep-alive server on 127.0.0.1 (sides take turns; trimmed means of per-cycle ratios, ±: ~95 % interval; A/A: plain vs plain, same turns)`,
+    `## 7. Whole request: \`auth.fetch(url)\` vs \`fetch(url, { headers: { authorization } })\`, keep-alive server on 127.0.0.1 (sides take turns; trimmed geometric means of per-cycle ratios, ±: ~95 % interval; A/A: plain vs plain, same turns)`,
   );
   out.push("");
   out.push(
