@@ -199,10 +199,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       });
       print(`auth.fetch + ${us} us busy wait per call`, slowed);
       for (const [i, row] of slowed.rows.entries()) {
-        // expected rise over the as-is run: the wait over a plain request's time; at 64 in flight (client-bound)
-        // the wait over 1 / throughput, for p50 too (Little's law: p50 ~ 64 / throughput)
-        const rps = (us * asIs.rows[i].plain.rps) / 1e6;
-        const p50 = row.inFlight === 1 ? us / asIs.rows[i].plain.p50 : rps;
+        // expected rise over the as-is run: the wait over a plain request's time in this run (the load moves it);
+        // at 64 in flight (client-bound) over 1 / throughput, for p50 too (Little's law: p50 ~ 64 / throughput)
+        const rps = (us * row.plain.rps) / 1e6;
+        const p50 = row.inFlight === 1 ? us / row.plain.p50 : rps;
         console.log(
           `${row.name}: p50 ratio ${asIs.rows[i].ab.p50.mean.toFixed(3)} -> ${row.ab.p50.mean.toFixed(3)} (expected +${p50.toFixed(3)}), throughput ratio ${asIs.rows[i].ab.rps.mean.toFixed(3)} -> ${row.ab.rps.mean.toFixed(3)} (expected +${rps.toFixed(3)} if the client is the bottleneck)`,
         );
