@@ -21,34 +21,13 @@ const REDIRECT_MODES = new Set(["follow", "manual", "error"]);
 // Every other RequestInit member (mode, credentials, window, duplex, ...) is validated by Request: general path.
 const KEYS = new Set(["method", "headers", "body", "redirect", "signal"]);
 
-// An absolute http(s) URL already in the form the URL parser gives back (href === input), so it needs no parse
-// (a third of the wrapper's cost per request: BENCHMARKS.md, whole request): lowercase scheme and host, the
-// host's last label starting with a letter (never an IPv4 form the parser rewrites) or a dotted quad without
-// leading zeros, no `xn--` label; a port without leading zeros, not 80 or 443; a path without `.`, `%` or `\`
-// and no character the parser percent-encodes; a query of unreserved characters, sub-delims but `'`, and
-// `:@/?%|`; no fragment. Anything else is parsed (https://url.spec.whatwg.org/#concept-basic-url-parser).
-const OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
-const CANONICAL = new RegExp(
-  "^https?://" +
-    `(?:(?:${OCTET}\\.){3}${OCTET}|(?:(?!xn--)[a-z0-9-]+\\.)*(?!xn--)[a-z][a-z0-9-]*)` +
-    "(?::(?!80(?!\\d)|443(?!\\d))(?:[1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5]))?" +
-    "(?:/[A-Za-z0-9_~!$&()*+,;=:@-]*)+" +
-    "(?:\\?[A-Za-z0-9._~!$&()*+,;=:@/?%|-]*)?$",
-);
-const MAX_CANONICAL = 2_048;
-
-/** `input` itself when it is an href the URL parser would return unchanged (see CANONICAL), else undefined. */
-export function canonicalHref(input: string): string | undefined {
-  return input.length <= MAX_CANONICAL && CANONICAL.test(input) ? input : undefined;
-}
-
 const isPlainObject = (value: object): boolean => {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 };
 
 export function plainCall(input: RequestInfo | URL, init: RequestInit | undefined): PlainCall | undefined {
-  const href = typeof input === "string" ? (canonicalHref(input) ?? parsedHref(input)) : urlHref(input);
+  const href = typeof input === "string" ? parsedHref(input) : urlHref(input);
   if (href === undefined) return undefined;
   if (init === undefined || init === null) {
     return { url: href, method: "GET", body: undefined, headers: undefined, redirect: "follow", signal: undefined };
@@ -95,6 +74,7 @@ export function plainCall(input: RequestInfo | URL, init: RequestInit | undefine
   };
 }
 
+// One parse (URL.canParse, then new URL, parsed twice: about 1.5 % of a loopback request, BENCHMARKS.md).
 function parsedHref(input: string): string | undefined {
   let url: URL;
   try {
