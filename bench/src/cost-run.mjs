@@ -32,7 +32,9 @@ try {
   await kms.close();
   await redis.stop();
 }
-const wholeRequest = await measureWholeRequest(quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {});
+const wholeRequest = await measureWholeRequest(
+  quick ? { sequentialCycles: 6, cycles: 3, perSlot: 320, warmup: 1 } : {},
+);
 const sessionMemory = await measureSessionMemory(
   quick ? { sessions: [1_000, 10_000], backends: [10, 100], repeats: 1 } : {},
 );

@@ -70,7 +70,7 @@ progress("6/8 install footprint");
 results.footprint = measureFootprint();
 progress("7/8 whole request vs plain fetch");
 results.wholeRequest = await measureWholeRequest(
-  quick ? { sequential: 300, concurrent: 640, rounds: 3, warmup: 1 } : {},
+  quick ? { sequentialCycles: 6, cycles: 3, perSlot: 320, warmup: 1 } : {},
 );
 progress("8/8 heap and timers per session");
 results.sessionMemory = await measureSessionMemory(

@@ -59,7 +59,10 @@ async function generalCall(input: RequestInfo | URL, init: RequestInit | undefin
 function headersFor(call: Call, url: string, authorization: string | undefined): HeadersInit | undefined {
   const { request, explicit } = call;
   // plain call: the caller's record (without Authorization, see plain-call.ts), plus the token if any
-  if (request === undefined) return authorization === undefined ? call.headers : { ...call.headers, authorization };
+  if (request === undefined) {
+    if (authorization === undefined) return call.headers;
+    return call.headers === undefined ? { authorization } : { ...call.headers, authorization };
+  }
   const headers = new Headers(request.headers);
   headers.delete("authorization");
   // the caller's own Authorization goes to the URL it was set for, never to a redirect target
@@ -85,13 +88,13 @@ async function follow(
       // a caller that gives up stops waiting for a token; the shared token request goes on (issue 19)
       if (authorization !== undefined && typeof authorization !== "string")
         authorization = await (signal ? waitForAuthorization(authorization, signal) : authorization);
-      response = await baseFetch(url, {
-        method,
-        headers: headersFor(call, url, authorization),
-        body: withBody ? call.body : undefined,
-        redirect: "manual",
-        signal: call.signal,
-      });
+      // only the members in use: fetch converts each one given, even undefined or its default (BENCHMARKS.md,
+      // whole request: an explicit method "GET" alone cost about 1 % of a loopback request)
+      const init: RequestInit = { headers: headersFor(call, url, authorization), redirect: "manual" };
+      if (method !== "GET") init.method = method;
+      if (withBody) init.body = call.body as BodyInit;
+      if (call.signal != null) init.signal = call.signal;
+      response = await baseFetch(url, init);
       // E20: one retry after onUnauthorized, never a loop
       if (response.status !== 401 || authorization === undefined || retried || !auth.onUnauthorized) break;
       await response.body?.cancel();
