@@ -94,6 +94,7 @@ export class BackendServicesAuth implements AuthProvider {
   readonly clientId: string;
   readonly scope: string;
   readonly #options: BackendServicesAuthOptions;
+  #fetch: typeof fetch | undefined;
   readonly #inBase: (url: string) => boolean;
   #checkTokenEndpoint: ((endpoint: string) => void) | undefined; // dropped once the manager exists
   #renewal: ResolvedRenewal | undefined; // dropped once the manager exists
@@ -180,7 +181,8 @@ export class BackendServicesAuth implements AuthProvider {
 
   /** A fetch that carries this provider's token (see createAuthorizedFetch). */
   get fetch(): typeof fetch {
-    return createAuthorizedFetch(this, this.#options);
+    // built once: `auth.fetch(url)` on every request must not build a new wrapper each time (issue 22)
+    return (this.#fetch ??= createAuthorizedFetch(this, this.#options));
   }
 
   /** Forget the cached token (memory and store). */

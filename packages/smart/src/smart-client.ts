@@ -39,6 +39,7 @@ export class SmartClient implements AuthProvider {
   readonly clientId: string;
   readonly fhirBaseUrl: string;
   readonly #options: SmartClientOptions;
+  #fetch: typeof fetch | undefined;
   readonly #manager: TokenManager;
   readonly #inBase: (url: string) => boolean;
   readonly #now: () => number;
@@ -279,7 +280,8 @@ export class SmartClient implements AuthProvider {
 
   /** A fetch that carries this session's token to its FHIR base only (see createAuthorizedFetch). */
   get fetch(): typeof fetch {
-    return createAuthorizedFetch(this, this.#options);
+    // built once: `auth.fetch(url)` on every request must not build a new wrapper each time (issue 22)
+    return (this.#fetch ??= createAuthorizedFetch(this, this.#options));
   }
 
   /** The current token as held in memory (may be stale; getToken() refreshes). */

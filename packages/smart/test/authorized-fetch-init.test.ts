@@ -71,3 +71,34 @@ describe("authorized fetch: the init given to fetch (issue 22)", () => {
     );
   });
 });
+
+describe("auth.fetch is built once per session and provider (issue 22)", () => {
+  const smartConfig = { token_endpoint: "https://ehr.example/token", capabilities: [] };
+  const tokens = { access_token: "t", token_type: "Bearer", expires_in: 3600 };
+
+  it("a SmartClient and a BackendServicesAuth give the same function on every read, still calling the fetch of the moment", async () => {
+    const { BackendServicesAuth, SmartClient } = await import("../src/index.js");
+    const session = new SmartClient({ smartConfig, fhirBaseUrl: BASE, clientId: "app", tokens });
+    const provider = new BackendServicesAuth({
+      smartConfig,
+      fhirBaseUrl: BASE,
+      clientId: "svc",
+      scope: "system/Patient.rs",
+      clientSecret: "s",
+      allowSymmetricClientAuth: true,
+    });
+    for (const auth of [session, provider]) expect(auth.fetch).toBe(auth.fetch);
+    // no fetch option: globalThis.fetch is looked up per call, so a later stub (tests, polyfills) is still used
+    const original = globalThis.fetch;
+    const c = capture();
+    globalThis.fetch = c.fetch;
+    try {
+      await session.fetch(`${BASE}/Patient/1`);
+    } finally {
+      globalThis.fetch = original;
+    }
+    expect(c.calls).toEqual([
+      { url: `${BASE}/Patient/1`, init: { headers: { authorization: "Bearer t" }, redirect: "manual" } },
+    ]);
+  });
+});
