@@ -36,7 +36,7 @@ export async function ready(options: BrowserAppOptions): Promise<SmartClient> {
     tokenStore: tokenStore(env),
     storeKey: () => STORE_KEY,
   };
-  const client = await completeLaunch(launch, callback, { session: binding(env, false), storeKey: STORE_KEY });
+  const client = await completeLaunch(launch, callback, { session: binding(env), storeKey: STORE_KEY });
   await client.getToken(); // the token is in storage before the app can reload
   const info = JSON.stringify({
     v: 1,

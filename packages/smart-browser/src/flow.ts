@@ -1,6 +1,6 @@
 // What the launch page (launch-page.ts) and the app page (app-page.ts) share: the options, the page's storage and
 // location, the launch-state store, and the random value that binds a launch to this storage.
-import { generateState, type LaunchStepOptions, type SmartLaunchOptions } from "@fhir-dsl/smart";
+import type { LaunchStepOptions, SmartLaunchOptions } from "@fhir-dsl/smart";
 import { WebStorageLaunchStateStore } from "./launch-state-store.js";
 import { resolveWebStorage, storageCall, type WebStorageOptions } from "./web-storage.js";
 
@@ -72,12 +72,15 @@ export function launchOptions(
   return { ...rest, scope, redirectUri, stateStore: launchStates(env, options), authorizeMethod: "GET" };
 }
 
-/** Checklist 2.33: the value that binds a launch to this storage (this tab, with sessionStorage). */
-export function binding(env: Environment, create: boolean): string | undefined {
+/**
+ * Checklist 2.33: the value that binds a launch to this storage (this tab, with sessionStorage), made with
+ * `create` when there is none yet (the launch page passes the random generator: the redirect page never creates one).
+ */
+export function binding(env: Environment, create?: () => string): string | undefined {
   const name = env.prefix + BINDING_KEY;
   const value = storageCall(name, "read", () => env.storage.getItem(name));
   if (value !== null || !create) return value ?? undefined;
-  const fresh = generateState();
+  const fresh = create();
   storageCall(name, "write", () => env.storage.setItem(name, fresh));
   return fresh;
 }

@@ -1,4 +1,4 @@
-import { startLaunch } from "@fhir-dsl/smart";
+import { generateState, startLaunch } from "@fhir-dsl/smart";
 import { binding, environment, launchOptions, type BrowserAppOptions } from "./flow.js";
 
 /**
@@ -16,7 +16,7 @@ export async function authorize(options: BrowserAppOptions): Promise<string> {
   const redirectUri = options.redirectUri ?? new URL(".", page).href;
   const launch = launchOptions(options, env, options.scope, redirectUri);
   // checklist 2.33: the state is bound to this storage (this tab, with sessionStorage) by a random value kept in it
-  const session = binding(env, true)!;
+  const session = binding(env, generateState)!;
   const iss = page.searchParams.get("iss");
   const start = await startLaunch(
     launch,
