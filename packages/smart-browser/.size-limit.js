@@ -57,6 +57,6 @@ export default [
     name: "browser app auth, everything (every import() bundled)",
     path: "dist/index.js",
     import: "{ authorize, ready, signOut, WebStorageTokenStore, WebStorageLaunchStateStore }",
-    limit: "32.2 kB",
+    limit: "33.0 kB",
   },
 ];
