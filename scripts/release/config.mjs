@@ -1,12 +1,16 @@
 // What the release dry run expects of the packages, and the consumer projects it builds.
 
-/** Packages that must ship with zero runtime dependencies (ARCHITECTURE.md, the package graph). */
-export const ZERO_DEP = [
-  "@fhir-dsl/smart-scopes",
-  "@fhir-dsl/smart-pkce",
-  "@fhir-dsl/smart-discovery",
-  "@fhir-dsl/token-store",
-];
+/**
+ * The leaf packages and the only runtime dependencies each may declare (ARCHITECTURE.md, "Siblings are leaves"):
+ * none, except jose for PKCE (its base64url encoder: never a hand-written copy). Optional peers (token-store's
+ * fast-check, for its `./testing` contract suite only) are not runtime dependencies.
+ */
+export const LEAF_DEPS = {
+  "@fhir-dsl/smart-scopes": [],
+  "@fhir-dsl/smart-pkce": ["jose"],
+  "@fhir-dsl/smart-discovery": [],
+  "@fhir-dsl/token-store": [],
+};
 
 /** Adapters: the client library the user builds and passes in, so a peerDependency. */
 export const PEER_CLIENTS = {
@@ -36,7 +40,7 @@ const typeChecks = [tsc("bundler"), tsc("node16")];
  * packages it brings itself, the folders of consumers/ copied in, the tools/ packages copied in (as ./<name>/:
  * plain ESM, no build, never published), the commands that must exit 0 (78 = skipped),
  * `lib`: the TypeScript libraries its type checks compile with (default: the target's);
- * `zeroDep`: its production tree must be exactly `packages`; `adapter`: skipped, not failed, while that
+ * `zeroDep`: its production tree must be exactly `packages` and their LEAF_DEPS; `adapter`: skipped, not failed, while that
  * package is still empty; `needs`: services started for it.
  */
 export const CONSUMERS = [

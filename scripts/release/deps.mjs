@@ -2,7 +2,7 @@
 // what the packages declare.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { FAMILIES } from "./config.mjs";
+import { FAMILIES, LEAF_DEPS } from "./config.mjs";
 
 const INTERNAL = /^@fhir-dsl\//;
 
@@ -107,7 +107,8 @@ export function checkTree(consumer, dir, tarballs) {
     }
   }
   if (consumer.zeroDep) {
-    const extra = prod.filter((p) => !consumer.packages.includes(p.name));
+    const allowed = consumer.packages.flatMap((name) => [name, ...(LEAF_DEPS[name] ?? [])]);
+    const extra = prod.filter((p) => !allowed.includes(p.name));
     if (extra.length) problems.push(`a zero-dependency package pulled in ${summarise(extra)}`);
   }
 

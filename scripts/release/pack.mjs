@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { readTarball } from "./tar.mjs";
 import { runOk } from "./util.mjs";
 import { checkImports } from "./imports.mjs";
-import { PEER_CLIENTS, ZERO_DEP } from "./config.mjs";
+import { LEAF_DEPS, PEER_CLIENTS } from "./config.mjs";
 
 const ALLOWED = [/^package\.json$/, /^README\.md$/i, /^LICEN[CS]E(\.md|\.txt)?$/i, /^CHANGELOG\.md$/i, /^dist\//];
 const FORBIDDEN = [
@@ -128,8 +128,12 @@ function checkDeclaredDeps(manifest) {
   const problems = [];
   const deps = Object.keys(manifest.dependencies ?? {});
   const peers = Object.keys(manifest.peerDependencies ?? {});
-  if (ZERO_DEP.includes(manifest.name) && deps.length + peers.length > 0) {
-    problems.push(`is meant to have zero runtime dependencies, declares ${[...deps, ...peers].join(", ")}`);
+  const allowed = LEAF_DEPS[manifest.name];
+  if (allowed) {
+    const optional = (name) => manifest.peerDependenciesMeta?.[name]?.optional === true;
+    const extra = [...deps, ...peers.filter((name) => !optional(name))].filter((name) => !allowed.includes(name));
+    const rule = allowed.length ? `no runtime dependencies but ${allowed.join(", ")}` : "zero runtime dependencies";
+    if (extra.length) problems.push(`is meant to have ${rule}, declares ${extra.join(", ")}`);
   }
   for (const client of PEER_CLIENTS[manifest.name] ?? []) {
     if (!peers.includes(client))

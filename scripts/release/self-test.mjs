@@ -50,7 +50,8 @@ try {
   );
   await editJson(
     pkg(copy, "smart-scopes", "package.json"),
-    (m) => (m.exports["."].import.default = "./dist/index.mjs"),
+    // the condition Node resolves (`node`, before the bundlers' `default`), so the ESM consumer runs into it
+    (m) => (m.exports["."].import.node = "./dist/index.mjs"),
   );
   await editJson(pkg(copy, "token-store-redis", "package.json"), (m) => {
     m.dependencies.ioredis = m.peerDependencies.ioredis;
@@ -67,7 +68,7 @@ try {
 
   const { code, output } = await dryRun(copy);
   const expected = [
-    /@fhir-dsl\/smart-pkce: is meant to have zero runtime dependencies, declares @fhir-dsl\/smart-scopes/,
+    /@fhir-dsl\/smart-pkce: is meant to have no runtime dependencies but jose, declares @fhir-dsl\/smart-scopes/,
     /@fhir-dsl\/smart-pkce: declares dependency @fhir-dsl\/smart-scopes but never imports it/,
     /consumer pkce: a zero-dependency package pulled in @fhir-dsl\/smart-scopes/,
     /@fhir-dsl\/smart-scopes: exports points at \.\/dist\/index\.mjs, which is not in the tarball/,

@@ -59,7 +59,11 @@ export function relative(seconds: number): string {
     [60, "minute"],
     [1, "second"],
   ];
-  const [size, unit] = units.find(([s]) => abs >= s) ?? [1, "second"];
+  const found = units.findIndex(([s]) => abs >= s);
+  let i = found < 0 ? units.length - 1 : found;
+  // 3,599 s would round to "60 minutes": a count that reaches the next unit is said in that unit ("1 hour")
+  if (i > 0 && Math.round(abs / units[i]![0]) * units[i]![0] >= units[i - 1]![0]) i--;
+  const [size, unit] = units[i]!;
   const n = Math.round(abs / size);
   const words = `${n} ${unit}${n === 1 ? "" : "s"}`;
   return seconds >= 0 ? `in ${words}` : `${words} ago`;

@@ -73,7 +73,12 @@ describe("authorized fetch: the init given to fetch (issue 22)", () => {
 });
 
 describe("auth.fetch is built once per session and provider (issue 22)", () => {
-  const smartConfig = { token_endpoint: "https://ehr.example/token", capabilities: [] };
+  const smartConfig = {
+    token_endpoint: "https://ehr.example/token",
+    capabilities: [],
+    grant_types_supported: ["authorization_code", "client_credentials"],
+    code_challenge_methods_supported: ["S256"],
+  };
   const tokens = { access_token: "t", token_type: "Bearer", expires_in: 3600 };
 
   it("a SmartClient and a BackendServicesAuth give the same function on every read, still calling the fetch of the moment", async () => {
@@ -84,7 +89,7 @@ describe("auth.fetch is built once per session and provider (issue 22)", () => {
       fhirBaseUrl: BASE,
       clientId: "svc",
       scope: "system/Patient.rs",
-      clientSecret: "s",
+      clientAuth: { method: "client_secret_basic", clientSecret: "s" },
       allowSymmetricClientAuth: true,
     });
     for (const auth of [session, provider]) expect(auth.fetch).toBe(auth.fetch);
