@@ -68,7 +68,9 @@ describe("discovery body cap (issue 15 §2)", () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(seen.dropped).toBe(true);
     expect(seen.bytes).toBeLessThan(64 * MiB);
-    expect((process.memoryUsage().rss - before) / MiB).toBeLessThan(20);
+    // bounded, far below the 400 MiB sent: RSS also counts socket buffers and heap growth (10-21 MiB measured
+    // here, before and after discovery read its body directly), so the bound leaves room for a busy machine
+    expect((process.memoryUsage().rss - before) / MiB).toBeLessThan(48);
   });
 
   it("maxResponseBytes raises the cap (a 2 MiB document is read with 4 MiB) or lowers it; a bad value is misuse", async () => {
